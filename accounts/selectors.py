@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from accounts.models import Membership
+
+SESSION_ORG_KEY = "current_org_id"
+
+
+def membership_for_request(request: HttpRequest) -> Membership | None:
+    """The membership of the organization the user works in now (their choice, else their first)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    memberships = Membership.objects.select_related("organization").filter(user=user).order_by("id")
+    wanted = request.session.get(SESSION_ORG_KEY) if hasattr(request, "session") else None
+    if wanted is not None:
+        chosen = memberships.filter(organization_id=wanted).first()
+        if chosen is not None:
+            return chosen
+    return memberships.first()
+
+
+def membership_for_user(user: object, organization_id: int | None = None) -> Membership | None:
+    qs = Membership.objects.select_related("organization").filter(user=user).order_by("id")
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    return qs.first()

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import Membership, Organization, OrgSequence
+
+
+def sequence_next(*, organization: Organization, name: str) -> int:
+    """Hand out the next number of a per-organization sequence; safe under concurrent writers."""
+    with transaction.atomic():
+        seq, _ = OrgSequence.objects.get_or_create(organization=organization, name=name)
+        seq = OrgSequence.objects.select_for_update().get(pk=seq.pk)
+        value = seq.next_value
+        seq.next_value = value + 1
+        seq.save(update_fields=["next_value"])
+    return value
+
+
+def organization_create(*, name: str, plan: str, slug: str | None = None) -> Organization:
+    return Organization.objects.create(name=name, plan=plan, slug=slug or slugify(name)[:80])
+
+
+def member_add(*, organization: Organization, username: str, role: str, password: str, email: str = "") -> Membership:
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(username=username, defaults={"email": email})
+    if created:
+        user.set_password(password)
+        user.save()
+    membership, _ = Membership.objects.update_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    return membership

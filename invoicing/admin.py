@@ -1,0 +1,63 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from accounts.admin_scoping import OrgScopedAdmin
+from invoicing.models import Invoice, InvoiceLine, Payment, Product, TaxRate
+from invoicing.money import line_amount
+from invoicing.services import invoice_recompute_totals
+
+
+@admin.register(Product)
+class ProductAdmin(OrgScopedAdmin):
+    list_display = ["name", "sku", "type", "unit_price", "taxable", "is_active", "organization"]
+    list_filter = ["type", "is_active", "taxable"]
+    search_fields = ["name", "sku"]
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(OrgScopedAdmin):
+    list_display = ["name", "rate", "is_active", "organization"]
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    readonly_fields = ["amount"]
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    fields = ["kind", "amount", "received_on", "method", "reference"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(OrgScopedAdmin):
+    list_display = ["number", "customer", "status", "issue_date", "due_date", "total", "balance", "organization"]
+    list_filter = ["status"]
+    search_fields = ["number", "customer__display_name"]
+    list_select_related = ["customer", "organization"]
+    # Totals and status are owned by the services (one place computes them); admin shows them.
+    readonly_fields = ["subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "tax_percent",
+                       "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
+    inlines = [InvoiceLineInline, PaymentInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Line edits in admin go through the same totals code as every other write.
+        for line in form.instance.lines.all():
+            line.amount = line_amount(line.quantity, line.unit_price)
+            line.save(update_fields=["amount"])
+        invoice_recompute_totals(invoice=form.instance)
+        form.instance.save()
+
+
+@admin.register(Payment)
+class PaymentAdmin(OrgScopedAdmin):
+    list_display = ["invoice", "kind", "amount", "received_on", "method", "organization"]
+    list_filter = ["kind"]
+    list_select_related = ["invoice", "organization"]

@@ -1,0 +1,115 @@
+"""Shared fixtures: organizations, members in every role, and signed-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, Organization, Plan, Role
+from accounts.services import member_add, organization_create
+from customers.models import Customer
+from invoicing.models import Invoice, Product, TaxRate
+from invoicing.services import LineInput, invoice_create
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def make_org(db: None) -> Callable[..., Organization]:
+    counter = iter(range(1, 10_000))
+
+    def _make(name: str | None = None, plan: str = Plan.PRO) -> Organization:
+        n = next(counter)
+        return organization_create(name=name or f"Org {n}", plan=plan, slug=f"org-{n}-{plan}")
+
+    return _make
+
+
+@pytest.fixture
+def org(make_org: Callable[..., Organization]) -> Organization:
+    return make_org("Acme Heating")
+
+
+@pytest.fixture
+def other_org(make_org: Callable[..., Organization]) -> Organization:
+    return make_org("Rival Plumbing")
+
+
+@pytest.fixture
+def member(db: None) -> Callable[[Organization, str], Membership]:
+    def _member(organization: Organization, role: str) -> Membership:
+        return member_add(
+            organization=organization, username=f"{role}-{organization.slug}", role=role, password=PASSWORD
+        )
+
+    return _member
+
+
+def _client_for(membership: Membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def owner_client(org: Organization, member: Callable[[Organization, str], Membership]) -> Client:
+    return _client_for(member(org, Role.OWNER))
+
+
+@pytest.fixture
+def client_for(member: Callable[[Organization, str], Membership]) -> Callable[[Organization, str], Client]:
+    return lambda organization, role: _client_for(member(organization, role))
+
+
+@pytest.fixture
+def api_client_for(member: Callable[[Organization, str], Membership]) -> Callable[[Organization, str], APIClient]:
+    def _api(organization: Organization, role: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(member(organization, role).user)
+        return client
+
+    return _api
+
+
+@pytest.fixture
+def make_customer(db: None) -> Callable[..., Customer]:
+    def _make(organization: Organization, display_name: str = "Jane Smith", **fields: object) -> Customer:
+        return Customer.objects.create(organization=organization, display_name=display_name, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def make_product(db: None) -> Callable[..., Product]:
+    def _make(organization: Organization, name: str = "Furnace tune-up", unit_price: str = "95.00",
+              **fields: object) -> Product:
+        return Product.objects.create(organization=organization, name=name, unit_price=Decimal(unit_price), **fields)
+
+    return _make
+
+
+@pytest.fixture
+def make_invoice(make_customer: Callable[..., Customer], make_product: Callable[..., Product]) -> Callable[..., Invoice]:
+    def _make(organization: Organization, *, customer: Customer | None = None, tax_percent: str | None = None,
+              lines: list[tuple[str, str]] | None = None, due_in_days: int = 30) -> Invoice:
+        customer = customer or make_customer(organization)
+        tax_rate = None
+        if tax_percent is not None:
+            tax_rate, _ = TaxRate.objects.get_or_create(
+                organization=organization, name=f"Tax {tax_percent}", defaults={"rate": Decimal(tax_percent)}
+            )
+        product = Product.objects.for_org(organization).first() or make_product(organization)
+        today = date.today()
+        return invoice_create(
+            organization=organization, customer=customer, issue_date=today,
+            due_date=today + timedelta(days=due_in_days), tax_rate=tax_rate,
+            lines=[LineInput(description="Work", quantity=Decimal(q), unit_price=Decimal(p), product=product)
+                   for q, p in (lines or [("2", "95.00")])],
+        )
+
+    return _make
