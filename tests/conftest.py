@@ -113,3 +113,9 @@ def make_invoice(make_customer: Callable[..., Customer], make_product: Callable[
         )
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    # PBKDF2's deliberate slowness protects real passwords; tests only need the check to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

@@ -1,0 +1,150 @@
+"""Deterministic demo data: one Pro organization with people in every role, customers, products and
+invoices in every status. Built through the same services the pages and API use."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import Organization, Plan, Role
+from accounts.services import member_add, organization_create
+from customers.models import Customer, Project, ProjectStatus
+from invoicing import lifecycle
+from invoicing.models import Invoice, InvoiceStatus, Product, ProductType, TaxRate
+from invoicing.services import LineInput, invoice_create
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "fsm-demo-2026"
+DEMO_USERS = (("owner", Role.OWNER), ("admin", Role.ADMIN), ("dispatcher", Role.DISPATCHER),
+              ("technician", Role.TECHNICIAN))
+
+_FIRST = ["Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Mia", "Lucas", "Amelia",
+          "Mateo", "Harper", "Ethan", "Chloé", "Sean", "Zoë", "Renée", "Diego", "Hana"]
+_LAST = ["Garcia", "Smith", "O'Brien", "Nguyen", "Johnson", "Müller", "Patel", "Kowalski", "Brown", "Rossi",
+         "Hernández", "Kim", "Lee", "Walker", "Fischer", "Dubois", "Silva", "Cohen", "Clark", "Young"]
+_COMPANIES = ["Maple Street Dental", "Riverside Bakery", "Summit Property Mgmt", "Oak & Pine Realty",
+              "Blue Harbor Cafe", "Northside Gym", "Lakeside Apartments", "Crescent Auto Body",
+              "Greenfield School", "Harbor View Hotel"]
+_PRODUCTS = [
+    ("Diagnostic visit", "SVC-DIAG", ProductType.SERVICE, "89.00", False),
+    ("Labor - hourly", "SVC-LAB", ProductType.SERVICE, "95.00", False),
+    ("After-hours labor", "SVC-LAB-AH", ProductType.SERVICE, "142.50", False),
+    ("Furnace tune-up", "SVC-FURN", ProductType.SERVICE, "129.00", False),
+    ("AC tune-up", "SVC-AC", ProductType.SERVICE, "129.00", False),
+    ("Duct cleaning", "SVC-DUCT", ProductType.SERVICE, "349.00", False),
+    ("Water heater flush", "SVC-WH", ProductType.SERVICE, "110.00", False),
+    ("Drain clearing", "SVC-DRAIN", ProductType.SERVICE, "175.00", False),
+    ("Thermostat install", "SVC-TSTAT", ProductType.SERVICE, "85.00", False),
+    ("Maintenance plan (annual)", "", ProductType.SERVICE, "199.00", False),
+    ("Air filter 16x25x1", "PRT-FLT-16251", ProductType.NON_INVENTORY, "12.49", True),
+    ("Air filter 20x20x1", "PRT-FLT-20201", ProductType.NON_INVENTORY, "13.99", True),
+    ("Smart thermostat", "PRT-TSTAT-S", ProductType.NON_INVENTORY, "219.00", True),
+    ("Capacitor 45/5 MFD", "PRT-CAP-455", ProductType.NON_INVENTORY, "38.75", True),
+    ("Contactor 2-pole", "PRT-CONT-2P", ProductType.NON_INVENTORY, "42.10", True),
+    ("Refrigerant R-410A (lb)", "PRT-R410A", ProductType.NON_INVENTORY, "65.00", True),
+    ("Flue pipe 4in", "PRT-FLUE-4", ProductType.NON_INVENTORY, "27.35", True),
+    ("PVC fitting kit", "PRT-PVC-KIT", ProductType.NON_INVENTORY, "18.60", True),
+    ("Condensate pump", "PRT-CPUMP", ProductType.NON_INVENTORY, "96.40", True),
+    ("Igniter (universal)", "PRT-IGN-U", ProductType.NON_INVENTORY, "54.99", True),
+]
+
+# Ten invoices per status; each recipe walks the real lifecycle from a draft.
+_RECIPES: dict[str, Callable[[Invoice], None]] = {
+    InvoiceStatus.DRAFT: lambda inv: None,
+    InvoiceStatus.GENERATED: lambda inv: lifecycle.invoice_finalize(invoice=inv),
+    InvoiceStatus.SENT: lambda inv: _send(inv),
+    InvoiceStatus.PARTIALLY_PAID: lambda inv: _pay(inv, Decimal("0.4")),
+    InvoiceStatus.PAID: lambda inv: _pay(inv, Decimal(1)),
+    InvoiceStatus.OVERDUE: lambda inv: _send(inv),  # issued in the past; the overdue sweep moves it
+    InvoiceStatus.VOID: lambda inv: (_send(inv), lifecycle.invoice_void(invoice=inv)),
+    InvoiceStatus.REFUNDED: lambda inv: _refund(inv, Decimal(1)),
+    InvoiceStatus.PARTIALLY_REFUNDED: lambda inv: _refund(inv, Decimal("0.5")),
+    InvoiceStatus.DISPUTED: lambda inv: (_send(inv), lifecycle.invoice_dispute(invoice=inv)),
+}
+
+
+def _send(inv: Invoice) -> None:
+    lifecycle.invoice_finalize(invoice=inv)
+    lifecycle.invoice_send(invoice=inv)
+
+
+def _pay(inv: Invoice, share: Decimal) -> None:
+    _send(inv)
+    inv.refresh_from_db()
+    lifecycle.invoice_record_payment(invoice=inv, amount=(inv.balance * share).quantize(Decimal("0.01")),
+                                     method="Check", reference=f"CHK-{inv.pk:05d}")
+
+
+def _refund(inv: Invoice, share: Decimal) -> None:
+    _pay(inv, Decimal(1))
+    inv.refresh_from_db()
+    lifecycle.invoice_refund(invoice=inv, amount=(inv.amount_paid * share).quantize(Decimal("0.01")))
+
+
+def _customers(org: Organization, rng: random.Random) -> list[Customer]:
+    customers = []
+    for i in range(50):
+        first, last = _FIRST[i % 20], _LAST[(i * 7) % 20]
+        company = _COMPANIES[i % 10] if i % 3 == 0 else ""
+        name = f"{company} ({first} {last})" if company else f"{first} {last}"
+        customers.append(Customer(
+            organization=org, display_name=name, company_name=company, given_name=first, family_name=last,
+            email=f"{first}.{last}".lower().replace("'", "").replace(" ", "") + f"{i}@example.com",
+            phone=f"(555) 01{i:02d}-{rng.randint(1000, 9999)}", billing_line1=f"{100 + i * 3} Main St",
+            billing_city="Springfield", billing_region="IL", billing_postal_code=f"627{i:02d}",
+            billing_country="USA", is_active=i != 49,
+        ))
+    Customer.objects.bulk_create(customers)
+    created = list(Customer.objects.for_org(org).order_by("id"))
+    for i, customer in enumerate(created[:10]):
+        Project.objects.create(organization=org, customer=customer, name=f"Job #{1000 + i}",
+                               status=list(ProjectStatus.values)[i % 5])
+    return created
+
+
+def _products(org: Organization) -> list[Product]:
+    Product.objects.bulk_create(
+        Product(organization=org, name=n, sku=s, type=t, unit_price=Decimal(p), taxable=tx,
+                description=f"{n} — standard rate")
+        for n, s, t, p, tx in _PRODUCTS
+    )
+    return list(Product.objects.for_org(org).order_by("id"))
+
+
+def _invoices(org: Organization, customers: list[Customer], products: list[Product], rng: random.Random) -> None:
+    tax = TaxRate.objects.create(organization=org, name="Springfield sales tax", rate=Decimal("8.875"))
+    today = date.today()
+    for status, recipe in _RECIPES.items():
+        for n in range(10):
+            issued = today - timedelta(days=60 if status == InvoiceStatus.OVERDUE else rng.randint(0, 20))
+            lines = [LineInput(description=p.name, quantity=Decimal(rng.choice(["1", "1", "2", "1.5", "3"])),
+                               unit_price=p.unit_price, product=p, taxable=p.taxable)
+                     for p in rng.sample(products, rng.randint(1, 4))]
+            invoice = invoice_create(organization=org, customer=customers[(n * 5 + len(status)) % 49],
+                                     issue_date=issued, due_date=issued + timedelta(days=30), lines=lines,
+                                     tax_rate=tax, memo="Thank you for your business.")
+            recipe(invoice)
+    lifecycle.invoices_mark_overdue(today=today)
+
+
+def demo_seed() -> tuple[Organization, bool]:
+    """Create the demo organization once; later calls only make sure the demo logins work."""
+    org = Organization.objects.filter(slug=DEMO_SLUG).first()
+    created = org is None
+    with transaction.atomic():
+        if org is None:
+            org = organization_create(name="Demo Heating & Cooling", plan=Plan.PRO, slug=DEMO_SLUG)
+            rng = random.Random(2026)
+            customers = _customers(org, rng)
+            _invoices(org, customers, _products(org), rng)
+        for username, role in DEMO_USERS:
+            user = member_add(organization=org, username=username, role=role, password=DEMO_PASSWORD,
+                              email=f"{username}@demo.example.com").user
+            if not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+    return org, created
