@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite: wait for a lock instead of failing at once when the worker and web write together.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests get a file, not SQLite's in-memory default, so a worker process a test starts can open the
+    # same database. The pid keeps concurrent runs apart (pytest-django adds "_gwN" under xdist).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
