@@ -118,6 +118,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Projects and invoices both have a "status" field; name their enums instead of hashing a suffix.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "invoicing.models.InvoiceStatus",
+        "ProjectStatusEnum": "customers.models.ProjectStatus",
+    },
 }
 
 # Celery. With no CELERY_BROKER_URL the embedded default is kombu's filesystem transport: a real

@@ -1,0 +1,70 @@
+"""API sign-in (a token for username and password) and who the caller is acting as."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_base import ORG_HEADER, OrgAPIMixin
+from accounts.models import Membership
+from accounts.permissions import CAPABILITIES, can
+
+
+class MembershipSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="organization.slug")
+    name = serializers.CharField(source="organization.name")
+    plan = serializers.CharField(source="organization.plan")
+    role = serializers.CharField()
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    organizations = MembershipSerializer(many=True, help_text=f"Pick one per call with the {ORG_HEADER} header.")
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    organization = MembershipSerializer(help_text="The membership this call acted under.")
+    capabilities = serializers.ListField(child=serializers.CharField())
+    organizations = MembershipSerializer(many=True)
+
+
+def _memberships(user: object) -> list[Membership]:
+    return list(Membership.objects.select_related("organization").filter(user=user).order_by("id"))
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange username and password for the token to send as `Authorization: Token <key>`."""
+
+    # No session or token is needed to sign in, and none should trigger CSRF checks here.
+    authentication_classes = ()
+
+    @extend_schema(tags=["auth"], auth=[], responses=TokenResponseSerializer)
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        organizations = MembershipSerializer(_memberships(user), many=True).data
+        return Response({"token": token.key, "organizations": organizations})
+
+
+class MeView(OrgAPIMixin, APIView):
+    """The signed-in user, the organization and role this call acts under, and what that role may do."""
+
+    capabilities = {"get": None}  # any member may ask who they are
+
+    @extend_schema(tags=["auth"], responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        data = {
+            "username": request.user.get_username(),
+            "organization": request.membership,
+            "capabilities": [cap for cap in CAPABILITIES if can(request.role, cap)],
+            "organizations": _memberships(request.user),
+        }
+        return Response(MeSerializer(data).data)

@@ -1,0 +1,178 @@
+"""REST endpoints for products, tax rates and invoices, with the invoice lifecycle as POST actions.
+
+Invoices are written only through invoicing.services and invoicing.lifecycle, which compute totals
+and refuse illegal transitions; their ValidationErrors become 400 responses (see accounts.api_base).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import SearchFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api_base import ACTIVE_PARAM, OrgModelViewSet, choice_param, crud_capabilities, filter_active, int_param
+from accounts.permissions import can
+from invoicing import lifecycle
+from invoicing.models import Invoice, InvoiceStatus, Product, TaxRate
+from invoicing.serializers import (
+    InvoiceDetailSerializer,
+    InvoiceSummarySerializer,
+    InvoiceWriteSerializer,
+    PaymentInputSerializer,
+    ProductSerializer,
+    RefundInputSerializer,
+    TaxRateSerializer,
+)
+from invoicing.services import invoice_create, invoice_update
+
+
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_PARAM]))
+@extend_schema(tags=["products"])
+class ProductViewSet(OrgModelViewSet):
+    model = Product
+    serializer_class = ProductSerializer
+    capabilities = crud_capabilities("product.view", "product.edit")
+    filter_backends = [SearchFilter]
+    search_fields = ["name", "sku", "description"]
+
+    def scope(self, queryset: models.QuerySet) -> models.QuerySet:
+        return filter_active(queryset, self.request) if self.action == "list" else queryset
+
+
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_PARAM]))
+@extend_schema(tags=["tax rates"])
+class TaxRateViewSet(OrgModelViewSet):
+    model = TaxRate
+    serializer_class = TaxRateSerializer
+    # Tax rates are catalog setup, managed by the same people as products.
+    capabilities = crud_capabilities("product.view", "product.edit")
+
+    def scope(self, queryset: models.QuerySet) -> models.QuerySet:
+        return filter_active(queryset, self.request) if self.action == "list" else queryset
+
+
+ACTION_CAPABILITIES = {
+    name: f"invoice.{name}"
+    for name in ("finalize", "send", "record_payment", "refund", "void", "dispute", "resolve_dispute")
+}
+DETAIL = {200: InvoiceDetailSerializer}
+
+
+def _transition_schema(summary: str, request: type[serializers.Serializer] | None = None) -> Any:
+    return extend_schema(summary=summary, request=request, responses=DETAIL)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("status", OpenApiTypes.STR, enum=InvoiceStatus.values, description="Only this status."),
+        OpenApiParameter("customer", OpenApiTypes.INT, description="Only the invoices of this customer id."),
+    ]),
+    create=extend_schema(request=InvoiceWriteSerializer, responses={201: InvoiceDetailSerializer}),
+    update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL),
+    partial_update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL),
+    destroy=extend_schema(summary="Delete a draft invoice (only drafts can be deleted)."),
+)
+@extend_schema(tags=["invoices"])
+class InvoiceViewSet(OrgModelViewSet):
+    model = Invoice
+    capabilities = {
+        **crud_capabilities("invoice.view", "invoice.edit_draft"),
+        "destroy": "invoice.delete_draft",
+        **ACTION_CAPABILITIES,
+    }
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return InvoiceSummarySerializer if self.action == "list" else InvoiceDetailSerializer
+
+    def scope(self, queryset: models.QuerySet) -> models.QuerySet:
+        queryset = queryset.select_related("customer")
+        if self.action != "list":
+            return queryset
+        if (wanted := choice_param(self.request, "status", InvoiceStatus.values)) is not None:
+            queryset = queryset.filter(status=wanted)
+        if (customer := int_param(self.request, "customer")) is not None:
+            queryset = queryset.filter(customer_id=customer)
+        return queryset
+
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return Response(self._detail(self.get_object()))
+
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+        write = self._valid(InvoiceWriteSerializer)
+        invoice = invoice_create(organization=self.organization, **write.service_kwargs())
+        return Response(self._detail(invoice), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: object, **kwargs: Any) -> Response:
+        invoice = self.get_object()
+        if invoice.status != InvoiceStatus.DRAFT and not can(request.role, "invoice.finalize"):
+            # Technicians write drafts; once the office has finalized an invoice only the office edits it.
+            raise PermissionDenied(f"Invoice {invoice.number} is finalized; only the office can edit it now.")
+        write = self._valid(InvoiceWriteSerializer, partial=kwargs.get("partial", False))
+        invoice = invoice_update(invoice=invoice, **write.service_kwargs(invoice))
+        return Response(self._detail(invoice))
+
+    def destroy(self, request: Request, *args: object, **kwargs: object) -> Response:
+        lifecycle.invoice_delete_draft(invoice=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @_transition_schema("Finalize a draft: it gets its final number-bearing state, Generated.")
+    @action(detail=True, methods=["post"])
+    def finalize(self, request: Request, pk: str) -> Response:
+        return self._transition(lifecycle.invoice_finalize)
+
+    @_transition_schema("Mark the invoice sent to the customer.")
+    @action(detail=True, methods=["post"])
+    def send(self, request: Request, pk: str) -> Response:
+        return self._transition(lifecycle.invoice_send)
+
+    @_transition_schema("Record a payment against the balance.", PaymentInputSerializer)
+    @action(detail=True, methods=["post"], url_path="record-payment")
+    def record_payment(self, request: Request, pk: str) -> Response:
+        payment = self._valid(PaymentInputSerializer).validated_data
+        return self._transition(lifecycle.invoice_record_payment, **payment)
+
+    @_transition_schema("Refund part or all of what was paid.", RefundInputSerializer)
+    @action(detail=True, methods=["post"])
+    def refund(self, request: Request, pk: str) -> Response:
+        refund = self._valid(RefundInputSerializer).validated_data
+        return self._transition(lifecycle.invoice_refund, **refund)
+
+    @_transition_schema("Void an unpaid invoice; its balance becomes zero.")
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, pk: str) -> Response:
+        return self._transition(lifecycle.invoice_void)
+
+    @_transition_schema("Put the invoice in dispute.")
+    @action(detail=True, methods=["post"])
+    def dispute(self, request: Request, pk: str) -> Response:
+        return self._transition(lifecycle.invoice_dispute)
+
+    @_transition_schema("Take the invoice out of dispute, back to its earlier status.")
+    @action(detail=True, methods=["post"], url_path="resolve-dispute")
+    def resolve_dispute(self, request: Request, pk: str) -> Response:
+        return self._transition(lifecycle.invoice_resolve_dispute)
+
+    def _valid(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> Any:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    def _transition(self, service: Callable[..., object], **params: object) -> Response:
+        invoice = self.get_object()
+        service(invoice=invoice, **params)
+        return Response(self._detail(invoice))
+
+    def _detail(self, invoice: Invoice) -> dict[str, Any]:
+        """The invoice as stored now, with lines and payments fetched in two queries."""
+        fresh = (Invoice.objects.for_org(self.organization).select_related("customer")
+                 .prefetch_related("lines", "payments").get(pk=invoice.pk))
+        return InvoiceDetailSerializer(fresh, context=self.get_serializer_context()).data

@@ -1,0 +1,200 @@
+"""API representations of products, tax rates, invoices, their lines and payments.
+
+Money totals are never read from the client: the write serializers have no such fields and
+invoicing.services computes them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api_base import OrgPrimaryKeyRelatedField
+from accounts.models import Organization
+from accounts.permissions import CAPABILITIES, can
+from customers.models import Customer, Project
+from invoicing.lifecycle import allowed_actions
+from invoicing.models import Invoice, InvoiceLine, Payment, Product, TaxRate
+from invoicing.services import LineInput, product_name_taken, product_sku_taken
+
+TIMESTAMPS = ("created_at", "updated_at")
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class _OrgSerializerMixin:
+    @property
+    def organization(self) -> Organization:
+        return self.context["organization"]  # type: ignore[attr-defined]
+
+    @property
+    def instance_id(self) -> int | None:
+        return getattr(self.instance, "pk", None)  # type: ignore[attr-defined]
+
+
+class ProductSerializer(_OrgSerializerMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ("id", "name", "sku", "type", "description", "unit_price", "taxable", "is_active", *TIMESTAMPS)
+        read_only_fields = TIMESTAMPS
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("Give the product a name.")
+        if product_name_taken(organization=self.organization, name=value, exclude_id=self.instance_id):
+            raise serializers.ValidationError(f"A product named {value!r} already exists.")
+        return value
+
+    def validate_sku(self, value: str) -> str:
+        value = value.strip()
+        if product_sku_taken(organization=self.organization, sku=value, exclude_id=self.instance_id):
+            raise serializers.ValidationError(f"SKU {value!r} is already used by another product.")
+        return value
+
+    def validate_unit_price(self, value: Decimal) -> Decimal:
+        if value < 0:
+            raise serializers.ValidationError("The unit price cannot be negative.")
+        return value
+
+
+class TaxRateSerializer(_OrgSerializerMixin, serializers.ModelSerializer):
+    class Meta:
+        model = TaxRate
+        fields = ("id", "name", "rate", "is_active", *TIMESTAMPS)
+        read_only_fields = TIMESTAMPS
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("Give the tax rate a name.")
+        clash = TaxRate.objects.for_org(self.organization).filter(name__iexact=value).exclude(pk=self.instance_id)
+        if clash.exists():
+            raise serializers.ValidationError(f"A tax rate named {value!r} already exists.")
+        return value
+
+    def validate_rate(self, value: Decimal) -> Decimal:
+        if not 0 <= value <= 100:
+            raise serializers.ValidationError("The rate is a percentage between 0 and 100.")
+        return value
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = ("id", "position", "product", "description", "quantity", "unit_price", "amount", "taxable")
+        read_only_fields = fields
+
+
+class LineInputSerializer(serializers.Serializer):
+    product = OrgPrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = serializers.DecimalField(**MONEY, required=False, help_text="Defaults to the product's price.")
+    taxable = serializers.BooleanField(required=False, help_text="Defaults to the product's setting, else true.")
+
+    def validate(self, attrs: dict[str, Any]) -> LineInput:
+        # Returns the services' own input type, so the view hands validated lines straight over.
+        product: Product | None = attrs.get("product")
+        if "unit_price" in attrs:
+            unit_price = attrs["unit_price"]
+        elif product is not None:
+            unit_price = product.unit_price
+        else:
+            raise serializers.ValidationError({"unit_price": ["Give a unit price, or a product to take it from."]})
+        return LineInput(
+            description=attrs["description"].strip(),
+            quantity=attrs["quantity"],
+            unit_price=unit_price,
+            product=product,
+            taxable=attrs.get("taxable", product.taxable if product else True),
+        )
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ("id", "kind", "amount", "received_on", "method", "reference", "note", "created_at")
+        read_only_fields = fields
+
+
+def invoice_actions(invoice: Invoice, role: str | None) -> list[str]:
+    """Lifecycle actions the invoice's status allows and the caller's role may perform."""
+    return [action for action in allowed_actions(invoice)
+            if f"invoice.{action}" in CAPABILITIES and can(role, f"invoice.{action}")]
+
+
+SUMMARY_FIELDS = (
+    "id", "number", "customer", "customer_name", "project", "status", "issue_date", "due_date",
+    "subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "actions",
+)
+
+
+class InvoiceSummarySerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.display_name", read_only=True)
+    actions = serializers.SerializerMethodField(help_text="Lifecycle actions you may perform now.")
+
+    class Meta:
+        model = Invoice
+        fields = SUMMARY_FIELDS
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, invoice: Invoice) -> list[str]:
+        return invoice_actions(invoice, self.context.get("role"))
+
+
+class InvoiceDetailSerializer(InvoiceSummarySerializer):
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSummarySerializer.Meta):
+        fields = (*SUMMARY_FIELDS, "tax_rate", "tax_percent", "memo", "finalized_at", "sent_at", "voided_at",
+                  "lines", "payments", *TIMESTAMPS)
+        read_only_fields = fields
+
+
+class InvoiceWriteSerializer(serializers.Serializer):
+    """Input of create and update. Subtotal, tax, total, balance and payments are not accepted."""
+
+    customer = OrgPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    project = OrgPrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+    tax_rate = OrgPrimaryKeyRelatedField(queryset=TaxRate.objects.all(), required=False, allow_null=True)
+    issue_date = serializers.DateField()
+    due_date = serializers.DateField()
+    memo = serializers.CharField(required=False, allow_blank=True)
+    lines = LineInputSerializer(many=True, allow_empty=True)
+
+    def service_kwargs(self, instance: Invoice | None = None) -> dict[str, Any]:
+        """Arguments for invoice_create/invoice_update; fields a PATCH left out keep their stored value."""
+        data = self.validated_data
+        kwargs: dict[str, Any] = {}
+        for name, default in (("customer", None), ("project", None), ("tax_rate", None), ("issue_date", None),
+                              ("due_date", None), ("memo", "")):
+            kwargs[name] = data[name] if name in data else getattr(instance, name, default)
+        kwargs["lines"] = data["lines"] if "lines" in data else _stored_lines(instance)
+        return kwargs
+
+
+def _stored_lines(invoice: Invoice | None) -> list[LineInput]:
+    if invoice is None:
+        return []
+    return [LineInput(description=line.description, quantity=line.quantity, unit_price=line.unit_price,
+                      product=line.product, taxable=line.taxable)
+            for line in invoice.lines.select_related("product")]
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    received_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    method = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RefundInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    received_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
