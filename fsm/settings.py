@@ -161,3 +161,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("FSM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }
+
+# QuickBooks Online. QBO_ENVIRONMENT=simulator points the unmodified intuit-oauth and python-quickbooks
+# libraries at the bundled simulator (QBO_SIM_URL); sandbox/production talk to Intuit.
+QBO_ENVIRONMENT = env_choice("QBO_ENVIRONMENT", "simulator", ("simulator", "sandbox", "production"))
+QBO_SIM_URL = env_url("QBO_SIM_URL", "http://127.0.0.1:8765", schemes=("http", "https")).rstrip("/")
+QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "sim-client-id" if QBO_ENVIRONMENT == "simulator" else "")
+QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "sim-client-secret" if QBO_ENVIRONMENT == "simulator" else "")
+QBO_REDIRECT_URI = env_url(
+    "QBO_REDIRECT_URI", "http://127.0.0.1:8000/settings/integrations/quickbooks/callback/", schemes=("http", "https")
+)
+QBO_HTTP_TIMEOUT_SECONDS = env_int("QBO_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
+QBO_WEBHOOK_VERIFIER_TOKEN = env_str("QBO_WEBHOOK_VERIFIER_TOKEN", "")
+if QBO_ENVIRONMENT != "simulator" and not (QBO_CLIENT_ID and QBO_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        f"QBO_ENVIRONMENT={QBO_ENVIRONMENT} needs QBO_CLIENT_ID and QBO_CLIENT_SECRET from your Intuit app's Keys page."
+    )
+if QBO_ENVIRONMENT == "simulator":
+    # python-quickbooks' OAuth2Session refuses plain http; only the loopback simulator speaks it.
+    import os as _os
+
+    _os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+
+# Token encryption at rest (django-fernet-encrypted-fields, Fernet). FIELD_ENCRYPTION_KEYS is a comma-
+# separated list; the first encrypts, all decrypt, so a new key is rotated in by putting it first and
+# running `manage.py qbo_rotate_token_keys`.
+SALT_KEY = env_list("FIELD_ENCRYPTION_KEYS", ["dev-only-token-key"] if DEBUG else [])
+if not SALT_KEY:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set (comma-separated secrets) when DJANGO_DEBUG is off.")

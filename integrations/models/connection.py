@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from encrypted_fields.fields import EncryptedTextField
+
+
+class QboEnvironment(models.TextChoices):
+    PRODUCTION = "production", "Production"
+    SANDBOX = "sandbox", "Sandbox"
+    SIMULATOR = "simulator", "Simulator"
+
+
+class ConnectionStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    AUTH_EXPIRED = "auth_expired", "Authorization expired"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class QuickBooksConnection(models.Model):
+    """One organization's link to one QBO company (realm).
+
+    A row per (organization, realm): reconnecting to the same company reuses the row and with it every
+    mapping; a different company gets a new row, so its ids never meet the old company's.
+    """
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="qbo_connections")
+    realm_id = models.CharField(max_length=40)
+    environment = models.CharField(max_length=20, choices=QboEnvironment.choices)
+    company_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED)
+    # Encrypted at rest (Fernet keys from FIELD_ENCRYPTION_KEYS); never logged, shown or serialized.
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_hard_expires_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "realm_id", "environment"], name="uniq_org_realm"),
+            # One accounting integration at a time: at most one live (not disconnected) link per org.
+            models.UniqueConstraint(
+                fields=["organization"], condition=~models.Q(status="disconnected"), name="one_live_qbo_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ↔ {self.company_name or self.realm_id} ({self.get_status_display()})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == ConnectionStatus.CONNECTED
+
+
+class InvoiceTrigger(models.TextChoices):
+    ON_FINALIZE = "finalize", "When an invoice is finalized"
+    ON_SEND = "send", "When an invoice is sent"
+
+
+class SyncPreferences(models.Model):
+    organization = models.OneToOneField("accounts.Organization", on_delete=models.CASCADE, related_name="qbo_prefs")
+    sync_customers = models.BooleanField(default=True)
+    sync_products = models.BooleanField(default=True)
+    sync_invoices = models.BooleanField(default=True)
+    sync_projects = models.BooleanField(default=True)
+    sync_payments = models.BooleanField(default=True)
+    invoice_trigger = models.CharField(max_length=20, choices=InvoiceTrigger.choices, default=InvoiceTrigger.ON_FINALIZE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"QuickBooks preferences of {self.organization}"
+
+
+class OAuthState(models.Model):
+    """A one-time OAuth `state`, bound to the user and browser session that started the flow.
+
+    intuit-oauth sends no PKCE, so `state` is the only CSRF defence; a second use must exchange nothing
+    because a second code exchange revokes the tokens of the first (QBO quirk).
+    """
+
+    state = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    BACKOFF = "backoff", "Pending retry"
+    ERROR = "error", "Error"
+    PAUSED = "paused", "Paused"
+    DONE = "done", "Done"
+
+
+OPEN_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF, JobState.ERROR, JobState.PAUSED)
+
+
+class SyncJob(models.Model):
+    """The outbox row: one piece of push work, written in the same transaction as the change."""
+
+    connection = models.ForeignKey("integrations.QuickBooksConnection", on_delete=models.CASCADE, related_name="jobs")
+    object_type = models.CharField(max_length=20)
+    local_id = models.BigIntegerField()
+    operation = models.CharField(max_length=20, default="upsert")
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Stable across retries of one create, so QBO replays instead of creating twice.
+    request_id = models.CharField(max_length=50, default="")
+    # Set after an outcome we could not observe (timeout, reset, 5xx): look up before creating again.
+    outcome_unknown = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True)
+    last_error_hint = models.CharField(max_length=500, blank=True)
+    last_fault_code = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one open job per object: rapid edits coalesce into it.
+            models.UniqueConstraint(
+                fields=["connection", "object_type", "local_id"],
+                condition=~models.Q(state="done"),
+                name="one_open_job_per_object",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.object_type} {self.local_id} ({self.state})"
+
+    def new_request_id(self) -> None:
+        self.request_id = uuid.uuid4().hex
+
+
+class SyncAttempt(models.Model):
+    """One try of a job against QBO: what the sync log shows. Pruned after 30 days."""
+
+    connection = models.ForeignKey("integrations.QuickBooksConnection", on_delete=models.CASCADE, related_name="attempts")
+    job = models.ForeignKey(SyncJob, on_delete=models.SET_NULL, null=True, related_name="attempt_log")
+    object_type = models.CharField(max_length=20)
+    local_id = models.BigIntegerField()
+    operation = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=20)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    fault_code = models.CharField(max_length=20, blank=True)
+    intuit_tid = models.CharField(max_length=100, blank=True)
+    message = models.TextField(blank=True)
+    qbo_id = models.CharField(max_length=40, blank=True)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["connection", "-started_at"])]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class ObjectType(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    PROJECT = "project", "Project"
+    ITEM = "item", "Product / item"
+    INVOICE = "invoice", "Invoice"
+    PAYMENT = "payment", "Payment"
+
+
+class ExternalRef(models.Model):
+    """The link between one local record and one QBO record, per connection (so per realm)."""
+
+    connection = models.ForeignKey("integrations.QuickBooksConnection", on_delete=models.CASCADE, related_name="refs")
+    object_type = models.CharField(max_length=20, choices=ObjectType.choices)
+    local_id = models.BigIntegerField()
+    qbo_id = models.CharField(max_length=40)
+    sync_token = models.CharField(max_length=20, blank=True)
+    last_payload_hash = models.CharField(max_length=64, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Set when QBO says the record is gone (deleted there); we never silently re-create it.
+    deleted_in_qbo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "object_type", "local_id"], name="uniq_ref_local"),
+            models.UniqueConstraint(fields=["connection", "object_type", "qbo_id"], name="uniq_ref_qbo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.local_id} ↔ QBO {self.qbo_id}"

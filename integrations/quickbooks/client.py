@@ -1,0 +1,178 @@
+"""The one QBO API client: unmodified python-quickbooks underneath, typed errors and call info on top.
+
+Never construct python-quickbooks' `QuickBooks` elsewhere: get a client from
+`integrations.quickbooks.tokens.client_for(connection)`, which hands over a fresh access token.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import requests
+from django.conf import settings
+from intuitlib.client import AuthClient
+from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
+
+from integrations.quickbooks.errors import CallInfo, QboAuthError, QboError, QboTransient, classify
+
+MINOR_VERSION = 75
+PAGE_SIZE = 1000  # QBO caps MAXRESULTS at 1000
+BeforeRequest = Callable[[], None]
+
+
+def discovery_environment() -> str:
+    """What intuit-oauth's `environment` should be: a discovery URL for the simulator (library quirk:
+    any string other than sandbox/production is fetched as the discovery document)."""
+    if settings.QBO_ENVIRONMENT == "simulator":
+        return f"{settings.QBO_SIM_URL}/.well-known/openid_sandbox_configuration"
+    return settings.QBO_ENVIRONMENT
+
+
+def make_auth_client(*, access_token: str | None = None, refresh_token: str | None = None,
+                     realm_id: str | None = None) -> AuthClient:
+    return AuthClient(
+        client_id=settings.QBO_CLIENT_ID,
+        client_secret=settings.QBO_CLIENT_SECRET,
+        redirect_uri=settings.QBO_REDIRECT_URI,
+        environment=discovery_environment(),
+        access_token=access_token,
+        refresh_token=refresh_token,
+        realm_id=realm_id,
+    )
+
+
+def company_url(realm_id: str) -> str:
+    """Where a person opens this company in QuickBooks."""
+    if settings.QBO_ENVIRONMENT == "simulator":
+        return f"{settings.QBO_SIM_URL}/?realm={realm_id}"
+    if settings.QBO_ENVIRONMENT == "sandbox":
+        return "https://app.sandbox.qbo.intuit.com/app/homepage"
+    return "https://app.qbo.intuit.com/app/homepage"
+
+
+def _quote(value: str) -> str:
+    # QBO query values: escape backslashes too (python-quickbooks escapes only quotes).
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class QboClient:
+    """A QBO company reached with one access token. `on_auth_error` returns a fresh token (or raises)."""
+
+    def __init__(self, *, realm_id: str, access_token: str, on_auth_error: Callable[[str], str] | None = None,
+                 before_request: BeforeRequest | None = None) -> None:
+        self.realm_id = realm_id
+        self.last_call = CallInfo()
+        self._on_auth_error = on_auth_error
+        self._before_request = before_request
+        # Building the AuthClient with the access token set matters: without it QuickBooks() refreshes
+        # on its own and the rotated refresh token would never be saved (python-quickbooks trap).
+        auth = make_auth_client(access_token=access_token, realm_id=realm_id)
+        self.qb = QuickBooks(auth_client=auth, company_id=realm_id, minorversion=MINOR_VERSION)
+        if settings.QBO_ENVIRONMENT == "simulator":
+            # A discovery URL makes python-quickbooks pick production hosts; point both at the simulator.
+            self.qb.api_url_v3 = self.qb.sandbox_api_url_v3 = f"{settings.QBO_SIM_URL}/v3"
+        self._wrap_session()
+
+    def _wrap_session(self) -> None:
+        session = self.qb.session
+        send = session.request
+        timeout = settings.QBO_HTTP_TIMEOUT_SECONDS
+
+        def request(method: str, url: str, **kw: Any) -> requests.Response:
+            # Neither library sets a timeout; a stalled socket must not hold a worker forever.
+            kw.setdefault("timeout", (5, timeout))
+            if self._before_request is not None:
+                self._before_request()
+            started = time.monotonic()
+            self.last_call = CallInfo(method=method, url=url)
+            try:
+                response = send(method, url, **kw)
+            finally:
+                self.last_call.duration_ms = int((time.monotonic() - started) * 1000)
+            self.last_call.http_status = response.status_code
+            self.last_call.intuit_tid = response.headers.get("intuit_tid", "")
+            return response
+
+        session.request = request  # type: ignore[method-assign]
+
+    def _call(self, fn: Callable[[], Any], *, write: bool) -> Any:
+        for attempt in (1, 2):
+            try:
+                return fn()
+            except QuickbooksException as exc:
+                error = classify(http_status=self.last_call.http_status, code=exc.error_code, message=exc.message,
+                                 detail=str(exc.detail or ""), call=self.last_call, write=write)
+            except requests.RequestException as exc:
+                # Timeout or reset: for a write we cannot know whether QBO applied it.
+                error = QboTransient(f"{type(exc).__name__}: {exc}", outcome_unknown=write, call=self.last_call)
+            if isinstance(error, QboAuthError) and attempt == 1 and self._on_auth_error is not None:
+                self.qb.session.access_token = self._on_auth_error(self.qb.session.access_token)
+                continue
+            raise error
+        raise AssertionError("unreachable")
+
+    # ---- reads -------------------------------------------------------------------------------------
+    def get(self, entity: str, qbo_id: str) -> dict[str, Any]:
+        return self._call(lambda: self.qb.get_single_object(entity, qbo_id), write=False)[entity]
+
+    def query(self, sql: str) -> dict[str, Any]:
+        return self._call(lambda: self.qb.query(sql), write=False).get("QueryResponse", {})
+
+    def count(self, entity: str, where: str = "") -> int:
+        clause = f" WHERE {where}" if where else ""
+        return int(self.query(f"SELECT COUNT(*) FROM {entity}{clause}").get("totalCount", 0))
+
+    def query_pages(self, entity: str, where: str = "", *, page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
+        """Every row, one full page per request (QBO returns one page; pagination is ours)."""
+        clause = f" WHERE {where}" if where else ""
+        start = 1
+        while True:
+            sql = f"SELECT * FROM {entity}{clause} ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}"
+            rows = self.query(sql).get(entity, [])
+            if rows:
+                yield rows
+            if len(rows) < page_size:
+                return
+            start += page_size
+
+    def find_by(self, entity: str, field: str, value: str, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+        rows = self.query(f"SELECT * FROM {entity} WHERE {field} = {_quote(value)}").get(entity, [])
+        if include_inactive:
+            # Name lists hide inactive rows unless asked (QBO quirk); duplicates collide with them too.
+            rows += self.query(
+                f"SELECT * FROM {entity} WHERE {field} = {_quote(value)} AND Active = false"
+            ).get(entity, [])
+        return rows
+
+    def company_info(self) -> dict[str, Any]:
+        return self.get("CompanyInfo", self.realm_id)
+
+    # ---- writes ------------------------------------------------------------------------------------
+    def create(self, entity: str, body: dict[str, Any], *, request_id: str | None = None) -> dict[str, Any]:
+        payload = json.dumps(body)
+        return self._call(lambda: self.qb.create_object(entity, payload, request_id=request_id), write=True)[entity]
+
+    def update(self, entity: str, body: dict[str, Any], *, request_id: str | None = None) -> dict[str, Any]:
+        payload = json.dumps(body)
+        return self._call(lambda: self.qb.update_object(entity, payload, request_id=request_id), write=True)[entity]
+
+    def void_invoice(self, qbo_id: str, sync_token: str) -> dict[str, Any]:
+        payload = json.dumps({"Id": qbo_id, "SyncToken": sync_token})
+        return self._call(
+            lambda: self.qb.update_object("Invoice", payload, params={"operation": "void"}), write=True
+        )["Invoice"]
+
+    def batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        payload = json.dumps({"BatchItemRequest": items})
+        return self._call(lambda: self.qb.batch_operation(payload), write=True).get("BatchItemResponse", [])
+
+    def cdc(self, entities: list[str], changed_since: str) -> list[dict[str, Any]]:
+        result = self._call(lambda: self.qb.change_data_capture(",".join(entities), changed_since), write=False)
+        return result.get("CDCResponse", [{}])[0].get("QueryResponse", [])
+
+
+__all__ = ["QboClient", "QboError", "company_url", "make_auth_client"]

@@ -1,0 +1,1 @@
+"""Writes of the QuickBooks integration (connection, preferences, audit, jobs)."""
