@@ -1,0 +1,51 @@
+"""Bad environment values stop start-up with an error that names the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SETUP = "import django; django.setup(); print('SETUP-OK')"
+# Dropped from the inherited environment so a developer's shell (or CI's PostgreSQL leg) cannot leak in.
+OURS = ("DJANGO_", "FSM_", "CELERY_", "QBO_", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS")
+
+
+def _setup_with(tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
+    env.update(DJANGO_SETTINGS_MODULE="fsm.settings", FSM_VAR_DIR=str(tmp_path), **overrides)
+    return subprocess.run([sys.executable, "-c", SETUP], cwd=settings.BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_good_environment_starts(tmp_path: Path) -> None:
+    result = _setup_with(tmp_path, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, FIELD_ENCRYPTION_KEYS="k1,k0",
+                         FSM_OVERDUE_SWEEP_SECONDS="60",
+                         CELERY_BROKER_URL="redis://127.0.0.1:6379/15", DATABASE_URL="postgres://u@h:5432/db")
+    assert result.returncode == 0, result.stderr
+    assert "SETUP-OK" in result.stdout
+
+
+@pytest.mark.parametrize(("overrides", "named"), [
+    ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+    ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
+    ({"CELERY_BROKER_URL": "ftp://x"}, "CELERY_BROKER_URL"),
+    ({"FSM_OVERDUE_SWEEP_SECONDS": "abc"}, "FSM_OVERDUE_SWEEP_SECONDS"),
+    ({"FSM_OVERDUE_SWEEP_SECONDS": "1"}, "FSM_OVERDUE_SWEEP_SECONDS"),
+    ({"DJANGO_DEBUG": "0"}, "DJANGO_SECRET_KEY"),
+    ({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 50}, "FIELD_ENCRYPTION_KEYS"),
+    ({"QBO_ENVIRONMENT": "staging"}, "QBO_ENVIRONMENT"),
+    ({"FSM_LOG_LEVEL": "loud"}, "FSM_LOG_LEVEL"),
+    ({"CELERY_TASK_ALWAYS_EAGER": "sometimes"}, "CELERY_TASK_ALWAYS_EAGER"),
+], ids=lambda value: next(iter(value.items()))[1] if isinstance(value, dict) else None)
+def test_bad_value_stops_start_up_naming_the_variable(tmp_path: Path, overrides: dict[str, str], named: str) -> None:
+    result = _setup_with(tmp_path, **overrides)
+    assert result.returncode != 0
+    assert "SETUP-OK" not in result.stdout
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured:"), result.stderr
+    assert named in last_line
