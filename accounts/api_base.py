@@ -13,6 +13,7 @@ from django.db.models.deletion import ProtectedError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -92,6 +93,9 @@ def django_error_to_drf(exc: DjangoValidationError) -> ValidationError:
 class OrgAPIMixin:
     """Resolves the organization after authentication and answers Django validation errors with 400."""
 
+    # Token first: DRF takes the first authenticator's challenge, so an anonymous call gets
+    # 401 + `WWW-Authenticate: Token` (a hint how to sign in) instead of a bare 403.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, HasOrgCapability]
     # action (or HTTP method on a plain APIView) -> capability; None lets any member in.
     capabilities: ClassVar[dict[str, str | None]] = {}
