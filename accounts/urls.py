@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-app_name = "accounts"
-urlpatterns: list = []
+from accounts import views
+
+# No app_name: LOGIN_URL / LOGIN_REDIRECT_URL name these routes without a namespace.
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("organizations/switch/", views.organization_switch, name="organization_switch"),
+]

@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from invoicing.selectors import ACTION_CAPABILITIES
+from invoicing.views import actions, invoices, products
 
 app_name = "invoicing"
-urlpatterns: list = []
+urlpatterns = [
+    path("products/", products.product_index, name="product_list"),
+    path("products/new/", products.product_create, name="product_create"),
+    path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
+    path("invoices/", invoices.invoice_index, name="invoice_list"),
+    path("invoices/new/", invoices.invoice_new, name="invoice_create"),
+    path("invoices/project-options/", invoices.invoice_project_options, name="invoice_project_options"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
+    # One URL per lifecycle action, e.g. invoices/7/finalize/ named "invoice_finalize".
+    *(
+        path(f"invoices/<int:pk>/{action.replace('_', '-')}/", actions.invoice_action, {"action": action},
+             name=f"invoice_{action}")
+        for action in ACTION_CAPABILITIES
+    ),
+]

@@ -1,0 +1,26 @@
+"""Forms of the sign-in and organization-switch pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts.models import Organization
+
+
+class SignInForm(AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class OrganizationSwitchForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only organizations the user belongs to are valid choices, so a forged id is a form error.
+        self.fields["organization"].queryset = Organization.objects.filter(memberships__user=user)

@@ -1,0 +1,55 @@
+"""Sign-in, sign-out, the dashboard and the organization switcher."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import org_member_required
+from accounts.forms import OrganizationSwitchForm, SignInForm
+from accounts.models import Membership
+from accounts.selectors import SESSION_ORG_KEY
+from invoicing.selectors import dashboard_summary, invoice_recent
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    """POST only (Django's LogoutView refuses GET), so a link or prefetch cannot sign anyone out."""
+
+
+@org_member_required("invoice.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    context = {
+        "summary": dashboard_summary(organization=request.organization, today=today),
+        "recent_invoices": invoice_recent(organization=request.organization),
+        "today": today,
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_switch(request: HttpRequest) -> HttpResponse:
+    form = OrganizationSwitchForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["organization"]
+        request.session[SESSION_ORG_KEY] = chosen.pk
+        messages.success(request, f"You are now working in {chosen.name}.")
+        return redirect("dashboard")
+    if request.method == "POST":
+        messages.error(request, "Choose one of your organizations.")
+    memberships = Membership.objects.filter(user=request.user).select_related("organization").order_by(
+        "organization__name"
+    )
+    return render(request, "accounts/organization_switch.html", {"form": form, "memberships": memberships})

@@ -1,0 +1,1 @@
+"""Server-rendered invoicing pages: products, invoices, and the invoice lifecycle actions."""

@@ -1,0 +1,194 @@
+"""Invoice pages: the list, the detail page and the create/edit form with its line editor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.decorators import org_member_required
+from customers.models import Customer
+from customers.selectors import project_options
+from invoicing.forms import InvoiceForm, LineFormSet, PaymentForm, RefundForm
+from invoicing.models import Invoice, InvoiceStatus
+from invoicing.selectors import (
+    invoice_actions_for,
+    invoice_can_edit,
+    invoice_detail_queryset,
+    invoice_list,
+    invoice_refundable,
+    product_choices,
+    tax_rate_choices,
+)
+from invoicing.services import EDITABLE_STATUSES, invoice_create, invoice_update
+
+INVOICES_PER_PAGE = 50
+DEFAULT_TERMS_DAYS = 30
+
+
+# Button and menu labels of the lifecycle actions.
+ACTION_LABELS: dict[str, str] = {
+    "finalize": "Finalize",
+    "send": "Send",
+    "record_payment": "Record payment",
+    "refund": "Refund",
+    "dispute": "Mark disputed",
+    "resolve_dispute": "Resolve dispute",
+    "void": "Void",
+    "delete_draft": "Delete draft",
+}
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice: Invoice
+    actions: list[tuple[str, str]]  # (action, label) the role and the status both allow
+    can_edit: bool
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@org_member_required("invoice.view")
+def invoice_index(request: HttpRequest) -> HttpResponse:
+    org, role = request.organization, request.role
+    status = request.GET.get("status", "")
+    status = status if status in InvoiceStatus.values else ""
+    customer_id = _int_or_none(request.GET.get("customer"))
+    invoices = invoice_list(organization=org, status=status, customer_id=customer_id)
+    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        InvoiceRow(
+            invoice=inv,
+            actions=[(a, ACTION_LABELS[a]) for a in invoice_actions_for(invoice=inv, role=role)],
+            can_edit=invoice_can_edit(invoice=inv, role=role),
+        )
+        for inv in page.object_list
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "customer_id": customer_id,
+        "statuses": InvoiceStatus.choices,
+        "customers": Customer.objects.for_org(org).only("id", "display_name").order_by("display_name", "id"),
+    }
+    return render(request, "invoicing/invoice_list.html", context)
+
+
+def invoice_detail_context(request: HttpRequest, invoice: Invoice, **forms: Any) -> dict[str, Any]:
+    """Everything the detail page shows; the lifecycle views reuse it to show a form's errors in place."""
+    today = timezone.localdate()
+    actions = invoice_actions_for(invoice=invoice, role=request.role)
+    payments = list(invoice.payments.all())
+    return {
+        "invoice": invoice,
+        "lines": list(invoice.lines.all()),
+        "payments": [p for p in payments if p.kind == "payment"],
+        "refunds": [p for p in payments if p.kind == "refund"],
+        "actions": {action: True for action in actions},
+        "can_edit": invoice_can_edit(invoice=invoice, role=request.role),
+        "refundable": invoice_refundable(invoice),
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(initial={"amount": invoice.balance, "received_on": today, "method": "Check"}),
+        "refund_form": forms.get("refund_form")
+        or RefundForm(initial={"amount": invoice_refundable(invoice), "received_on": today}),
+        "open_form": forms.get("open_form") or request.GET.get("open", ""),
+        "action_labels": ACTION_LABELS,
+    }
+
+
+@org_member_required("invoice.view")
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(invoice_detail_queryset(organization=request.organization), pk=pk)
+    return render(request, "invoicing/invoice_detail.html", invoice_detail_context(request, invoice))
+
+
+@org_member_required("invoice.edit_draft")
+def invoice_new(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    initial = {"issue_date": today, "due_date": today + timedelta(days=DEFAULT_TERMS_DAYS)}
+    customer_id = _int_or_none(request.GET.get("customer"))
+    if customer_id is not None:
+        initial["customer"] = customer_id
+    return _invoice_form(request, Invoice(organization=request.organization), initial=initial, lines=[])
+
+
+@org_member_required("invoice.edit_draft")
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice.objects.for_org(request.organization).select_related("customer"), pk=pk)
+    if invoice.status not in EDITABLE_STATUSES or invoice.amount_paid > 0:
+        messages.error(request, f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; "
+                                "only invoices with nothing paid against them can be edited.")
+        return redirect("invoicing:invoice_detail", pk=invoice.pk)
+    if not invoice_can_edit(invoice=invoice, role=request.role):
+        raise PermissionDenied("Your role may edit drafts only; ask the office to correct an issued invoice.")
+    lines = [
+        {"product": line.product_id and str(line.product_id), "description": line.description,
+         "quantity": line.quantity.normalize(), "unit_price": line.unit_price, "taxable": line.taxable}
+        for line in invoice.lines.all()
+    ]
+    return _invoice_form(request, invoice, initial={}, lines=lines)
+
+
+def _invoice_form(request: HttpRequest, invoice: Invoice, *, initial: dict[str, Any],
+                  lines: list[dict[str, Any]]) -> HttpResponse:
+    org = request.organization
+    data = request.POST if request.method == "POST" else None
+    customer_id = _int_or_none(data.get("customer") if data else None) or invoice.customer_id or initial.get("customer")
+    products = product_choices(organization=org, keep_ids=[int(line["product"]) for line in lines if line["product"]])
+    form = InvoiceForm(
+        data, instance=invoice, initial=initial, organization=org,
+        customers=Customer.objects.for_org(org).order_by("display_name", "id"),
+        projects=project_options(organization=org, customer_id=customer_id),
+        tax_rates=tax_rate_choices(organization=org, keep_id=invoice.tax_rate_id),
+    )
+    formset = LineFormSet(data, initial=lines or None, prefix="lines", form_kwargs={"products": products})
+    if not lines and data is None:
+        formset.extra = 1  # a new invoice opens with one empty row to fill in
+    if data is not None and form.is_valid() and formset.is_valid():
+        saved = _save_invoice(invoice, form, formset)
+        if saved is not None:
+            verb = "created" if invoice.pk is None else "saved"
+            messages.success(request, f"Invoice {saved.number} {verb}.")
+            return redirect("invoicing:invoice_detail", pk=saved.pk)
+    context = {"form": form, "formset": formset, "invoice": invoice, "products": products}
+    status = 400 if data is not None else 200
+    return render(request, "invoicing/invoice_form.html", context, status=status)
+
+
+def _save_invoice(invoice: Invoice, form: InvoiceForm, formset: Any) -> Invoice | None:
+    """Hand the checked input to the services; their refusals become errors on the form, nothing saved."""
+    fields = {key: form.cleaned_data[key] for key in ("customer", "project", "issue_date", "due_date", "tax_rate")}
+    fields["memo"] = form.cleaned_data["memo"]
+    try:
+        if invoice.pk is None:
+            return invoice_create(organization=form.organization, lines=formset.lines(), **fields)
+        return invoice_update(invoice=invoice, lines=formset.lines(), **fields)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, messages_ in errors.items():
+            target = field if field in form.fields else None
+            for message in messages_:
+                form.add_error(target, message)
+        return None
+
+
+@org_member_required("invoice.view")
+def invoice_project_options(request: HttpRequest) -> HttpResponse:
+    """The project <option>s for the chosen customer; the invoice form swaps them in with htmx."""
+    customer_id = _int_or_none(request.GET.get("customer"))
+    projects = project_options(organization=request.organization, customer_id=customer_id)
+    return render(request, "invoicing/_project_options.html", {"projects": projects})
+
