@@ -75,6 +75,8 @@ try:
     DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL={_db_url!r} could not be parsed: {exc}") from None
+# Each request is one transaction, so a change and the sync job it queues commit together.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite: wait for a lock instead of failing at once when the worker and web write together.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -132,13 +134,15 @@ CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", "", schemes=("redis", "rediss",
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if not CELERY_BROKER_URL:
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        # Exchange tables (the worker's remote-control fanout); kombu's default is ./control in the cwd.
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -189,3 +193,23 @@ if QBO_ENVIRONMENT == "simulator":
 SALT_KEY = env_list("FIELD_ENCRYPTION_KEYS", ["dev-only-token-key"] if DEBUG else [])
 if not SALT_KEY:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set (comma-separated secrets) when DJANGO_DEBUG is off.")
+
+# The push queue (integrations/push): retries, leases and the sweeper.
+QBO_BACKOFF_BASE_SECONDS = env_int("QBO_BACKOFF_BASE_SECONDS", 30, minimum=0)
+QBO_BACKOFF_CAP_SECONDS = env_int("QBO_BACKOFF_CAP_SECONDS", 3600, minimum=1)
+QBO_MAX_ATTEMPTS = env_int("QBO_MAX_ATTEMPTS", 8, minimum=1)
+QBO_THROTTLE_WAIT_SECONDS = env_int("QBO_THROTTLE_WAIT_SECONDS", 60, minimum=0)
+QBO_JOB_LEASE_SECONDS = env_int("QBO_JOB_LEASE_SECONDS", 300, minimum=5)
+QBO_SWEEP_SECONDS = env_int("QBO_SWEEP_SECONDS", 15, minimum=1)
+# Per-company limits kept below QBO's published ones (500 requests/minute, 10 in flight).
+QBO_RATE_PER_MINUTE = env_int("QBO_RATE_PER_MINUTE", 480, minimum=1)
+QBO_MAX_IN_FLIGHT = env_int("QBO_MAX_IN_FLIGHT", 8, minimum=1)
+# The limiter lives in Redis when one is configured (shared by every worker on every machine).
+QBO_LIMITER_REDIS_URL = env_url(
+    "QBO_LIMITER_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
+    schemes=("redis", "rediss"),
+)
+CELERY_BEAT_SCHEDULE["qbo-push-sweeper"] = {
+    "task": "integrations.push.tasks.push_sweep",
+    "schedule": float(QBO_SWEEP_SECONDS),
+}

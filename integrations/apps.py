@@ -2,5 +2,11 @@ from django.apps import AppConfig
 
 
 class IntegrationsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'integrations'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "integrations"
+    verbose_name = "QuickBooks integration"
+
+    def ready(self) -> None:
+        from integrations.push import tasks, triggers  # noqa: F401 - registers the push tasks
+
+        triggers.connect()

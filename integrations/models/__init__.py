@@ -10,7 +10,7 @@ from integrations.models.connection import (
     QuickBooksConnection,
     SyncPreferences,
 )
-from integrations.models.jobs import JobState, SyncAttempt, SyncJob
+from integrations.models.jobs import JobState, RateBucket, SyncAttempt, SyncJob
 from integrations.models.mapping import ExternalRef, ObjectType
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ObjectType",
     "QboEnvironment",
     "QuickBooksConnection",
+    "RateBucket",
     "SyncAttempt",
     "SyncJob",
     "SyncPreferences",

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from encrypted_fields.fields import EncryptedTextField
+
+from integrations.fields import SealedTextField
 
 
 class QboEnvironment(models.TextChoices):
@@ -29,9 +30,10 @@ class QuickBooksConnection(models.Model):
     environment = models.CharField(max_length=20, choices=QboEnvironment.choices)
     company_name = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED)
-    # Encrypted at rest (Fernet keys from FIELD_ENCRYPTION_KEYS); never logged, shown or serialized.
-    access_token = EncryptedTextField(blank=True, default="")
-    refresh_token = EncryptedTextField(blank=True, default="")
+    # Encrypted at rest (Fernet keys from FIELD_ENCRYPTION_KEYS) and in dumps; never logged, shown or
+    # serialized.
+    access_token = SealedTextField(blank=True, default="")
+    refresh_token = SealedTextField(blank=True, default="")
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token_hard_expires_at = models.DateTimeField(null=True, blank=True)
@@ -41,6 +43,10 @@ class QuickBooksConnection(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
+    # Round-robin fairness: the push queue serves the connection waiting longest first.
+    last_served_at = models.DateTimeField(null=True, blank=True)
+    # QBO ids looked up once and reused (an Item needs an income account; lines need a fallback item).
+    income_account_qbo_id = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

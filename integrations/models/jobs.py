@@ -32,6 +32,10 @@ class SyncJob(models.Model):
     request_id = models.CharField(max_length=50, default="")
     # Set after an outcome we could not observe (timeout, reset, 5xx): look up before creating again.
     outcome_unknown = models.BooleanField(default=False)
+    # The object changed again while this job was running: run once more after it finishes.
+    dirty = models.BooleanField(default=False)
+    # A person asked for this push (per-invoice action, Retry): pre-connection invoices are pushed too.
+    requested_by_person = models.BooleanField(default=False)
     last_error = models.TextField(blank=True)
     last_error_hint = models.CharField(max_length=500, blank=True)
     last_fault_code = models.CharField(max_length=20, blank=True)
@@ -77,3 +81,11 @@ class SyncAttempt(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["connection", "-started_at"])]
+
+
+class RateBucket(models.Model):
+    """The per-company token bucket when no Redis is configured (embedded default)."""
+
+    realm_id = models.CharField(max_length=40, unique=True)
+    tokens = models.FloatField(default=0)
+    updated_at = models.DateTimeField()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import requests
@@ -21,7 +22,7 @@ from integrations.quickbooks.errors import CallInfo, QboAuthError, QboError, Qbo
 
 MINOR_VERSION = 75
 PAGE_SIZE = 1000  # QBO caps MAXRESULTS at 1000
-BeforeRequest = Callable[[], None]
+RequestSlot = Callable[[], AbstractContextManager[None]]
 
 
 def discovery_environment() -> str:
@@ -63,11 +64,12 @@ class QboClient:
     """A QBO company reached with one access token. `on_auth_error` returns a fresh token (or raises)."""
 
     def __init__(self, *, realm_id: str, access_token: str, on_auth_error: Callable[[str], str] | None = None,
-                 before_request: BeforeRequest | None = None) -> None:
+                 request_slot: RequestSlot | None = None) -> None:
         self.realm_id = realm_id
         self.last_call = CallInfo()
         self._on_auth_error = on_auth_error
-        self._before_request = before_request
+        # The shared per-company limiter: every HTTP request to QBO holds a slot while it runs.
+        self._request_slot = request_slot or nullcontext
         # Building the AuthClient with the access token set matters: without it QuickBooks() refreshes
         # on its own and the rotated refresh token would never be saved (python-quickbooks trap).
         auth = make_auth_client(access_token=access_token, realm_id=realm_id)
@@ -85,14 +87,13 @@ class QboClient:
         def request(method: str, url: str, **kw: Any) -> requests.Response:
             # Neither library sets a timeout; a stalled socket must not hold a worker forever.
             kw.setdefault("timeout", (5, timeout))
-            if self._before_request is not None:
-                self._before_request()
-            started = time.monotonic()
             self.last_call = CallInfo(method=method, url=url)
-            try:
-                response = send(method, url, **kw)
-            finally:
-                self.last_call.duration_ms = int((time.monotonic() - started) * 1000)
+            with self._request_slot():
+                started = time.monotonic()
+                try:
+                    response = send(method, url, **kw)
+                finally:
+                    self.last_call.duration_ms = int((time.monotonic() - started) * 1000)
             self.last_call.http_status = response.status_code
             self.last_call.intuit_tid = response.headers.get("intuit_tid", "")
             return response

@@ -40,7 +40,10 @@ def _session_hash(session_key: str | None) -> str:
 
 
 def connect_start(*, organization: Organization, user: AbstractBaseUser, session_key: str) -> str:
-    """The URL of Intuit's authorization page, with a fresh one-time state."""
+    """The URL of Intuit's authorization page, with a fresh one-time state.
+
+    `session_key` "" (an API caller with a token, who has no browser session) binds the state to the
+    user and organization only: the browser that follows the URL has a session the API never saw."""
     if not organization.is_paid_plan:
         raise ConnectError("The QuickBooks integration is part of the Pro and Enterprise plans.")
     live = connection_live(organization=organization)
@@ -62,7 +65,10 @@ def _consume_state(*, organization: Organization, user: AbstractBaseUser, sessio
     row = OAuthState.objects.filter(state=state).first()
     if row is None:
         raise ConnectError("The reply from QuickBooks did not match a connection you started. Nothing was exchanged.")
-    if (row.user_id, row.organization_id, row.session_key_hash) != (user.pk, organization.pk, _session_hash(session_key)):
+    session_bound = row.session_key_hash != _session_hash("")
+    if (row.user_id, row.organization_id) != (user.pk, organization.pk) or (
+        session_bound and row.session_key_hash != _session_hash(session_key)
+    ):
         raise ConnectError("This QuickBooks reply belongs to a connection started elsewhere. Nothing was exchanged.")
     fresh_after = timezone.now() - STATE_TTL
     taken = OAuthState.objects.filter(pk=row.pk, used_at__isnull=True, created_at__gte=fresh_after).update(
@@ -87,8 +93,9 @@ def connect_complete(*, organization: Organization, user: AbstractBaseUser, sess
             f"This organization is linked to QuickBooks company “{live.company_name}”. Disconnect it before "
             "connecting a different company."
         )
-    auth = make_auth_client()
     try:
+        # Inside the try: building the client fetches the discovery document over the network too.
+        auth = make_auth_client()
         auth.get_bearer_token(code, realm_id=realm_id)
         info = QboClient(realm_id=realm_id, access_token=auth.access_token).company_info()
     except AuthClientError as exc:

@@ -10,14 +10,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
+import requests
 from django.db import transaction
 from django.utils import timezone
 from intuitlib.exceptions import AuthClientError
 
 from integrations.models import ConnectionStatus, QuickBooksConnection
-from integrations.quickbooks.client import BeforeRequest, QboClient, make_auth_client
+from integrations.quickbooks.client import QboClient, RequestSlot, make_auth_client
 from integrations.quickbooks.errors import QboAuthError, QboReauthorizationRequired, QboTransient
 
 log = logging.getLogger(__name__)
@@ -57,22 +59,31 @@ def _mark_auth_expired(connection: QuickBooksConnection, reason: str) -> None:
     jobs_pause_for_connection(connection=connection, reason="QuickBooks authorization expired — reconnect to resume.")
 
 
-def access_token_for(*, connection_id: int, failed_token: str | None = None) -> str:
+TOKEN_FIELDS = ["access_token", "refresh_token", "access_token_expires_at", "refresh_token_expires_at",
+                "refresh_token_hard_expires_at", "last_refreshed_at", "updated_at"]
+
+
+def access_token_for(*, connection_id: int, failed_token: str | None = None,
+                     must_refresh: Callable[[QuickBooksConnection], bool] | None = None) -> str:
     """A usable access token. `failed_token`: the token QBO just rejected with 401 (forces a refresh
-    unless a sibling already replaced it)."""
+    unless a sibling already replaced it). `must_refresh`: also refresh when it says so of the row as
+    re-read under the lock (the scheduled upkeep: a sibling may have refreshed it a moment ago)."""
     reauth: QboReauthorizationRequired | None = None
     with transaction.atomic():
         conn = QuickBooksConnection.objects.select_for_update().get(pk=connection_id)
         if conn.status != ConnectionStatus.CONNECTED:
             raise QboReauthorizationRequired(f"QuickBooks is {conn.get_status_display().lower()}.")
         fresh = conn.access_token_expires_at and conn.access_token_expires_at > timezone.now() + REFRESH_AHEAD
-        if conn.access_token and (
+        if conn.access_token and not (must_refresh is not None and must_refresh(conn)) and (
             (failed_token is None and fresh) or (failed_token is not None and conn.access_token != failed_token)
         ):
             return conn.access_token
-        auth = make_auth_client(refresh_token=conn.refresh_token, realm_id=conn.realm_id)
         try:
+            # Inside the try: building the client fetches the discovery document over the network too.
+            auth = make_auth_client(refresh_token=conn.refresh_token, realm_id=conn.realm_id)
             auth.refresh()
+        except requests.RequestException as exc:
+            raise QboTransient(f"Token refresh could not reach QuickBooks ({type(exc).__name__}).") from None
         except AuthClientError as exc:
             body = _error_code(exc)
             if exc.status_code == 400 and "invalid_grant" in body:
@@ -84,18 +95,19 @@ def access_token_for(*, connection_id: int, failed_token: str | None = None) -> 
                 raise QboTransient(f"Token refresh failed with HTTP {exc.status_code}.") from None
         else:
             tokens_store(connection=conn, auth=auth)
-            conn.save()
+            # Only the token columns: the row's other fields belong to other writers (the push queue).
+            conn.save(update_fields=TOKEN_FIELDS)
             log.info("qbo.token_refreshed connection=%s", conn.pk)
             return conn.access_token
     assert reauth is not None
     raise reauth
 
 
-def client_for(connection: QuickBooksConnection, *, before_request: BeforeRequest | None = None) -> QboClient:
+def client_for(connection: QuickBooksConnection, *, request_slot: RequestSlot | None = None) -> QboClient:
     token = access_token_for(connection_id=connection.pk)
     return QboClient(
         realm_id=connection.realm_id,
         access_token=token,
         on_auth_error=lambda failed: access_token_for(connection_id=connection.pk, failed_token=failed),
-        before_request=before_request,
+        request_slot=request_slot,
     )

@@ -1,0 +1,73 @@
+"""Claiming due jobs: fair across connections, safe across workers.
+
+PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so workers never wait on each other's rows.
+SQLite: a conditional UPDATE that must touch exactly one row does the same job.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations.models import ConnectionStatus, JobState, QuickBooksConnection, SyncJob
+
+
+def due_filter() -> Q:
+    now = timezone.now()
+    waiting = Q(state__in=[JobState.QUEUED, JobState.BACKOFF]) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    abandoned = Q(state=JobState.RUNNING, lease_until__lt=now)  # its worker died mid-push
+    return (waiting | abandoned) & Q(connection__status=ConnectionStatus.CONNECTED)
+
+
+def _lease() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.QBO_JOB_LEASE_SECONDS)
+
+
+def _next_connection_id() -> int | None:
+    """The connection with due work that was served longest ago (round robin: no backlog starves others)."""
+    conn_ids = SyncJob.objects.filter(due_filter()).values("connection_id").distinct()
+    conn = (QuickBooksConnection.objects.filter(pk__in=conn_ids)
+            .order_by(F("last_served_at").asc(nulls_first=True), "id").only("id").first())
+    return conn.pk if conn else None
+
+
+def _take(job: SyncJob) -> SyncJob | None:
+    fields: dict[str, object] = {"state": JobState.RUNNING, "lease_until": _lease(), "updated_at": timezone.now()}
+    if job.state == JobState.RUNNING:
+        fields["outcome_unknown"] = True  # its worker died mid-push and may have reached QBO: look first
+    updated = SyncJob.objects.filter(pk=job.pk, state=job.state, updated_at=job.updated_at).update(**fields)
+    if updated != 1:
+        return None
+    QuickBooksConnection.objects.filter(pk=job.connection_id).update(last_served_at=timezone.now())
+    return SyncJob.objects.select_related("connection", "connection__organization").get(pk=job.pk)
+
+
+def job_claim_next() -> SyncJob | None:
+    """Claim one due job, fairly chosen. None when there is nothing to do."""
+    for _ in range(5):  # lost races retry a few times
+        conn_id = _next_connection_id()
+        if conn_id is None:
+            return None
+        with transaction.atomic():
+            qs = SyncJob.objects.filter(due_filter(), connection_id=conn_id).order_by("next_attempt_at", "id")
+            if db.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            job = qs.first()
+            if job is None:
+                continue
+            taken = _take(job)
+            if taken is not None:
+                return taken
+    return None
+
+
+def job_claim(job_id: int) -> SyncJob | None:
+    """Claim a specific job if it is due (used by tests and the per-item Retry)."""
+    with transaction.atomic():
+        job = SyncJob.objects.filter(due_filter(), pk=job_id).first()
+        return _take(job) if job else None

@@ -1,0 +1,109 @@
+"""sync_enqueue(): write (or coalesce into) the object's open outbox row in the caller's transaction,
+and ring the doorbell once that transaction commits."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
+from integrations.push import policy
+from integrations.selectors import connection_active, preferences_for
+from invoicing.models import Invoice, InvoiceStatus
+
+log = logging.getLogger(__name__)
+
+
+def _ring_doorbell() -> None:
+    from integrations.push.tasks import push_doorbell
+
+    try:
+        push_doorbell.delay()
+    except Exception:  # a lost doorbell is fine: the sweeper finds the row
+        log.warning("push doorbell could not be sent; the sweeper will pick the job up", exc_info=True)
+
+
+def _operation_for(object_type: str, obj: object, connection: QuickBooksConnection) -> str | None:
+    if object_type != ObjectType.INVOICE:
+        return "upsert"
+    assert isinstance(obj, Invoice)
+    mapped = ExternalRef.objects.filter(connection=connection, object_type=object_type, local_id=obj.pk).exists()
+    if obj.status == InvoiceStatus.VOID:
+        return "void" if mapped else None  # never pushed, so nothing to void in QBO
+    return "upsert"
+
+
+def _should_push(object_type: str, obj: object, connection: QuickBooksConnection, *, by_person: bool) -> bool:
+    prefs = preferences_for(organization=connection.organization)
+    if not policy.type_enabled(prefs, object_type):
+        return False
+    if object_type != ObjectType.INVOICE:
+        return True
+    assert isinstance(obj, Invoice)
+    if obj.status in policy.NEVER_SYNC_STATUSES:
+        return False
+    if by_person:
+        return obj.status in policy.SYNCABLE_INVOICE_STATUSES
+    mapped = ExternalRef.objects.filter(connection=connection, object_type=object_type, local_id=obj.pk).exists()
+    if mapped:
+        return True  # every later change to a synced invoice follows it
+    return policy.invoice_reached_trigger(obj, prefs) and not policy.invoice_predates_connection(obj, connection)
+
+
+def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = False) -> SyncJob | None:
+    """Queue a push of `obj`'s current state, if the organization syncs it. Returns the open job."""
+    object_type = policy.OBJECT_TYPE_OF.get(type(obj))
+    connection = connection_active(organization=organization)
+    if object_type is None or connection is None:
+        return None
+    if not _should_push(object_type, obj, connection, by_person=by_person):
+        return None
+    operation = _operation_for(object_type, obj, connection)
+    if operation is None:
+        return None
+    job = _upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]
+    transaction.on_commit(_ring_doorbell)
+    return job
+
+
+def _upsert_open_job(connection: QuickBooksConnection, object_type: str, local_id: int, operation: str, *,
+                     by_person: bool) -> SyncJob:
+    now = timezone.now()
+    with transaction.atomic():
+        job = (SyncJob.objects.select_for_update()
+               .filter(connection=connection, object_type=object_type, local_id=local_id)
+               .exclude(state=JobState.DONE).first())
+        if job is None:
+            job = SyncJob(connection=connection, object_type=object_type, local_id=local_id, operation=operation,
+                          state=JobState.QUEUED, next_attempt_at=now, requested_by_person=by_person)
+            job.new_request_id()
+            try:
+                with transaction.atomic():
+                    job.save()
+                return job
+            except IntegrityError:  # a concurrent writer created it first: coalesce into theirs
+                job = SyncJob.objects.select_for_update().get(
+                    connection=connection, object_type=object_type, local_id=local_id, state__in=_OPEN)
+        return _coalesce(job, operation, by_person=by_person, now=now)
+
+
+_OPEN = [JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF, JobState.ERROR, JobState.PAUSED]
+
+
+def _coalesce(job: SyncJob, operation: str, *, by_person: bool, now: object) -> SyncJob:
+    # A void supersedes an update; an update never downgrades a pending void.
+    if operation == "void" or job.operation != "void":
+        job.operation = operation
+    job.requested_by_person = job.requested_by_person or by_person
+    if job.state == JobState.RUNNING:
+        job.dirty = True  # the worker pushes again after it finishes, with the newest data
+    elif job.state in (JobState.QUEUED, JobState.ERROR) or (job.state == JobState.BACKOFF and by_person):
+        # A new edit of a failed item is a new chance; Backoff keeps its schedule unless a person asks.
+        job.state, job.next_attempt_at = JobState.QUEUED, now
+        if by_person:
+            job.attempts = 0
+    job.save()
+    return job

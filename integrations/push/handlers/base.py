@@ -1,0 +1,81 @@
+"""Shared push mechanics: mappings, create-or-adopt with a stable requestid, stale SyncToken retry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from integrations.models import ExternalRef, QuickBooksConnection, SyncJob
+from integrations.quickbooks.client import QboClient
+from integrations.quickbooks.errors import QboNotFound, QboStale
+
+_FORBIDDEN = re.compile(r"[:\t\r\n]+")
+
+
+def qbo_name(value: str, limit: int) -> str:
+    """QBO rejects ':' (it separates parent:child names), tabs and newlines in names, and long names."""
+    cleaned = _FORBIDDEN.sub(" - ", value)
+    return " ".join(cleaned.split())[:limit].strip()
+
+
+def payload_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class PushResult:
+    qbo_id: str
+    operation: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PushContext:
+    client: QboClient
+    connection: QuickBooksConnection
+    job: SyncJob
+    local_id: int
+    notes: list[str] = field(default_factory=list)
+
+    def ref(self, object_type: str, local_id: int) -> ExternalRef | None:
+        return ExternalRef.objects.filter(connection=self.connection, object_type=object_type,
+                                          local_id=local_id).first()
+
+    def save_ref(self, object_type: str, local_id: int, entity: dict[str, Any], body: dict[str, Any]) -> ExternalRef:
+        ref, _ = ExternalRef.objects.update_or_create(
+            connection=self.connection, object_type=object_type, local_id=local_id,
+            defaults={"qbo_id": str(entity["Id"]), "sync_token": str(entity.get("SyncToken", "")),
+                      "last_payload_hash": payload_hash(body), "last_synced_at": timezone.now(),
+                      "deleted_in_qbo": False},
+        )
+        return ref
+
+
+def update_with_retry(ctx: PushContext, entity: str, ref: ExternalRef, body: dict[str, Any]) -> dict[str, Any]:
+    """Sparse update with the mapped SyncToken; on 5010 re-read the token and try once more."""
+    if ref.deleted_in_qbo:
+        raise QboNotFound(f"This record was deleted in QuickBooks (Id {ref.qbo_id}); it is not re-created silently.")
+    sparse = {**body, "Id": ref.qbo_id, "SyncToken": ref.sync_token, "sparse": True}
+    try:
+        return ctx.client.update(entity, sparse)
+    except QboStale:
+        current = ctx.client.get(entity, ref.qbo_id)
+        sparse["SyncToken"] = str(current["SyncToken"])
+        return ctx.client.update(entity, sparse)
+
+
+def create_or_adopt(ctx: PushContext, entity: str, body: dict[str, Any],
+                    find_existing: Callable[[], dict[str, Any] | None], *, request_id: str) -> tuple[dict[str, Any], bool]:
+    """Create once. After an outcome we could not see, look the record up by its natural key first
+    (requestid retention at QBO is undocumented, so it is a second line of defence, not the only one)."""
+    if ctx.job.outcome_unknown:
+        found = find_existing()
+        if found is not None:
+            return found, True
+    return ctx.client.create(entity, body, request_id=request_id), False

@@ -1,0 +1,90 @@
+"""Customer → QBO Customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from customers.models import Customer
+from integrations.models import ObjectType
+from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
+from integrations.quickbooks.errors import QboDuplicateName
+
+DUPLICATE_HINT = ("A customer, vendor or employee in QuickBooks already uses this name — rename the customer "
+                  "here, or link it to the QuickBooks record.")
+
+
+def customer_payload(customer: Customer) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "DisplayName": qbo_name(customer.display_name, 500),
+        "CompanyName": customer.company_name[:100],
+        "GivenName": qbo_name(customer.given_name, 100),
+        "FamilyName": qbo_name(customer.family_name, 100),
+        "Notes": customer.notes[:2000],
+        "Active": customer.is_active,
+        "BillAddr": {
+            "Line1": customer.billing_line1, "Line2": customer.billing_line2, "City": customer.billing_city,
+            "CountrySubDivisionCode": customer.billing_region, "PostalCode": customer.billing_postal_code,
+            "Country": customer.billing_country,
+        },
+    }
+    if customer.email:
+        body["PrimaryEmailAddr"] = {"Address": customer.email}
+    if customer.phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": customer.phone[:30]}
+    return body
+
+
+def _same_person(ours: Customer, theirs: dict[str, Any]) -> bool:
+    their_email = (theirs.get("PrimaryEmailAddr") or {}).get("Address", "").strip().lower()
+    our_email = ours.email.strip().lower()
+    return bool(our_email and their_email and our_email == their_email)
+
+
+def _find(ctx: PushContext, name: str) -> dict[str, Any] | None:
+    rows = ctx.client.find_by("Customer", "DisplayName", name, include_inactive=True)
+    return rows[0] if len(rows) == 1 else None
+
+
+def push_customer(ctx: PushContext) -> PushResult:
+    customer = Customer.objects.get(pk=ctx.local_id)
+    body = customer_payload(customer)
+    ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
+    if ref is not None:
+        entity = update_with_retry(ctx, "Customer", ref, body)
+        ctx.save_ref(ObjectType.CUSTOMER, customer.pk, entity, body)
+        return PushResult(qbo_id=ref.qbo_id, operation="update")
+    try:
+        entity, adopted = create_or_adopt(ctx, "Customer", body, lambda: _find(ctx, body["DisplayName"]),
+                                          request_id=f"{ctx.job.request_id}")
+    except QboDuplicateName as exc:
+        # QBO quirk: DisplayName is unique across customers, vendors and employees, inactive ones too.
+        existing = _find(ctx, body["DisplayName"])
+        if existing is None or not _same_person(customer, existing):
+            exc.message = f"{exc.message}. {DUPLICATE_HINT}"
+            raise
+        entity, adopted = existing, True
+    if adopted:
+        ref = ctx.save_ref(ObjectType.CUSTOMER, customer.pk, entity, {})
+        entity = update_with_retry(ctx, "Customer", ref, body)  # make QBO match our current data
+    ctx.save_ref(ObjectType.CUSTOMER, customer.pk, entity, body)
+    return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create")
+
+
+def ensure_customer(ctx: PushContext, customer: Customer) -> str:
+    """The QBO id of a customer an invoice needs, pushing the customer first when it is not mapped."""
+    ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
+    if ref is not None:
+        return ref.qbo_id
+    sub = PushContext(client=ctx.client, connection=ctx.connection, job=ctx.job, local_id=customer.pk)
+    # Derived requestid: stable across retries of this job, distinct from the invoice's own.
+    sub.job = _ChildJob(ctx.job, suffix="c")  # type: ignore[assignment]
+    return push_customer(sub).qbo_id
+
+
+class _ChildJob:
+    """A dependency push borrows the parent job's retry identity with a distinct requestid."""
+
+    def __init__(self, parent: object, suffix: str) -> None:
+        self._parent = parent
+        self.request_id = f"{parent.request_id[:46]}-{suffix}"  # type: ignore[attr-defined]
+        self.outcome_unknown = parent.outcome_unknown  # type: ignore[attr-defined]

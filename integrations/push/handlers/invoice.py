@@ -1,0 +1,95 @@
+"""Invoice → QBO Invoice: customer and items first, lines and tax exactly as ours, void via QBO's void."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from integrations.models import ObjectType
+from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, update_with_retry
+from integrations.push.handlers.customer import ensure_customer
+from integrations.push.handlers.item import ensure_item
+from integrations.push.policy import NEVER_SYNC_STATUSES
+from integrations.quickbooks.errors import QboNotFound, QboStale
+from invoicing.models import Invoice
+
+
+class SkipPush(Exception):
+    """The object is no longer in a state that syncs (e.g. went back to disputed)."""
+
+
+def _line(ctx: PushContext, line: Any) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "Qty": float(line.quantity),
+        "UnitPrice": float(line.unit_price),
+        "TaxCodeRef": {"value": "TAX" if line.taxable else "NON"},
+    }
+    if line.product is not None:
+        detail["ItemRef"] = {"value": ensure_item(ctx, line.product)}
+    return {"DetailType": "SalesItemLineDetail", "Amount": float(line.amount),
+            "Description": line.description[:4000], "SalesItemLineDetail": detail}
+
+
+def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "DocNumber": invoice.number,
+        "TxnDate": invoice.issue_date.isoformat(),
+        "DueDate": invoice.due_date.isoformat(),
+        "CustomerRef": {"value": ensure_customer(ctx, invoice.customer)},
+        "Line": [_line(ctx, line) for line in invoice.lines.select_related("product").all()],
+        "TxnTaxDetail": {"TotalTax": float(invoice.tax_amount)},
+        "PrivateNote": invoice.memo[:4000],
+    }
+    if invoice.customer.email:
+        body["BillEmail"] = {"Address": invoice.customer.email}
+    return body
+
+
+def _find(ctx: PushContext, number: str) -> dict[str, Any] | None:
+    rows = ctx.client.find_by("Invoice", "DocNumber", number)
+    return rows[0] if len(rows) == 1 else None
+
+
+def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any]) -> None:
+    # US companies on Automated Sales Tax may compute a different tax than ours: say so, keep QBO's.
+    theirs = Decimal(str(entity.get("TotalAmt", invoice.total)))
+    if theirs.quantize(Decimal("0.01")) != invoice.total:
+        ctx.notes.append(f"QuickBooks total {theirs} differs from ours {invoice.total}.")
+
+
+def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
+    ref = ctx.ref(ObjectType.INVOICE, invoice.pk)
+    if ref is None:
+        raise SkipPush("Never pushed, so there is nothing to void in QuickBooks.")
+    if ref.deleted_in_qbo:
+        raise QboNotFound("This invoice was deleted in QuickBooks; nothing to void there.")
+    try:
+        entity = ctx.client.void_invoice(ref.qbo_id, ref.sync_token)
+    except QboStale:
+        entity = ctx.client.void_invoice(ref.qbo_id, str(ctx.client.get("Invoice", ref.qbo_id)["SyncToken"]))
+    ctx.save_ref(ObjectType.INVOICE, invoice.pk, entity, {"voided": True})
+    return PushResult(qbo_id=ref.qbo_id, operation="void")
+
+
+def push_invoice(ctx: PushContext) -> PushResult:
+    invoice = Invoice.objects.select_related("customer").get(pk=ctx.local_id)
+    if invoice.status in NEVER_SYNC_STATUSES:
+        raise SkipPush(f"Invoice is {invoice.get_status_display().lower()}; it does not sync.")
+    if ctx.job.operation == "void":
+        return _void(ctx, invoice)
+    body = invoice_payload(ctx, invoice)
+    ref = ctx.ref(ObjectType.INVOICE, invoice.pk)
+    if ref is not None:
+        entity = update_with_retry(ctx, "Invoice", ref, body)
+        operation = "update"
+    else:
+        # Never include=allowduplicatedocnum: a duplicate DocNumber must stay an error, not a 2nd invoice.
+        entity, adopted = create_or_adopt(ctx, "Invoice", body, lambda: _find(ctx, invoice.number),
+                                          request_id=ctx.job.request_id)
+        operation = "link" if adopted else "create"
+        if adopted:
+            ref = ctx.save_ref(ObjectType.INVOICE, invoice.pk, entity, {})
+            entity = update_with_retry(ctx, "Invoice", ref, body)
+    ctx.save_ref(ObjectType.INVOICE, invoice.pk, entity, body)
+    _check_totals(ctx, invoice, entity)
+    return PushResult(qbo_id=str(entity["Id"]), operation=operation, notes=ctx.notes)

@@ -1,0 +1,75 @@
+"""Product → QBO Item (Service or NonInventory)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.models import ObjectType
+from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
+from integrations.push.handlers.customer import _ChildJob
+from invoicing.models import Product, ProductType
+
+_TYPES = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}
+
+
+def income_account_id(ctx: PushContext) -> str:
+    """Service and NonInventory items need an IncomeAccountRef; look one up once per connection."""
+    conn = ctx.connection
+    if not conn.income_account_qbo_id:
+        rows = ctx.client.query("SELECT * FROM Account WHERE AccountType = 'Income' MAXRESULTS 10").get("Account", [])
+        if not rows:
+            raise ValueError("This QuickBooks company has no income account to post product sales to.")
+        preferred = [r for r in rows if "service" in r.get("Name", "").lower()] or rows
+        conn.income_account_qbo_id = str(preferred[0]["Id"])
+        conn.save(update_fields=["income_account_qbo_id"])
+    return conn.income_account_qbo_id
+
+
+def item_payload(product: Product, income_account: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Name": qbo_name(product.name, 100),
+        "Type": _TYPES[product.type],
+        "Description": product.description[:4000],
+        "UnitPrice": float(product.unit_price),
+        "Taxable": product.taxable,
+        "Active": product.is_active,
+        "IncomeAccountRef": {"value": income_account},
+    }
+    if product.sku:
+        body["Sku"] = product.sku[:100]
+    return body
+
+
+def _find(ctx: PushContext, product: Product, name: str) -> dict[str, Any] | None:
+    if product.sku:
+        rows = ctx.client.find_by("Item", "Sku", product.sku, include_inactive=True)
+        if len(rows) == 1:
+            return rows[0]
+    rows = ctx.client.find_by("Item", "Name", name, include_inactive=True)
+    return rows[0] if len(rows) == 1 else None
+
+
+def push_item(ctx: PushContext) -> PushResult:
+    product = Product.objects.get(pk=ctx.local_id)
+    body = item_payload(product, income_account_id(ctx))
+    ref = ctx.ref(ObjectType.ITEM, product.pk)
+    if ref is not None:
+        entity = update_with_retry(ctx, "Item", ref, body)
+        ctx.save_ref(ObjectType.ITEM, product.pk, entity, body)
+        return PushResult(qbo_id=ref.qbo_id, operation="update")
+    entity, adopted = create_or_adopt(ctx, "Item", body, lambda: _find(ctx, product, body["Name"]),
+                                      request_id=ctx.job.request_id)
+    if adopted:
+        ref = ctx.save_ref(ObjectType.ITEM, product.pk, entity, {})
+        entity = update_with_retry(ctx, "Item", ref, body)
+    ctx.save_ref(ObjectType.ITEM, product.pk, entity, body)
+    return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create")
+
+
+def ensure_item(ctx: PushContext, product: Product) -> str:
+    ref = ctx.ref(ObjectType.ITEM, product.pk)
+    if ref is not None:
+        return ref.qbo_id
+    sub = PushContext(client=ctx.client, connection=ctx.connection, job=_ChildJob(ctx.job, f"i{product.pk}"),  # type: ignore[arg-type]
+                      local_id=product.pk)
+    return push_item(sub).qbo_id

@@ -1,0 +1,115 @@
+"""Run one claimed job: push the object's current state, log the attempt, move the job on."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import ExternalRef, JobState, SyncAttempt, SyncJob
+from integrations.push import backoff
+from integrations.push.errors_text import plain_message
+from integrations.push.handlers import HANDLERS, PushContext
+from integrations.push.handlers.invoice import SkipPush
+from integrations.push.limiter import request_slot
+from integrations.quickbooks.client import QboClient
+from integrations.quickbooks.errors import (
+    CallInfo,
+    QboError,
+    QboNotFound,
+    QboReauthorizationRequired,
+    QboThrottled,
+    QboTransient,
+)
+from integrations.quickbooks.tokens import client_for
+from integrations.services.jobs_pause import jobs_pause_for_connection
+
+log = logging.getLogger(__name__)
+
+
+def job_run(job: SyncJob) -> str:
+    """Push a job already claimed (state running). Returns the job's new state."""
+    started, t0 = timezone.now(), time.monotonic()
+    client: QboClient | None = None
+    try:
+        client = client_for(job.connection, request_slot=lambda: request_slot(job.connection.realm_id))
+        result = HANDLERS[job.object_type](PushContext(client=client, connection=job.connection, job=job,
+                                                       local_id=job.local_id))
+    except SkipPush as exc:
+        return _finish(job, started, t0, outcome="skipped", message=str(exc), call=_call(client))
+    except QboError as exc:
+        return _failed(job, exc, started, t0)
+    except Exception as exc:  # a bug must not leave the job running forever
+        log.exception("push job %s crashed", job.pk)
+        return _failed(job, QboTransient(f"Internal error: {exc}"), started, t0)
+    return _finish(job, started, t0, outcome=result.operation, message=" ".join(result.notes),
+                   call=_call(client), qbo_id=result.qbo_id)
+
+
+def _call(client: QboClient | None) -> CallInfo:
+    return client.last_call if client is not None else CallInfo()
+
+
+def _log(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallInfo, message: str = "",
+         code: str = "", qbo_id: str = "") -> None:
+    SyncAttempt.objects.create(
+        connection_id=job.connection_id, job=job, object_type=job.object_type, local_id=job.local_id,
+        operation=job.operation, outcome=outcome, http_status=call.http_status, fault_code=code,
+        intuit_tid=call.intuit_tid, message=message[:2000], qbo_id=qbo_id, started_at=started,
+        duration_ms=int((time.monotonic() - t0) * 1000),
+    )
+
+
+def _finish(job: SyncJob, started: object, t0: float, *, outcome: str, message: str, call: CallInfo,
+            qbo_id: str = "") -> str:
+    with transaction.atomic():
+        _log(job, started, t0, outcome=outcome, call=call, message=message, qbo_id=qbo_id)
+        now = timezone.now()
+        # If the object changed while we pushed, run again (new requestid: it may be a new operation).
+        rerun = SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, dirty=True)
+        if rerun.update(state=JobState.QUEUED, dirty=False, next_attempt_at=now, lease_until=None,
+                        outcome_unknown=False, updated_at=now):
+            return JobState.QUEUED
+        SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+            state=JobState.DONE, finished_at=now, lease_until=None, last_error="", last_error_hint="",
+            last_fault_code="", outcome_unknown=False, updated_at=now)
+        job.connection.__class__.objects.filter(pk=job.connection_id).update(last_sync_at=now)
+    return JobState.DONE
+
+
+def _failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
+    message, hint = plain_message(exc)
+    fields: dict[str, object] = {"last_error": message, "last_error_hint": hint, "last_fault_code": exc.code,
+                                 "lease_until": None, "updated_at": timezone.now()}
+    if isinstance(exc, QboReauthorizationRequired):
+        state = JobState.PAUSED  # no attempt spent; resumes on reconnect
+        jobs_pause_for_connection(connection=job.connection, reason=message)
+    elif isinstance(exc, QboThrottled):
+        state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.throttle_wait()
+    elif isinstance(exc, QboTransient):
+        attempts = job.attempts + 1
+        fields["attempts"] = attempts
+        fields["outcome_unknown"] = job.outcome_unknown or exc.outcome_unknown
+        if attempts >= settings.QBO_MAX_ATTEMPTS:
+            state = JobState.ERROR
+        else:
+            state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.next_attempt_at(attempts)
+    else:
+        state, fields["attempts"] = JobState.ERROR, job.attempts + 1
+        if isinstance(exc, QboNotFound):
+            ExternalRef.objects.filter(connection=job.connection, object_type=job.object_type,
+                                       local_id=job.local_id).update(deleted_in_qbo=True)
+    if state == JobState.ERROR and SyncJob.objects.filter(pk=job.pk, dirty=True).exists():
+        # The record was edited while this push failed; the edit may be the fix, so try it at once.
+        state, fields["next_attempt_at"], fields["attempts"] = JobState.QUEUED, timezone.now(), 0
+    fields["state"] = state
+    with transaction.atomic():
+        _log(job, started, t0, outcome=state, call=exc.call, message=message, code=exc.code)
+        SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(**fields)
+        if state != JobState.PAUSED:
+            # An edit that arrived mid-run is folded into the retry, so dirty no longer matters.
+            SyncJob.objects.filter(pk=job.pk).update(dirty=False)
+    return state
