@@ -1,0 +1,113 @@
+"""Reads for people: the per-invoice sync action and the sync-queue banner. The UI shows these as-is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Min
+
+from accounts.models import Organization
+from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
+from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
+from integrations.selectors import connection_active
+from invoicing.models import Invoice, InvoiceStatus
+
+SETTINGS_HINT = "Connect QuickBooks in Settings → Integrations → QuickBooks to sync invoices."
+
+
+@dataclass(frozen=True)
+class SyncAction:
+    """What the invoice's sync menu item says and whether it can be pressed."""
+
+    label: str
+    enabled: bool
+    kind: str  # sync | resync | queued | retry | paused | disputed | not_connected | hidden
+    tooltip: str = ""
+    qbo_id: str = ""
+    error: str = ""
+
+
+def _action(invoice: Invoice, connection: QuickBooksConnection | None, job: SyncJob | None,
+            ref: ExternalRef | None) -> SyncAction:
+    qbo_id = ref.qbo_id if ref else ""
+    if invoice.status == InvoiceStatus.DISPUTED:
+        return SyncAction("Resolve the dispute first", False, "disputed",
+                          "Disputed invoices do not sync; resolve the dispute to sync again.", qbo_id)
+    if invoice.status not in SYNCABLE_INVOICE_STATUSES:
+        return SyncAction("", False, "hidden")
+    if connection is None:
+        return SyncAction("Sync to QuickBooks", False, "not_connected", SETTINGS_HINT, qbo_id)
+    if job is not None and job.state in (JobState.QUEUED, JobState.RUNNING):
+        return SyncAction("Sync queued", False, "queued", "Waiting for a worker; it will run shortly.", qbo_id)
+    if job is not None and job.state == JobState.PAUSED:
+        return SyncAction("Sync paused", False, "paused", job.last_error, qbo_id)
+    if job is not None and job.state in (JobState.BACKOFF, JobState.ERROR):
+        return SyncAction("Retry", True, "retry", job.last_error_hint, qbo_id, job.last_error)
+    if ref is not None:
+        return SyncAction("Force re-sync", True, "resync", "Push the latest data to QuickBooks again.", qbo_id)
+    return SyncAction("Sync to QuickBooks", True, "sync", "Create this invoice in QuickBooks.")
+
+
+def invoice_sync_actions(*, organization: Organization, invoices: Iterable[Invoice]) -> dict[int, SyncAction]:
+    """The action of every invoice on a page in a constant number of queries (no per-row lookups)."""
+    invoices = list(invoices)
+    connection = connection_active(organization=organization)
+    ids = [inv.pk for inv in invoices]
+    jobs: dict[int, SyncJob] = {}
+    refs: dict[int, ExternalRef] = {}
+    live = connection or QuickBooksConnection.objects.filter(organization=organization).exclude(
+        status="disconnected").first()
+    if live is not None and ids:
+        jobs = {j.local_id: j for j in SyncJob.objects.filter(
+            connection=live, object_type=ObjectType.INVOICE, local_id__in=ids).exclude(state=JobState.DONE)}
+        refs = {r.local_id: r for r in ExternalRef.objects.filter(
+            connection=live, object_type=ObjectType.INVOICE, local_id__in=ids)}
+    return {inv.pk: _action(inv, connection, jobs.get(inv.pk), refs.get(inv.pk)) for inv in invoices}
+
+
+def invoice_sync_action(*, invoice: Invoice) -> SyncAction:
+    return invoice_sync_actions(organization=invoice.organization, invoices=[invoice])[invoice.pk]
+
+
+@dataclass
+class QueueBanner:
+    state: str  # empty | pending | errors | paused | not_connected
+    pending_retry: int = 0
+    next_retry_at: datetime | None = None
+    queued: int = 0
+    errors: list[SyncJob] = field(default_factory=list)
+    paused: int = 0
+    paused_reason: str = ""
+
+    @property
+    def open_total(self) -> int:
+        return self.pending_retry + self.queued + len(self.errors) + self.paused
+
+
+def queue_banner(*, organization: Organization) -> QueueBanner:
+    connection = QuickBooksConnection.objects.filter(organization=organization).exclude(
+        status="disconnected").first()
+    if connection is None:
+        return QueueBanner(state="not_connected")
+    jobs = SyncJob.objects.filter(connection=connection)
+    backoff = jobs.filter(state=JobState.BACKOFF).aggregate(n=Min("id"), at=Min("next_attempt_at"))
+    banner = QueueBanner(
+        state="empty",
+        pending_retry=jobs.filter(state=JobState.BACKOFF).count(),
+        next_retry_at=backoff["at"],
+        queued=jobs.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).count(),
+        errors=list(jobs.filter(state=JobState.ERROR).order_by("-updated_at")[:100]),
+        paused=jobs.filter(state=JobState.PAUSED).count(),
+    )
+    if banner.paused:
+        banner.state = "paused"
+        banner.paused_reason = jobs.filter(state=JobState.PAUSED).values_list("last_error", flat=True).first() or ""
+    elif banner.errors:
+        banner.state = "errors"
+    elif banner.pending_retry:
+        banner.state = "pending"
+    elif banner.queued:
+        banner.state = "queued"
+    return banner

@@ -1,0 +1,57 @@
+"""What people do to the push queue: sync one invoice, retry one item, sync all pending."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organization
+from integrations.models import JobState, QuickBooksConnection, SyncJob
+from integrations.push.enqueue import _ring_doorbell, sync_enqueue
+from integrations.push.selectors import invoice_sync_action
+from integrations.selectors import connection_active
+from invoicing.models import Invoice
+
+
+def invoice_sync_request(*, invoice: Invoice) -> SyncJob:
+    """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry (a person's explicit intent)."""
+    action = invoice_sync_action(invoice=invoice)
+    if not action.enabled:
+        raise ValidationError(action.tooltip or f"“{action.label}” is not available for this invoice.")
+    with transaction.atomic():
+        job = sync_enqueue(organization=invoice.organization, obj=invoice, by_person=True)
+    if job is None:
+        raise ValidationError("This invoice cannot be synced now (check the QuickBooks sync preferences).")
+    return job
+
+
+def job_retry(*, organization: Organization, job_id: int) -> SyncJob:
+    """A person's per-item Retry: run it now with fresh attempts, even inside its backoff window."""
+    connection = connection_active(organization=organization)
+    if connection is None:
+        raise PermissionDenied("QuickBooks is not connected.")
+    with transaction.atomic():
+        job = SyncJob.objects.select_for_update().filter(connection=connection, pk=job_id).first()
+        if job is None:
+            raise SyncJob.DoesNotExist(f"No sync item {job_id} in this organization.")
+        if job.state not in (JobState.ERROR, JobState.BACKOFF):
+            raise ValidationError(f"This item is {job.get_state_display().lower()}; only failed items can be retried.")
+        job.state, job.attempts, job.next_attempt_at = JobState.QUEUED, 0, timezone.now()
+        job.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+        transaction.on_commit(_ring_doorbell)
+    return job
+
+
+def jobs_sync_all_pending(*, connection: QuickBooksConnection) -> int:
+    """Run now everything queued or already due. Items still inside their backoff window keep their
+    schedule, and failed items wait for a per-item Retry."""
+    due = SyncJob.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()),
+        connection=connection, state__in=[JobState.QUEUED, JobState.BACKOFF],
+    )
+    count = due.count()
+    for _ in range(min(count, 4)):  # a few doorbells: each drains due work for a time slice
+        transaction.on_commit(_ring_doorbell)
+    return count
