@@ -83,9 +83,16 @@ class LineForm(forms.Form):
         self.products = {str(p.pk): p for p in products}
         field = self.fields["product"]
         field.choices = [("", "— No product —"), *((str(p.pk), p.name) for p in products)]
-        field.coerce = self.products.__getitem__
+        field.coerce = self._product_for
         field.widget = ProductSelect(products, attrs={"data-line-product": ""})
         field.widget.choices = field.choices
+
+    def _product_for(self, value: str) -> Product:
+        try:
+            return self.products[str(value)]
+        except KeyError:
+            # ValueError is what TypedChoiceField turns into "Select a valid choice".
+            raise ValueError(value) from None
 
     def clean_quantity(self) -> Decimal:
         quantity = self.cleaned_data["quantity"]

@@ -1,0 +1,57 @@
+"""The invoice list costs the same number of queries however many rows it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Organization, Role
+from customers.models import Customer
+from invoicing.models import Invoice, InvoiceStatus
+
+pytestmark = pytest.mark.django_db
+
+# session, user, membership(+org), count, page of invoices(+customer), customers for the filter
+EXPECTED_QUERIES = 6
+
+
+def _bulk_invoices(org: Organization, count: int) -> None:
+    customers = Customer.objects.bulk_create(
+        Customer(organization=org, display_name=f"Customer {n}") for n in range(max(1, count // 3))
+    )
+    statuses = InvoiceStatus.values
+    today = date.today()
+    Invoice.objects.bulk_create(
+        Invoice(organization=org, number=f"INV-{n:06d}", customer=customers[n % len(customers)],
+                status=statuses[n % len(statuses)], issue_date=today - timedelta(days=n),
+                due_date=today + timedelta(days=30 - n))
+        for n in range(1, count + 1)
+    )
+
+
+def _queries_for_list(client: Client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("invoicing:invoice_list"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries), len(response.context["rows"])
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.TECHNICIAN])
+def test_query_count_does_not_grow_with_rows(make_org: Callable[..., Organization],
+                                             client_for: Callable[[Organization, str], Client], role: str) -> None:
+    small_org, big_org = make_org("Small"), make_org("Big")
+    _bulk_invoices(small_org, 5)
+    _bulk_invoices(big_org, 60)
+
+    small_queries, small_rows = _queries_for_list(client_for(small_org, role))
+    big_queries, big_rows = _queries_for_list(client_for(big_org, role))
+
+    print(f"invoice list queries: 5 invoices -> {small_queries}, 60 invoices -> {big_queries}")
+    assert (small_rows, big_rows) == (5, 50)
+    assert small_queries == big_queries == EXPECTED_QUERIES
