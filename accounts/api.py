@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_base import ORG_HEADER, OrgAPIMixin
+from accounts.api_base import ORG_HEADER, ORG_HEADER_PARAM, OrgAPIMixin
 from accounts.models import Membership
 from accounts.permissions import CAPABILITIES, can
 
@@ -59,7 +59,7 @@ class MeView(OrgAPIMixin, APIView):
 
     capabilities = {"get": None}  # any member may ask who they are
 
-    @extend_schema(tags=["auth"], responses=MeSerializer)
+    @extend_schema(tags=["auth"], parameters=[ORG_HEADER_PARAM], responses=MeSerializer)
     def get(self, request: Request) -> Response:
         data = {
             "username": request.user.get_username(),

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -90,6 +90,12 @@ def django_error_to_drf(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"detail": " ".join(exc.messages)})
 
 
+ORG_HEADER_PARAM = OpenApiParameter(
+    ORG_HEADER, OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,
+    description="Slug of the organization to act in, for users in several; default: their first.",
+)
+
+
 class OrgAPIMixin:
     """Resolves the organization after authentication and answers Django validation errors with 400."""
 
@@ -119,6 +125,7 @@ class OrgAPIMixin:
         return context
 
 
+@extend_schema(parameters=[ORG_HEADER_PARAM])
 class OrgModelViewSet(OrgAPIMixin, viewsets.ModelViewSet):
     """CRUD on one org-owned model; every row read or written belongs to the caller's organization."""
 
