@@ -1,0 +1,124 @@
+"""Run a parsed query against a company's records and build QBO's QueryResponse bytes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import clock, errors
+from .entities import TYPES
+from .query import Cond, Query, parse
+from .store import Company, Record
+
+_DATE_HINT = re.compile(r"(Date|Time)$")
+
+
+def lookup(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if isinstance(value, dict):  # CustomerRef = '5' compares the ref's value; emails their address
+        return value.get("value", value.get("Address", value.get("FreeFormNumber", value.get("URI"))))
+    return value
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _compare(field: str, have: Any, op: str, want: Any) -> bool:
+    if have is None:
+        return False
+    if isinstance(have, bool) or isinstance(want, bool):
+        want_b = want if isinstance(want, bool) else str(want).lower() == "true"
+        return (have is want_b) if op == "=" else (have is not want_b) if op in ("!=", "<>") else False
+    a: Any
+    b: Any
+    if _DATE_HINT.search(field):
+        a, b = clock.parse_datetime(str(have)), clock.parse_datetime(str(want))
+    else:
+        a, b = _as_number(have), _as_number(want)
+    if a is None or b is None:
+        # QBO string comparisons ignore letter case.
+        a, b = str(have).casefold(), str(want).casefold()
+    return {"=": a == b, "!=": a != b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b,
+            ">=": a >= b}[op]
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    parts = [re.escape(p) for p in str(pattern).split("%")]
+    return re.compile(".*".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def _predicate(cond: Cond) -> Callable[[dict[str, Any]], bool]:
+    if cond.op == "like":
+        rx = _like(cond.values[0])
+        return lambda d: (v := lookup(d, cond.field)) is not None and rx.fullmatch(str(v)) is not None
+    if cond.op == "in":
+        return lambda d: any(_compare(cond.field, lookup(d, cond.field), "=", v) for v in cond.values)
+    return lambda d: _compare(cond.field, lookup(d, cond.field), cond.op, cond.values[0])
+
+
+def _sort_key(field: str) -> Callable[[Record], tuple[int, Any]]:
+    def key(rec: Record) -> tuple[int, Any]:
+        value = lookup(rec.data, field)
+        if value is None:
+            return (2, "")
+        num = _as_number(value)
+        if num is not None and not _DATE_HINT.search(field):
+            return (0, num)
+        if _DATE_HINT.search(field):
+            return (0, clock.parse_datetime(str(value)) or 0.0)
+        return (1, str(value).casefold())
+    return key
+
+
+def select(co: Company, q: Query) -> list[Record]:
+    et = TYPES.get(q.entity)
+    if et is None:
+        raise errors.query_parse(f"QueryValidationError: value {q.entity} is not a valid entity")
+    conds = list(q.conds)
+    if et.name_list and not any(c.field == "Active" for c in conds):
+        conds.append(Cond("Active", "=", [True]))  # QBO: name lists are active-only by default
+    preds = [_predicate(c) for c in conds]
+    rows = [r for r in co.records.get(q.entity, {}).values()
+            if not r.deleted and all(p(r.data) for p in preds)]
+    rows.sort(key=lambda r: (len(r.id), r.id))  # QBO's natural order is by Id
+    for name, desc in reversed(q.order):
+        rows.sort(key=_sort_key(name), reverse=desc)
+    return rows
+
+
+def run(co: Company, text: str) -> bytes:
+    q = parse(text)
+    rows = select(co, q)
+    now = clock.iso_ms(clock.now())
+    if q.count:
+        return json.dumps({"QueryResponse": {"totalCount": len(rows)}, "time": now}).encode()
+    page = rows[q.start - 1:q.start - 1 + q.max]
+    if not page:
+        return b'{"QueryResponse":{},"time":"' + now.encode() + b'"}'
+    if q.fields is None:
+        items = b",".join(r.json() for r in page)
+    else:
+        wanted = ["Id", *[f for f in q.fields if f != "Id"]]
+        items = b",".join(json.dumps({**{f: r.data[f] for f in wanted if f in r.data}, "domain": "QBO",
+                                      "sparse": True}).encode() for r in page)
+    return (b'{"QueryResponse":{"' + q.entity.encode() + b'":[' + items + b'],"startPosition":'
+            + str(q.start).encode() + b',"maxResults":' + str(len(page)).encode() + b'},"time":"'
+            + now.encode() + b'"}')
+
+
+def run_dict(co: Company, text: str) -> dict[str, Any]:
+    """For batch Query items, which embed a QueryResponse object."""
+    body: dict[str, Any] = json.loads(run(co, text))
+    return body["QueryResponse"]

@@ -1,0 +1,131 @@
+"""stdlib HTTP/1.1 server with keep-alive. One thread per connection; the handler parses the
+request, hands it to ``Simulator.handle`` and writes the answer in a single send."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import sys
+import time
+import traceback
+from email.utils import formatdate
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import errors
+from .sim import Simulator
+from .web import Request, Response, from_error, json_response
+
+MAX_BODY = 20 * 1024 * 1024
+_DATE: list[object] = [0, ""]
+
+
+def _http_date() -> str:
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE[0], _DATE[1] = now, formatdate(now, usegmt=True)
+    return str(_DATE[1])
+
+
+def intuit_tid() -> str:
+    # QBO puts intuit_tid on every response; support asks for it (§2.2).
+    return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "qbo-sim"
+    sys_version = ""
+    server: SimServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise errors.ApiError(413, errors.fault_body("2010", "Request body too large", str(length)))
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        sim = self.server.sim
+        split = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        req = Request(self.command, split.path, query, self.headers, b"", self.client_address[0])
+        try:
+            req.body = self._read_body()
+            resp = sim.handle(req)
+        except errors.ApiError as exc:
+            resp = from_error(exc)
+        except ValueError:
+            resp = json_response({"error": "bad_request"}, 400)
+        except Exception:  # noqa: BLE001 - never leak a stack trace to the client
+            traceback.print_exc(file=sys.stderr)
+            resp = from_error(errors.system_error(500, "System Failure Error: internal simulator error"))
+        if resp.action in ("drop", "timeout"):
+            self._drop()
+        else:
+            self._write(resp)
+        sim.log_request(req, resp, (time.perf_counter() - started) * 1000)
+
+    def _write(self, resp: Response) -> None:
+        reason = HTTPStatus(resp.status).phrase if resp.status in HTTPStatus._value2member_map_ else ""
+        lines = [f"HTTP/1.1 {resp.status} {reason}", f"Content-Type: {resp.content_type}",
+                 f"Content-Length: {len(resp.body)}", f"intuit_tid: {intuit_tid()}", f"Date: {_http_date()}",
+                 "Server: qbo-sim"]
+        lines += [f"{k}: {v}" for k, v in resp.headers]
+        lines.append("Connection: close" if self.close_connection else "Connection: keep-alive")
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + resp.body)
+
+    def _drop(self) -> None:
+        """Commit-then-drop / timeout: reset the connection so the client sees no response."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, sim: Simulator, host: str, port: int) -> None:
+        self.sim = sim
+        super().__init__((host, port), Handler)
+        bound_port = self.server_address[1]
+        shown = host if host not in ("", "0.0.0.0") else "127.0.0.1"
+        sim.base_url = f"http://{shown}:{bound_port}"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
