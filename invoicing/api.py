@@ -95,6 +95,8 @@ class InvoiceViewSet(OrgModelViewSet):
 
     def scope(self, queryset: models.QuerySet) -> models.QuerySet:
         queryset = queryset.select_related("customer")
+        if self.action == "retrieve":
+            return queryset.prefetch_related("lines", "payments")
         if self.action != "list":
             return queryset
         if (wanted := choice_param(self.request, "status", InvoiceStatus.values)) is not None:
@@ -102,9 +104,6 @@ class InvoiceViewSet(OrgModelViewSet):
         if (customer := int_param(self.request, "customer")) is not None:
             queryset = queryset.filter(customer_id=customer)
         return queryset
-
-    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return Response(self._detail(self.get_object()))
 
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         write = self._valid(InvoiceWriteSerializer)
@@ -124,7 +123,7 @@ class InvoiceViewSet(OrgModelViewSet):
         lifecycle.invoice_delete_draft(invoice=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @_transition_schema("Finalize a draft: it gets its final number-bearing state, Generated.")
+    @_transition_schema("Finalize a draft (Draft → Generated), ready to send and bill.")
     @action(detail=True, methods=["post"])
     def finalize(self, request: Request, pk: str) -> Response:
         return self._transition(lifecycle.invoice_finalize)
@@ -172,7 +171,7 @@ class InvoiceViewSet(OrgModelViewSet):
         return Response(self._detail(invoice))
 
     def _detail(self, invoice: Invoice) -> dict[str, Any]:
-        """The invoice as stored now, with lines and payments fetched in two queries."""
+        """The invoice as a write left it (services save a locked copy, not the object passed in)."""
         fresh = (Invoice.objects.for_org(self.organization).select_related("customer")
                  .prefetch_related("lines", "payments").get(pk=invoice.pk))
         return InvoiceDetailSerializer(fresh, context=self.get_serializer_context()).data
