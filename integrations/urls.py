@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from integrations.views import connection, page
 
 app_name = "integrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("quickbooks/", page.quickbooks_page, name="quickbooks"),
+    path("quickbooks/status/", page.quickbooks_status, name="quickbooks_status"),
+    path("quickbooks/preferences/", page.quickbooks_preferences, name="quickbooks_preferences"),
+    path("quickbooks/connect/", connection.quickbooks_connect, name="quickbooks_connect"),
+    # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.
+    path("quickbooks/callback/", connection.quickbooks_callback, name="quickbooks_callback"),
+    path("quickbooks/disconnect/", connection.quickbooks_disconnect, name="quickbooks_disconnect"),
+]
