@@ -1,6 +1,6 @@
 """The REST API, version 1: every route acts within the caller's organization."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenView
@@ -19,5 +19,6 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    path("integrations/quickbooks/", include("integrations.api")),
     *router.urls,
 ]

@@ -213,3 +213,10 @@ CELERY_BEAT_SCHEDULE["qbo-push-sweeper"] = {
     "task": "integrations.push.tasks.push_sweep",
     "schedule": float(QBO_SWEEP_SECONDS),
 }
+# Token upkeep: refresh QuickBooks tokens that would otherwise lapse while no sync runs (a refresh token
+# dies ~100 days after its last use). Refreshing is cheap; every 6 hours keeps well inside every limit.
+QBO_TOKEN_UPKEEP_SECONDS = env_int("QBO_TOKEN_UPKEEP_SECONDS", 6 * 3600, minimum=60)
+CELERY_BEAT_SCHEDULE["qbo-token-upkeep"] = {
+    "task": "integrations.tasks.refresh_expiring_tokens",
+    "schedule": float(QBO_TOKEN_UPKEEP_SECONDS),
+}

@@ -1,0 +1,180 @@
+"""REST endpoints of the QuickBooks connection: status and preferences, connect URL, disconnect.
+
+Never any token field: the serializers below name every field they emit.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
+from accounts.models import Organization
+from accounts.permissions import can
+from integrations.models import ConnectionStatus, InvoiceTrigger, SyncPreferences
+from integrations.panel import Panel, quickbooks_panel
+from integrations.quickbooks.oauth import ConnectError, connect_start, connection_disconnect
+from integrations.selectors import connection_live, preferences_for
+from integrations.services.preferences import PREFERENCE_FIELDS, preferences_update
+from integrations.views.common import PLAN_MESSAGE
+
+TAGS = ["integrations"]
+
+
+class PreferencesSerializer(serializers.ModelSerializer):
+    invoice_trigger = serializers.ChoiceField(choices=InvoiceTrigger.choices)
+
+    class Meta:
+        model = SyncPreferences
+        fields = list(PREFERENCE_FIELDS)
+
+
+class QueueSerializer(serializers.Serializer):
+    pending = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    paused = serializers.IntegerField()
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[*ConnectionStatus.values, "never"])
+    status_label = serializers.CharField()
+    environment = serializers.CharField()
+    environment_label = serializers.CharField()
+    company_name = serializers.CharField(allow_blank=True)
+    realm_id = serializers.CharField(allow_blank=True)
+    company_url = serializers.CharField(allow_blank=True)
+    connected_by = serializers.CharField(allow_null=True)
+    connected_at = serializers.DateTimeField(allow_null=True)
+    disconnected_at = serializers.DateTimeField(allow_null=True)
+    last_sync_at = serializers.DateTimeField(allow_null=True)
+    authorization_ends_at = serializers.DateTimeField(allow_null=True)
+    expiry_warning = serializers.BooleanField()
+    status_reason = serializers.CharField(allow_blank=True)
+    queue = QueueSerializer()
+
+
+class QuickBooksSerializer(serializers.Serializer):
+    plan_includes_integration = serializers.BooleanField()
+    can_manage = serializers.BooleanField()
+    connection = StatusSerializer()
+    preferences = PreferencesSerializer()
+
+
+def _status(panel: Panel) -> dict[str, object]:
+    conn = panel.connection
+    return {
+        "status": panel.status, "status_label": panel.status_label, "environment": panel.environment,
+        "environment_label": panel.environment_label, "company_url": panel.company_url,
+        "company_name": conn.company_name if conn else "", "realm_id": conn.realm_id if conn else "",
+        "connected_by": conn.connected_by.get_username() if conn and conn.connected_by else None,
+        "connected_at": conn.connected_at if conn else None,
+        "disconnected_at": conn.disconnected_at if conn else None,
+        "last_sync_at": conn.last_sync_at if conn else None,
+        "authorization_ends_at": panel.authorization_ends_at, "expiry_warning": panel.expiry_warning,
+        "status_reason": conn.status_reason if conn else "", "queue": panel.queue.__dict__,
+    }
+
+
+def _body(request: Request) -> dict[str, object]:
+    organization: Organization = request.organization  # type: ignore[attr-defined]
+    data = {
+        "plan_includes_integration": organization.is_paid_plan,
+        "can_manage": can(request.role, "integration.manage"),  # type: ignore[attr-defined]
+        "connection": _status(quickbooks_panel(organization=organization)),
+        "preferences": PreferencesSerializer(preferences_for(organization=organization)).data,
+    }
+    return QuickBooksSerializer(data).data
+
+
+def _require_paid_plan(request: Request) -> None:
+    if not request.organization.is_paid_plan:  # type: ignore[attr-defined]
+        raise PermissionDenied(PLAN_MESSAGE)
+
+
+class QuickBooksView(OrgAPIMixin, APIView):
+    """The organization's QuickBooks connection status and sync preferences."""
+
+    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses=QuickBooksSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(_body(request))
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=PreferencesSerializer,
+                   responses=QuickBooksSerializer, summary="Change sync preferences (Owner)")
+    def patch(self, request: Request) -> Response:
+        _require_paid_plan(request)
+        serializer = PreferencesSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        unknown = sorted(set(request.data) - set(PREFERENCE_FIELDS)) if hasattr(request.data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown preference; nothing was saved."] for name in unknown})
+        try:
+            preferences_update(organization=request.organization, actor=request.user,  # type: ignore[attr-defined]
+                               changes=serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise django_error_to_drf(exc) from None
+        return Response(_body(request))
+
+
+class ConnectUrlView(OrgAPIMixin, APIView):
+    """Start connecting: the Intuit authorization URL to open in the Owner's browser. The state in it
+    works once, for 15 minutes, for this user and organization."""
+
+    capabilities = {"post": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=None, summary="Authorization URL (Owner)",
+                   responses={200: inline_serializer("QuickBooksConnectUrl", {"authorize_url": serializers.URLField()}),
+                              409: inline_serializer("QuickBooksConflict", {"detail": serializers.CharField()})})
+    def post(self, request: Request) -> Response:
+        _require_paid_plan(request)
+        # A session caller's browser follows the URL with that same session: bind the state to it.
+        # A token caller has none (its browser's session is unknown to us), so the state binds to the
+        # user and organization only.
+        by_session = isinstance(request.successful_authenticator, SessionAuthentication)
+        session_key = (request.session.session_key or "") if by_session else ""
+        try:
+            url = connect_start(organization=request.organization, user=request.user,  # type: ignore[attr-defined]
+                                session_key=session_key)
+        except ConnectError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"authorize_url": url})
+
+
+class DisconnectView(OrgAPIMixin, APIView):
+    """Disconnect: revoke at Intuit (best effort), wipe tokens, pause syncing. Records and mappings stay."""
+
+    capabilities = {"post": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=None, summary="Disconnect (Owner)",
+                   responses={200: inline_serializer("QuickBooksDisconnected", {
+                       "revoked": serializers.BooleanField(), "detail": serializers.CharField(),
+                       "connection": StatusSerializer()}),
+                       409: inline_serializer("QuickBooksNothingConnected", {"detail": serializers.CharField()})})
+    def post(self, request: Request) -> Response:
+        organization = request.organization  # type: ignore[attr-defined]
+        live = connection_live(organization=organization)
+        if live is None:
+            _require_paid_plan(request)
+            return Response({"detail": "No QuickBooks company is connected."}, status=status.HTTP_409_CONFLICT)
+        # No plan check when something is connected: a downgraded organization may always cut the link.
+        revoked = connection_disconnect(connection=live, actor=request.user)
+        detail = ("Disconnected; the tokens were revoked at Intuit." if revoked else
+                  "Disconnected here and the tokens were wiped, but QuickBooks could not be told to revoke them.")
+        return Response({"revoked": revoked, "detail": detail,
+                         "connection": _status(quickbooks_panel(organization=organization))})
+
+
+# Included by fsm/api_urls.py at "integrations/quickbooks/".
+urlpatterns = [
+    path("", QuickBooksView.as_view(), name="quickbooks"),
+    path("connect-url/", ConnectUrlView.as_view(), name="quickbooks-connect-url"),
+    path("disconnect/", DisconnectView.as_view(), name="quickbooks-disconnect"),
+]

@@ -1,0 +1,13 @@
+"""Scheduled QuickBooks connection upkeep (beat entry "qbo-token-upkeep" in fsm/settings.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from integrations.services.token_upkeep import tokens_refresh_due
+
+
+@shared_task(name="integrations.tasks.refresh_expiring_tokens")
+def refresh_expiring_tokens() -> dict[str, int]:
+    result = tokens_refresh_due()
+    return {"refreshed": len(result.refreshed), "expired": len(result.expired), "failed": len(result.failed)}
