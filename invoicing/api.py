@@ -23,6 +23,7 @@ from accounts.api_base import ACTIVE_PARAM, OrgModelViewSet, choice_param, crud_
 from accounts.permissions import can
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Product, TaxRate
+from invoicing.selectors import ACTION_CAPABILITIES, invoice_detail_queryset, invoice_list
 from invoicing.serializers import (
     InvoiceDetailSerializer,
     InvoiceSummarySerializer,
@@ -60,10 +61,6 @@ class TaxRateViewSet(OrgModelViewSet):
         return filter_active(queryset, self.request) if self.action == "list" else queryset
 
 
-ACTION_CAPABILITIES = {
-    name: f"invoice.{name}"
-    for name in ("finalize", "send", "record_payment", "refund", "void", "dispute", "resolve_dispute")
-}
 DETAIL = {200: InvoiceDetailSerializer}
 
 
@@ -86,23 +83,21 @@ class InvoiceViewSet(OrgModelViewSet):
     model = Invoice
     capabilities = {
         **crud_capabilities("invoice.view", "invoice.edit_draft"),
-        "destroy": "invoice.delete_draft",
-        **ACTION_CAPABILITIES,
+        **ACTION_CAPABILITIES,  # the lifecycle actions, named like the POST actions below
+        "destroy": ACTION_CAPABILITIES["delete_draft"],
     }
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return InvoiceSummarySerializer if self.action == "list" else InvoiceDetailSerializer
 
     def scope(self, queryset: models.QuerySet) -> models.QuerySet:
-        queryset = queryset.select_related("customer")
+        # The pages' selectors apply the same organization filter, with the joins each read needs.
+        if self.action == "list":
+            return invoice_list(organization=self.organization,
+                                status=choice_param(self.request, "status", InvoiceStatus.values) or "",
+                                customer_id=int_param(self.request, "customer"))
         if self.action == "retrieve":
-            return queryset.prefetch_related("lines", "payments")
-        if self.action != "list":
-            return queryset
-        if (wanted := choice_param(self.request, "status", InvoiceStatus.values)) is not None:
-            queryset = queryset.filter(status=wanted)
-        if (customer := int_param(self.request, "customer")) is not None:
-            queryset = queryset.filter(customer_id=customer)
+            return invoice_detail_queryset(organization=self.organization)
         return queryset
 
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -172,6 +167,5 @@ class InvoiceViewSet(OrgModelViewSet):
 
     def _detail(self, invoice: Invoice) -> dict[str, Any]:
         """The invoice as a write left it (services save a locked copy, not the object passed in)."""
-        fresh = (Invoice.objects.for_org(self.organization).select_related("customer")
-                 .prefetch_related("lines", "payments").get(pk=invoice.pk))
+        fresh = invoice_detail_queryset(organization=self.organization).get(pk=invoice.pk)
         return InvoiceDetailSerializer(fresh, context=self.get_serializer_context()).data

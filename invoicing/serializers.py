@@ -14,10 +14,9 @@ from rest_framework import serializers
 
 from accounts.api_base import OrgPrimaryKeyRelatedField
 from accounts.models import Organization
-from accounts.permissions import CAPABILITIES, can
 from customers.models import Customer, Project
-from invoicing.lifecycle import allowed_actions
 from invoicing.models import Invoice, InvoiceLine, Payment, Product, TaxRate
+from invoicing.selectors import invoice_actions_for
 from invoicing.services import LineInput, product_name_taken, product_sku_taken
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -120,12 +119,6 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def invoice_actions(invoice: Invoice, role: str | None) -> list[str]:
-    """Lifecycle actions the invoice's status allows and the caller's role may perform."""
-    return [action for action in allowed_actions(invoice)
-            if f"invoice.{action}" in CAPABILITIES and can(role, f"invoice.{action}")]
-
-
 SUMMARY_FIELDS = (
     "id", "number", "customer", "customer_name", "project", "status", "issue_date", "due_date",
     "subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "actions",
@@ -143,7 +136,7 @@ class InvoiceSummarySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, invoice: Invoice) -> list[str]:
-        return invoice_actions(invoice, self.context.get("role"))
+        return invoice_actions_for(invoice=invoice, role=self.context.get("role"))
 
 
 class InvoiceDetailSerializer(InvoiceSummarySerializer):
