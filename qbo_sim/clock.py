@@ -22,14 +22,17 @@ def _local(ts: float) -> datetime:
 
 
 def _offset(dt: datetime) -> str:
-    text = dt.strftime("%z")  # -0800
-    return f"{text[:3]}:{text[3:]}"
+    delta = dt.utcoffset()
+    minutes = int(delta.total_seconds() // 60) if delta is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def iso_ms(ts: float) -> str:
     """Top-level ``time`` field: ``2025-03-01T10:08:51.369-08:00``."""
     dt = _local(ts)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}" + _offset(dt)
+    return (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}."
+            f"{dt.microsecond // 1000:03d}{_offset(dt)}")
 
 
 def iso_s(ts: float) -> str:

@@ -28,6 +28,9 @@ class FaultPlan:
     burst_429: bool = False
 
 
+NO_FAULTS = FaultPlan()
+
+
 @dataclass
 class FaultSettings:
     latency_ms: int = 0
@@ -71,9 +74,9 @@ class FaultSettings:
 
     def plan(self, is_write: bool) -> FaultPlan:
         """Decide the faults for one request. Caller holds the company's lock."""
-        plan = FaultPlan()
         if self.quiet():
-            return plan
+            return NO_FAULTS
+        plan = FaultPlan()
         if self.throttle_burst:
             self.throttle_burst -= 1
             plan.burst_429 = True

@@ -33,7 +33,7 @@ def discovery(sim: Simulator) -> Response:
     return json_response(doc)
 
 
-def jwks(sim: Simulator) -> Response:
+def jwks(sim: Simulator, req: Request) -> Response:
     return json_response(idtoken.jwks())
 
 

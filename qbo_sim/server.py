@@ -16,9 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import errors
 from .sim import Simulator
-from .web import Request, Response, from_error, json_response
+from .web import Headers, Request, Response, from_error, json_response
 
 MAX_BODY = 20 * 1024 * 1024
+MAX_LINE = 65536
+MAX_HEADERS = 100
 _DATE: list[object] = [0, ""]
 
 
@@ -40,12 +42,44 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     server: SimServer
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def handle_one_request(self) -> None:
+        """A lean replacement for the stdlib's parser (which builds an email.Message per
+        request): the request line plus ``name: value`` headers into a case-insensitive dict."""
+        try:
+            line = self.rfile.readline(MAX_LINE + 1)
+            if not line:
+                self.close_connection = True
+                return
+            parts = line.decode("latin-1").split()
+            if len(line) > MAX_LINE or len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                self._bad_request()
+                return
+            self.command, self.path, self.request_version = parts
+            headers = Headers()
+            while True:
+                raw = self.rfile.readline(MAX_LINE + 1)
+                if raw in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = raw.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+                if len(headers) > MAX_HEADERS or len(raw) > MAX_LINE:
+                    self._bad_request()
+                    return
+            self.headers = headers  # type: ignore[assignment]
+            conn = (headers.get("connection") or "").lower()
+            self.close_connection = conn == "close" or (self.request_version == "HTTP/1.0" and conn != "keep-alive")
+            if (headers.get("expect") or "").lower() == "100-continue":
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._serve()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
+
+    def _bad_request(self) -> None:
+        self.close_connection = True
+        self._write(json_response({"error": "bad_request"}, 400))
 
     def do_GET(self) -> None:
         self._serve()
@@ -53,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
             chunks = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -13,12 +12,19 @@ from . import errors
 JSON_TYPE = errors.JSON_TYPE
 
 
+class Headers(dict[str, str]):
+    """Request headers with lower-case keys; ``get`` is case-insensitive."""
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
 @dataclass
 class Request:
     method: str
     path: str
     query: dict[str, str]
-    headers: Message
+    headers: Headers
     body: bytes = b""
     client: str = ""
 

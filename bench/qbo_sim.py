@@ -1,0 +1,99 @@
+"""Throughput benchmark for the QBO simulator: GET customer by id over keep-alive connections.
+
+    .venv/bin/python bench/qbo_sim.py [--seconds 10] [--threads 4] [--client http|requests]
+
+Starts ``python -m qbo_sim --no-throttle`` as a subprocess, seeds one company, then hammers
+``GET /v3/company/{realm}/customer/{id}`` and prints requests/second and p50/p99 latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def worker_http(url: str, paths: list[str], token: str, stop: threading.Event, out: list[float]) -> None:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    i = 0
+    while not stop.is_set():
+        started = time.perf_counter()
+        conn.request("GET", paths[i % len(paths)], headers=headers)
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"HTTP {resp.status}: {body[:200]!r}")
+        out.append(time.perf_counter() - started)
+        i += 1
+    conn.close()
+
+
+def worker_requests(url: str, paths: list[str], token: str, stop: threading.Event, out: list[float]) -> None:
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    i = 0
+    while not stop.is_set():
+        started = time.perf_counter()
+        resp = session.get(url + paths[i % len(paths)], timeout=10)
+        if resp.status_code != 200:
+            raise RuntimeError(f"HTTP {resp.status_code}: {resp.text[:200]}")
+        out.append(time.perf_counter() - started)
+        i += 1
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--customers", type=int, default=200)
+    p.add_argument("--client", choices=("http", "requests"), default="http")
+    args = p.parse_args()
+    sys.path.insert(0, str(REPO))  # run from a checkout without installing anything
+    from qbo_sim.testing import SimControl, SimulatorProcess
+
+    with SimulatorProcess(["--no-throttle"]) as sim:
+        ctl = SimControl(sim.url)
+        realm = ctl.create_company("Bench Co", seed={"customers": args.customers, "seed": 1})
+        token = ctl.connect(realm)["access_token"]
+        ids = [c["Id"] for c in ctl.objects(realm, "Customer")]
+        paths = [f"/v3/company/{realm}/customer/{i}?minorversion=75" for i in ids]
+        target = worker_http if args.client == "http" else worker_requests
+        stop = threading.Event()
+        results: list[list[float]] = [[] for _ in range(args.threads)]
+        threads = [threading.Thread(target=target, args=(sim.url, paths, token, stop, results[n]))
+                   for n in range(args.threads)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        time.sleep(args.seconds)
+        stop.set()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        latencies = sorted(x for r in results for x in r)
+        served = ctl.stats(realm)["requests"]["by_status"].get("200", 0)
+    count = len(latencies)
+    report = {"client": args.client, "threads": args.threads, "seconds": round(elapsed, 2), "requests": count,
+              "server_counted_200": served, "rps": round(count / elapsed, 1),
+              "p50_ms": round(statistics.median(latencies) * 1000, 3),
+              "p99_ms": round(latencies[int(count * 0.99) - 1] * 1000, 3)}
+    print(f"{report['rps']:.0f} requests/s  p50 {report['p50_ms']:.2f} ms  p99 {report['p99_ms']:.2f} ms  "
+          f"({count} GET customer in {elapsed:.1f}s, {args.threads} threads, {args.client} keep-alive)")
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

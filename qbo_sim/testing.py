@@ -1,0 +1,270 @@
+"""Test helpers other suites import: keep these names and signatures stable.
+
+* ``SimulatorProcess`` - starts ``python -m qbo_sim --port 0`` as a subprocess (context manager).
+* ``SimControl`` - a tiny requests client for the ``/_sim`` control API.
+* ``authorize`` - drives the authorize form over HTTP and returns the callback parameters.
+* ``make_auth_client`` / ``make_qb_client`` - unmodified intuit-oauth / python-quickbooks
+  objects pointed at the simulator.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+DEFAULT_CLIENT_ID = "sim-client-id"
+DEFAULT_CLIENT_SECRET = "sim-client-secret"
+DEFAULT_REDIRECT_URI = "http://127.0.0.1:9/callback"
+ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
+READY_PREFIX = "QBO_SIM_READY "
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+class SimulatorProcess:
+    """``with SimulatorProcess(["--no-throttle"]) as sim: sim.url, sim.control ...``"""
+
+    def __init__(self, args: Sequence[str] = (), *, host: str = "127.0.0.1", python: str = sys.executable,
+                 env: dict[str, str] | None = None, startup_timeout: float = 20.0) -> None:
+        self.args, self.host, self.python = list(args), host, python
+        self.env, self.startup_timeout = env, startup_timeout
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.output: deque[str] = deque(maxlen=200)   # last lines of the simulator's stdout/stderr
+        self._ready = threading.Event()
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.url}/.well-known/openid_sandbox_configuration"
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.url}/v3"
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def control(self) -> SimControl:
+        return SimControl(self.url)
+
+    def start(self) -> Self:
+        env = {**os.environ, **(self.env or {})}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_PARENT), env.get("PYTHONPATH", "")) if p)
+        env["PYTHONUNBUFFERED"] = "1"
+        cmd = [self.python, "-m", "qbo_sim", "--host", self.host, "--port", "0", *self.args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                     cwd=str(PACKAGE_PARENT))
+        threading.Thread(target=self._pump, name="qbo-sim-output", daemon=True).start()
+        if not self._ready.wait(self.startup_timeout) or not self.url:
+            self.stop()
+            raise RuntimeError("qbo_sim did not start:\n" + "\n".join(self.output))
+        return self
+
+    def _pump(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            self.output.append(line)
+            if not self.url and line.startswith(READY_PREFIX):
+                self.url = line[len(READY_PREFIX):].strip()
+                self._ready.set()
+        self._ready.set()  # process ended: unblock start()
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM (the simulator saves --state on the way out), then SIGKILL if it lingers."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+        return self.proc.returncode
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class SimControl:
+    """Methods mirror ``/_sim`` endpoints; each returns the decoded JSON answer."""
+
+    def __init__(self, url: str, session: requests.Session | None = None, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self.http = session or requests.Session()
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        resp = self.http.request(method, f"{self.url}/_sim{path}", json=body, timeout=self.timeout)
+        resp.raise_for_status()
+        return resp.json()
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def companies(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/companies")
+
+    def create_company(self, name: str = "Sandbox Company", seed: dict[str, int] | None = None,
+                       preferences: dict[str, bool] | None = None) -> str:
+        body: dict[str, Any] = {"name": name, "seed": seed or {}, "preferences": preferences or {}}
+        return str(self._call("POST", "/companies", body)["realm_id"])
+
+    def company(self, realm_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/companies/{realm_id}")
+
+    def seed(self, realm_id: str, **counts: int) -> dict[str, int]:
+        return self._call("POST", f"/companies/{realm_id}/seed", counts)["created"]
+
+    def faults(self, realm_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/companies/{realm_id}/faults")
+
+    def set_faults(self, realm_id: str, **settings: Any) -> dict[str, Any]:
+        return self._call("PATCH", f"/companies/{realm_id}/faults", settings)
+
+    def clear_faults(self, realm_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/companies/{realm_id}/faults/clear")
+
+    def expire_tokens(self, realm_id: str) -> int:
+        return int(self._call("POST", f"/companies/{realm_id}/expire-tokens")["expired"])
+
+    def revoke(self, realm_id: str) -> int:
+        return int(self._call("POST", f"/companies/{realm_id}/revoke")["revoked"])
+
+    def connect(self, realm_id: str, client_id: str | None = None, scope: str | None = None) -> dict[str, Any]:
+        """Mint tokens without the browser flow: {access_token, refresh_token, realm_id, ...}."""
+        return self._call("POST", f"/companies/{realm_id}/connect", {"client_id": client_id, "scope": scope})
+
+    def throttle_reset(self, realm_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/companies/{realm_id}/throttle/reset")
+
+    def stats(self, realm_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/companies/{realm_id}/stats")
+
+    def preferences(self, realm_id: str, **switches: bool) -> dict[str, bool]:
+        if switches:
+            return self._call("PATCH", f"/companies/{realm_id}/preferences", switches)
+        return self._call("GET", f"/companies/{realm_id}/preferences")
+
+    def objects(self, realm_id: str, entity: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/companies/{realm_id}/objects/{entity}")["objects"]
+
+    def object(self, realm_id: str, entity: str, ident: str) -> dict[str, Any]:
+        return self._call("GET", f"/companies/{realm_id}/objects/{entity}/{ident}")
+
+    def entities(self, realm_id: str, entity: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A bookkeeper's edit in QBO: create (no Id) or sparse update; fires webhooks/CDC."""
+        return self._call("POST", f"/companies/{realm_id}/entities/{entity}", data)[entity]
+
+    def delete_entity(self, realm_id: str, entity: str, ident: str) -> dict[str, Any]:
+        return self._call("POST", f"/companies/{realm_id}/entities/{entity}/{ident}/delete")
+
+    def void_entity(self, realm_id: str, entity: str, ident: str) -> dict[str, Any]:
+        return self._call("POST", f"/companies/{realm_id}/entities/{entity}/{ident}/void")
+
+    def merge(self, realm_id: str, entity: str, source_id: str, target_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/companies/{realm_id}/merge/{entity}", {"from": source_id, "into": target_id})
+
+    def rotate_refresh_now(self, realm_id: str | None = None) -> int:
+        return int(self._call("POST", "/rotate-refresh-now", {"realm_id": realm_id})["grants_marked"])
+
+    def config(self, **patch: Any) -> dict[str, Any]:
+        return self._call("PATCH", "/config", patch) if patch else self._call("GET", "/config")
+
+    def webhooks(self) -> dict[str, Any]:
+        return self._call("GET", "/webhooks")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/requests")
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def save(self, path: str | None = None) -> str | None:
+        return self._call("POST", "/save", {"path": path})["saved"]
+
+
+def authorize(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID, redirect_uri: str = DEFAULT_REDIRECT_URI,
+              scope: str = ACCOUNTING_SCOPE, state: str = "test-state", realm_id: str | None = None,
+              new_company: str | None = None, email: str = "dev@example.com", action: str = "authorize",
+              auth_url: str | None = None) -> dict[str, str]:
+    """Submit the simulator's authorize form like a person would and return the callback query
+    (``code``, ``state``, ``realmId`` or ``error``). Pass ``auth_url`` from
+    ``AuthClient.get_authorization_url`` to use exactly what the library built."""
+    http = requests.Session()
+    if auth_url is None:
+        auth_url = f"{sim_url}/connect/oauth2"
+        params = {"client_id": client_id, "response_type": "code", "scope": scope, "redirect_uri": redirect_uri,
+                  "state": state}
+        page = http.get(auth_url, params=params, timeout=10)
+    else:
+        page = http.get(auth_url, timeout=10)
+        params = {k: v[0] for k, v in parse_qs(urlsplit(auth_url).query).items()}
+    page.raise_for_status()
+    form = {**params, "email": email, "password": "x", "realm": realm_id or "", "new_company": new_company or "",
+            "action": action}
+    resp = http.post(f"{sim_url}/connect/oauth2", data=form, allow_redirects=False, timeout=10)
+    if resp.status_code != 302:
+        raise RuntimeError(f"authorize did not redirect: {resp.status_code} {resp.text[:200]}")
+    location = resp.headers["Location"]
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def make_auth_client(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID,
+                     client_secret: str = DEFAULT_CLIENT_SECRET, redirect_uri: str = DEFAULT_REDIRECT_URI,
+                     access_token: str | None = None, refresh_token: str | None = None,
+                     realm_id: str | None = None) -> Any:
+    """intuit-oauth's AuthClient using the simulator's discovery document (any non
+    'sandbox'/'production' environment string is used as the discovery URL)."""
+    from intuitlib.client import AuthClient
+
+    return AuthClient(client_id, client_secret, redirect_uri,
+                      environment=f"{sim_url}/.well-known/openid_sandbox_configuration",
+                      access_token=access_token, refresh_token=refresh_token, realm_id=realm_id)
+
+
+def make_qb_client(sim_url: str, realm_id: str, access_token: str, refresh_token: str | None = None, *,
+                   client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
+                   minorversion: int = 75, auth_client: Any = None) -> Any:
+    """An unmodified python-quickbooks ``QuickBooks`` talking to the simulator.
+
+    * ``access_token`` must be set, or QuickBooks() refreshes on its own (reference §7.2).
+    * ``api_url_v3``/``sandbox_api_url_v3`` are set on the instance: a discovery URL as
+      environment makes ``qb.sandbox`` False, so both must point at the simulator.
+    * requests-oauthlib refuses plain http unless OAUTHLIB_INSECURE_TRANSPORT is set; this helper
+      sets it (tests only - never in production code)."""
+    from quickbooks import QuickBooks
+
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    client = auth_client or make_auth_client(sim_url, client_id=client_id, client_secret=client_secret,
+                                             access_token=access_token, refresh_token=refresh_token,
+                                             realm_id=realm_id)
+    client.access_token = access_token
+    qb = QuickBooks(auth_client=client, refresh_token=refresh_token, company_id=realm_id, minorversion=minorversion)
+    qb.api_url_v3 = qb.sandbox_api_url_v3 = f"{sim_url}/v3"
+    return qb
+
+
+def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Poll ``predicate()`` until truthy (for webhook deliveries); returns its last value."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
