@@ -66,7 +66,7 @@ def quickbooks_disconnect(request: HttpRequest) -> HttpResponse:
         return redirect(PAGE)
     # Deliberately no plan check past this point: an organization that moved down to Starter must still
     # be able to cut the link to its accounting data.
-    form = DisconnectForm(request.POST or None)
+    form = DisconnectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         revoked = connection_disconnect(connection=live, actor=request.user)
         kept = "Customers, invoices and their QuickBooks links are kept; reconnect to resume."
