@@ -54,7 +54,7 @@ def _with_form(form_class: type[Form], which: str, service: Callable[..., object
                 for message in field_messages:
                     form.add_error(field if field in form.fields else None, message)
             return _form_again(request, invoice, form, which)
-        return f"{done} of {form.cleaned_data['amount']:.2f} recorded on invoice {invoice.number}."
+        return f"{done} of ${form.cleaned_data['amount']:,.2f} recorded on invoice {invoice.number}."
 
     return handle
 
