@@ -7,6 +7,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "QuickBooks integration"
 
     def ready(self) -> None:
+        from integrations.importer import tasks as import_tasks  # noqa: F401 - registers the import task
         from integrations.push import tasks, triggers  # noqa: F401 - registers the push tasks
 
         triggers.connect()

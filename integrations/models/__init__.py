@@ -10,13 +10,25 @@ from integrations.models.connection import (
     QuickBooksConnection,
     SyncPreferences,
 )
+from integrations.models.importing import (
+    OPEN_IMPORT_STATES,
+    ImportIntent,
+    ImportRun,
+    ImportState,
+    ReviewItem,
+    ReviewState,
+)
 from integrations.models.jobs import JobState, RateBucket, SyncAttempt, SyncJob
 from integrations.models.mapping import ExternalRef, ObjectType
 
 __all__ = [
+    "OPEN_IMPORT_STATES",
     "AuditEvent",
     "ConnectionStatus",
     "ExternalRef",
+    "ImportIntent",
+    "ImportRun",
+    "ImportState",
     "InvoiceTrigger",
     "JobState",
     "OAuthState",
@@ -24,6 +36,8 @@ __all__ = [
     "QboEnvironment",
     "QuickBooksConnection",
     "RateBucket",
+    "ReviewItem",
+    "ReviewState",
     "SyncAttempt",
     "SyncJob",
     "SyncPreferences",

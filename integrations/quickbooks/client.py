@@ -167,9 +167,12 @@ class QboClient:
             lambda: self.qb.update_object("Invoice", payload, params={"operation": "void"}), write=True
         )["Invoice"]
 
-    def batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def batch(self, items: list[dict[str, Any]], *, request_id: str | None = None) -> list[dict[str, Any]]:
         payload = json.dumps({"BatchItemRequest": items})
-        return self._call(lambda: self.qb.batch_operation(payload), write=True).get("BatchItemResponse", [])
+        # batch_operation() cannot send a requestid (at most 36 characters on batch); post() can.
+        url = f"{self.qb.api_url}/company/{self.realm_id}/batch"
+        return self._call(lambda: self.qb.post(url, payload, request_id=request_id),
+                          write=True).get("BatchItemResponse", [])
 
     def cdc(self, entities: list[str], changed_since: str) -> list[dict[str, Any]]:
         result = self._call(lambda: self.qb.change_data_capture(",".join(entities), changed_since), write=False)

@@ -1,0 +1,108 @@
+"""Active QBO items -> local products. Service and NonInventory map to our two product types; the
+other kinds (Inventory, Group, Category) have no local counterpart and are listed as skipped."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models.functions import Lower
+
+from integrations.importer import qbo
+from integrations.importer.common import Ctx, PageWrites, qbo_item_card, remembered_review
+from integrations.importer.matching import CREATE, LINK, ItemIndex, Local
+from integrations.models import ExternalRef, ObjectType, ReviewItem
+from invoicing.models import Product, ProductType
+
+TYPES = {"Service": ProductType.SERVICE, "NonInventory": ProductType.NON_INVENTORY}
+SKIP_REASONS = {
+    "Inventory": "Inventory items (quantity on hand) have no counterpart here; add it as a product if you bill it.",
+    "Group": "Bundles (groups) have no counterpart here; their member items are imported on their own.",
+    "Category": "Categories only organise items in QuickBooks; there is nothing to bill.",
+}
+
+
+def _price(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return Decimal("0.00")
+
+
+class _State:
+    def __init__(self, ctx: Ctx) -> None:
+        self.qbo_to_local = dict(ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.ITEM)
+                                 .values_list("qbo_id", "local_id"))
+        rows = Product.objects.for_org(ctx.organization).values_list("id", "name", "sku")
+        self.index = ItemIndex((Local(pk, name, sku=sku) for pk, name, sku in rows.iterator(chunk_size=2000)),
+                               taken=self.qbo_to_local.values())
+        self.reviews = dict(ReviewItem.objects.filter(connection=ctx.connection, object_type=ObjectType.ITEM)
+                            .values_list("qbo_id", "state"))
+        # The database's own uniqueness rules (name case-insensitive, SKU when set): a new product must
+        # not trip them even when matching sent its twin to review.
+        self.names = {n for n in Product.objects.for_org(ctx.organization).annotate(n=Lower("name"))
+                      .values_list("n", flat=True)}
+        self.skus = set(Product.objects.for_org(ctx.organization).exclude(sku="").values_list("sku", flat=True))
+
+
+def product_from_qbo(ctx: Ctx, row: dict[str, Any], st: _State) -> Product:
+    name = str(row.get("Name", ""))[:100]
+    sku = str(row.get("Sku") or "")[:100]
+    return Product(organization=ctx.organization, name=name, sku="" if sku in st.skus else sku,
+                   type=TYPES[row["Type"]], description=str(row.get("Description") or "")[:4000],
+                   unit_price=_price(row.get("UnitPrice")), taxable=bool(row.get("Taxable", False)), is_active=True)
+
+
+def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Product, dict[str, Any]]],
+         row: dict[str, Any]) -> None:
+    qid, name, kind = str(row["Id"]), str(row.get("Name", "")), str(row.get("Type") or "")
+    rep = ctx.reporter
+    if qid in st.qbo_to_local:
+        rep.count("unchanged")
+        return
+    if kind not in TYPES:
+        rep.note("skipped", "items", name, SKIP_REASONS.get(kind, f"Item type “{kind}” is not supported here."))
+        return
+    if qid in st.reviews:
+        remembered_review(ctx, st.reviews[qid], "items", name)
+        return
+    decision = st.index.decide(name, row.get("Sku"))
+    if decision.kind == CREATE and name[:100].lower() not in st.names:
+        product = product_from_qbo(ctx, row, st)
+        st.names.add(product.name.lower())
+        if product.sku:
+            st.skus.add(product.sku)
+        new.append((product, row))
+        rep.count("created_here")
+    elif decision.kind == LINK:
+        assert decision.local_id is not None
+        writes.link(decision.local_id, row)
+        st.index.take(decision.local_id)
+        st.qbo_to_local[qid] = decision.local_id
+        rep.count("linked")
+    else:
+        cands = [{"id": c.id, "name": c.name, "sku": c.sku} for c in decision.candidates]
+        reason = decision.reason or "A local product already uses this name."
+        writes.review(row, qbo_item_card(row), cands, reason)
+        st.reviews[qid] = "open"
+        rep.count("needs_review")
+
+
+def import_items(ctx: Ctx) -> None:
+    st = _State(ctx)
+    ctx.reporter.start("items", qbo.count(ctx.reporter, ctx.client, "Item"))
+    for rows in qbo.pages(ctx.reporter, ctx.client, "Item", select="*, Sku", what="reading products"):
+        with transaction.atomic():
+            writes = PageWrites(ctx, ObjectType.ITEM)
+            new: list[tuple[Product, dict[str, Any]]] = []
+            for row in rows:
+                _row(ctx, st, writes, new, row)
+            Product.objects.bulk_create([p for p, _ in new], batch_size=500)
+            for product, row in new:
+                writes.link(product.pk, row)
+                st.index.add(Local(product.pk, product.name, sku=product.sku))
+                st.index.take(product.pk)
+                st.qbo_to_local[str(row["Id"])] = product.pk
+            writes.save("items", len(rows))
+    ctx.reporter.finish("items")

@@ -1,0 +1,187 @@
+"""Local customers QBO lacks -> created in QBO, 30 to a batch request.
+
+Exactly one QBO record per local customer, even if the process dies at any point:
+- an ImportIntent (local id + the exact name sent) is committed before each request, so a rerun links
+  the record it finds under that name instead of creating it again;
+- each batch carries a requestid derived from its content (QBO replays the first answer to a repeat),
+  each single create one derived from the local id and name;
+- names already known in QBO get a " (n)" suffix before sending, and a 6240 (the name is taken by a
+  vendor, an employee or an inactive customer) is looked up: the same customer by email is linked,
+  anything else gets a suffixed name, recorded in the summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from integrations.importer import qbo
+from integrations.importer.common import Ctx
+from integrations.importer.customers import CustomerState
+from integrations.importer.matching import normalize_email, normalize_name
+from integrations.models import ExternalRef, ImportIntent, ObjectType
+from integrations.push.handlers.base import qbo_name
+from integrations.push.handlers.customer import customer_payload
+from integrations.quickbooks.errors import QboDuplicateName, QboValidation
+
+BATCH_SIZE = 30  # QBO's recommended maximum per batch request
+MAX_SUFFIX = 20
+
+
+def _digest(value: object, n: int) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:n]
+
+
+def suffixed(base: str, n: int) -> str:
+    suffix = f" ({n})"
+    return qbo_name(base, 500 - len(suffix)) + suffix
+
+
+def free_name(base: str, known: set[str]) -> str:
+    """The first "Name (n)" (n >= 2) whose normalized form QBO does not hold yet."""
+    for n in range(2, MAX_SUFFIX + 2):
+        name = suffixed(base, n)
+        if normalize_name(name) not in known:
+            return name
+    return suffixed(base, MAX_SUFFIX + 2)
+
+
+class _Pusher:
+    def __init__(self, ctx: Ctx, st: CustomerState) -> None:
+        self.ctx, self.st = ctx, st
+        self.known = st.qbo_names  # every name seen in QBO, plus every name we send
+        self.refs: list[ExternalRef] = []
+        self.finished: list[int] = []
+
+    def plan(self, customer: Customer) -> tuple[dict[str, Any], str]:
+        """The payload and the plain name it wanted (different when it had to be suffixed)."""
+        body = customer_payload(customer)
+        wanted = body["DisplayName"] or qbo_name(f"Customer {customer.pk}", 500)
+        body["DisplayName"] = wanted if normalize_name(wanted) not in self.known else free_name(wanted, self.known)
+        self.known.add(normalize_name(body["DisplayName"]))
+        return body, wanted
+
+    def intents(self, planned: list[tuple[Customer, dict[str, Any], str]], request_id: str) -> None:
+        with transaction.atomic():
+            ids = [c.pk for c, _, _ in planned]
+            ImportIntent.objects.filter(connection=self.ctx.connection, object_type=ObjectType.CUSTOMER,
+                                        local_id__in=ids).delete()
+            ImportIntent.objects.bulk_create([
+                ImportIntent(connection=self.ctx.connection, object_type=ObjectType.CUSTOMER, local_id=c.pk,
+                             name=body["DisplayName"], request_id=request_id) for c, body, _ in planned])
+
+    def done(self, customer: Customer, entity: dict[str, Any] | None, *, renamed_from: str = "",
+             failed: str = "", linked: bool = False) -> None:
+        """Record one outcome; written by the next commit()."""
+        rep, name = self.ctx.reporter, customer.display_name
+        if entity is not None:
+            self.refs.append(ExternalRef(connection=self.ctx.connection, object_type=ObjectType.CUSTOMER,
+                                         local_id=customer.pk, qbo_id=str(entity["Id"]),
+                                         sync_token=str(entity.get("SyncToken", "")), last_synced_at=timezone.now()))
+            self.st.index.take(customer.pk)
+            rep.count("linked" if linked else "created_in_qbo")
+            if renamed_from:
+                rep.note("renamed", "push", name, f"Created in QuickBooks as “{entity.get('DisplayName')}”: "
+                         f"“{renamed_from}” is already used there by another customer, a vendor or an employee.")
+        else:
+            rep.note("failed", "push", name, failed)
+        self.finished.append(customer.pk)
+        rep.advance("push", 1)
+
+    def commit(self) -> None:
+        """Mappings, spent intents and progress in one transaction: a batch's worth of queries, not a row's."""
+        with transaction.atomic():
+            ExternalRef.objects.bulk_create(self.refs)
+            ImportIntent.objects.filter(connection=self.ctx.connection, object_type=ObjectType.CUSTOMER,
+                                        local_id__in=self.finished).delete()
+            self.ctx.reporter.flush()
+        self.refs, self.finished = [], []
+
+    def batch(self, customers: list[Customer]) -> None:
+        planned = [(c, *self.plan(c)) for c in customers]
+        items = [{"bId": str(i), "operation": "create", "Customer": body} for i, (_, body, _) in enumerate(planned)]
+        request_id = f"imp-{_digest([self.ctx.connection.realm_id, items], 32)}"
+        self.intents(planned, request_id)
+        answers = qbo.patiently(self.ctx.reporter, lambda: self.ctx.client.batch(items, request_id=request_id),
+                                what="creating customers in QuickBooks")
+        by_bid = {str(a.get("bId")): a for a in answers}
+        collisions = []
+        for i, (customer, body, wanted) in enumerate(planned):
+            answer = by_bid.get(str(i), {})
+            errors = (answer.get("Fault") or {}).get("Error") or []
+            if "Customer" in answer:
+                self.done(customer, answer["Customer"], renamed_from=wanted if body["DisplayName"] != wanted else "")
+            elif errors and str(errors[0].get("code")) == "6240":
+                collisions.append((customer, body, wanted))
+            else:
+                detail = "; ".join(f"{e.get('Message', '')} {e.get('Detail', '')}".strip() for e in errors)
+                self.done(customer, None, failed=f"QuickBooks refused it: {detail or 'no answer for this record'}")
+        self.commit()
+        for customer, body, wanted in collisions:
+            self.collision(customer, body, wanted)
+
+    def collision(self, customer: Customer, body: dict[str, Any], wanted: str) -> None:
+        """QBO says the name is taken by something we could not see (inactive customer, vendor, employee)."""
+        name = body["DisplayName"]
+        rows = qbo.patiently(self.ctx.reporter, lambda: self.ctx.client.find_by(
+            "Customer", "DisplayName", name, include_inactive=True), what="looking up a taken name")
+        mine = normalize_email(customer.email)
+        same = [r for r in rows if mine and normalize_email((r.get("PrimaryEmailAddr") or {}).get("Address")) == mine]
+        mapped = set(ExternalRef.objects.filter(connection=self.ctx.connection, object_type=ObjectType.CUSTOMER,
+                                                qbo_id__in=[str(r["Id"]) for r in same]).values_list("qbo_id", flat=True))
+        if len(same) == 1 and str(same[0]["Id"]) not in mapped:
+            self.done(customer, same[0], linked=True)  # provably the same customer: same name and email
+            self.commit()
+            return
+        self.known.add(normalize_name(name))
+        self.create_renamed(customer, body, wanted)
+
+    def create_renamed(self, customer: Customer, body: dict[str, Any], wanted: str) -> None:
+        for _ in range(MAX_SUFFIX):
+            name = free_name(wanted, self.known)
+            self.known.add(normalize_name(name))
+            attempt = {**body, "DisplayName": name}
+            request_id = f"imp-c{customer.pk}-{_digest([self.ctx.connection.realm_id, attempt], 16)}"
+            self.intents([(customer, attempt, wanted)], request_id)
+            try:
+                entity = qbo.patiently(self.ctx.reporter, lambda a=attempt, r=request_id: self.ctx.client.create(
+                    "Customer", a, request_id=r), what="creating a renamed customer in QuickBooks")
+            except QboDuplicateName:
+                continue  # that suffix is taken too (by something invisible to queries): next one
+            except QboValidation as exc:
+                self.done(customer, None, failed=f"QuickBooks refused it: {exc.message} {exc.detail}".strip())
+                self.commit()
+                return
+            self.done(customer, entity, renamed_from=wanted)
+            self.commit()
+            return
+        self.done(customer, None, failed=f"No free name like “{wanted} (n)” was found in QuickBooks.")
+        self.commit()
+
+
+def customers_to_push(ctx: Ctx, st: CustomerState) -> list[int]:
+    """Active local customers with no QBO counterpart, minus those waiting on (or skipped in) review."""
+    ids = Customer.objects.for_org(ctx.organization).filter(is_active=True).order_by("pk").values_list("pk", flat=True)
+    return [pk for pk in ids.iterator(chunk_size=5000) if pk not in st.index.taken and pk not in st.review_blocked]
+
+
+def push_customers(ctx: Ctx, st: CustomerState) -> None:
+    ids = customers_to_push(ctx, st)
+    ctx.reporter.start("push", len(ids))
+    pusher = _Pusher(ctx, st)
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start:start + BATCH_SIZE]
+        # Re-read the mapping just before sending: the push queue may have linked some meanwhile.
+        mapped = set(ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.CUSTOMER,
+                                                local_id__in=chunk).values_list("local_id", flat=True))
+        customers = [c for c in Customer.objects.filter(pk__in=chunk).order_by("pk") if c.pk not in mapped]
+        ctx.reporter.advance("push", len(chunk) - len(customers))
+        if customers:
+            pusher.batch(customers)
+    ctx.reporter.finish("push")
+    ctx.reporter.flush()
