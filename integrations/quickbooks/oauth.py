@@ -119,6 +119,10 @@ def _connection_save(*, organization: Organization, user: AbstractBaseUser, real
     resumed = jobs_resume_for_connection(connection=conn)
     detail = f"{company_name} (realm {realm_id})" + (f"; {resumed} paused items resumed" if resumed else "")
     audit_record(connection=conn, action="connected" if created else "reconnected", actor=user, detail=detail)
+    from integrations.importer.run import import_request  # here, not at the top: the importer builds on this module
+
+    # The initial sync: its run row commits with the connection; a worker is rung on commit.
+    import_request(connection=conn, actor=user)
     return conn
 
 
