@@ -95,6 +95,7 @@ def _failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
         fields["outcome_unknown"] = job.outcome_unknown or exc.outcome_unknown
         if attempts >= settings.QBO_MAX_ATTEMPTS:
             state = JobState.ERROR
+            fields["last_error_hint"] = f"QuickBooks kept failing ({attempts} tries). Press Retry once it is back."
         else:
             state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.next_attempt_at(attempts)
     else:

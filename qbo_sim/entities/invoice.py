@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .. import clock, errors
@@ -158,12 +159,19 @@ def _sales_line(co: Company, line: dict[str, Any]) -> tuple[float, bool]:
             raise errors.required("Line.Amount")
         amount = float(qty) * float(price)
     amount = number(amount, "Line.Amount")
-    if qty is not None and price is not None and abs(round(float(qty) * float(price), 2) - amount) > 0.005:
+    if qty is not None and price is not None and abs(_cents(qty, price) - amount) > 0.005:
         # QBO 6070: Amount must equal UnitPrice * Qty when both are given (assumption, §5.4).
         raise errors.validation("6070", "Amount is not equal to UnitPrice * Qty",
                                 f"Amount {amount} != {qty} * {price}", "Line.Amount")
     line["Amount"], line["SalesItemLineDetail"] = amount, detail
     return amount, detail["TaxCodeRef"]["value"] == "TAX"
+
+
+def _cents(qty: Any, price: Any) -> float:
+    # QBO rounds Qty * UnitPrice half-up to cents in decimal (1.5 * 12.49 = 18.735 -> 18.74); binary
+    # floats would round it down and reject a correct Amount.
+    exact = Decimal(str(qty)) * Decimal(str(price))
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def _default_item(co: Company) -> str:
