@@ -75,7 +75,7 @@ def test_finalized_invoice_pushes_customer_items_and_exact_lines(
     pushed = qbo_invoices[0]
     sales = [ln for ln in pushed["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
     assert [(Decimal(str(ln["Amount"])), Decimal(str(ln["SalesItemLineDetail"]["Qty"]))) for ln in sales] == [
-        (Decimal("190.00"), Decimal("2")), (Decimal("18.74"), Decimal("1.5"))]
+        (Decimal("190.00"), Decimal(2)), (Decimal("18.74"), Decimal("1.5"))]
     assert Decimal(str(pushed["TotalAmt"])) == invoice.total
     customer_ref = ExternalRef.objects.get(connection=conn, object_type="customer", local_id=invoice.customer_id)
     assert pushed["CustomerRef"]["value"] == customer_ref.qbo_id
