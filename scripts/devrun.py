@@ -42,6 +42,8 @@ def apply_defaults(env: MutableMapping[str, str]) -> None:
     env.setdefault("QBO_SIM_PORT", "8765")
     env.setdefault("QBO_ENVIRONMENT", "simulator")
     env.setdefault("QBO_SIM_URL", f"http://127.0.0.1:{env['QBO_SIM_PORT']}")
+    # The OAuth callback must come back to this server's port (settings' default assumes 8000).
+    env.setdefault("QBO_REDIRECT_URI", f"http://127.0.0.1:{env['FSM_PORT']}/settings/integrations/quickbooks/callback/")
     if env["QBO_ENVIRONMENT"] == "simulator":
         # python-quickbooks' OAuth2Session refuses plain http; only the loopback simulator speaks it.
         env.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")

@@ -91,6 +91,7 @@ def test_defaults_point_children_at_the_simulator_without_overriding_choices() -
     assert env["QBO_SIM_URL"] == "http://127.0.0.1:9001"
     assert env["OAUTHLIB_INSECURE_TRANSPORT"] == "1"
     assert env["FSM_PORT"] == "8000"
+    assert env["QBO_REDIRECT_URI"] == "http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
 
     chosen = {"QBO_ENVIRONMENT": "sandbox", "QBO_SIM_URL": "http://127.0.0.1:1/", "FSM_PORT": "8001"}
     devrun.apply_defaults(chosen)
