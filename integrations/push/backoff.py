@@ -24,3 +24,8 @@ def next_attempt_at(attempts: int) -> datetime:
 def throttle_wait() -> datetime:
     # QBO asks for 60 s after a 429; throttling does not spend an attempt.
     return timezone.now() + timedelta(seconds=settings.QBO_THROTTLE_WAIT_SECONDS)
+
+
+def dependency_wait() -> datetime:
+    # Another worker is pushing this record's customer or item; that takes about one request.
+    return timezone.now() + timedelta(seconds=2)

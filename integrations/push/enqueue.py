@@ -64,12 +64,12 @@ def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = F
     operation = _operation_for(object_type, obj, connection)
     if operation is None:
         return None
-    job = _upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]
+    job = upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]
     transaction.on_commit(_ring_doorbell)
     return job
 
 
-def _upsert_open_job(connection: QuickBooksConnection, object_type: str, local_id: int, operation: str, *,
+def upsert_open_job(connection: QuickBooksConnection, object_type: str, local_id: int, operation: str, *,
                      by_person: bool) -> SyncJob:
     now = timezone.now()
     with transaction.atomic():

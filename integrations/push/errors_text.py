@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from integrations.quickbooks.errors import (
     QboAuthError,
+    QboDependencyPending,
     QboError,
     QboReauthorizationRequired,
     QboThrottled,
@@ -33,6 +34,8 @@ def plain_message(exc: QboError) -> tuple[str, str]:
     intuit = exc.message + (f" — {exc.detail}" if exc.detail and exc.detail not in exc.message else "")
     if isinstance(exc, QboReauthorizationRequired | QboAuthError):
         return f"QuickBooks authorization expired or was revoked. ({intuit})", RECONNECT
+    if isinstance(exc, QboDependencyPending):
+        return exc.message, "Nothing to do: it continues once that record is in QuickBooks."
     if isinstance(exc, QboThrottled):
         return "QuickBooks asked us to slow down (rate limit).", "Nothing to do: it retries on its own."
     if isinstance(exc, QboTransient):

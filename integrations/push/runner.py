@@ -18,6 +18,7 @@ from integrations.push.limiter import request_slot
 from integrations.quickbooks.client import QboClient
 from integrations.quickbooks.errors import (
     CallInfo,
+    QboDependencyPending,
     QboError,
     QboNotFound,
     QboReauthorizationRequired,
@@ -89,6 +90,8 @@ def _failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
         jobs_pause_for_connection(connection=job.connection, reason=message)
     elif isinstance(exc, QboThrottled):
         state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.throttle_wait()
+    elif isinstance(exc, QboDependencyPending):
+        state, fields["next_attempt_at"] = JobState.BACKOFF, max(filter(None, [backoff.dependency_wait(), exc.retry_at]))
     elif isinstance(exc, QboTransient):
         attempts = job.attempts + 1
         fields["attempts"] = attempts

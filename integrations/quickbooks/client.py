@@ -79,6 +79,9 @@ class QboClient:
             self.qb.api_url_v3 = self.qb.sandbox_api_url_v3 = f"{settings.QBO_SIM_URL}/v3"
         self._wrap_session()
 
+    def set_request_slot(self, request_slot: RequestSlot | None) -> None:
+        self._request_slot = request_slot or nullcontext
+
     def _wrap_session(self) -> None:
         session = self.qb.session
         send = session.request

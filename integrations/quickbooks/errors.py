@@ -107,3 +107,14 @@ def classify(*, http_status: int | None, code: int | str | None, message: str, d
     if (http_status is not None and http_status >= 500) or code_str == "10000":
         return QboTransient(message, outcome_unknown=write, **kw)
     return QboValidation(message, **kw)
+
+
+class QboDependencyPending(QboError):
+    """A record this one needs (its customer, an item) is being pushed by another worker, or waits for
+    its own retry; `retry_at` says when to look again."""
+
+    kind = "dependency"
+
+    def __init__(self, message: str, *, retry_at: object | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_at = retry_at

@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from intuitlib.exceptions import AuthClientError
@@ -103,11 +105,25 @@ def access_token_for(*, connection_id: int, failed_token: str | None = None,
     raise reauth
 
 
+_clients = threading.local()
+
+
 def client_for(connection: QuickBooksConnection, *, request_slot: RequestSlot | None = None) -> QboClient:
+    """A client with a valid access token. Reused per thread and connection: building one costs an HTTP
+    GET of Intuit's discovery document (intuit-oauth fetches it in every AuthClient constructor)."""
     token = access_token_for(connection_id=connection.pk)
-    return QboClient(
-        realm_id=connection.realm_id,
-        access_token=token,
-        on_auth_error=lambda failed: access_token_for(connection_id=connection.pk, failed_token=failed),
-        request_slot=request_slot,
-    )
+    cache: dict[tuple[object, ...], QboClient] = getattr(_clients, "by_connection", None) or {}
+    _clients.by_connection = cache
+    key = (connection.pk, connection.realm_id, settings.QBO_ENVIRONMENT, settings.QBO_SIM_URL)
+    client = cache.get(key)
+    if client is None:
+        client = QboClient(
+            realm_id=connection.realm_id,
+            access_token=token,
+            on_auth_error=lambda failed: access_token_for(connection_id=connection.pk, failed_token=failed),
+        )
+        cache[key] = client
+    elif client.qb.session.access_token != token:
+        client.qb.session.access_token = token
+    client.set_request_slot(request_slot)
+    return client

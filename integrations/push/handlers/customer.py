@@ -7,6 +7,7 @@ from typing import Any
 from customers.models import Customer
 from integrations.models import ObjectType
 from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
+from integrations.push.handlers.dependencies import ensure_pushed
 from integrations.quickbooks.errors import QboDuplicateName
 
 DUPLICATE_HINT = ("A customer, vendor or employee in QuickBooks already uses this name — rename the customer "
@@ -71,20 +72,5 @@ def push_customer(ctx: PushContext) -> PushResult:
 
 
 def ensure_customer(ctx: PushContext, customer: Customer) -> str:
-    """The QBO id of a customer an invoice needs, pushing the customer first when it is not mapped."""
-    ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
-    if ref is not None:
-        return ref.qbo_id
-    sub = PushContext(client=ctx.client, connection=ctx.connection, job=ctx.job, local_id=customer.pk)
-    # Derived requestid: stable across retries of this job, distinct from the invoice's own.
-    sub.job = _ChildJob(ctx.job, suffix="c")  # type: ignore[assignment]
-    return push_customer(sub).qbo_id
-
-
-class _ChildJob:
-    """A dependency push borrows the parent job's retry identity with a distinct requestid."""
-
-    def __init__(self, parent: object, suffix: str) -> None:
-        self._parent = parent
-        self.request_id = f"{parent.request_id[:46]}-{suffix}"  # type: ignore[attr-defined]
-        self.outcome_unknown = parent.outcome_unknown  # type: ignore[attr-defined]
+    """The QBO id of the customer an invoice needs (pushed first, through its own outbox row)."""
+    return ensure_pushed(ctx, ObjectType.CUSTOMER, customer.pk, f"customer “{customer.display_name}”")

@@ -6,7 +6,7 @@ from typing import Any
 
 from integrations.models import ObjectType
 from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
-from integrations.push.handlers.customer import _ChildJob
+from integrations.push.handlers.dependencies import ensure_pushed
 from invoicing.models import Product, ProductType
 
 _TYPES = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}
@@ -67,9 +67,4 @@ def push_item(ctx: PushContext) -> PushResult:
 
 
 def ensure_item(ctx: PushContext, product: Product) -> str:
-    ref = ctx.ref(ObjectType.ITEM, product.pk)
-    if ref is not None:
-        return ref.qbo_id
-    sub = PushContext(client=ctx.client, connection=ctx.connection, job=_ChildJob(ctx.job, f"i{product.pk}"),  # type: ignore[arg-type]
-                      local_id=product.pk)
-    return push_item(sub).qbo_id
+    return ensure_pushed(ctx, ObjectType.ITEM, product.pk, f"product “{product.name}”")

@@ -1,0 +1,158 @@
+"""Reads for the people-facing queue pages: what to call a queued object, where it lives here and in
+QuickBooks, and the compact nav badge. Constant queries: one per object type on a page, one for the badge."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Model, Q
+from django.urls import reverse
+
+from accounts.models import Organization
+from customers.models import Customer, Project
+from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection
+from integrations.quickbooks.client import company_url
+from invoicing.models import Invoice, Payment, Product
+
+Key = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class ObjectLabel:
+    label: str  # "Invoice INV-000123"
+    url: str = ""  # the record's page here; "" when it has none or was deleted
+
+
+def _invoice(inv: Invoice) -> ObjectLabel:
+    return ObjectLabel(f"Invoice {inv.number}", reverse("invoicing:invoice_detail", args=[inv.pk]))
+
+
+def _customer(customer: Customer) -> ObjectLabel:
+    return ObjectLabel(f"Customer {customer.display_name}", reverse("customers:detail", args=[customer.pk]))
+
+
+def _product(product: Product) -> ObjectLabel:
+    return ObjectLabel(f"Product {product.name}", reverse("invoicing:product_edit", args=[product.pk]))
+
+
+def _project(project: Project) -> ObjectLabel:
+    return ObjectLabel(f"Project {project.name}", reverse("customers:project_edit", args=[project.pk]))
+
+
+def _payment(payment: Payment) -> ObjectLabel:
+    return ObjectLabel(f"{payment.get_kind_display()} on {payment.invoice.number}",
+                       reverse("invoicing:invoice_detail", args=[payment.invoice_id]))
+
+
+# object type -> (model, fields to load, label maker)
+_KINDS: dict[str, tuple[type[Model], tuple[str, ...], Callable[..., ObjectLabel]]] = {
+    ObjectType.INVOICE: (Invoice, ("id", "number"), _invoice),
+    ObjectType.CUSTOMER: (Customer, ("id", "display_name"), _customer),
+    ObjectType.ITEM: (Product, ("id", "name"), _product),
+    ObjectType.PROJECT: (Project, ("id", "name"), _project),
+    ObjectType.PAYMENT: (Payment, ("id", "kind", "invoice__number", "invoice_id"), _payment),
+}
+
+
+def _type_label(object_type: str) -> str:
+    try:
+        return str(ObjectType(object_type).label)
+    except ValueError:
+        return object_type.capitalize()
+
+
+def object_labels(*, organization: Organization, keys: Iterable[Key]) -> dict[Key, ObjectLabel]:
+    """Names and local links of queued or logged objects: one query per object type present."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for object_type, local_id in keys:
+        wanted[object_type].add(local_id)
+    labels: dict[Key, ObjectLabel] = {}
+    for object_type, ids in wanted.items():
+        if object_type in _KINDS:
+            model, fields, make = _KINDS[object_type]
+            qs = model.objects.for_org(organization).filter(pk__in=ids)  # type: ignore[attr-defined]
+            if object_type == ObjectType.PAYMENT:
+                qs = qs.select_related("invoice")
+            for obj in qs.only(*fields):
+                labels[(object_type, obj.pk)] = make(obj)
+        for local_id in ids:
+            # Deleted here since it was queued (or an unknown type): still say what it was.
+            labels.setdefault((object_type, local_id),
+                              ObjectLabel(f"{_type_label(object_type)} #{local_id} (no longer here)"))
+    return labels
+
+
+_QBO_ENTITY = {ObjectType.INVOICE: "Invoice", ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item",
+               ObjectType.PAYMENT: "Payment"}
+# QBO's own pages for one record; the query parameter names are QBO's.
+_QBO_PAGES = {ObjectType.INVOICE: "app/invoice?txnId=", ObjectType.CUSTOMER: "app/customerdetail?nameId=",
+              ObjectType.PAYMENT: "app/recvpayment?txnId="}
+
+
+def qbo_record_url(*, realm_id: str, object_type: str, qbo_id: str) -> str:
+    """Where a person opens one pushed record: the simulator's object view, or the record's page in QBO
+    (the company's home page when QBO has no page per record of that type)."""
+    if not (realm_id and qbo_id):
+        return ""
+    if settings.QBO_ENVIRONMENT == "simulator":
+        entity = _QBO_ENTITY.get(object_type)
+        if entity is None:
+            return company_url(realm_id)
+        return f"{settings.QBO_SIM_URL}/_sim/companies/{realm_id}/objects/{entity}/{qbo_id}"
+    page = _QBO_PAGES.get(object_type)
+    if page is None:
+        return company_url(realm_id)
+    host = "https://app.sandbox.qbo.intuit.com" if settings.QBO_ENVIRONMENT == "sandbox" else "https://app.qbo.intuit.com"
+    return f"{host}/{page}{qbo_id}"
+
+
+@dataclass(frozen=True)
+class QueueBadge:
+    """The nav's compact view of the queue. `realm_id` also lets list rows link QBO ids without a query."""
+
+    realm_id: str = ""
+    status: str = ""  # the live connection's status, "" when none
+    pending: int = 0
+    errors: int = 0
+    paused: int = 0
+
+    @property
+    def tone(self) -> str:
+        """The most urgent thing to show: error > paused > pending > "" (nothing)."""
+        if self.errors:
+            return "error"
+        if self.paused or self.status == ConnectionStatus.AUTH_EXPIRED:
+            return "paused"
+        return "pending" if self.pending else ""
+
+    @property
+    def count(self) -> int:
+        return {"error": self.errors, "paused": self.paused, "pending": self.pending}.get(self.tone, 0)
+
+    @property
+    def title(self) -> str:
+        parts = [f"{self.pending} pending"] if self.pending else []
+        if self.errors:
+            parts.append(f"{self.errors} failed")
+        if self.paused:
+            parts.append(f"{self.paused} paused")
+        if self.status == ConnectionStatus.AUTH_EXPIRED:
+            parts.append("authorization expired")
+        return "QuickBooks sync: " + (", ".join(parts) if parts else "queue empty")
+
+
+_PENDING = [JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF]
+
+
+def queue_badge(*, organization: Organization) -> QueueBadge:
+    """One query: the live connection with its open-job counts by kind."""
+    row = (QuickBooksConnection.objects.filter(organization=organization)
+           .exclude(status=ConnectionStatus.DISCONNECTED)
+           .annotate(pending=Count("jobs", filter=Q(jobs__state__in=_PENDING)),
+                     errors=Count("jobs", filter=Q(jobs__state=JobState.ERROR)),
+                     paused=Count("jobs", filter=Q(jobs__state=JobState.PAUSED)))
+           .order_by("id").values("realm_id", "status", "pending", "errors", "paused").first())
+    return QueueBadge(**row) if row else QueueBadge()
