@@ -9,6 +9,7 @@ in the browser while nothing syncs.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -80,12 +81,12 @@ class Supervisor:
         self.on_ready = on_ready
         self.stopping = threading.Event()
         self._write_lock = threading.Lock()
-        width = max([len(child.name) for child in children] + [len("devrun")])
-        colored = out.isatty()
-        self._prefix = {
-            name: (f"\033[{color}m{name:<{width}} |\033[0m " if colored else f"{name:<{width}} | ")
-            for name, color in zip(["devrun"] + [c.name for c in children], ("1", *_COLORS * 3), strict=False)
-        }
+        names = ["devrun", *(child.name for child in children)]
+        width = max(map(len, names))
+        colors = itertools.chain(["1"], itertools.cycle(_COLORS))
+        self._prefix = {name: f"{name:<{width}} | " for name in names}
+        if out.isatty():
+            self._prefix = {name: f"\033[{next(colors)}m{prefix}\033[0m" for name, prefix in self._prefix.items()}
 
     def say(self, name: str, line: str) -> None:
         with self._write_lock:
