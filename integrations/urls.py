@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from integrations.views import connection, page
 
@@ -11,4 +11,5 @@ urlpatterns = [
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.
     path("quickbooks/callback/", connection.quickbooks_callback, name="quickbooks_callback"),
     path("quickbooks/disconnect/", connection.quickbooks_disconnect, name="quickbooks_disconnect"),
+    path("quickbooks/import/", include("integrations.importer.urls")),
 ]

@@ -67,7 +67,9 @@ class PageWrites:
                reason: str) -> None:
         self.reviews.append(ReviewItem(
             organization=self.ctx.organization, connection=self.ctx.connection, run=self.ctx.reporter.run,
-            object_type=self.object_type, qbo_id=str(row["Id"]), qbo_data=card, candidates=candidates,
+            object_type=self.object_type, qbo_id=str(row["Id"]),
+            # The whole QBO row is kept: "Create new" on the review page builds the local record from it.
+            qbo_data={**card, "sync_token": str(row.get("SyncToken", "")), "raw": row}, candidates=candidates,
             reason=reason[:300], state=ReviewState.OPEN))
 
     def save(self, data_type: str, rows: int) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.models import Organization
 from customers.models import Customer
 from integrations.importer import qbo
 from integrations.importer.common import Ctx, PageWrites, qbo_customer_card, qbo_email, remembered_review
@@ -46,14 +47,14 @@ def load_state(ctx: Ctx) -> CustomerState:
     return CustomerState(index=index, qbo_to_local=refs, reviews=reviews, intents=intents, review_blocked=blocked)
 
 
-def customer_from_qbo(ctx: Ctx, row: dict[str, Any]) -> Customer:
+def customer_from_qbo(organization: Organization, row: dict[str, Any]) -> Customer:
     addr = row.get("BillAddr") or {}
 
     def text(value: Any, limit: int) -> str:
         return str(value or "")[:limit]
 
     return Customer(
-        organization=ctx.organization, display_name=text(row.get("DisplayName"), 200),
+        organization=organization, display_name=text(row.get("DisplayName"), 200),
         company_name=text(row.get("CompanyName"), 100), given_name=text(row.get("GivenName"), 100),
         family_name=text(row.get("FamilyName"), 100), email=text(qbo_email(row), 254),
         phone=text((row.get("PrimaryPhone") or {}).get("FreeFormNumber"), 30),
@@ -105,7 +106,7 @@ class _Page:
             if normalize_name(name) in new_names:
                 return False  # twin of a customer created on this page: decide against it once it exists
             new_names.add(normalize_name(name))
-            self.new.append((customer_from_qbo(self.ctx, row), row))
+            self.new.append((customer_from_qbo(self.ctx.organization, row), row))
             rep.count("created_here")
         elif decision.kind == LINK:
             assert decision.local_id is not None

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from accounts.models import Organization
 from integrations.importer import qbo
 from integrations.importer.common import Ctx, PageWrites, qbo_item_card, remembered_review
 from integrations.importer.matching import CREATE, LINK, ItemIndex, Local
@@ -41,17 +42,27 @@ class _State:
                             .values_list("qbo_id", "state"))
         # The database's own uniqueness rules (name case-insensitive, SKU when set): a new product must
         # not trip them even when matching sent its twin to review.
-        self.names = {n for n in Product.objects.for_org(ctx.organization).annotate(n=Lower("name"))
-                      .values_list("n", flat=True)}
-        self.skus = set(Product.objects.for_org(ctx.organization).exclude(sku="").values_list("sku", flat=True))
+        self.names, self.skus = taken_product_keys(ctx.organization)
 
 
-def product_from_qbo(ctx: Ctx, row: dict[str, Any], st: _State) -> Product:
-    name = str(row.get("Name", ""))[:100]
+def product_from_qbo(organization: Organization, row: dict[str, Any], *, names: set[str], skus: set[str]) -> Product:
+    """A local product from a QBO item, never tripping the product uniqueness rules: a taken SKU is left
+    blank and a taken name (case-insensitive) gets a " (n)" suffix."""
+    base = str(row.get("Name", ""))[:100]
+    name, n = base, 2
+    while name.lower() in names:
+        name, n = f"{base[:94]} ({n})", n + 1
     sku = str(row.get("Sku") or "")[:100]
-    return Product(organization=ctx.organization, name=name, sku="" if sku in st.skus else sku,
+    return Product(organization=organization, name=name, sku="" if sku in skus else sku,
                    type=TYPES[row["Type"]], description=str(row.get("Description") or "")[:4000],
                    unit_price=_price(row.get("UnitPrice")), taxable=bool(row.get("Taxable", False)), is_active=True)
+
+
+def taken_product_keys(organization: Organization) -> tuple[set[str], set[str]]:
+    """Lower-cased names and SKUs already used by the organization's products."""
+    products = Product.objects.for_org(organization)
+    names = set(products.annotate(n=Lower("name")).values_list("n", flat=True))
+    return names, set(products.exclude(sku="").values_list("sku", flat=True))
 
 
 def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Product, dict[str, Any]]],
@@ -69,7 +80,7 @@ def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Product, dict
         return
     decision = st.index.decide(name, row.get("Sku"))
     if decision.kind == CREATE and name[:100].lower() not in st.names:
-        product = product_from_qbo(ctx, row, st)
+        product = product_from_qbo(ctx.organization, row, names=st.names, skus=st.skus)
         st.names.add(product.name.lower())
         if product.sku:
             st.skus.add(product.sku)
