@@ -67,6 +67,8 @@ def duplicates(co: Company) -> dict[str, list[list[str]]]:
 def object_counts(co: Company) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for entity, recs in co.records.items():
+        if not recs:
+            continue
         c = Counter[str]()
         for rec in recs.values():
             c["total"] += 1

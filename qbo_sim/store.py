@@ -84,7 +84,7 @@ class Company:
 
     def next_id(self, entity: str) -> str:
         self.seq[entity] += 1
-        while str(self.seq[entity]) in self.records[entity]:
+        while str(self.seq[entity]) in self.records.get(entity, {}):
             self.seq[entity] += 1
         return str(self.seq[entity])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -68,7 +68,7 @@ def test_batch_size_limit_and_batch_throttle(qb: Any) -> None:
 
 
 def test_cdc_returns_changes_and_deleted_stubs(qb: Any, control: SimControl, realm: str) -> None:
-    since = datetime.now(timezone.utc) - timedelta(seconds=5)
+    since = datetime.now(UTC) - timedelta(seconds=5)
     cust, item = new_customer(qb, "CDC Customer"), new_item(qb, "CDC Item", 10.0)
     kept = new_invoice(qb, cust, item, qty=1)
     gone = new_invoice(qb, cust, item, qty=3)

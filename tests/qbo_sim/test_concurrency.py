@@ -33,6 +33,10 @@ def patiently(call: Callable[[], T], rng: random.Random) -> T:
             time.sleep(rng.uniform(0.005, 0.03))
 
 
+def change_saver(qb: Any, change: Customer) -> Callable[[], Customer]:
+    return lambda: change.save(qb=qb)
+
+
 def bump(qb: Any, ident: str, note: str, rng: random.Random) -> None:
     """Sparse update that re-reads on 5010, like a sync engine should."""
     while True:
@@ -40,7 +44,7 @@ def bump(qb: Any, ident: str, note: str, rng: random.Random) -> None:
         change = Customer()
         change.Id, change.SyncToken, change.sparse, change.Notes = ident, current.SyncToken, True, note
         try:
-            patiently(lambda: change.save(qb=qb), rng)
+            patiently(change_saver(qb, change), rng)
             return
         except QuickbooksException as exc:
             if exc.error_code != 5010:

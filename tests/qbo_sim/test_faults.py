@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from quickbooks.exceptions import (AuthorizationException, QuickbooksException, SevereException,
-                                   ValidationException)
+from quickbooks.exceptions import AuthorizationException, QuickbooksException, SevereException, ValidationException
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 

@@ -64,7 +64,7 @@ def test_like_in_escaping_and_order(big: tuple[str, Any]) -> None:
 
 
 def test_nested_properties_and_lowercase_keywords(big: tuple[str, Any]) -> None:
-    realm, qb = big
+    _, qb = big
     rows = qb.query("select Id, DisplayName from Customer where MetaData.LastUpdatedTime >= '2000-01-01' "
                     "and PrimaryEmailAddr = 'jane.smith@example.com' orderby Id asc maxresults 10")
     got = rows["QueryResponse"]["Customer"]

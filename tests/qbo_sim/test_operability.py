@@ -1,0 +1,87 @@
+"""Process-level behaviour: READY line, CLI seeding, state file, home page, clean 4xx."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import requests
+from quickbooks.objects.customer import Customer
+
+from qbo_sim.testing import PACKAGE_PARENT, SimControl, SimulatorProcess, make_qb_client
+
+
+def test_ready_line_is_first_and_cli_seeds(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "qbo_sim", "--port", "0", "--no-throttle", "--seed", "5",
+                             "--seed-company", "Demo Heating", "--seed-customers", "12", "--seed-items", "4",
+                             "--seed-invoices", "3", "--seed-payments", "1"], cwd=PACKAGE_PARENT,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()
+        assert ready.startswith("QBO_SIM_READY http://127.0.0.1:")
+        company_line = proc.stdout.readline().split()
+        assert company_line[0] == "QBO_SIM_COMPANY"
+        url, realm = ready.split()[1], company_line[1]
+        objects = SimControl(url).company(realm)["objects"]
+        assert objects["Customer"]["total"] == 12 and objects["Invoice"]["total"] == 3
+        assert objects["Vendor"]["total"] == 1  # the seeded vendor that owns a customer-like name
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_state_file_survives_restart(tmp_path: Path) -> None:
+    state = tmp_path / "qbo.json"
+    with SimulatorProcess(["--state", str(state)]) as first:
+        ctl = first.control
+        realm = ctl.create_company("Persistent Co", seed={"customers": 10, "items": 3, "invoices": 2})
+        tokens = ctl.connect(realm)
+        qb = make_qb_client(first.url, realm, tokens["access_token"], tokens["refresh_token"])
+        c = Customer()
+        c.DisplayName = "Saved Customer"
+        saved = c.save(qb=qb, request_id="persist-1")
+        before = ctl.stats(realm)["objects"]
+    assert state.exists()
+    with SimulatorProcess(["--state", str(state)]) as second:
+        ctl = second.control
+        assert ctl.stats(realm)["objects"] == before
+        qb = make_qb_client(second.url, realm, tokens["access_token"], tokens["refresh_token"])
+        assert Customer.get(saved.Id, qb=qb).DisplayName == "Saved Customer"  # tokens survived too
+        again = Customer()
+        again.DisplayName = "Saved Customer"
+        assert again.save(qb=qb, request_id="persist-1").Id == saved.Id  # so did the replay store
+        newer = Customer()
+        newer.DisplayName = "After Restart"
+        assert int(newer.save(qb=qb).Id) > int(saved.Id)
+
+
+def test_home_page_lists_companies_and_requests(sim: SimulatorProcess, qb: Any, realm: str) -> None:
+    Customer.count(qb=qb)
+    page = requests.get(sim.url + "/", timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert realm in page.text and f"/v3/company/{realm}/query" in page.text
+
+
+def test_malformed_and_unknown_requests_get_clean_faults(api: Any) -> None:
+    bad_json = api.post(f"{api.base}/customer", data="{not json", headers={"Content-Type": "application/json"})
+    assert bad_json.status_code == 400 and bad_json.json()["Fault"]["Error"][0]["code"] == "2010"
+    unknown = api.get(f"{api.base}/spaceship/1")
+    assert unknown.status_code == 400 and unknown.json()["Fault"]["Error"][0]["code"] == "500"
+    wrong_type = api.post(f"{api.base}/customer", data="[1, 2]", headers={"Content-Type": "application/json"})
+    assert wrong_type.status_code == 400
+    for resp in (bad_json, unknown, wrong_type):
+        assert "Traceback" not in resp.text and resp.headers["intuit_tid"]
+    old_minor = api.get(f"{api.base}/preferences", params={"minorversion": "4"})
+    assert old_minor.status_code == 200 and old_minor.json()["Preferences"]["SyncToken"] == "0"
+    missing = api.get(f"{api.base}/customer/424242")
+    assert missing.status_code == 400 and missing.json()["Fault"]["Error"][0]["code"] == "610"
+
+
+def test_wrong_company_is_403_lowercase_envelope(sim: SimulatorProcess, control: SimControl, tokens: dict) -> None:
+    other = control.create_company("Someone Else's Books")
+    resp = requests.get(f"{sim.url}/v3/company/{other}/companyinfo/{other}",
+                        headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=5)
+    assert resp.status_code == 403 and resp.json()["fault"]["error"][0]["code"] == "3100"
