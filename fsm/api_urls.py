@@ -20,5 +20,6 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path("integrations/quickbooks/", include("integrations.api")),
+    path("", include("integrations.push.api")),  # the push queue, sync log and invoices/{id}/sync/
     *router.urls,
 ]

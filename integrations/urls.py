@@ -11,5 +11,6 @@ urlpatterns = [
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.
     path("quickbooks/callback/", connection.quickbooks_callback, name="quickbooks_callback"),
     path("quickbooks/disconnect/", connection.quickbooks_disconnect, name="quickbooks_disconnect"),
+    path("quickbooks/", include("integrations.push.urls")),
     path("quickbooks/import/", include("integrations.importer.urls")),
 ]
