@@ -1,0 +1,78 @@
+"""The import against a misbehaving QBO: 429s and 5xx wait and continue, a dropped answer to a batch
+create is replayed (same requestid) instead of creating twice, and an expired authorization pauses the
+run with that reason until the Owner reconnects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accounts.models import Organization
+from integrations.models import ConnectionStatus, ExternalRef, ImportRun, ImportState, ObjectType
+from tests.integrations.import_helpers import connect_owner, customer, qbo_names, run_import
+from tests.integrations.qbo_helpers import connect_over_oauth
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(qbo: Any, org: Organization, member: Any, make_customer: Any, settings: Any) -> dict[str, Any]:
+    settings.QBO_THROTTLE_WAIT_SECONDS = 0  # QBO asks for 60 s; the test only needs the wait to happen
+    settings.QBO_IMPORT_RETRY_BASE_SECONDS = 0
+    realm = qbo.company("Flaky Books")
+    for n in range(3):
+        customer(qbo.control, realm, f"QBO Customer {n}", f"q{n}@qbo.example")
+    locals_ = [make_customer(org, f"Local Customer {n}", email=f"l{n}@local.example") for n in range(4)]
+    conn = connect_owner(qbo, org, member, realm)
+    return {"realm": realm, "conn": conn, "control": qbo.control, "locals": locals_}
+
+
+def _complete(setup: dict[str, Any], run: ImportRun) -> None:
+    assert run.state == ImportState.DONE, run.status_reason
+    assert run.summary["created_here"] == 3 + 2  # three customers, plus the simulator's two stock items
+    assert run.summary["created_in_qbo"] == 4
+    names = qbo_names(setup["control"], setup["realm"])
+    assert all(names[f"Local Customer {n}"] == 1 for n in range(4))
+    assert setup["control"].stats(setup["realm"])["duplicate_counts"]["Customer"] == 0
+    assert ExternalRef.objects.filter(connection=setup["conn"], object_type=ObjectType.CUSTOMER).count() == 7
+
+
+def test_throttling_waits_and_continues(setup: dict[str, Any]) -> None:
+    setup["control"].set_faults(setup["realm"], throttle_burst=3)
+    run = run_import(setup["conn"])
+    _complete(setup, run)
+    assert setup["control"].stats(setup["realm"])["requests"]["by_status"]["429"] == 3
+    assert run.status_reason == ""  # the "waiting" line is cleared once QBO answers again
+
+
+def test_transient_errors_wait_and_continue(setup: dict[str, Any]) -> None:
+    setup["control"].set_faults(setup["realm"], error_next=3)
+    run = run_import(setup["conn"])
+    _complete(setup, run)
+    assert setup["control"].stats(setup["realm"])["requests"]["total"] > 3
+
+
+def test_a_lost_answer_to_the_batch_create_is_replayed_not_repeated(setup: dict[str, Any]) -> None:
+    # Commit-then-drop: QBO creates the four customers but the answer never arrives.
+    setup["control"].set_faults(setup["realm"], drop_next=1)
+    run = run_import(setup["conn"])
+    _complete(setup, run)
+    assert setup["control"].stats(setup["realm"])["requests"]["replays"] == 1
+
+
+def test_expired_authorization_pauses_until_reconnect(setup: dict[str, Any], qbo: Any) -> None:
+    conn, control, realm = setup["conn"], setup["control"], setup["realm"]
+    control.revoke(realm)  # the refresh token dies: QBO answers invalid_grant
+    conn.__class__.objects.filter(pk=conn.pk).update(access_token_expires_at=None)  # force a refresh
+
+    paused = run_import(conn)
+    assert paused.state == ImportState.PAUSED
+    assert "authorization expired" in paused.status_reason and "Reconnect" in paused.status_reason
+    conn.refresh_from_db()
+    assert conn.status == ConnectionStatus.AUTH_EXPIRED
+
+    connect_over_oauth(qbo.url, conn.organization, conn.connected_by, realm)  # the Owner reconnects
+    resumed = ImportRun.objects.filter(connection=conn).first()
+    assert resumed is not None and resumed.pk != paused.pk and resumed.state == ImportState.QUEUED
+    _complete(setup, run_import(conn))
