@@ -13,6 +13,8 @@ from django.urls import reverse
 from accounts.models import Organization
 from invoicing.lifecycle import invoice_finalize, invoice_record_payment
 from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind
+from invoicing.selectors import ACTION_CAPABILITIES
+from invoicing.views.invoices import action_url
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +151,11 @@ def test_paid_invoice_cannot_be_edited(org: Organization, owner_client: Client,
     response = owner_client.get(reverse("invoicing:invoice_edit", args=[invoice.pk]))
     assert response.status_code == 302
     assert "can be edited" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+@pytest.mark.parametrize("action", [*ACTION_CAPABILITIES, "edit"])
+@pytest.mark.django_db(False)
+def test_row_menu_urls_match_the_url_conf(action: str) -> None:
+    """The list derives action URLs from the detail URL; they must be the routes reverse() gives."""
+    detail = reverse("invoicing:invoice_detail", args=[42])
+    assert action_url(detail, action) == reverse(f"invoicing:invoice_{action}", args=[42])

@@ -76,14 +76,14 @@ def test_invoice_list_row_menu_offers_only_allowed_actions(org: Organization, cl
                                                            make_invoice: Callable[..., Invoice]) -> None:
     draft = make_invoice(org)
     sent = invoice_send(invoice=invoice_finalize(invoice=make_invoice(org)))
-    dispatcher_rows = {row.invoice.pk: dict(row.actions) for row in
+    dispatcher_rows = {row.invoice.pk: {a.name for a in row.actions} for row in
                        client_for(org, Role.DISPATCHER).get(reverse("invoicing:invoice_list")).context["rows"]}
-    tech_rows = {row.invoice.pk: dict(row.actions) for row in
+    tech_rows = {row.invoice.pk: {a.name for a in row.actions} for row in
                  client_for(org, Role.TECHNICIAN).get(reverse("invoicing:invoice_list")).context["rows"]}
 
-    assert set(dispatcher_rows[draft.pk]) == {"finalize", "delete_draft"}
-    assert set(dispatcher_rows[sent.pk]) == {"send", "record_payment", "dispute"}  # void is managers' only
-    assert tech_rows[draft.pk] == {} and tech_rows[sent.pk] == {}
+    assert dispatcher_rows[draft.pk] == {"finalize", "delete_draft"}
+    assert dispatcher_rows[sent.pk] == {"send", "record_payment", "dispute"}  # void is managers' only
+    assert tech_rows[draft.pk] == set() and tech_rows[sent.pk] == set()
 
 
 @pytest.mark.parametrize(("url_name", "needs_product"), [
