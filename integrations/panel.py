@@ -58,11 +58,11 @@ def _queue(connection: QuickBooksConnection) -> QueueCounts:
                        paused=by_state.get(JobState.PAUSED, 0))
 
 
-def _version(organization: Organization, conn: QuickBooksConnection | None, queue: QueueCounts) -> str:
+def _version(organization: Organization, conn: QuickBooksConnection | None) -> str:
     # A fingerprint of everything the panel shows: the poll answers "no change" while it holds.
     last_audit = AuditEvent.objects.filter(organization=organization).values_list("id", flat=True).first()
     parts = (organization.plan, conn.pk if conn else None, conn.updated_at.isoformat() if conn else "",
-             conn.last_sync_at.isoformat() if conn and conn.last_sync_at else "", queue, last_audit)
+             conn.last_sync_at.isoformat() if conn and conn.last_sync_at else "", last_audit)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
@@ -72,7 +72,7 @@ def quickbooks_panel(*, organization: Organization, now: datetime | None = None)
     if conn is None:
         env = QboEnvironment(settings.QBO_ENVIRONMENT)
         return Panel(status="never", status_label="Not connected", environment=env.value,
-                     environment_label=env.label, version=_version(organization, None, QueueCounts()))
+                     environment_label=env.label, version=_version(organization, None))
     queue = _queue(conn)
     ends = authorization_end(conn) if conn.status == ConnectionStatus.CONNECTED else None
     return Panel(
@@ -80,5 +80,5 @@ def quickbooks_panel(*, organization: Organization, now: datetime | None = None)
         environment_label=conn.get_environment_display(), connection=conn,
         company_url=company_url(conn.realm_id) if conn.environment == settings.QBO_ENVIRONMENT else "",
         authorization_ends_at=ends, expiry_warning=bool(ends and ends - now <= EXPIRY_WARNING),
-        queue=queue, version=_version(organization, conn, queue),
+        queue=queue, version=_version(organization, conn),
     )

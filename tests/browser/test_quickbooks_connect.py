@@ -14,6 +14,8 @@ from accounts.models import Organization, Plan, Role
 from accounts.services import member_add, organization_create
 from customers.models import Customer
 from integrations.models import ExternalRef, QuickBooksConnection
+from integrations.quickbooks.errors import QboReauthorizationRequired
+from integrations.quickbooks.tokens import access_token_for
 from invoicing.models import Invoice
 from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR
@@ -80,6 +82,17 @@ def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, l
     expect(page.get_by_test_id("qbo-audit")).to_contain_text("Connected")
     _shot(page, "2-connected")
     conn = QuickBooksConnection.objects.get(organization=demo)
+
+    # The panel follows the connection without a reload: QuickBooks drops the grant, a worker finds out.
+    page.evaluate("window.stillTheSamePage = true")
+    qbo_live.control.revoke(realm)
+    with pytest.raises(QboReauthorizationRequired):
+        access_token_for(connection_id=conn.pk, failed_token=conn.access_token)
+    expect(page.get_by_test_id("qbo-status-label")).to_have_text("Authorization expired", timeout=20_000)
+    expect(page.get_by_test_id("qbo-auth-expired")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True
+    _shot(page, "2b-auth-expired")
+
     ExternalRef.objects.create(connection=conn, object_type="customer",
                                local_id=Customer.objects.for_org(demo).first().pk, qbo_id="1001")
     customers, invoices = Customer.objects.for_org(demo).count(), Invoice.objects.for_org(demo).count()
