@@ -187,7 +187,7 @@ class SyncAllPendingView(OrgAPIMixin, APIView):
             return Response({"detail": NOT_CONNECTED}, status=status.HTTP_409_CONFLICT)
         count = jobs_sync_all_pending(connection=connection)
         banner = queue_banner(organization=organization)
-        return Response({"queued": count, "detail": sync_all_notice(count, banner),
+        return Response({"queued": count, "detail": sync_all_notice(count, connection),
                          "queue": BannerSerializer({**banner.__dict__, "error_count": len(banner.errors)}).data})
 
 

@@ -6,16 +6,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Model, Q
+from django.db.models import Count, Min, Model, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Organization
 from customers.models import Customer, Project
-from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection
+from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection, SyncJob
 from integrations.quickbooks.client import company_url
 from invoicing.models import Invoice, Payment, Product
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 Key = tuple[str, int]
 
@@ -156,3 +161,10 @@ def queue_badge(*, organization: Organization) -> QueueBadge:
                      paused=Count("jobs", filter=Q(jobs__state=JobState.PAUSED)))
            .order_by("id").values("realm_id", "status", "pending", "errors", "paused").first())
     return QueueBadge(**row) if row else QueueBadge()
+
+
+def backoff_waiting(*, connection: QuickBooksConnection) -> tuple[int, datetime | None]:
+    """Items whose backoff window is still open (Sync All Pending leaves them alone), and the earliest end."""
+    row = SyncJob.objects.filter(connection=connection, state=JobState.BACKOFF,
+                                 next_attempt_at__gt=timezone.now()).aggregate(n=Count("id"), at=Min("next_attempt_at"))
+    return row["n"], row["at"]

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
-from integrations.models import SyncJob
-from integrations.push.display import ObjectLabel, object_labels, queue_badge
+from integrations.models import JobState, QuickBooksConnection, SyncJob
+from integrations.push.display import ObjectLabel, backoff_waiting, object_labels, queue_badge
 from integrations.push.log import OUTCOME_LABELS, SyncLogFilterForm, outcome_tone, sync_log
 from integrations.push.selectors import QueueBanner, queue_banner
 from integrations.push.services import invoice_sync_request, job_retry, jobs_sync_all_pending
@@ -116,18 +116,19 @@ def queue_sync_all_pending(request: HttpRequest) -> HttpResponse:
     if connection is None:
         return _done(request, "QuickBooks is not connected, so nothing can run; reconnect first.", "error")
     count = jobs_sync_all_pending(connection=connection)
-    return _done(request, sync_all_notice(count, queue_banner(organization=request.organization)))  # type: ignore[attr-defined]
+    return _done(request, sync_all_notice(count, connection))
 
 
-def sync_all_notice(count: int, banner: QueueBanner) -> str:
+def sync_all_notice(count: int, connection: QuickBooksConnection) -> str:
+    """What Sync All Pending did, and what it deliberately did not do."""
     text = f"Sync All Pending: {count} item{'' if count == 1 else 's'} queued to run now."
-    waiting = banner.pending_retry
-    if waiting and banner.next_retry_at:
-        when = date_format(timezone.localtime(banner.next_retry_at), "H:i:s")
+    waiting, next_at = backoff_waiting(connection=connection)
+    if waiting and next_at:
+        when = date_format(timezone.localtime(next_at), "H:i:s")
         text += f" Items in backoff keep their schedule ({waiting} waiting, next at {when})."
     else:
         text += " Items in backoff keep their schedule."
-    if banner.errors:
+    if SyncJob.objects.filter(connection=connection, state=JobState.ERROR).exists():
         text += " Failed items wait for their own Retry."
     return text
 
