@@ -22,9 +22,9 @@ def test_401_after_access_token_ttl(sim: SimulatorProcess, control: SimControl, 
         tokens = control.connect(realm)
     finally:
         control.config(access_token_ttl=3600)
+    assert tokens["expires_in"] == 1
     qb = make_qb_client(sim.url, realm, tokens["access_token"], tokens["refresh_token"])
-    assert CompanyInfo.get(realm, qb=qb).CompanyName
-    time.sleep(1.2)
+    time.sleep(1.2)  # no assertion before the sleep: on a loaded machine 1 s can pass anyway
     with pytest.raises(AuthorizationException) as err:
         CompanyInfo.get(realm, qb=qb)
     assert err.value.error_code == 401 and "Token expired" in err.value.detail
