@@ -54,11 +54,13 @@ def _guarded(sim: Simulator, req: Request, realm: str, co: Company | None, rest:
     is_batch = bool(rest) and rest[0].lower() == "batch"
     is_write = req.method == "POST" and not (rest and rest[0].lower() == "query")
     with co.lock:
-        plan = co.faults.plan(is_write)
-    if plan.burst_429 or not co.throttle.admit(sim.config, is_batch, access.client_id):
-        co.stats.bump("faults_burst_429" if plan.burst_429 else "throttle_rejections")
+        burst = co.faults.take_burst()
+    if burst or not co.throttle.admit(sim.config, is_batch, access.client_id):
+        co.stats.bump("faults_burst_429" if burst else "throttle_rejections")
         raise errors.throttled(sim.config.throttle_xml)
     try:
+        with co.lock:  # decided after admission so a 429 never eats a one-shot fault
+            plan = co.faults.plan(is_write)
         if plan.latency_s:
             time.sleep(plan.latency_s)
         if plan.error_status:

@@ -25,7 +25,6 @@ class FaultPlan:
     drop: bool = False        # commit, then reset the connection without answering
     hang: bool = False        # hang for timeout_hang_seconds, then close without answering
     hang_commits: bool = False
-    burst_429: bool = False
 
 
 NO_FAULTS = FaultPlan()
@@ -69,18 +68,20 @@ class FaultSettings:
 
     def quiet(self) -> bool:
         return not (self.latency_ms or self.latency_jitter_ms or self.error_rate or self.drop_rate
-                    or self.timeout_rate or self.throttle_burst or self.error_next or self.drop_next
-                    or self.timeout_next)
+                    or self.timeout_rate or self.error_next or self.drop_next or self.timeout_next)
+
+    def take_burst(self) -> bool:
+        """Consume one forced 429 (checked before admission, so it uses no throttle slot)."""
+        if self.throttle_burst:
+            self.throttle_burst -= 1
+            return True
+        return False
 
     def plan(self, is_write: bool) -> FaultPlan:
         """Decide the faults for one request. Caller holds the company's lock."""
         if self.quiet():
             return NO_FAULTS
         plan = FaultPlan()
-        if self.throttle_burst:
-            self.throttle_burst -= 1
-            plan.burst_429 = True
-            return plan
         jitter = self.rng.uniform(0, self.latency_jitter_ms) if self.latency_jitter_ms else 0.0
         plan.latency_s = (self.latency_ms + jitter) / 1000.0
         if self.error_next or (self.error_rate and self.rng.random() < self.error_rate):

@@ -85,3 +85,18 @@ def test_wrong_company_is_403_lowercase_envelope(sim: SimulatorProcess, control:
     resp = requests.get(f"{sim.url}/v3/company/{other}/companyinfo/{other}",
                         headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=5)
     assert resp.status_code == 403 and resp.json()["fault"]["error"][0]["code"] == "3100"
+
+
+def test_reset_forgets_everything_and_restores_cli_config() -> None:
+    with SimulatorProcess(["--no-throttle", "--access-token-ttl", "77"]) as sim:
+        ctl = sim.control
+        realm = ctl.create_company("Wipe Me")
+        tokens = ctl.connect(realm)
+        ctl.config(access_token_ttl=5, throttle=True)
+        ctl.reset()
+        assert ctl.companies() == []
+        cfg = ctl.config()
+        assert cfg["access_token_ttl"] == 77 and cfg["throttle"] is False
+        resp = requests.get(f"{sim.url}/v3/company/{realm}/companyinfo/{realm}",
+                            headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=5)
+        assert resp.status_code == 401

@@ -117,3 +117,21 @@ def test_duplicate_and_out_of_order_switches(receiver: Receiver, qb: Any, realm:
     events = receiver.events(realm)
     assert sorted(e["intuitentityid"] for e in events) == sorted(ids * 2)
     assert len({e["id"] for e in events}) == 5  # duplicates carry the same CloudEvents id
+
+
+def test_bookkeeper_merge_delete_and_void_fire_events(receiver: Receiver, qb: Any, realm: str,
+                                                      control: SimControl) -> None:
+    keep, dupe = new_customer(qb, "Merge Target"), new_customer(qb, "Merge Target (2)")
+    item = new_item(qb, "Merge Item", 25.0)
+    moved = new_invoice(qb, dupe, item, qty=1)
+    control.merge(realm, "Customer", dupe.Id, keep.Id)
+    assert control.object(realm, "Invoice", moved.Id)["CustomerRef"]["value"] == keep.Id
+    assert control.object(realm, "Customer", dupe.Id)["_sim"]["deleted"] is True
+    assert control.stats(realm)["objects"]["Customer"]["deleted"] == 1
+    control.void_entity(realm, "Invoice", moved.Id)
+    control.delete_entity(realm, "Invoice", moved.Id)
+    wanted = {("qbo.customer.merged.v1", keep.Id), ("qbo.invoice.voided.v1", moved.Id),
+              ("qbo.invoice.deleted.v1", moved.Id)}
+    assert wait_for(lambda: wanted <= {(e["type"], e["intuitentityid"]) for e in receiver.events(realm)})
+    merged = next(e for e in receiver.events(realm) if e["type"] == "qbo.customer.merged.v1")
+    assert merged["data"] == {"deletedId": dupe.Id}
