@@ -19,6 +19,8 @@ def invoice_sync_request(*, invoice: Invoice) -> SyncJob:
     """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry (a person's explicit intent)."""
     action = invoice_sync_action(invoice=invoice)
     if not action.enabled:
+        if not action.label:  # hidden: a status that never syncs (a draft)
+            raise ValidationError(f"{invoice.get_status_display()} invoices do not sync to QuickBooks.")
         raise ValidationError(action.tooltip or f"“{action.label}” is not available for this invoice.")
     with transaction.atomic():
         job = sync_enqueue(organization=invoice.organization, obj=invoice, by_person=True)

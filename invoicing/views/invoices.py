@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.decorators import org_member_required
 from customers.models import Customer
 from customers.selectors import project_options
+from integrations.push.selectors import SyncAction, invoice_sync_actions
 from invoicing.forms import InvoiceForm, LineFormSet, PaymentForm, RefundForm
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.selectors import (
@@ -60,6 +61,7 @@ class InvoiceRow:
     url: str
     actions: list[RowAction]  # the lifecycle actions the role and the status both allow
     can_edit: bool
+    sync: SyncAction | None = None  # the QuickBooks sync item (integrations.push.selectors)
 
 
 def action_url(detail_url: str, action: str) -> str:
@@ -71,14 +73,14 @@ def action_url(detail_url: str, action: str) -> str:
     return f"{detail_url}{action.replace('_', '-')}/"
 
 
-def _row(invoice: Invoice, role: str | None) -> InvoiceRow:
+def _row(invoice: Invoice, role: str | None, sync: SyncAction | None = None) -> InvoiceRow:
     url = reverse("invoicing:invoice_detail", args=[invoice.pk])
     actions = [
         RowAction(name, ACTION_LABELS[name], action_url(url, name))
         for name in invoice_actions_for(invoice=invoice, role=role)
     ]
     return InvoiceRow(invoice=invoice, url=url, actions=actions,
-                      can_edit=invoice_can_edit(invoice=invoice, role=role))
+                      can_edit=invoice_can_edit(invoice=invoice, role=role), sync=sync)
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -96,7 +98,9 @@ def invoice_index(request: HttpRequest) -> HttpResponse:
     customer_id = _int_or_none(request.GET.get("customer"))
     invoices = invoice_list(organization=org, status=status, customer_id=customer_id)
     page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [_row(invoice, request.role) for invoice in page.object_list]
+    shown = list(page.object_list)
+    sync = invoice_sync_actions(organization=org, invoices=shown)  # constant queries for the whole page
+    rows = [_row(invoice, request.role, sync[invoice.pk]) for invoice in shown]
     context = {
         "page": page,
         "rows": rows,
