@@ -6,7 +6,8 @@ from typing import Any
 
 from .. import errors
 from ..store import Company, Record
-from .common import USD, EntityType, WriteOpts, check_text, claim_name, index_name, resolve_ref, set_default
+from . import common
+from .common import USD, EntityType, WriteOpts
 
 ITEM_TYPES = ("Service", "NonInventory", "Inventory", "Group", "Category")
 # AccountType -> (Classification, default AccountSubType)
@@ -48,16 +49,16 @@ class NamedType(EntityType):
         d = dict(body)
         if not d.get("Name"):
             raise errors.required("Name")
-        check_text(d, "Name", self.max_name)
+        common.check_text(d, "Name", self.max_name)
         if any(ch in d["Name"] for ch in "\t\n\r"):
             raise errors.bad_string("Name")
-        claim_name(co, self.name, d["Name"], self.name, old.id if old else None, self.what)
-        set_default(d, "Active", True)
+        common.claim_name(co, self.name, d["Name"], self.name, old.id if old else None, self.what)
+        common.set_default(d, "Active", True)
         d["FullyQualifiedName"] = d["Name"]
         return d
 
     def after_write(self, co: Company, old: dict[str, Any] | None, rec: Record, ts: float) -> None:
-        index_name(co, self.name, old and old.get("Name"), rec.data["Name"], self.name, rec.id)
+        common.index_name(co, self.name, old and old.get("Name"), rec.data["Name"], self.name, rec.id)
 
 
 class ItemType(NamedType):
@@ -67,14 +68,14 @@ class ItemType(NamedType):
     def prepare(self, co: Company, body: dict[str, Any], old: Record | None, opts: WriteOpts,
                 ts: float) -> dict[str, Any]:
         d = super().prepare(co, body, old, opts, ts)
-        check_text(d, "Sku", 100)
-        check_text(d, "Description", 4000)
-        set_default(d, "Type", "Service")
+        common.check_text(d, "Sku", 100)
+        common.check_text(d, "Description", 4000)
+        common.set_default(d, "Type", "Service")
         if d["Type"] not in ITEM_TYPES:
             raise errors.validation("2170", "Invalid Enumeration", f"Invalid Type: {d['Type']}", "Type")
         for key in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef"):
-            resolve_ref(co, d, key, "Account")
-        resolve_ref(co, d, "SalesTaxCodeRef", "TaxCode")
+            common.resolve_ref(co, d, key, "Account")
+        common.resolve_ref(co, d, "SalesTaxCodeRef", "TaxCode")
         if d["Type"] in ("Service", "NonInventory", "Inventory") and "IncomeAccountRef" not in d:
             raise errors.required("IncomeAccountRef")
         if d["Type"] == "Inventory":
@@ -82,13 +83,13 @@ class ItemType(NamedType):
                 if key not in d:
                     raise errors.required(key)
             d["TrackQtyOnHand"] = True
-        parent = resolve_ref(co, d, "ParentRef", "Item")
+        parent = common.resolve_ref(co, d, "ParentRef", "Item")
         d["SubItem"] = parent is not None
         if parent is not None:
             d["FullyQualifiedName"] = f"{parent.data['FullyQualifiedName']}:{d['Name']}"
-        set_default(d, "UnitPrice", 0)
-        set_default(d, "Taxable", False)
-        set_default(d, "TrackQtyOnHand", False)
+        common.set_default(d, "UnitPrice", 0)
+        common.set_default(d, "Taxable", False)
+        common.set_default(d, "TrackQtyOnHand", False)
         return d
 
 
@@ -114,8 +115,8 @@ class AccountType(NamedType):
             raise errors.validation("2170", "Invalid Enumeration", f"Invalid AccountType: {acct_type}",
                                     "AccountType")
         d["Classification"], default_sub = ACCOUNT_TYPES[acct_type]
-        set_default(d, "AccountSubType", default_sub)
-        parent = resolve_ref(co, d, "ParentRef", "Account")
+        common.set_default(d, "AccountSubType", default_sub)
+        parent = common.resolve_ref(co, d, "ParentRef", "Account")
         d["SubAccount"] = parent is not None
         if parent is not None:
             d["FullyQualifiedName"] = f"{parent.data['FullyQualifiedName']}:{d['Name']}"
@@ -134,8 +135,8 @@ class TermType(NamedType):
                 ts: float) -> dict[str, Any]:
         d = super().prepare(co, body, old, opts, ts)
         d.pop("FullyQualifiedName", None)
-        set_default(d, "Type", "STANDARD")
-        set_default(d, "DueDays", 0)
+        common.set_default(d, "Type", "STANDARD")
+        common.set_default(d, "DueDays", 0)
         return d
 
 
@@ -148,7 +149,7 @@ class PaymentMethodType(NamedType):
                 ts: float) -> dict[str, Any]:
         d = super().prepare(co, body, old, opts, ts)
         d.pop("FullyQualifiedName", None)
-        set_default(d, "Type", "NON_CREDIT_CARD")
+        common.set_default(d, "Type", "NON_CREDIT_CARD")
         return d
 
 

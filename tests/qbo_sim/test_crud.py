@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from quickbooks.exceptions import ObjectNotFoundException, QuickbooksException, UnsupportedException
+from quickbooks import exceptions as qbe
+from quickbooks.exceptions import ObjectNotFoundException, QuickbooksException
 from quickbooks.objects.base import Ref
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
@@ -75,7 +76,7 @@ def test_customer_create_get_full_and_sparse_update(qb: Any, control: SimControl
 
 def test_customer_cannot_be_deleted_only_deactivated(qb: Any, control: SimControl, realm: str) -> None:
     cust = new_customer(qb, "Short Lived LLC")
-    with pytest.raises(UnsupportedException):
+    with pytest.raises(qbe.UnsupportedException):
         qb.delete_object("Customer", f'{{"Id": "{cust.Id}", "SyncToken": "0"}}')
     cust.Active = False
     inactive = cust.save(qb=qb)

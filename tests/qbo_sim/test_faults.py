@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from quickbooks.exceptions import AuthorizationException, QuickbooksException, SevereException, ValidationException
+from quickbooks import exceptions as qbe
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 
@@ -25,14 +25,14 @@ def test_401_after_access_token_ttl(sim: SimulatorProcess, control: SimControl, 
     assert tokens["expires_in"] == 1
     qb = make_qb_client(sim.url, realm, tokens["access_token"], tokens["refresh_token"])
     time.sleep(1.2)  # no assertion before the sleep: on a loaded machine 1 s can pass anyway
-    with pytest.raises(AuthorizationException) as err:
+    with pytest.raises(qbe.AuthorizationException) as err:
         CompanyInfo.get(realm, qb=qb)
     assert err.value.error_code == 401 and "Token expired" in err.value.detail
 
 
 def test_401_after_forced_expiry_and_recovery_by_refresh(qb: Any, control: SimControl, realm: str) -> None:
     control.expire_tokens(realm)
-    with pytest.raises(AuthorizationException):
+    with pytest.raises(qbe.AuthorizationException):
         Customer.count(qb=qb)
     qb.auth_client.refresh()
     qb._start_session()  # python-quickbooks has no auto-refresh (reference §7.2)
@@ -44,25 +44,25 @@ def test_stale_sync_token_is_5010(qb: Any) -> None:
     cust.Notes = "first"
     cust.save(qb=qb)  # the caller's object keeps SyncToken "0" (python-quickbooks trap)
     cust.Notes = "second"
-    with pytest.raises(QuickbooksException) as err:
+    with pytest.raises(qbe.QuickbooksException) as err:
         cust.save(qb=qb)
-    assert err.value.error_code == 5010 and type(err.value) is QuickbooksException
+    assert err.value.error_code == 5010 and type(err.value) is qbe.QuickbooksException
 
 
 def test_duplicate_name_vs_vendor_and_inactive_customer(qb: Any, control: SimControl, realm: str) -> None:
     control.entities(realm, "Vendor", {"DisplayName": "Northwind Supply Co"})
-    with pytest.raises(QuickbooksException) as vendor_clash:
+    with pytest.raises(qbe.QuickbooksException) as vendor_clash:
         new_customer(qb, "Northwind Supply Co")
     assert vendor_clash.value.error_code == 6240
     dormant = new_customer(qb, "Dormant Dan's Diner")
     dormant.Active = False
     dormant.save(qb=qb)
-    with pytest.raises(QuickbooksException) as inactive_clash:
+    with pytest.raises(qbe.QuickbooksException) as inactive_clash:
         new_customer(qb, "dormant dan's diner")
     assert inactive_clash.value.error_code == 6240
     assert "customer, vendor or employee" in inactive_clash.value.detail
     for bad_name, code in (("Colon: Inc", 2040), ("Tab\tInc", 2040), ("x" * 501, 2050)):
-        with pytest.raises(QuickbooksException) as err:
+        with pytest.raises(qbe.QuickbooksException) as err:
             new_customer(qb, bad_name)
         assert err.value.error_code == code
 
@@ -73,7 +73,7 @@ def test_429_after_500_requests_in_a_minute(api: Any, qb: Any, control: SimContr
     assert statuses == [200] * 500
     over = api.get(url)
     assert over.status_code == 429 and over.json()["Fault"]["Error"][0]["code"] == "3001"
-    with pytest.raises(ValidationException) as err:
+    with pytest.raises(qbe.ValidationException) as err:
         Customer.count(qb=qb)
     assert err.value.error_code == 3001
     stats = control.stats(realm)
@@ -85,13 +85,13 @@ def test_429_after_500_requests_in_a_minute(api: Any, qb: Any, control: SimContr
 def test_429_burst_and_historical_xml_body(qb: Any, control: SimControl, realm: str) -> None:
     control.set_faults(realm, throttle_burst=2)
     for _ in range(2):
-        with pytest.raises(ValidationException):
+        with pytest.raises(qbe.ValidationException):
             Customer.count(qb=qb)
     assert Customer.count(qb=qb) == 0
     control.config(throttle_xml=True)
     try:
         control.set_faults(realm, throttle_burst=1)
-        with pytest.raises(QuickbooksException) as err:
+        with pytest.raises(qbe.QuickbooksException) as err:
             Customer.count(qb=qb)
         assert err.value.error_code == 10000 and "ThrottleExceeded" in err.value.message
     finally:
@@ -119,7 +119,7 @@ def test_commit_then_drop_leaves_exactly_one_object(qb: Any, control: SimControl
 
 def test_error_rate_500s_are_severe_and_deterministic(qb: Any, control: SimControl, realm: str) -> None:
     control.set_faults(realm, error_rate=1.0)
-    with pytest.raises(SevereException) as err:
+    with pytest.raises(qbe.SevereException) as err:
         Customer.count(qb=qb)
     assert err.value.error_code == 10000
     control.set_faults(realm, error_rate=0.3, seed=7)
@@ -138,7 +138,7 @@ def _outcomes(qb: Any, n: int) -> list[bool]:
         try:
             Customer.count(qb=qb)
             out.append(True)
-        except SevereException:
+        except qbe.SevereException:
             out.append(False)
     return out
 

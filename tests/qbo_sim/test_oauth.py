@@ -9,16 +9,17 @@ from intuitlib.exceptions import AuthClientError
 from quickbooks.exceptions import AuthorizationException
 from quickbooks.objects.customer import Customer
 
-from qbo_sim.testing import SimControl, SimulatorProcess, authorize, make_auth_client, make_qb_client
+from qbo_sim import testing
+from qbo_sim.testing import SimControl, SimulatorProcess
 
 DISCOVERY_KEYS = ("authorization_endpoint", "token_endpoint", "revocation_endpoint", "issuer", "jwks_uri",
                   "userinfo_endpoint")
 
 
 def _connect(sim: SimulatorProcess, **kw: str) -> tuple[object, dict[str, str]]:
-    client = make_auth_client(sim.url)
+    client = testing.make_auth_client(sim.url)
     url = client.get_authorization_url([Scopes.ACCOUNTING, Scopes.OPENID, Scopes.EMAIL], state_token="csrf-1")
-    callback = authorize(sim.url, auth_url=url, **kw)
+    callback = testing.authorize(sim.url, auth_url=url, **kw)
     return client, callback
 
 
@@ -37,7 +38,7 @@ def test_code_exchange_userinfo_and_id_token(sim: SimulatorProcess, control: Sim
     assert client.id_token, "id_token must verify against the JWKS (iss, aud list, RS256)"
     assert client.get_user_info().json()["email"] == "dev@example.com"
     assert any(c["name"] == "Brightwater HVAC" for c in control.companies())
-    qb = make_qb_client(sim.url, callback["realmId"], client.access_token, client.refresh_token)
+    qb = testing.make_qb_client(sim.url, callback["realmId"], client.access_token, client.refresh_token)
     assert Customer.count(qb=qb) == 0
 
 
@@ -61,12 +62,12 @@ def test_code_works_once_and_second_exchange_revokes_first_tokens(sim: Simulator
     client, callback = _connect(sim)
     client.get_bearer_token(callback["code"], realm_id=callback["realmId"])
     first_access = client.access_token
-    replay = make_auth_client(sim.url)
+    replay = testing.make_auth_client(sim.url)
     with pytest.raises(AuthClientError) as err:
         replay.get_bearer_token(callback["code"])
     assert err.value.status_code == 400 and b"invalid_grant" in err.value.content
     assert err.value.intuit_tid  # every response carries intuit_tid
-    qb = make_qb_client(sim.url, callback["realmId"], first_access)
+    qb = testing.make_qb_client(sim.url, callback["realmId"], first_access)
     with pytest.raises(AuthorizationException) as auth_err:
         Customer.count(qb=qb)
     assert auth_err.value.error_code == 401
@@ -92,7 +93,7 @@ def test_refresh_rotation_and_invalid_grant_on_superseded(sim: SimulatorProcess,
 
 
 def test_wrong_secret_is_invalid_client(sim: SimulatorProcess) -> None:
-    client = make_auth_client(sim.url, client_secret="nope")
+    client = testing.make_auth_client(sim.url, client_secret="nope")
     with pytest.raises(AuthClientError) as err:
         client.refresh(refresh_token="RT1-whatever")
     assert err.value.status_code == 401 and err.value.content == b'{"error": "invalid_client"}'
@@ -105,7 +106,7 @@ def test_revoke_kills_both_tokens(sim: SimulatorProcess) -> None:
     assert client.revoke(token=refresh) is True
     with pytest.raises(AuthClientError):
         client.refresh(refresh_token=refresh)
-    qb = make_qb_client(sim.url, callback["realmId"], access)
+    qb = testing.make_qb_client(sim.url, callback["realmId"], access)
     with pytest.raises(AuthorizationException):
         Customer.count(qb=qb)
 
@@ -120,7 +121,7 @@ def test_control_revoke_and_expiry_answer_401_lowercase_envelope(sim: SimulatorP
     resp = requests.get(url, headers=headers, timeout=5)
     assert resp.status_code == 401 and resp.headers["intuit_tid"]
     assert resp.json()["fault"]["error"][0]["code"] == "3200"
-    client = make_auth_client(sim.url)
+    client = testing.make_auth_client(sim.url)
     client.refresh(refresh_token=tokens["refresh_token"])  # expiry is cured by a refresh...
     control.revoke(realm)
     with pytest.raises(AuthClientError):  # ...revocation is not
