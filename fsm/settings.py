@@ -177,7 +177,12 @@ QBO_REDIRECT_URI = env_url(
     "QBO_REDIRECT_URI", "http://127.0.0.1:8000/settings/integrations/quickbooks/callback/", schemes=("http", "https")
 )
 QBO_HTTP_TIMEOUT_SECONDS = env_int("QBO_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
-QBO_WEBHOOK_VERIFIER_TOKEN = env_str("QBO_WEBHOOK_VERIFIER_TOKEN", "")
+# Webhooks (POST /hooks/quickbooks/): the "Verifier Token" from the Webhooks page of your Intuit app. Every
+# delivery's intuit-signature is an HMAC of its body with it; empty refuses all deliveries (503) and leaves
+# the CDC sweep to bring changes. The simulator signs with "sim-verifier-token" unless told otherwise.
+QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
+    "QBO_WEBHOOK_VERIFIER_TOKEN", "sim-verifier-token" if QBO_ENVIRONMENT == "simulator" else ""
+)
 if QBO_ENVIRONMENT != "simulator" and not (QBO_CLIENT_ID and QBO_CLIENT_SECRET):
     raise ImproperlyConfigured(
         f"QBO_ENVIRONMENT={QBO_ENVIRONMENT} needs QBO_CLIENT_ID and QBO_CLIENT_SECRET from your Intuit app's Keys page."
@@ -220,4 +225,23 @@ QBO_TOKEN_UPKEEP_SECONDS = env_int("QBO_TOKEN_UPKEEP_SECONDS", 6 * 3600, minimum
 CELERY_BEAT_SCHEDULE["qbo-token-upkeep"] = {
     "task": "integrations.tasks.refresh_expiring_tokens",
     "schedule": float(QBO_TOKEN_UPKEEP_SECONDS),
+}
+# Changes made in QuickBooks (integrations/inbound): stored webhook events are processed at once (doorbell)
+# and re-checked every QBO_SWEEP_SECONDS; the CDC sweep catches a missed webhook within
+# QBO_CDC_SWEEP_SECONDS; the drift report runs nightly at QBO_DRIFT_HOUR_UTC.
+from celery.schedules import crontab
+
+QBO_CDC_SWEEP_SECONDS = env_int("QBO_CDC_SWEEP_SECONDS", 300, minimum=10)
+QBO_DRIFT_HOUR_UTC = env_int("QBO_DRIFT_HOUR_UTC", 3, minimum=0)
+CELERY_BEAT_SCHEDULE["qbo-inbound-events"] = {
+    "task": "integrations.inbound.tasks.inbound_events_sweep",
+    "schedule": float(QBO_SWEEP_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["qbo-inbound-cdc"] = {
+    "task": "integrations.inbound.tasks.inbound_cdc_sweep",
+    "schedule": float(QBO_CDC_SWEEP_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["qbo-drift-nightly"] = {
+    "task": "integrations.inbound.tasks.drift_nightly",
+    "schedule": crontab(hour=QBO_DRIFT_HOUR_UTC % 24, minute=17),
 }

@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integrations.inbound.endpoint import quickbooks_webhook
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("customers/", include("customers.urls")),
     path("", include("invoicing.urls")),
     path("settings/integrations/", include("integrations.urls")),
+    # Intuit's webhook deliveries (no login, no CSRF: the intuit-signature HMAC authenticates them).
+    path("hooks/quickbooks/", quickbooks_webhook, name="qbo-webhook"),
     path("api/v1/", include("fsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -8,6 +8,7 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations.importer import tasks as import_tasks  # noqa: F401 - registers the import task
+        from integrations.inbound import tasks as inbound_tasks  # noqa: F401 - registers the inbound tasks
         from integrations.push import tasks, triggers  # noqa: F401 - registers the push tasks
 
         triggers.connect()

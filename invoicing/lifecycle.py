@@ -115,6 +115,36 @@ def invoice_record_payment(*, invoice: Invoice, amount: Decimal | str, received_
     return payment
 
 
+# A payment can be taken back (deleted or voided where it was recorded, e.g. in QuickBooks) while the
+# invoice is paid or part paid and nothing has been refunded. Not a person's action: not in ALLOWED_FROM.
+REVERSIBLE_FROM = frozenset({S.PAID, S.PARTIALLY_PAID})
+
+
+@transaction.atomic
+def invoice_reverse_payment(*, payment: Payment) -> Invoice:
+    """Undo a recorded payment: the invoice owes it again and its status steps back (Partially paid,
+    or Sent / Generated / Overdue when nothing is paid any more). The Payment row is removed."""
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.kind != PaymentKind.PAYMENT:
+        raise ValidationError("Only payments can be reversed; refunds are not.")
+    if invoice.status not in REVERSIBLE_FROM or invoice.amount_refunded > 0:
+        raise TransitionError(
+            f"Invoice {invoice.number} is {invoice.get_status_display().lower()}"
+            f"{' with refunds' if invoice.amount_refunded > 0 else ''}; its payment cannot be reversed."
+        )
+    payment.delete()
+    invoice.amount_paid -= payment.amount
+    invoice.balance = invoice.total - invoice.amount_paid
+    if invoice.amount_paid > 0:
+        invoice.status = S.PARTIALLY_PAID
+    else:
+        invoice.status = S.SENT if invoice.sent_at else S.GENERATED
+        if invoice.due_date < timezone.localdate():
+            invoice.status = S.OVERDUE
+    return _save(invoice, ["amount_paid", "balance", "status"])
+
+
 @transaction.atomic
 def invoice_refund(*, invoice: Invoice, amount: Decimal | str, received_on: date | None = None,
                    note: str = "") -> Payment:

@@ -18,17 +18,37 @@ from integrations.models.importing import (
     ReviewItem,
     ReviewState,
 )
+from integrations.models.inbound import (
+    ConflictWinner,
+    DriftItem,
+    DriftResolution,
+    DriftRun,
+    DriftRunState,
+    EventState,
+    InboundCursor,
+    RemoteState,
+    RemoteVersion,
+    SyncConflict,
+    WebhookEvent,
+)
 from integrations.models.jobs import JobState, RateBucket, SyncAttempt, SyncJob
 from integrations.models.mapping import ExternalRef, ObjectType
 
 __all__ = [
     "OPEN_IMPORT_STATES",
     "AuditEvent",
+    "ConflictWinner",
     "ConnectionStatus",
+    "DriftItem",
+    "DriftResolution",
+    "DriftRun",
+    "DriftRunState",
+    "EventState",
     "ExternalRef",
     "ImportIntent",
     "ImportRun",
     "ImportState",
+    "InboundCursor",
     "InvoiceTrigger",
     "JobState",
     "OAuthState",
@@ -36,9 +56,13 @@ __all__ = [
     "QboEnvironment",
     "QuickBooksConnection",
     "RateBucket",
+    "RemoteState",
+    "RemoteVersion",
     "ReviewItem",
     "ReviewState",
     "SyncAttempt",
+    "SyncConflict",
     "SyncJob",
     "SyncPreferences",
+    "WebhookEvent",
 ]

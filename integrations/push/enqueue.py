@@ -4,6 +4,9 @@ and ring the doorbell once that transaction commits."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +18,18 @@ from integrations.selectors import connection_active, preferences_for
 from invoicing.models import Invoice, InvoiceStatus
 
 log = logging.getLogger(__name__)
+# Set while a change that came FROM QuickBooks is applied here: pushing it straight back would ping-pong.
+_suppressed: ContextVar[bool] = ContextVar("qbo_sync_suppressed", default=False)
+
+
+@contextmanager
+def sync_suppressed() -> Iterator[None]:
+    """Inside this block sync_enqueue queues nothing (inbound changes applied locally)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def _ring_doorbell() -> None:
@@ -55,6 +70,8 @@ def _should_push(object_type: str, obj: object, connection: QuickBooksConnection
 
 def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = False) -> SyncJob | None:
     """Queue a push of `obj`'s current state, if the organization syncs it. Returns the open job."""
+    if _suppressed.get():
+        return None
     object_type = policy.OBJECT_TYPE_OF.get(type(obj))
     connection = connection_active(organization=organization)
     if object_type is None or connection is None:

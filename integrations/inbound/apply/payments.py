@@ -1,0 +1,128 @@
+"""QBO Payment → payments on invoices here. A QBO payment can pay several invoices; each (payment, invoice)
+pair is one local Payment, linked by ExternalRef(object_type "payment", qbo_id "<payment>:<invoice>").
+Re-applying the same QBO state changes nothing; a changed amount, a removed line, a void or a delete
+reverses the local payment (and records the new amount if any)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from integrations.inbound.apply.context import ApplyContext
+from integrations.inbound.apply.merge import money
+from integrations.inbound.common import Change
+from integrations.models import ExternalRef, ObjectType
+from integrations.push.enqueue import sync_suppressed
+from invoicing.lifecycle import invoice_record_payment, invoice_reverse_payment
+from invoicing.models import Invoice, Payment
+
+METHOD = "QuickBooks"
+
+
+def pair_id(payment_qbo_id: str, invoice_qbo_id: str) -> str:
+    return f"{payment_qbo_id}:{invoice_qbo_id}"
+
+
+def wanted_amounts(change: Change) -> dict[str, Decimal]:
+    """Invoice QBO id → amount this payment applies to it now (nothing when deleted or voided)."""
+    wanted: dict[str, Decimal] = {}
+    if change.deleted:
+        return wanted
+    for line in change.data.get("Line") or []:
+        amount = Decimal(money(line.get("Amount")))
+        for link in line.get("LinkedTxn") or []:
+            if link.get("TxnType") == "Invoice" and amount > 0:
+                txn = str(link.get("TxnId"))
+                wanted[txn] = wanted.get(txn, Decimal("0.00")) + amount
+    return wanted
+
+
+def existing_pairs(ctx: ApplyContext, payment_qbo_id: str) -> dict[str, ExternalRef]:
+    refs = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.PAYMENT,
+                                      qbo_id__startswith=f"{payment_qbo_id}:")
+    return {ref.qbo_id.split(":", 1)[1]: ref for ref in refs}
+
+
+def apply_payment(ctx: ApplyContext, change: Change) -> str:
+    wanted, have = wanted_amounts(change), existing_pairs(ctx, change.qbo_id)
+    notes: list[str] = []
+    for invoice_qbo_id in sorted(set(wanted) | set(have)):
+        notes.append(_settle_pair(ctx, change, invoice_qbo_id, wanted.get(invoice_qbo_id), have.get(invoice_qbo_id)))
+    return "; ".join(n for n in notes if n) or "no invoice here affected"
+
+
+def _settle_pair(ctx: ApplyContext, change: Change, invoice_qbo_id: str, amount: Decimal | None,
+                 ref: ExternalRef | None) -> str:
+    local = Payment.objects.filter(pk=ref.local_id).first() if ref is not None else None
+    if ref is not None and local is not None and amount is not None and local.amount == amount:
+        ExternalRef.objects.filter(pk=ref.pk).update(sync_token=change.sync_token)
+        return ""
+    note = ""
+    if ref is not None:
+        note = reverse_pair(ctx, ref, local, reason="changed" if amount else "removed, voided or deleted")
+        if note.startswith("could not"):
+            return note
+    if amount is not None:
+        note = (note + "; " if note else "") + _record_pair(ctx, change, invoice_qbo_id, amount)
+    return note
+
+
+def reverse_pair(ctx: ApplyContext, ref: ExternalRef, local: Payment | None, *, reason: str) -> str:
+    """Take back the local payment of one pair. The mapping goes only once the reversal succeeded."""
+    if local is None:
+        ref.delete()
+        return ""
+    try:
+        with sync_suppressed():
+            invoice_reverse_payment(payment=local)
+    except ValidationError as exc:
+        ctx.conflict(object_type=ObjectType.PAYMENT, local_id=local.pk, qbo_id=ref.qbo_id,
+                     label=f"Payment of {local.amount} on {local.invoice.number}", ours=local.amount, theirs="",
+                     note=f"QuickBooks {reason} this payment, but it could not be reversed here: "
+                          f"{'; '.join(exc.messages)}")
+        return f"could not reverse payment {local.pk}"
+    ref.delete()
+    return f"reversed {local.amount} on {local.invoice.number}"
+
+
+def _record_pair(ctx: ApplyContext, change: Change, invoice_qbo_id: str, amount: Decimal) -> str:
+    invoice_ref = ctx.ref(ObjectType.INVOICE, invoice_qbo_id)
+    invoice = Invoice.objects.filter(pk=invoice_ref.local_id).first() if invoice_ref is not None else None
+    if invoice is None:
+        return ""  # paid an invoice that never came from here
+    try:
+        with sync_suppressed():
+            payment = invoice_record_payment(
+                invoice=invoice, amount=amount, received_on=_txn_date(change), method=METHOD,
+                reference=f"QuickBooks payment {change.qbo_id}"[:100], note="Recorded in QuickBooks",
+            )
+    except ValidationError as exc:
+        ctx.conflict(object_type=ObjectType.PAYMENT, local_id=invoice.pk, qbo_id=pair_id(change.qbo_id, invoice_qbo_id),
+                     label=f"Invoice {invoice.number}", ours=invoice.balance, theirs=amount,
+                     note=f"A payment of {amount} recorded in QuickBooks could not be recorded here: "
+                          f"{'; '.join(exc.messages)}")
+        return f"could not record {amount} on {invoice.number}"
+    ExternalRef.objects.create(connection=ctx.connection, object_type=ObjectType.PAYMENT, local_id=payment.pk,
+                               qbo_id=pair_id(change.qbo_id, invoice_qbo_id), sync_token=change.sync_token,
+                               last_synced_at=ctx.now)
+    return f"recorded {amount} on {invoice.number}"
+
+
+def _txn_date(change: Change) -> date | None:
+    try:
+        return date.fromisoformat(str(change.data.get("TxnDate", "")))
+    except ValueError:
+        return None
+
+
+def reverse_payments_on_invoice(ctx: ApplyContext, invoice_qbo_id: str, *, reason: str) -> list[str]:
+    """QBO voided or deleted an invoice: the QBO payments recorded on it here no longer apply to it."""
+    refs = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.PAYMENT,
+                                      qbo_id__endswith=f":{invoice_qbo_id}")
+    notes = []
+    for ref in refs:
+        local = Payment.objects.filter(pk=ref.local_id).select_related("invoice").first()
+        notes.append(reverse_pair(ctx, ref, local, reason=reason))
+    return [n for n in notes if n]

@@ -1,0 +1,84 @@
+"""The one path every QBO change takes here, whether a webhook or the CDC sweep found it:
+preference check → newer than what we have? → our own echo? → apply per entity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from integrations.inbound.apply.context import ApplyContext, ref_synced
+from integrations.inbound.apply.customers import apply_customer, customer_merged, echo_customer
+from integrations.inbound.apply.invoices import apply_invoice
+from integrations.inbound.apply.items import apply_item, echo_item
+from integrations.inbound.apply.payments import apply_payment
+from integrations.inbound.common import OBJECT_TYPE, Change, entity_enabled, token_int
+from integrations.models import ExternalRef, QuickBooksConnection, RemoteVersion, SyncPreferences
+from integrations.selectors import preferences_for
+
+Applier = Callable[[ApplyContext, Change], str]
+APPLIERS: dict[str, Applier] = {"Item": apply_item, "Customer": apply_customer, "Invoice": apply_invoice,
+                                "Payment": apply_payment}
+ECHOES: dict[str, Callable[[ExternalRef, Change], None]] = {"Item": echo_item, "Customer": echo_customer}
+
+
+def change_apply(*, connection: QuickBooksConnection, change: Change, prefs: SyncPreferences | None = None) -> str:
+    """Apply one change if it is newer than what we have. Returns what happened, in a few words."""
+    prefs = prefs or preferences_for(organization=connection.organization)
+    if change.entity not in APPLIERS:
+        return f"{change.entity} changes are not followed"
+    if not entity_enabled(prefs, change.entity):
+        return "skipped: this kind of record does not sync (preferences)"
+    ctx = ApplyContext(connection=connection, prefs=prefs)
+    with transaction.atomic():
+        merge_note = _merge_extra(ctx, change)
+        version = _locked_version(connection, change)
+        outcome = _not_newer(version, change) or _echo(ctx, change) or APPLIERS[change.entity](ctx, change)
+        _remember(version, change)
+    return f"{merge_note}; {outcome}" if merge_note else outcome
+
+
+def _merge_extra(ctx: ApplyContext, change: Change) -> str:
+    # A merge says which customer disappeared into this one; the survivor itself may not have changed.
+    source = str(change.extra.get("deletedId") or "")
+    if change.entity == "Customer" and source:
+        return customer_merged(ctx, source_qbo_id=source, target_qbo_id=change.qbo_id)
+    return ""
+
+
+def _locked_version(connection: QuickBooksConnection, change: Change) -> RemoteVersion:
+    """The row lock serializes two workers applying the same QBO entity at once."""
+    version, _ = RemoteVersion.objects.get_or_create(connection=connection, entity=change.entity,
+                                                     qbo_id=change.qbo_id)
+    return RemoteVersion.objects.select_for_update().get(pk=version.pk)
+
+
+def _not_newer(version: RemoteVersion, change: Change) -> str:
+    if version.deleted:
+        return "already gone from QuickBooks"
+    if change.deleted:
+        return ""
+    have, theirs = token_int(version.sync_token), token_int(change.sync_token)
+    if have is not None and theirs is not None and theirs <= have:
+        return f"not newer than version {have} already applied"
+    return ""
+
+
+def _echo(ctx: ApplyContext, change: Change) -> str:
+    """Our own push coming back: QBO's SyncToken is the one our write got."""
+    object_type = OBJECT_TYPE[change.entity]
+    ref = ctx.ref(object_type, change.qbo_id)
+    if ref is None or change.deleted or not ref.sync_token or ref.sync_token != change.sync_token:
+        return ""
+    echo = ECHOES.get(change.entity)
+    if echo is not None:
+        echo(ref, change)
+    ref_synced(ref, change)
+    return "echo of our own change: ignored"
+
+
+def _remember(version: RemoteVersion, change: Change) -> None:
+    version.deleted = change.deleted
+    if change.sync_token:
+        version.sync_token = change.sync_token
+    version.save(update_fields=["deleted", "sync_token", "updated_at"])

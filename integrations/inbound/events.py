@@ -1,0 +1,138 @@
+"""Processing stored webhook events: claim due rows, re-read their entities from QBO (batched), apply each
+entity once through the common change path, and record what happened on every event row.
+
+Safe to run in several workers at once: a claim stamps rows with its own lease, and applying the same QBO
+version twice changes nothing (RemoteVersion). A worker that dies leaves rows whose lease expires."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations.inbound.changes import change_apply
+from integrations.inbound.common import ENTITIES, Change, entity_enabled
+from integrations.inbound.fetch import fetch_many
+from integrations.models import ConnectionStatus, EventState, QuickBooksConnection, SyncPreferences, WebhookEvent
+from integrations.push import backoff
+from integrations.push.limiter import request_slot
+from integrations.quickbooks.errors import QboError, QboReauthorizationRequired, QboThrottled, QboTransient
+from integrations.quickbooks.tokens import client_for
+from integrations.selectors import preferences_for
+
+log = logging.getLogger(__name__)
+BATCH = 500
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+Key = tuple[str, str]  # (entity, QBO id)
+
+
+def due_filter() -> Q:
+    now = timezone.now()
+    waiting = Q(state=EventState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    abandoned = Q(state=EventState.RUNNING, lease_until__lt=now)
+    return (waiting | abandoned) & Q(connection__status=ConnectionStatus.CONNECTED)
+
+
+def events_due_count() -> int:
+    return WebhookEvent.objects.filter(due_filter()).count()
+
+
+def events_claim(*, limit: int = BATCH) -> list[WebhookEvent]:
+    """Take up to `limit` due events. The lease value identifies this claim, so two workers racing for the
+    same rows (SQLite has no SKIP LOCKED) each get only the rows their UPDATE won."""
+    lease = timezone.now() + LEASE + timedelta(microseconds=time.perf_counter_ns() % 1_000_000)
+    with transaction.atomic():
+        ids = list(WebhookEvent.objects.filter(due_filter()).order_by("id").values_list("id", flat=True)[:limit])
+        WebhookEvent.objects.filter(due_filter(), pk__in=ids).update(
+            state=EventState.RUNNING, lease_until=lease, attempts=F("attempts") + 1)
+    return list(WebhookEvent.objects.filter(pk__in=ids, state=EventState.RUNNING, lease_until=lease)
+                .select_related("connection__organization").order_by("id"))
+
+
+def events_process(*, limit: int = BATCH, time_budget: float = 20.0) -> int:
+    """Process due events for up to `time_budget` seconds. Returns how many were handled."""
+    handled, deadline = 0, time.monotonic() + time_budget
+    while time.monotonic() < deadline:
+        events = events_claim(limit=limit)
+        if not events:
+            break
+        by_connection: dict[int, list[WebhookEvent]] = defaultdict(list)
+        for event in events:
+            by_connection[event.connection_id].append(event)
+        for group in by_connection.values():
+            _process_connection(group[0].connection, group)
+        handled += len(events)
+    return handled
+
+
+def _finish(events: list[WebhookEvent], state: str, outcome: str) -> None:
+    WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+        state=state, outcome=outcome[:500], processed_at=timezone.now(), lease_until=None)
+
+
+def _process_connection(connection: QuickBooksConnection, events: list[WebhookEvent]) -> None:
+    prefs = preferences_for(organization=connection.organization)
+    groups: dict[Key, list[WebhookEvent]] = defaultdict(list)
+    for event in events:
+        groups[(event.entity, event.entity_id)].append(event)
+    off = [e for key, evs in groups.items() if not entity_enabled(prefs, key[0]) for e in evs]
+    _finish(off, EventState.SKIPPED, "skipped: this kind of record does not sync (preferences)")
+    pending = {key: evs for key, evs in groups.items() if entity_enabled(prefs, key[0])}
+    try:
+        client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+        for entity in sorted({key[0] for key in pending}, key=_entity_order):
+            keys = [key for key in pending if key[0] == entity]
+            fetched = fetch_many(client, entity, [key[1] for key in keys])
+            for key in keys:
+                _apply_group(connection, prefs, key, fetched[key[1]], pending.pop(key))
+    except QboError as exc:
+        _release([e for evs in pending.values() for e in evs], exc)
+
+
+def _entity_order(entity: str) -> int:
+    return ENTITIES.index(entity) if entity in ENTITIES else len(ENTITIES)
+
+
+def _apply_group(connection: QuickBooksConnection, prefs: SyncPreferences, key: Key, data: dict[str, Any],
+                 events: list[WebhookEvent]) -> None:
+    extra: dict[str, object] = {}
+    for event in events:
+        extra.update((event.payload or {}).get("data") or {})
+    try:
+        outcome = change_apply(connection=connection, change=Change(entity=key[0], qbo_id=key[1], data=data,
+                                                                      extra=extra), prefs=prefs)
+    except Exception as exc:  # a bug or bad data must not stop the other events
+        log.exception("inbound change %s %s failed", *key)
+        _finish(events, EventState.FAILED, f"Internal error: {exc}")
+        return
+    _finish(events, EventState.DONE, outcome)
+
+
+def _release(events: list[WebhookEvent], exc: QboError) -> None:
+    """QBO could not be read now. Authorization problems wait (no attempt spent) for the reconnect; a
+    throttle or outage retries later; anything else fails — the CDC sweep still brings the change."""
+    if not events:
+        return
+    ids = [e.pk for e in events]
+    rows = WebhookEvent.objects.filter(pk__in=ids)
+    if isinstance(exc, QboReauthorizationRequired):
+        rows.update(state=EventState.PENDING, lease_until=None, attempts=F("attempts") - 1, outcome=exc.message[:500])
+    elif isinstance(exc, QboThrottled):
+        rows.update(state=EventState.PENDING, lease_until=None, next_attempt_at=backoff.throttle_wait(),
+                    attempts=F("attempts") - 1, outcome=exc.message[:500])
+    elif isinstance(exc, QboTransient):
+        attempts = max(e.attempts for e in events)
+        retry: datetime = backoff.next_attempt_at(attempts)
+        rows.filter(attempts__lt=MAX_ATTEMPTS).update(state=EventState.PENDING, lease_until=None,
+                                                      next_attempt_at=retry, outcome=exc.message[:500])
+        rows.filter(attempts__gte=MAX_ATTEMPTS).update(state=EventState.FAILED, lease_until=None,
+                                                       outcome=exc.message[:500], processed_at=timezone.now())
+    else:
+        _finish(events, EventState.FAILED, f"QuickBooks refused the read: {exc.message}")

@@ -1,0 +1,140 @@
+"""What people (and the nightly job) do with what came back from QuickBooks: run the drift report, fix a
+difference in a chosen direction, re-create on purpose a record deleted in QuickBooks."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from integrations.inbound.selectors import connections_syncing
+from integrations.models import (
+    DriftItem,
+    DriftResolution,
+    DriftRun,
+    DriftRunState,
+    EventState,
+    ExternalRef,
+    ObjectType,
+    QuickBooksConnection,
+    SyncJob,
+    WebhookEvent,
+)
+from integrations.push.enqueue import sync_enqueue
+from integrations.services.audit import audit_record
+from invoicing.models import Invoice, Product
+
+log = logging.getLogger(__name__)
+RETENTION = timedelta(days=30)
+STALE_RUN = timedelta(hours=1)
+MODELS = {ObjectType.CUSTOMER: Customer, ObjectType.ITEM: Product, ObjectType.INVOICE: Invoice}
+# Fields QBO's side cannot be taken for: QBO's invoice lines are not imported, so its total cannot be ours.
+PUSH_ONLY_FIELDS = frozenset({"Total", "Record"})
+
+
+def events_prune() -> int:
+    """Processed webhook events are kept 30 days (what came in, and what was done with it)."""
+    cutoff = timezone.now() - RETENTION
+    finished = [EventState.DONE, EventState.SKIPPED, EventState.FAILED]
+    deleted, _ = WebhookEvent.objects.filter(state__in=finished, received_at__lt=cutoff).delete()
+    return deleted
+
+
+def _start_task(run_id: int) -> None:
+    from integrations.inbound.tasks import drift_run_one
+
+    try:
+        drift_run_one.delay(run_id)
+    except Exception:  # the nightly job or the next button press runs it; the row says it is pending
+        log.warning("drift report task could not be sent", exc_info=True)
+
+
+def drift_request(*, connection: QuickBooksConnection, actor: AbstractBaseUser | None) -> DriftRun:
+    """The drift report button: one run at a time per company, done by a worker."""
+    running = DriftRun.objects.filter(connection=connection, state=DriftRunState.RUNNING,
+                                      started_at__gt=timezone.now() - STALE_RUN).first()
+    if running is not None:
+        return running
+    run = DriftRun.objects.create(connection=connection, requested_by=actor if actor and actor.is_authenticated else None)
+    audit_record(connection=connection, action="drift_report_requested", actor=actor)
+    transaction.on_commit(lambda: _start_task(run.pk))
+    return run
+
+
+def drift_run_due() -> int:
+    """The nightly job: a drift report of every connected company, run here and now (this is a worker)."""
+    from integrations.inbound.drift import drift_execute
+
+    ran = 0
+    for connection in connections_syncing():
+        run = DriftRun.objects.create(connection=connection)
+        drift_execute(run_id=run.pk)
+        ran += 1
+    return ran
+
+
+def _ref_and_object(item: DriftItem) -> tuple[ExternalRef, object]:
+    ref = ExternalRef.objects.filter(connection=item.run.connection, object_type=item.object_type,
+                                     local_id=item.local_id).first()
+    obj = MODELS[item.object_type].objects.filter(pk=item.local_id).first() if item.object_type in MODELS else None
+    if ref is None or obj is None:
+        raise ValidationError("This record is no longer linked to QuickBooks.")
+    return ref, obj
+
+
+def drift_fix(*, item: DriftItem, direction: str, actor: AbstractBaseUser | None) -> str:
+    """Fix one record's differences: "push" sends ours (a person's push request), "theirs" takes QBO's."""
+    from integrations.inbound.resolve import take_theirs
+
+    if item.resolution:
+        raise ValidationError("This difference was already fixed.")
+    ref, obj = _ref_and_object(item)
+    same_record = DriftItem.objects.filter(run=item.run, object_type=item.object_type, local_id=item.local_id,
+                                           resolution="")
+    if direction == "push":
+        with transaction.atomic():
+            if sync_enqueue(organization=item.run.connection.organization, obj=obj, by_person=True) is None:
+                raise ValidationError("This record cannot be pushed now (check the sync preferences and its status).")
+        outcome, resolution = "push queued", DriftResolution.PUSHED_OURS
+    elif direction == "theirs":
+        if item.field in PUSH_ONLY_FIELDS:
+            raise ValidationError(f"QuickBooks' {item.field.lower()} cannot be taken here; push ours or correct it "
+                                  "in QuickBooks.")
+        outcome, resolution = take_theirs(ref=ref), DriftResolution.TOOK_THEIRS
+        same_record = same_record.exclude(field__in=PUSH_ONLY_FIELDS)
+    else:
+        raise ValidationError(f"Unknown fix direction {direction!r}.")
+    same_record.update(resolution=resolution, resolved_at=timezone.now(),
+                       resolved_by=actor if actor and actor.is_authenticated else None)
+    audit_record(connection=item.run.connection, action="drift_fixed", actor=actor,
+                 detail=f"{item.label}: {DriftResolution(resolution).label.lower()} ({outcome})")
+    return outcome
+
+
+def ref_repush(*, ref: ExternalRef, actor: AbstractBaseUser | None) -> SyncJob:
+    """Re-create in QuickBooks, on purpose, a record deleted there: the mark and the dead link go, and a
+    create is queued with a fresh requestid (QBO would replay the first create for the old one)."""
+    if not ref.deleted_in_qbo:
+        raise ValidationError("This record was not deleted in QuickBooks.")
+    model = MODELS.get(ref.object_type)
+    obj = model.objects.filter(pk=ref.local_id).first() if model else None
+    if obj is None:
+        raise ValidationError("The record no longer exists here.")
+    old_qbo_id, connection = ref.qbo_id, ref.connection
+    with transaction.atomic():
+        ref.delete()
+        job = sync_enqueue(organization=connection.organization, obj=obj, by_person=True)
+        if job is None:
+            raise ValidationError("This record cannot be sent to QuickBooks now (check the sync preferences).")
+        job.new_request_id()
+        job.outcome_unknown = False
+        job.save(update_fields=["request_id", "outcome_unknown", "updated_at"])
+        audit_record(connection=connection, action="recreated_in_quickbooks", actor=actor,
+                     detail=f"{ref.get_object_type_display()} {obj} was deleted in QuickBooks (Id {old_qbo_id}); "
+                            "queued to be created there again.")
+    return job
