@@ -38,12 +38,14 @@ def main() -> None:
         realm = control.create_company("Chaos Books")
         org = connected_org(control, realm)
         print(f"database: {env['DATABASE_URL'].split('@')[-1]}  broker: {env.get('CELERY_BROKER_URL', 'filesystem')}")
+        t0 = time.monotonic()
+        numbers = make_invoices(org, customers=args.customers, invoices=args.invoices)
+        # The whole backlog is queued before the workers start, so the chaos below hits it mid-flight.
+        print(f"queued {open_jobs()} jobs for {len(numbers)} invoices in {time.monotonic() - t0:.1f}s")
+        control.set_faults(realm, latency_ms=100, error_rate=0.2, drop_rate=0.05)
         workers = [Worker("chaos-w1", env), Worker("chaos-w2", env), Beat("chaos-beat", env)]
         started = time.monotonic()
         with processes(workers):
-            control.set_faults(realm, latency_ms=100, error_rate=0.2, drop_rate=0.05)
-            numbers = make_invoices(org, customers=args.customers, invoices=args.invoices)
-            print(f"created {len(numbers)} invoices in {time.monotonic() - started:.1f}s; open jobs {open_jobs()}")
             script = _chaos_script(control, realm, workers, env)
             elapsed = wait_until_drained(timeout=1800, on_tick=script)
         figures = outcome(control, realm, org, numbers)
@@ -58,7 +60,7 @@ def main() -> None:
 
 
 def _chaos_script(control: object, realm: str, workers: list[Worker], env: dict[str, str]) -> object:
-    events = {15: "kill", 25: "burst", 35: "kill", 40: "expire", 45: "flush", 55: "kill", 70: "burst"}
+    events = {20: "kill", 40: "burst", 60: "kill", 80: "expire", 100: "flush", 120: "kill", 140: "burst"}
     done: set[int] = set()
 
     def tick(t: float) -> None:
@@ -79,7 +81,7 @@ def _act(what: str, control: object, realm: str, workers: list[Worker], env: dic
         for w in workers[:2]:
             w.start()
     elif what == "burst":
-        control.set_faults(realm, throttle_burst=30)  # type: ignore[attr-defined]
+        control.set_faults(realm, throttle_burst=15)  # type: ignore[attr-defined]
     elif what == "expire":
         control.expire_tokens(realm)  # type: ignore[attr-defined]
     elif what == "flush" and env.get("CELERY_BROKER_URL", "").startswith("redis"):
