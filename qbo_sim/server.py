@@ -130,7 +130,8 @@ class Handler(BaseHTTPRequestHandler):
                  "Server: qbo-sim"]
         lines += [f"{k}: {v}" for k, v in resp.headers]
         lines.append("Connection: close" if self.close_connection else "Connection: keep-alive")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + resp.body)
+        body = b"" if self.command == "HEAD" else resp.body
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def _drop(self) -> None:
         """Commit-then-drop / timeout: reset the connection so the client sees no response."""

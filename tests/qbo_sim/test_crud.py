@@ -106,6 +106,20 @@ def test_item_create_update_and_unique_name(qb: Any) -> None:
     with pytest.raises(QuickbooksException) as err:
         new_item(qb, "furnace tune-up")
     assert err.value.error_code == 6240
+    fetched = Item.get(item.Id, qb=qb)
+    assert fetched.Sku is None and fetched.SyncToken == "1"
+    sparse = Item()
+    sparse.Id, sparse.SyncToken, sparse.sparse, sparse.Sku = item.Id, "1", True, "TUNE-F"
+    sparse.Name = ""  # python-quickbooks default: "" is "not set", so no rename
+    after = sparse.save(qb=qb)
+    assert after.Sku == "TUNE-F" and after.Name == "Furnace Tune-up"
+    # Trap reproduced as QBO would: a fresh Item() also sends its default UnitPrice 0, and a
+    # sparse update applies every field it is sent.
+    assert after.UnitPrice == 0
+    with pytest.raises(qbe.UnsupportedException):  # no delete for name lists: deactivate instead
+        qb.delete_object("Item", f'{{"Id": "{item.Id}", "SyncToken": "2"}}')
+    after.Active = False
+    assert after.save(qb=qb).Active is False and Item.filter(Name="Furnace Tune-up", qb=qb) == []
 
 
 def test_item_without_name_or_income_account_is_2020(qb: Any) -> None:
@@ -130,7 +144,14 @@ def test_invoice_totals_tax_docnumber_update_void(qb: Any) -> None:
     updated = fetched.save(qb=qb)
     assert updated.SyncToken == "1" and updated.TotalAmt == 205.2 and updated.PrivateNote == "Furnace repair"
 
-    updated.void(qb=qb)
+    sparse = Invoice()
+    sparse.Id, sparse.SyncToken, sparse.sparse, sparse.DueDate = inv.Id, updated.SyncToken, True, "2031-01-31"
+    sparse.Line = None  # sparse: lines not sent stay as they are
+    partial = sparse.save(qb=qb)
+    assert partial.DueDate == "2031-01-31" and partial.TotalAmt == 205.2 and partial.PrivateNote == "Furnace repair"
+    assert partial.SyncToken == "2"
+
+    partial.void(qb=qb)
     voided = Invoice.get(inv.Id, qb=qb)
     assert voided.TotalAmt == 0 and voided.Balance == 0 and "Voided" in voided.PrivateNote
 
