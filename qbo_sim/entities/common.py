@@ -30,14 +30,15 @@ class EntityType:
     updatable = True
     cdc = True
     readonly_fields: frozenset[str] = frozenset()
+    internal_fields: frozenset[str] = frozenset()   # read-only via the API, settable by seed/control
     keep_empty_lists: frozenset[str] = frozenset()
 
-    def clean(self, body: dict[str, Any]) -> dict[str, Any]:
+    def clean(self, body: dict[str, Any], internal: bool = False) -> dict[str, Any]:
         """Drop python-quickbooks' default junk (§7.2) and read-only echoes: treat as "not set"."""
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {k: body[k] for k in self.internal_fields if internal and k in body}
         for key, value in body.items():
             if key in SYSTEM_FIELDS or key in self.readonly_fields:
-                continue
+                continue  # (internal_fields were copied above for seed/control writes)
             value = strip_junk(value)
             if value is None or value == "" or value == {}:
                 continue

@@ -41,7 +41,7 @@ def create(co: Company, name: str, body: dict[str, Any], opts: WriteOpts, ts: fl
     if not et.creatable and not opts.internal:
         raise errors.unsupported(f"Operation Create is not supported for {name}")
     ts = clock.now() if ts is None else ts
-    data = et.prepare(co, et.clean(body), None, opts, ts)
+    data = et.prepare(co, et.clean(body, opts.internal), None, opts, ts)
     if opts.internal and "Id" in body:  # fixtures use well-known ids (TaxCode "TAX", Preferences "1")
         ident = str(body["Id"])
     else:
@@ -81,7 +81,7 @@ def update(co: Company, name: str, body: dict[str, Any], opts: WriteOpts, *, che
     if check_token:
         _sync_token(body, rec)
     ts = clock.now() if ts is None else ts
-    cleaned = et.clean(body)
+    cleaned = et.clean(body, opts.internal)
     if body.get("sparse") in (True, "true"):
         # QBO sparse update: only the fields sent change; "" cannot clear DisplayName.
         merged = {**et.writable(rec.data), **cleaned}

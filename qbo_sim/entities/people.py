@@ -67,6 +67,7 @@ class Person(EntityType):
 
 class CustomerType(Person):
     name = "Customer"
+    internal_fields = frozenset({"IsProject"})
 
     def prepare(self, co: Company, body: dict[str, Any], old: Record | None, opts: WriteOpts,
                 ts: float) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from qbo_sim.testing import PACKAGE_PARENT, SimControl, SimulatorProcess, make_q
 
 def test_ready_line_is_first_and_cli_seeds(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "qbo_sim", "--port", "0", "--no-throttle", "--seed", "5",
-                             "--seed-company", "Demo Heating", "--seed-customers", "12", "--seed-items", "4",
+                             "--seed-company", "Demo Heating", "--seed-customers", "12", "--seed-items", "4", "--seed-projects", "2",
                              "--seed-invoices", "3", "--seed-payments", "1"], cwd=PACKAGE_PARENT,
                             stdout=subprocess.PIPE, text=True)
     try:
@@ -25,8 +25,11 @@ def test_ready_line_is_first_and_cli_seeds(tmp_path: Path) -> None:
         company_line = proc.stdout.readline().split()
         assert company_line[0] == "QBO_SIM_COMPANY"
         url, realm = ready.split()[1], company_line[1]
-        objects = SimControl(url).company(realm)["objects"]
-        assert objects["Customer"]["total"] == 12 and objects["Invoice"]["total"] == 3
+        ctl = SimControl(url)
+        objects = ctl.company(realm)["objects"]
+        assert objects["Customer"]["total"] == 14 and objects["Invoice"]["total"] == 3
+        projects = [c for c in ctl.objects(realm, "Customer") if c["IsProject"]]
+        assert len(projects) == 2 and all(p["Job"] and ":" in p["FullyQualifiedName"] for p in projects)
         assert objects["Vendor"]["total"] == 1  # the seeded vendor that owns a customer-like name
     finally:
         proc.terminate()
