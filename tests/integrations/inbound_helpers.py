@@ -1,0 +1,84 @@
+"""Helpers for the inbound tests: the simulator's webhooks posting to the app's live server, waiting for
+deliveries to settle, and running the worker's processing in the test thread (like push_helpers.drain).
+
+On SQLite the live server shares the test thread's in-memory database connection, and Django's transaction
+state lives on that shared connection: a webhook request handled while the test thread is inside its own
+transaction (draining the push queue, say) would interleave with it. The `gate` serializes the two: every
+live-server request holds it, and test code that touches the database while deliveries may arrive takes it
+too. On PostgreSQL it only costs a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from integrations.inbound.events import events_process
+from qbo_sim.testing import SimControl, wait_for
+from tests.integrations.push_helpers import drain
+
+HOOK_PATH = "/hooks/quickbooks/"
+GATE = threading.RLock()
+SETTLE_TIMEOUT = 60.0
+
+
+def gated(app: Callable[..., Any]) -> Callable[..., Any]:
+    def handle(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        with GATE:
+            return list(app(environ, start_response))
+
+    return handle
+
+
+@dataclass
+class Hooks:
+    control: SimControl
+    url: str
+
+    def settle(self) -> None:
+        """Wait until the simulator has no delivery queued or in flight (each one answered or given up)."""
+        assert wait_for(lambda: self.control.webhooks()["pending"] == 0, timeout=SETTLE_TIMEOUT), \
+            self.control.webhooks()["log"][-5:]
+
+    def process(self) -> int:
+        """Settle, then do what the Celery doorbell does: process every stored event."""
+        self.settle()
+        with GATE:
+            return events_process(time_budget=60.0)
+
+    def drain(self) -> list[tuple[int, str]]:
+        """Run the push queue; the webhooks our pushes cause wait at the gate, then arrive."""
+        with GATE:
+            ran = drain()
+        self.settle()
+        return ran
+
+    def config(self, **patch: Any) -> None:
+        self.control.config(**patch)
+
+    def log(self, realm: str) -> list[dict[str, Any]]:
+        """The simulator's recent delivery attempts for one company."""
+        return [entry for entry in self.control.webhooks()["log"] if entry["realm"] == realm]
+
+
+@contextmanager
+def webhooks_to(live_server: Any, control: SimControl, verifier_token: str) -> Iterator[Hooks]:
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    httpd.set_app(gated(app))
+    url = live_server.url + HOOK_PATH
+    control.config(webhook_url=url, verifier_token=verifier_token, webhook_enabled=True, webhook_format="cloudevents",
+                   webhook_time_scale=0.01, webhook_max_attempts=3, webhook_duplicate=False,
+                   webhook_out_of_order=False)
+    hooks = Hooks(control=control, url=url)
+    try:
+        yield hooks
+        hooks.settle()
+    finally:
+        control.config(webhook_url=None, verifier_token="sim-verifier-token", webhook_enabled=True,
+                       webhook_format="cloudevents", webhook_time_scale=1.0, webhook_max_attempts=12,
+                       webhook_duplicate=False, webhook_out_of_order=False)
+        httpd.set_app(app)
