@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from integrations.inbound.events import events_process
@@ -82,3 +83,26 @@ def webhooks_to(live_server: Any, control: SimControl, verifier_token: str) -> I
                        webhook_format="cloudevents", webhook_time_scale=1.0, webhook_max_attempts=12,
                        webhook_duplicate=False, webhook_out_of_order=False)
         httpd.set_app(app)
+
+
+class Capture:
+    """Records the simulator's signed deliveries instead of passing them on (to replay them in any order)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[tuple[bytes, str]] = []
+        capture = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                capture.bodies.append((body, self.headers["intuit-signature"]))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/capture"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

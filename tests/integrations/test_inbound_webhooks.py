@@ -17,7 +17,7 @@ from integrations.inbound.webhooks import MAX_BODY_BYTES
 from integrations.models import EventState, ExternalRef, JobState, SyncJob, WebhookEvent
 from invoicing.models import Product
 from qbo_sim.webhooks import sign
-from tests.integrations.inbound_helpers import Hooks, webhooks_to
+from tests.integrations.inbound_helpers import Capture, Hooks, webhooks_to
 from tests.integrations.push_helpers import connect_org
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,32 +108,6 @@ def test_same_event_delivered_twice_is_processed_once(qbo: Any, realm: str, hook
     assert qbo.api_calls(realm) - before == 2  # one re-read (active + inactive query), once
     product.refresh_from_db()
     assert product.description == "Twice delivered"
-
-
-class Capture:
-    """Records the simulator's signed deliveries instead of passing them on (to replay them in any order)."""
-
-    def __init__(self) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        import threading
-
-        self.bodies: list[tuple[bytes, str]] = []
-        capture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                capture.bodies.append((body, self.headers["intuit-signature"]))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/capture"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def test_events_in_reverse_order_end_in_the_right_state(qbo: Any, realm: str, hooks: Hooks,
