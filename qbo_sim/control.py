@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import control_data, errors, fixtures, seed
+from .control_data import company
 from .stats import duplicates, object_counts
 from .store import Company
 from .web import Request, Response, json_response
@@ -24,13 +25,6 @@ def _body(req: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise errors.bad_request_body("Expected a JSON object")
     return data
-
-
-def company(sim: Simulator, realm: str) -> Company:
-    co = sim.registry.get(realm)
-    if co is None:
-        raise errors.ApiError(404, {"error": "unknown_company", "realm_id": realm})
-    return co
 
 
 def _summary(co: Company) -> dict[str, Any]:

@@ -7,14 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 from . import clock, errors
 from .entities import TYPES, ops
-from .entities.common import WriteOpts
-from .store import Record
+from .entities.common import WriteOpts, index_name
+from .store import Company, Record
 from .web import Request, Response, json_response
 
 if TYPE_CHECKING:
     from .sim import Simulator
 
 BOOKKEEPER = WriteOpts(internal=True, allow_dup_docnum=False)
+
+
+def company(sim: Simulator, realm: str) -> Company:
+    co = sim.registry.get(realm)
+    if co is None:
+        raise errors.ApiError(404, {"error": "unknown_company", "realm_id": realm})
+    return co
 
 
 def _entity(name: str) -> str:
@@ -30,8 +37,6 @@ def _dump(rec: Record) -> dict[str, Any]:
 
 
 def objects(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
-    from .control import company
-
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     with co.lock:
         recs = sorted(co.records.get(entity, {}).values(), key=lambda r: (len(r.id), r.id))
@@ -40,8 +45,6 @@ def objects(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
 
 
 def one_object(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
-    from .control import company
-
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     with co.lock:
         rec = co.get(entity, m["id"])
@@ -52,8 +55,6 @@ def one_object(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
 
 def write(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
     """Create (no Id) or update (Id; sparse unless "sparse": false; SyncToken optional)."""
-    from .control import company
-
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     body = req.json()
     if not isinstance(body, dict):
@@ -68,8 +69,6 @@ def write(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
 
 
 def remove(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
-    from .control import company
-
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     with co.lock:
         body = {"Id": m["id"]}
@@ -81,8 +80,6 @@ def remove(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
 def merge(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
     """QBO merge of two customers: the source's transactions move to the target and the source
     disappears (deleted stub in CDC); a "merged" webhook fires for the target."""
-    from .control import company
-
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     if entity != "Customer":
         raise errors.unsupported("The simulator merges customers only")
@@ -97,8 +94,6 @@ def merge(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
         source.deleted, source.updated = True, ts
         source.data["Active"] = False
         source.touch()
-        from .entities.common import index_name
-
         index_name(co, "person", source.data["DisplayName"], None, entity, source.id)
         co.emit(entity, source.id, "Delete", ts)
         if co.listener is not None:

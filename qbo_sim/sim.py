@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from typing import Any
@@ -95,6 +94,3 @@ class Simulator:
         if target:
             save(self, target)
         return target
-
-    def dump(self, obj: Any) -> bytes:
-        return json.dumps(obj).encode()
