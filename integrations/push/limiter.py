@@ -23,6 +23,9 @@ from integrations.models import RateBucket
 from integrations.quickbooks.errors import QboThrottled
 
 BURST = 10
+# QBO also caps batch requests (40 a minute per company and app); a batch takes one of these too.
+BATCH_PER_MINUTE = 35
+BATCH_BURST = 3
 MAX_WAIT_SECONDS = 90.0
 LEASE_SECONDS = 150  # a request holding a slot longer than QBO's 120 s timeout is certainly dead
 
@@ -53,43 +56,60 @@ def _redis() -> redis.Redis | None:
     return redis.Redis.from_url(url) if url else None
 
 
-def _rate_per_second() -> float:
-    return settings.QBO_RATE_PER_MINUTE / 60.0
+def _limits(kind: str) -> tuple[str, float, int]:
+    """(bucket key prefix, tokens per second, burst) of a request kind."""
+    if kind == "batch":
+        return "qbo:rlb", BATCH_PER_MINUTE / 60.0, BATCH_BURST
+    return "qbo:rl", settings.QBO_RATE_PER_MINUTE / 60.0, BURST
 
 
-def _redis_wait_ms(client: redis.Redis, realm_id: str, member: str) -> int:
+def _redis_wait_ms(client: redis.Redis, realm_id: str, member: str, kind: str) -> int:
+    prefix, rate, burst = _limits(kind)
     script = client.register_script(_ACQUIRE)
-    return int(script(keys=[f"qbo:rl:{realm_id}", f"qbo:inflight:{realm_id}"],
-                      args=[time.time(), _rate_per_second(), BURST, settings.QBO_MAX_IN_FLIGHT, LEASE_SECONDS, member]))
+    # The batch bucket has no in-flight cap of its own (one huge cap); the general one has QBO's.
+    max_inflight = 10**6 if kind == "batch" else settings.QBO_MAX_IN_FLIGHT
+    inflight_key = f"qbo:inflightb:{realm_id}" if kind == "batch" else f"qbo:inflight:{realm_id}"
+    return int(script(keys=[f"{prefix}:{realm_id}", inflight_key],
+                      args=[time.time(), rate, burst, max_inflight, LEASE_SECONDS, member]))
 
 
-def _db_wait_ms(realm_id: str) -> int:
+def _db_wait_ms(realm_id: str, kind: str) -> int:
+    prefix, rate, burst = _limits(kind)
     with transaction.atomic():
         now = timezone.now()
         bucket, _ = RateBucket.objects.select_for_update().get_or_create(
-            realm_id=realm_id, defaults={"tokens": BURST, "updated_at": now})
+            realm_id=f"{prefix}:{realm_id}", defaults={"tokens": burst, "updated_at": now})
         elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
-        tokens = min(BURST, bucket.tokens + elapsed * _rate_per_second())
+        tokens = min(burst, bucket.tokens + elapsed * rate)
         granted = tokens >= 1
         bucket.tokens, bucket.updated_at = (tokens - 1 if granted else tokens), now
         bucket.save(update_fields=["tokens", "updated_at"])
-    return 0 if granted else int((1 - tokens) / _rate_per_second() * 1000) + 1
+    return 0 if granted else int((1 - tokens) / rate * 1000) + 1
 
 
-@contextmanager
-def request_slot(realm_id: str) -> Iterator[None]:
-    """Wait for a slot for one request to this company; give up (as throttled) after MAX_WAIT_SECONDS."""
-    client, member = _redis(), uuid.uuid4().hex
-    deadline = time.monotonic() + MAX_WAIT_SECONDS
+def _wait(client: redis.Redis | None, realm_id: str, member: str, kind: str, deadline: float) -> None:
     while True:
-        wait_ms = _redis_wait_ms(client, realm_id, member) if client else _db_wait_ms(realm_id)
+        wait_ms = _redis_wait_ms(client, realm_id, member, kind) if client else _db_wait_ms(realm_id, kind)
         if wait_ms == 0:
-            break
+            return
         if time.monotonic() + wait_ms / 1000 > deadline:
             raise QboThrottled("Our own limiter for this QuickBooks company is saturated; trying again later.")
         time.sleep(wait_ms / 1000)
+
+
+@contextmanager
+def request_slot(realm_id: str, *, kind: str = "request") -> Iterator[None]:
+    """Wait for a slot for one request to this company (a batch also needs a batch slot); give up, as
+    throttled, after MAX_WAIT_SECONDS."""
+    client, member = _redis(), uuid.uuid4().hex
+    deadline = time.monotonic() + MAX_WAIT_SECONDS
+    if kind == "batch":
+        _wait(client, realm_id, member, "batch", deadline)
+    _wait(client, realm_id, member, "request", deadline)
     try:
         yield
     finally:
         if client:
             client.zrem(f"qbo:inflight:{realm_id}", member)
+            if kind == "batch":
+                client.zrem(f"qbo:inflightb:{realm_id}", member)

@@ -40,13 +40,13 @@ def job_run(job: SyncJob) -> str:
         result = HANDLERS[job.object_type](PushContext(client=client, connection=job.connection, job=job,
                                                        local_id=job.local_id))
     except SkipPush as exc:
-        return _finish(job, started, t0, outcome="skipped", message=str(exc), call=_call(client))
+        return job_finish(job, started, t0, outcome="skipped", message=str(exc), call=_call(client))
     except QboError as exc:
-        return _failed(job, exc, started, t0)
+        return job_failed(job, exc, started, t0)
     except Exception as exc:  # a bug must not leave the job running forever
         log.exception("push job %s crashed", job.pk)
-        return _failed(job, QboTransient(f"Internal error: {exc}"), started, t0)
-    return _finish(job, started, t0, outcome=result.operation, message=" ".join(result.notes),
+        return job_failed(job, QboTransient(f"Internal error: {exc}"), started, t0)
+    return job_finish(job, started, t0, outcome=result.operation, message=" ".join(result.notes),
                    call=_call(client), qbo_id=result.qbo_id)
 
 
@@ -64,7 +64,7 @@ def _log(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallIn
     )
 
 
-def _finish(job: SyncJob, started: object, t0: float, *, outcome: str, message: str, call: CallInfo,
+def job_finish(job: SyncJob, started: object, t0: float, *, outcome: str, message: str, call: CallInfo,
             qbo_id: str = "") -> str:
     with transaction.atomic():
         _log(job, started, t0, outcome=outcome, call=call, message=message, qbo_id=qbo_id)
@@ -81,7 +81,7 @@ def _finish(job: SyncJob, started: object, t0: float, *, outcome: str, message: 
     return JobState.DONE
 
 
-def _failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
+def job_failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
     message, hint = plain_message(exc)
     fields: dict[str, object] = {"last_error": message, "last_error_hint": hint, "last_fault_code": exc.code,
                                  "lease_until": None, "updated_at": timezone.now()}

@@ -6,9 +6,8 @@ import time
 
 from celery import shared_task
 
-from integrations.push.claim import job_claim_next
-from integrations.push.runner import job_run
 from integrations.push.sweeper import push_due_count, push_prune
+from integrations.push.worker import run_next
 
 SLICE_SECONDS = 20.0
 
@@ -18,11 +17,10 @@ def push_doorbell() -> int:
     """Run due jobs, fairly across companies, for one time slice. Duplicate doorbells are harmless."""
     ran, deadline = 0, time.monotonic() + SLICE_SECONDS
     while time.monotonic() < deadline:
-        job = job_claim_next()
-        if job is None:
+        step = run_next()
+        if step == 0:
             break
-        job_run(job)
-        ran += 1
+        ran += step
     return ran
 
 

@@ -23,7 +23,7 @@ from accounts.decorators import org_member_required
 from accounts.permissions import can
 from integrations.models import JobState, QuickBooksConnection, SyncJob
 from integrations.push.display import ObjectLabel, backoff_waiting, object_labels, queue_badge
-from integrations.push.log import OUTCOME_LABELS, SyncLogFilterForm, outcome_tone, sync_log
+from integrations.push.log import OPERATION_LABELS, OUTCOME_LABELS, SyncLogFilterForm, outcome_tone, sync_log
 from integrations.push.selectors import QueueBanner, queue_banner
 from integrations.push.services import invoice_sync_request, job_retry, jobs_sync_all_pending
 from integrations.selectors import connection_active
@@ -179,7 +179,8 @@ def sync_log_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "page": page,
         "rows": [{"attempt": a, "object": labels[(a.object_type, a.local_id)], "tone": outcome_tone(a.outcome),
-                  "outcome_label": OUTCOME_LABELS.get(a.outcome, a.outcome)} for a in rows],
+                  "outcome_label": OUTCOME_LABELS.get(a.outcome, a.outcome),
+                  "operation_label": OPERATION_LABELS.get(a.operation, a.operation)} for a in rows],
         "filtered": form.is_bound and bool(form.filters()),
     }
     status = 400 if form.is_bound and form.errors else 200

@@ -25,6 +25,19 @@ def connect_org(control: SimControl, organization: Organization, realm_id: str) 
     )
 
 
+def drain_batched(max_steps: int = 200) -> int:
+    """Run due work exactly as a worker's doorbell does, batching included; returns jobs run."""
+    from integrations.push.worker import run_next
+
+    total = 0
+    for _ in range(max_steps):
+        step = run_next()
+        if step == 0:
+            break
+        total += step
+    return total
+
+
 def drain(max_jobs: int = 200) -> list[tuple[int, str]]:
     """Run every due job once; returns (job id, new state) in order."""
     ran: list[tuple[int, str]] = []

@@ -1,0 +1,158 @@
+"""Batching under a backlog: up to 30 creates of one type in one QBO batch request.
+
+QBO counts a batch as one request against the 500/minute limit, so a backlog of new customers, items or
+invoices drains up to 30 times faster. Only plain creates qualify: updates, voids, anything whose last
+outcome is unknown (it needs a lookup first), and invoices whose customer or items are not in QBO yet
+run one by one through the ordinary path. A per-item fault is classified like any other failure; an
+unknown outcome of the whole batch marks every item "look up before creating again".
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from customers.models import Customer
+from integrations.models import ExternalRef, ObjectType, SyncJob
+from integrations.push.claim import _take, due_filter
+from integrations.push.handlers.base import PushContext
+from integrations.push.handlers.customer import customer_payload
+from integrations.push.handlers.invoice import invoice_payload
+from integrations.push.handlers.item import income_account_id, item_payload
+from integrations.push.limiter import request_slot
+from integrations.push.runner import job_failed, job_finish
+from integrations.quickbooks.errors import QboDuplicateName, QboError, QboStale, classify
+from integrations.quickbooks.tokens import client_for
+from invoicing.models import Invoice, Product
+
+MAX_BATCH = 30
+MIN_BATCH = 3  # below this a batch saves nothing worth its all-or-nothing uncertainty
+_ENTITY = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
+
+
+def _candidates(first: SyncJob) -> list[SyncJob]:
+    mapped = ExternalRef.objects.filter(connection=first.connection_id, object_type=first.object_type,
+                                        local_id=OuterRef("local_id"))
+    return list(SyncJob.objects.filter(due_filter(), connection_id=first.connection_id,
+                                       object_type=first.object_type, operation="upsert",
+                                       outcome_unknown=False)
+                .exclude(pk=first.pk).exclude(Exists(mapped)).order_by("next_attempt_at", "id")[:MAX_BATCH * 2])
+
+
+def qualifies(job: SyncJob) -> bool:
+    return (job.object_type in _ENTITY and job.operation == "upsert" and not job.outcome_unknown
+            and not ExternalRef.objects.filter(connection=job.connection_id, object_type=job.object_type,
+                                               local_id=job.local_id).exists())
+
+
+def _deps_mapped(ctx: PushContext, invoice: Invoice) -> bool:
+    if ctx.ref(ObjectType.CUSTOMER, invoice.customer_id) is None:
+        return False
+    return all(ctx.ref(ObjectType.ITEM, line.product_id) is not None
+               for line in invoice.lines.all() if line.product_id)
+
+
+def _payload(ctx: PushContext, job: SyncJob) -> dict[str, Any] | None:
+    if job.object_type == ObjectType.CUSTOMER:
+        return customer_payload(Customer.objects.get(pk=job.local_id))
+    if job.object_type == ObjectType.ITEM:
+        return item_payload(Product.objects.get(pk=job.local_id), income_account_id(ctx))
+    invoice = Invoice.objects.select_related("customer").get(pk=job.local_id)
+    if invoice.status not in _syncable() or not _deps_mapped(ctx, invoice):
+        return None
+    return invoice_payload(ctx, invoice)
+
+
+def _syncable() -> frozenset[str]:
+    from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
+
+    return SYNCABLE_INVOICE_STATUSES - {"void"}
+
+
+def batch_claim(first: SyncJob) -> list[SyncJob]:
+    """More due creates of the same type and company, claimed for this worker (first is already ours)."""
+    if not qualifies(first):
+        return []
+    claimed = []
+    for job in _candidates(first):
+        taken = _take(job)
+        if taken is not None:
+            claimed.append(taken)
+        if len(claimed) >= MAX_BATCH - 1:
+            break
+    return claimed
+
+
+def batch_run(jobs: list[SyncJob]) -> None:
+    """Push claimed create jobs in one request; jobs that cannot join run through the ordinary path."""
+    from integrations.push.runner import job_run
+
+    first = jobs[0]
+    client = client_for(first.connection, request_slot=lambda: request_slot(first.connection.realm_id))
+    items: dict[str, tuple[SyncJob, dict[str, Any]]] = {}
+    for job in jobs:
+        ctx = PushContext(client=client, connection=job.connection, job=job, local_id=job.local_id)
+        try:
+            body = _payload(ctx, job)
+        except Exception:  # noqa: BLE001 - the ordinary path reports it properly
+            body = None
+        if body is None:
+            job_run(job)
+        else:
+            items[str(job.pk)] = (job, body)
+    if len(items) < MIN_BATCH:
+        for job, _ in items.values():
+            job_run(job)
+        return
+    _send(client, first.object_type, items)
+
+
+def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[str, Any]]]) -> None:
+    entity = _ENTITY[object_type]
+    started, t0 = timezone.now(), time.monotonic()
+    request = [{"bId": bid, "operation": "create", entity: body} for bid, (_, body) in items.items()]
+    realm = next(iter(items.values()))[0].connection.realm_id
+    client.set_request_slot(lambda: request_slot(realm, kind="batch"))
+    try:
+        responses = {r.get("bId"): r for r in client.batch(request)}
+    except QboError as exc:
+        # A transient failure here is an unknown outcome for every item (the client marks it so): each
+        # is looked up by its natural key before it is created again.
+        for job, _ in items.values():
+            job_failed(job, exc, started, t0)
+        return
+    finally:
+        client.set_request_slot(lambda: request_slot(realm))
+    for bid, (job, body) in items.items():
+        _settle(client, job, body, entity, responses.get(bid), started, t0)
+
+
+def _settle(client: Any, job: SyncJob, body: dict[str, Any], entity: str, response: dict[str, Any] | None,
+            started: object, t0: float) -> None:
+    if response is not None and entity in response:
+        ExternalRef.objects.update_or_create(
+            connection=job.connection, object_type=job.object_type, local_id=job.local_id,
+            defaults={"qbo_id": str(response[entity]["Id"]), "sync_token": str(response[entity].get("SyncToken", "")),
+                      "last_synced_at": timezone.now()})
+        job_finish(job, started, t0, outcome="create", message="batch", call=client.last_call,
+                qbo_id=str(response[entity]["Id"]))
+        return
+    error = _item_error(response, client)
+    if isinstance(error, QboDuplicateName | QboStale):
+        # The single path knows how to link a provably-same record or explain the clash: go there now.
+        SyncJob.objects.filter(pk=job.pk).update(state="queued", next_attempt_at=timezone.now(), lease_until=None)
+        return
+    job_failed(job, error, started, t0)
+
+
+def _item_error(response: dict[str, Any] | None, client: Any) -> QboError:
+    if response is None:
+        return classify(http_status=500, code="", message="The batch answer left this item out.",
+                        call=client.last_call, write=True)
+    fault = (response.get("Fault") or {}).get("Error") or [{}]
+    first = fault[0]
+    return classify(http_status=400, code=first.get("code", ""), message=first.get("Message", "Batch item failed"),
+                    detail=first.get("Detail", ""), call=client.last_call, write=True)

@@ -1,0 +1,82 @@
+"""Batching under a backlog, against the simulator: fewer requests, the same exactly-once guarantees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from accounts.models import Organization
+from customers.models import Customer
+from integrations.models import ExternalRef, JobState, SyncAttempt, SyncJob
+from invoicing import lifecycle
+from invoicing.models import Invoice
+from tests.integrations.push_helpers import connect_org, drain_batched, make_due
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def realm(qbo: Any) -> str:
+    return qbo.company("Batch Books")
+
+
+def _batch_requests(qbo: Any, realm: str) -> int:
+    by_endpoint = qbo.control.stats(realm)["requests"]["by_endpoint"]
+    return sum(sum(by_status.values()) for name, by_status in by_endpoint.items() if "batch" in name.lower())
+
+
+def test_a_backlog_of_new_customers_goes_in_batches_of_30(qbo: Any, realm: str, org: Organization,
+                                                         make_customer: Callable[..., Customer]) -> None:
+    conn = connect_org(qbo.control, org, realm)
+    customers = [make_customer(org, f"Batch Person {i:02d}", email=f"p{i}@example.com") for i in range(45)]
+    assert drain_batched() == 45
+    assert _batch_requests(qbo, realm) == 2  # 30 + 15
+    names = sorted(c["DisplayName"] for c in qbo.control.objects(realm, "Customer"))
+    assert names == sorted(c.display_name for c in customers)
+    assert ExternalRef.objects.filter(connection=conn, object_type="customer").count() == 45
+    assert set(SyncJob.objects.values_list("state", flat=True)) == {JobState.DONE}
+    assert SyncAttempt.objects.filter(outcome="create", message="batch").count() == 45
+
+
+def test_invoices_batch_once_their_customer_and_items_are_in_qbo(
+        qbo: Any, realm: str, org: Organization, make_invoice: Callable[..., Invoice],
+        make_customer: Callable[..., Customer]) -> None:
+    connect_org(qbo.control, org, realm)
+    invoices = [make_invoice(org, customer=make_customer(org, f"Invoice Person {i}")) for i in range(8)]
+    for inv in invoices:
+        lifecycle.invoice_finalize(invoice=inv)
+    drain_batched()
+    in_qbo = sorted(i["DocNumber"] for i in qbo.control.objects(realm, "Invoice"))
+    assert in_qbo == sorted(inv.number for inv in invoices)
+    assert qbo.control.stats(realm)["duplicate_counts"] == {"Customer": 0, "Item": 0, "Invoice": 0}
+    assert _batch_requests(qbo, realm) >= 1  # the customers at least went together
+
+
+def test_per_item_fault_fails_only_that_item(qbo: Any, realm: str, org: Organization,
+                                             make_customer: Callable[..., Customer]) -> None:
+    qbo.control.entities(realm, "Vendor", {"DisplayName": "Batch Clash"})
+    connect_org(qbo.control, org, realm)
+    good = [make_customer(org, f"Fine {i}") for i in range(5)]
+    clash = make_customer(org, "Batch Clash")
+    drain_batched()
+    job = SyncJob.objects.get(object_type="customer", local_id=clash.pk)
+    assert job.state == JobState.ERROR and job.last_fault_code == "6240"
+    assert all(ExternalRef.objects.filter(object_type="customer", local_id=c.pk).exists() for c in good)
+
+
+def test_an_unknown_batch_outcome_is_resolved_by_lookup(qbo: Any, realm: str, org: Organization,
+                                                       make_customer: Callable[..., Customer]) -> None:
+    connect_org(qbo.control, org, realm)
+    qbo.control.set_faults(realm, drop_next=1)  # QBO applies the batch, the client sees a reset
+    customers = [make_customer(org, f"Dropped {i}") for i in range(6)]
+    drain_batched()
+    jobs = list(SyncJob.objects.filter(object_type="customer"))
+    assert {(j.state, j.outcome_unknown) for j in jobs} == {(JobState.BACKOFF, True)}
+    for job in jobs:
+        make_due(job)
+    drain_batched()
+    assert len(qbo.control.objects(realm, "Customer")) == 6
+    assert qbo.control.stats(realm)["duplicate_counts"]["Customer"] == 0
+    assert all(ExternalRef.objects.filter(object_type="customer", local_id=c.pk).exists() for c in customers)
