@@ -45,7 +45,7 @@ def test_every_attempt_with_its_details(org: Organization, owner_client: Client,
     rows, html = _rows(owner_client)
     assert [r.attrs["data-outcome"] for r in rows] == ["error", "create"]  # newest first
     failed, created = rows[0].text, rows[1].text
-    for expected in (f"Invoice {invoice.number}", "upsert", "Error", "6240", "400", "1-abc-tid", "187 ms",
+    for expected in (f"Invoice {invoice.number}", "Create or update", "Error", "6240", "400", "1-abc-tid", "187 ms",
                      "already uses this name"):
         assert expected in failed
     assert "Created" in created and "#314" in created and "95 ms" in created
