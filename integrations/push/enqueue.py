@@ -15,7 +15,7 @@ from accounts.models import Organization
 from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push import policy
 from integrations.selectors import connection_active, preferences_for
-from invoicing.models import Invoice, InvoiceStatus
+from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind
 
 log = logging.getLogger(__name__)
 # Set while a change that came FROM QuickBooks is applied here: pushing it straight back would ping-pong.
@@ -55,6 +55,8 @@ def _should_push(object_type: str, obj: object, connection: QuickBooksConnection
     prefs = preferences_for(organization=connection.organization)
     if not policy.type_enabled(prefs, object_type):
         return False
+    if object_type == ObjectType.PAYMENT:
+        return _payment_should_push(obj, connection)  # type: ignore[arg-type]
     if object_type != ObjectType.INVOICE:
         return True
     assert isinstance(obj, Invoice)
@@ -66,6 +68,14 @@ def _should_push(object_type: str, obj: object, connection: QuickBooksConnection
     if mapped:
         return True  # every later change to a synced invoice follows it
     return policy.invoice_reached_trigger(obj, prefs) and not policy.invoice_predates_connection(obj, connection)
+
+
+def _payment_should_push(payment: Payment, connection: QuickBooksConnection) -> bool:
+    """A payment follows its invoice: only money on an invoice that is (or will be) in QBO."""
+    if payment.kind != PaymentKind.PAYMENT:
+        return False
+    invoice = payment.invoice
+    return _should_push(ObjectType.INVOICE, invoice, connection, by_person=False)
 
 
 def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = False) -> SyncJob | None:

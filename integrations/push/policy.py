@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from customers.models import Customer
 from integrations.models import InvoiceTrigger, ObjectType, QuickBooksConnection, SyncPreferences
-from invoicing.models import Invoice, InvoiceStatus, Product
+from invoicing.models import Invoice, InvoiceStatus, Payment, Product
 
 S = InvoiceStatus
 SYNCABLE_INVOICE_STATUSES = frozenset({
@@ -18,7 +18,8 @@ _PREF_FIELD = {
     ObjectType.PROJECT: "sync_projects",
     ObjectType.PAYMENT: "sync_payments",
 }
-OBJECT_TYPE_OF = {Customer: ObjectType.CUSTOMER, Product: ObjectType.ITEM, Invoice: ObjectType.INVOICE}
+OBJECT_TYPE_OF = {Customer: ObjectType.CUSTOMER, Product: ObjectType.ITEM, Invoice: ObjectType.INVOICE,
+                  Payment: ObjectType.PAYMENT}
 
 
 def type_enabled(prefs: SyncPreferences, object_type: str) -> bool:

@@ -10,7 +10,7 @@ from django.db.models.signals import post_save
 
 from customers.models import Customer
 from integrations.push.enqueue import sync_enqueue
-from invoicing.models import Invoice, Product
+from invoicing.models import Invoice, Payment, Product
 
 
 def _changed(sender: type, instance: Any, raw: bool = False, **_: Any) -> None:
@@ -20,5 +20,5 @@ def _changed(sender: type, instance: Any, raw: bool = False, **_: Any) -> None:
 
 
 def connect() -> None:
-    for model in (Customer, Product, Invoice):
+    for model in (Customer, Product, Invoice, Payment):
         post_save.connect(_changed, sender=model, dispatch_uid=f"qbo-push-{model.__name__}")

@@ -281,3 +281,19 @@ def test_revoked_authorization_pauses_jobs_and_reconnect_resumes(
     drain()
     assert _job_state_latest(customer) == JobState.DONE
     assert [c["DisplayName"] for c in _qbo_objects(qbo, realm, "Customer")].count("Sally Ride") == 1
+
+
+def test_payments_recorded_here_are_applied_to_the_qbo_invoice(
+        qbo: Any, realm: str, conn: Any, org: Organization, make_invoice: Callable[..., Invoice]) -> None:
+    invoice = make_invoice(org)
+    lifecycle.invoice_finalize(invoice=invoice)
+    drain()
+    invoice.refresh_from_db()
+    lifecycle.invoice_record_payment(invoice=invoice, amount=Decimal("50.00"), reference="CHK-1001")
+    drain()
+    invoice.refresh_from_db()
+    ref = ExternalRef.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk)
+    in_qbo = qbo.control.object(realm, "Invoice", ref.qbo_id)
+    assert Decimal(str(in_qbo["Balance"])) == invoice.balance == invoice.total - Decimal("50.00")
+    [payment] = qbo.control.objects(realm, "Payment")
+    assert payment["PaymentRefNum"] == "CHK-1001" and Decimal(str(payment["TotalAmt"])) == Decimal("50.00")

@@ -1,0 +1,50 @@
+"""Payment recorded here → QBO Payment applied to the invoice, so QBO's balance matches ours.
+
+Refunds are not pushed: QBO models them as RefundReceipts against deposited funds, a bookkeeping choice
+this app should not make on the accountant's behalf; the invoice's own status and totals still sync.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.models import ObjectType
+from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt
+from integrations.push.handlers.dependencies import ensure_pushed
+from integrations.push.handlers.invoice import SkipPush
+from invoicing.models import Payment, PaymentKind
+
+
+def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
+    invoice = payment.invoice
+    invoice_qbo = ensure_pushed(ctx, ObjectType.INVOICE, invoice.pk, f"invoice {invoice.number}")
+    customer_qbo = ensure_pushed(ctx, ObjectType.CUSTOMER, invoice.customer_id,
+                                 f"customer “{invoice.customer.display_name}”")
+    return {
+        "CustomerRef": {"value": customer_qbo},
+        "TotalAmt": float(payment.amount),
+        "TxnDate": payment.received_on.isoformat(),
+        "PaymentRefNum": (payment.reference or f"FSM-{payment.pk}")[:21],
+        "PrivateNote": f"Recorded in FieldDesk for {invoice.number}. {payment.note}".strip()[:4000],
+        "Line": [{"Amount": float(payment.amount), "LinkedTxn": [{"TxnId": invoice_qbo, "TxnType": "Invoice"}]}],
+    }
+
+
+def _find(ctx: PushContext, payment: Payment, ref_num: str) -> dict[str, Any] | None:
+    rows = ctx.client.find_by("Payment", "PaymentRefNum", ref_num)
+    same = [r for r in rows if abs(float(r.get("TotalAmt", 0)) - float(payment.amount)) < 0.005]
+    return same[0] if len(same) == 1 else None
+
+
+def push_payment(ctx: PushContext) -> PushResult:
+    payment = Payment.objects.select_related("invoice", "invoice__customer").get(pk=ctx.local_id)
+    if payment.kind != PaymentKind.PAYMENT:
+        raise SkipPush("Refunds stay in FieldDesk; record the refund in QuickBooks if your books need it.")
+    ref = ctx.ref(ObjectType.PAYMENT, payment.pk)
+    if ref is not None:
+        raise SkipPush("Already in QuickBooks; payments are not edited after they are recorded.")
+    body = payment_payload(ctx, payment)
+    entity, adopted = create_or_adopt(ctx, "Payment", body, lambda: _find(ctx, payment, body["PaymentRefNum"]),
+                                      request_id=ctx.job.request_id)
+    ctx.save_ref(ObjectType.PAYMENT, payment.pk, entity, body)
+    return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create")
