@@ -86,8 +86,8 @@ class _Page:
     def row(self, row: dict[str, Any], new_names: set[str]) -> bool:
         """Decide one QBO customer. False: decide again once this page's new customers exist."""
         qid, name, email = str(row["Id"]), str(row.get("DisplayName", "")), qbo_email(row)
-        rep, st = self.ctx.reporter, self.st
-        st.qbo_names.add(normalize_name(name))
+        rep, st, key = self.ctx.reporter, self.st, normalize_name(name)
+        st.qbo_names.add(key)
         if qid in st.qbo_to_local:
             rep.count("unchanged")
             return True
@@ -101,11 +101,11 @@ class _Page:
             self.writes.consumed_intents.append(intent)
             rep.count("created_in_qbo")
             return True
-        decision = st.index.decide(name, email)
+        decision = st.index.decide(name, email, key=key)
         if decision.kind == CREATE:
-            if normalize_name(name) in new_names:
+            if key in new_names:
                 return False  # twin of a customer created on this page: decide against it once it exists
-            new_names.add(normalize_name(name))
+            new_names.add(key)
             self.new.append((customer_from_qbo(self.ctx.organization, row), row))
             rep.count("created_here")
         elif decision.kind == LINK:

@@ -1,0 +1,176 @@
+"""Benchmark of the initial sync: QBO with 20,000 customers, 5,000 items and 500 projects; an FSM
+organization with 5,000 customers, half of them matching QBO ones. Prints wall time, QBO requests by
+kind against the page-count minimum, database queries, and peak memory.
+
+    .venv/bin/python bench/initial_import.py [--database-url URL] [--batch-per-minute 120]
+
+Not a test: it starts the simulator, builds a fresh database (an SQLite file under bench/out/ unless
+--database-url is given; a PostgreSQL database is dropped and re-created), measures, and stops.
+The simulator throttles like QBO (500 requests/min, 10 in flight); its batch limit defaults to 120/min
+(QBO's per-company batch figure; per app it is 40/min, which alone makes 84 batch creates take ~2 min).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "initial_import"
+sys.path.insert(0, str(ROOT))
+QBO_CUSTOMERS, QBO_ITEMS, QBO_PROJECTS, LOCAL_CUSTOMERS = 20_000, 5_000, 500, 5_000
+
+
+def _environment(database_url: str | None) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    if database_url is None:
+        db_file = OUT / "bench.sqlite3"
+        db_file.unlink(missing_ok=True)
+        database_url = f"sqlite:///{db_file}"
+    elif database_url.startswith("postgres"):
+        import psycopg2
+
+        base, name = database_url.rsplit("/", 1)
+        admin = psycopg2.connect(base + "/postgres")
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"')
+        admin.close()
+    os.environ.update({"DATABASE_URL": database_url, "FSM_VAR_DIR": str(OUT), "QBO_ENVIRONMENT": "simulator",
+                       "FSM_LOG_LEVEL": "warning", "DJANGO_SETTINGS_MODULE": "fsm.settings"})
+
+
+def _seed_local(control: Any, realm: str) -> Any:
+    from accounts.models import Plan
+    from accounts.services import organization_create
+    from customers.models import Customer
+
+    org = organization_create(name="Bench Heating", plan=Plan.PRO, slug="bench-heating")
+    qbo_rows = [c for c in control.objects(realm, "Customer") if c["_sim"]["active"] and not c.get("Job")]
+    half = LOCAL_CUSTOMERS // 2
+    rows = [Customer(organization=org, display_name=c["DisplayName"],
+                     email=(c.get("PrimaryEmailAddr") or {}).get("Address", "")) for c in qbo_rows[:half]]
+    rows += [Customer(organization=org, display_name=f"Bench Local {n}", email=f"local{n}@bench.example")
+             for n in range(LOCAL_CUSTOMERS - half)]
+    Customer.objects.bulk_create(rows, batch_size=1000)
+    return org
+
+
+def _connect(control: Any, org: Any, realm: str) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.models import ConnectionStatus, QuickBooksConnection
+
+    tokens = control.connect(realm)
+    now = timezone.now()
+    return QuickBooksConnection.objects.create(
+        organization=org, realm_id=realm, environment="simulator", company_name="Bench Books",
+        status=ConnectionStatus.CONNECTED, access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
+        access_token_expires_at=now + timedelta(hours=1), refresh_token_expires_at=now + timedelta(days=100),
+        connected_at=now)
+
+
+def _requests(control: Any, realm: str) -> dict[str, int]:
+    by_endpoint = control.stats(realm)["requests"]["by_endpoint"]
+    return {k: sum(v.values()) for k, v in by_endpoint.items()}
+
+
+def _minimum(run: Any) -> int:
+    """Requests no implementation can avoid: a COUNT and ceil(rows/1000) pages per swept type, and
+    ceil(creates/30) batch requests."""
+    reads = sum(1 + math.ceil(run.progress[k]["total"] / 1000) for k in ("customers", "items", "projects"))
+    return reads + math.ceil(run.summary["created_in_qbo"] / 30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--batch-per-minute", type=int, default=120)
+    parser.add_argument("--profile", action="store_true", help="cProfile the run (top 25 by cumulative time)")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also report Python's own peak allocation (slows the run several times over)")
+    args = parser.parse_args()
+    _environment(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from integrations.importer.run import import_execute, import_request
+    from qbo_sim.testing import SimulatorProcess
+
+    call_command("migrate", verbosity=0)
+    with SimulatorProcess() as sim:
+        settings.QBO_SIM_URL = sim.url
+        control = sim.control
+        control.config(throttle_batch_per_minute=args.batch_per_minute)
+        t0 = time.perf_counter()
+        realm = control.create_company("Bench Books", seed={"customers": QBO_CUSTOMERS, "items": QBO_ITEMS,
+                                                             "projects": QBO_PROJECTS, "seed": 3})
+        org = _seed_local(control, realm)
+        conn = _connect(control, org, realm)
+        print(f"seeded in {time.perf_counter() - t0:.1f} s ({connection.vendor})")
+        before = _requests(control, realm)
+
+        queries = [0]
+
+        def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            queries[0] += 1
+            return execute(sql, params, many, context)
+
+        run = import_request(connection=conn, enqueue=False)
+        if args.tracemalloc:
+            tracemalloc.start()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            if args.profile:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                done = profiler.runcall(import_execute, run.pk)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            else:
+                done = import_execute(run.pk)
+        wall = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else 0
+        tracemalloc.stop()
+        after = _requests(control, realm)
+        stats = control.stats(realm)
+
+    assert done is not None
+    spent = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0)}
+    total = sum(spent.values())
+    pages = sum(math.ceil(done.progress[k]["total"] / 1000) for k in ("customers", "items", "projects"))
+    figures = {
+        "state": done.state, "wall_seconds": round(wall, 2), "qbo_requests": spent, "qbo_requests_total": total,
+        "qbo_requests_minimum": _minimum(done), "db_queries": queries[0], "pages_read": pages,
+        # Peak resident memory of this process (Django, the seeding and the run; the simulator is another
+        # process), and what it was before the run started.
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_before_run_mb": round(rss_before / 1024, 1),
+        **({"peak_python_alloc_mb": round(peak / 2**20, 1)} if args.tracemalloc else {}),
+        "throttled_429": stats.get("throttled_429", 0), "duplicates": stats["duplicate_counts"],
+        "progress": done.progress, "summary": done.summary, "database": connection.vendor,
+    }
+    (OUT / "result.json").write_text(json.dumps(figures, indent=2))
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
