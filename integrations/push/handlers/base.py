@@ -57,8 +57,10 @@ class PushContext:
         return ref
 
 
-def update_with_retry(ctx: PushContext, entity: str, ref: ExternalRef, body: dict[str, Any]) -> dict[str, Any]:
-    """Sparse update with the mapped SyncToken; on 5010 re-read the token and try once more."""
+def update_with_retry(ctx: PushContext, entity: str, ref: ExternalRef, body: dict[str, Any], *,
+                      on_stale: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Sparse update with the mapped SyncToken; on 5010 re-read the token and try once more.
+    `on_stale(current)` returns the body to send instead: QBO changed too, so its edits are merged first."""
     if ref.deleted_in_qbo:
         raise QboNotFound(f"This record was deleted in QuickBooks (Id {ref.qbo_id}); it is not re-created silently.")
     sparse = {**body, "Id": ref.qbo_id, "SyncToken": ref.sync_token, "sparse": True}
@@ -66,6 +68,8 @@ def update_with_retry(ctx: PushContext, entity: str, ref: ExternalRef, body: dic
         return ctx.client.update(entity, sparse)
     except QboStale:
         current = ctx.client.get(entity, ref.qbo_id)
+        if on_stale is not None:
+            sparse = {**on_stale(current), "Id": ref.qbo_id, "sparse": True}
         sparse["SyncToken"] = str(current["SyncToken"])
         return ctx.client.update(entity, sparse)
 

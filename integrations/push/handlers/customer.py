@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from customers.models import Customer
-from integrations.models import ObjectType
+from integrations.models import ExternalRef, ObjectType
 from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
 from integrations.push.handlers.dependencies import ensure_pushed
 from integrations.quickbooks.errors import QboDuplicateName
@@ -46,12 +46,21 @@ def _find(ctx: PushContext, name: str) -> dict[str, Any] | None:
     return rows[0] if len(rows) == 1 else None
 
 
+def _merged(ctx: PushContext, ref: ExternalRef, customer: Customer, current: dict[str, Any]) -> dict[str, Any]:
+    # Both sides edited the customer since the last sync: merge QBO's edits in (newest wins per field) first.
+    from integrations.inbound.push_merge import customer_merge_remote
+
+    return customer_payload(customer_merge_remote(connection=ctx.connection, ref=ref, customer=customer,
+                                                  entity=current))
+
+
 def push_customer(ctx: PushContext) -> PushResult:
     customer = Customer.objects.get(pk=ctx.local_id)
     body = customer_payload(customer)
     ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
     if ref is not None:
-        entity = update_with_retry(ctx, "Customer", ref, body)
+        entity = update_with_retry(ctx, "Customer", ref, body,
+                                   on_stale=lambda current: _merged(ctx, ref, customer, current))
         ctx.save_ref(ObjectType.CUSTOMER, customer.pk, entity, body)
         return PushResult(qbo_id=ref.qbo_id, operation="update")
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.models import ObjectType
+from integrations.models import ExternalRef, ObjectType
 from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
 from integrations.push.handlers.dependencies import ensure_pushed
 from invoicing.models import Product, ProductType
@@ -49,12 +49,20 @@ def _find(ctx: PushContext, product: Product, name: str) -> dict[str, Any] | Non
     return rows[0] if len(rows) == 1 else None
 
 
+def _merged(ctx: PushContext, ref: ExternalRef, product: Product, current: dict[str, Any]) -> dict[str, Any]:
+    # Both sides edited the item since the last sync: merge QBO's edits in (newest wins per field) first.
+    from integrations.inbound.push_merge import product_merge_remote
+
+    product = product_merge_remote(connection=ctx.connection, ref=ref, product=product, entity=current)
+    return item_payload(product, income_account_id(ctx))
+
+
 def push_item(ctx: PushContext) -> PushResult:
     product = Product.objects.get(pk=ctx.local_id)
     body = item_payload(product, income_account_id(ctx))
     ref = ctx.ref(ObjectType.ITEM, product.pk)
     if ref is not None:
-        entity = update_with_retry(ctx, "Item", ref, body)
+        entity = update_with_retry(ctx, "Item", ref, body, on_stale=lambda current: _merged(ctx, ref, product, current))
         ctx.save_ref(ObjectType.ITEM, product.pk, entity, body)
         return PushResult(qbo_id=ref.qbo_id, operation="update")
     entity, adopted = create_or_adopt(ctx, "Item", body, lambda: _find(ctx, product, body["Name"]),
