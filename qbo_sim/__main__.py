@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 from . import persist, seed
@@ -38,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--webhook-format", choices=("cloudevents", "legacy"), default="cloudevents")
     p.add_argument("--webhook-time-scale", type=float, default=1.0, help="multiplies the retry schedule")
     p.add_argument("--verifier-token", default="sim-verifier-token")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh test CA (path printed as QBO_SIM_CA)")
+    p.add_argument("--tls-dir", help="where --tls writes ca.pem/server.pem/server.key (default: a temp dir)")
     p.add_argument("--client-id", default="sim-client-id")
     p.add_argument("--client-secret", default="sim-client-secret")
     p.add_argument("--seed-company", action="append", default=[], metavar="NAME",
@@ -64,8 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     sim = Simulator(build_config(args), state_file=args.state)
     if args.state and persist.load(sim, args.state):
         print(f"qbo_sim: loaded state from {args.state}", file=sys.stderr, flush=True)
-    server = SimServer(sim, args.host, args.port)
+    ca_path, context = None, None
+    if args.tls:
+        from . import tls
+
+        ca_path, cert, key = tls.make_test_ca(Path(args.tls_dir or tempfile.mkdtemp(prefix="qbo-sim-tls-")), args.host)
+        context = tls.server_context(cert, key)
+    server = SimServer(sim, args.host, args.port, context)
     print(f"QBO_SIM_READY {sim.base_url}", flush=True)
+    if ca_path:
+        print(f"QBO_SIM_CA {ca_path}", flush=True)
     for name in args.seed_company:
         co = sim.registry.create(name)
         with co.lock:

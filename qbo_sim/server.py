@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -153,12 +154,20 @@ class SimServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, sim: Simulator, host: str, port: int) -> None:
-        self.sim = sim
+    def __init__(self, sim: Simulator, host: str, port: int, tls: ssl.SSLContext | None = None) -> None:
+        self.sim, self.tls = sim, tls
         super().__init__((host, port), Handler)
         bound_port = self.server_address[1]
         shown = host if host not in ("", "0.0.0.0") else "127.0.0.1"
-        sim.base_url = f"http://{shown}:{bound_port}"
+        sim.base_url = f"{'https' if tls else 'http'}://{shown}:{bound_port}"
+
+    def finish_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        if self.tls is not None:  # handshake in the connection's own thread, not the accept loop
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return
+        super().finish_request(request, client_address)
 
     def handle_error(self, request: object, client_address: object) -> None:
         exc = sys.exc_info()[1]

@@ -27,6 +27,7 @@ DEFAULT_CLIENT_SECRET = "sim-client-secret"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:9/callback"
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 READY_PREFIX = "QBO_SIM_READY "
+CA_PREFIX = "QBO_SIM_CA "
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 
@@ -39,6 +40,7 @@ class SimulatorProcess:
         self.env, self.startup_timeout = env, startup_timeout
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
+        self.ca_path: str | None = None   # set with --tls: trust it via session.verify/REQUESTS_CA_BUNDLE
         self.output: deque[str] = deque(maxlen=200)   # last lines of the simulator's stdout/stderr
         self._ready = threading.Event()
 
@@ -78,6 +80,10 @@ class SimulatorProcess:
             self.output.append(line)
             if not self.url and line.startswith(READY_PREFIX):
                 self.url = line[len(READY_PREFIX):].strip()
+                if "--tls" not in self.args:
+                    self._ready.set()
+            elif line.startswith(CA_PREFIX):
+                self.ca_path = line[len(CA_PREFIX):].strip()
                 self._ready.set()
         self._ready.set()  # process ended: unblock start()
 
@@ -247,10 +253,12 @@ def make_qb_client(sim_url: str, realm_id: str, access_token: str, refresh_token
     * ``api_url_v3``/``sandbox_api_url_v3`` are set on the instance: a discovery URL as
       environment makes ``qb.sandbox`` False, so both must point at the simulator.
     * requests-oauthlib refuses plain http unless OAUTHLIB_INSECURE_TRANSPORT is set; this helper
-      sets it (tests only - never in production code)."""
+      sets it for http:// URLs (tests only - never in production code). With ``--tls`` trust
+      ``SimulatorProcess.ca_path`` through REQUESTS_CA_BUNDLE instead."""
     from quickbooks import QuickBooks
 
-    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    if sim_url.startswith("http://"):
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
     client = auth_client or make_auth_client(sim_url, client_id=client_id, client_secret=client_secret,
                                              access_token=access_token, refresh_token=refresh_token,
                                              realm_id=realm_id)

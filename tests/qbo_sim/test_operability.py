@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import certifi
+import pytest
 import requests
+from intuitlib.enums import Scopes
+from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 
+from qbo_sim import testing
 from qbo_sim.testing import PACKAGE_PARENT, SimControl, SimulatorProcess, make_qb_client
 
 
@@ -103,3 +109,20 @@ def test_reset_forgets_everything_and_restores_cli_config() -> None:
         resp = requests.get(f"{sim.url}/v3/company/{realm}/companyinfo/{realm}",
                             headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=5)
         assert resp.status_code == 401
+
+
+
+def test_https_with_test_ca_needs_no_insecure_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    with SimulatorProcess(["--tls", "--no-throttle"]) as sim:
+        assert sim.url.startswith("https://127.0.0.1:") and sim.ca_path
+        monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", sim.ca_path)  # how clients trust the test CA
+        realm = SimControl(sim.url).create_company("TLS Books")
+        client = testing.make_auth_client(sim.url)
+        url = client.get_authorization_url([Scopes.ACCOUNTING])
+        client.get_bearer_token(testing.authorize(sim.url, auth_url=url, realm_id=realm)["code"], realm_id=realm)
+        qb = make_qb_client(sim.url, realm, client.access_token, client.refresh_token, auth_client=client)
+        assert CompanyInfo.get(realm, qb=qb).CompanyName == "TLS Books"
+        assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+        with pytest.raises(requests.exceptions.SSLError):  # not trusted by the public bundle
+            requests.get(sim.url + "/_sim/health", verify=certifi.where(), timeout=5)
