@@ -10,14 +10,23 @@ from customers.models import Customer
 from integrations.inbound.apply.context import ApplyContext
 from integrations.inbound.apply.customers import CUSTOMER_FIELDS
 from integrations.inbound.apply.customers import label_of as customer_label
-from integrations.inbound.apply.fields import merge_into
+from integrations.inbound.apply.fields import echo_seen, merge_into
 from integrations.inbound.apply.items import ITEM_FIELDS, refusal_for
 from integrations.inbound.apply.items import label_of as product_label
 from integrations.inbound.common import Change
-from integrations.models import ExternalRef, QuickBooksConnection, RemoteVersion
+from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteVersion
 from integrations.push.enqueue import sync_suppressed
 from integrations.selectors import preferences_for
 from invoicing.models import Product
+
+ENTITY = {ObjectType.ITEM: "Item", ObjectType.CUSTOMER: "Customer"}
+
+
+def remember_pushed(ref: ExternalRef, entity: dict[str, Any]) -> None:
+    """After our push, QBO's returned record is the base of the next field-by-field merge."""
+    specs = {ObjectType.ITEM: ITEM_FIELDS, ObjectType.CUSTOMER: CUSTOMER_FIELDS}.get(ref.object_type)
+    if specs and entity.get("Id"):
+        echo_seen(ref, specs, Change(entity=ENTITY[ref.object_type], qbo_id=ref.qbo_id, data=entity))
 
 
 def _context(connection: QuickBooksConnection) -> ApplyContext:

@@ -12,7 +12,7 @@ from integrations.inbound.apply.customers import CUSTOMER_FIELDS
 from integrations.inbound.apply.fields import commit, take_all
 from integrations.inbound.apply.invoices import apply_invoice
 from integrations.inbound.apply.items import ITEM_FIELDS, refusal_for
-from integrations.inbound.apply.payments import apply_payment
+from integrations.inbound.apply.payments import apply_payment, payment_refs_of
 from integrations.inbound.common import Change
 from integrations.inbound.fetch import fetch_one
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteVersion
@@ -20,7 +20,7 @@ from integrations.push.limiter import request_slot
 from integrations.quickbooks.client import QboClient
 from integrations.quickbooks.tokens import client_for
 from integrations.selectors import preferences_for
-from invoicing.models import Product
+from invoicing.models import Invoice, Product
 
 ENTITY_OF = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
 
@@ -56,10 +56,10 @@ def _invoice(ctx: ApplyContext, client: QboClient, ref: ExternalRef, change: Cha
     """Balance and status follow QBO's payments: re-apply every payment QBO links to this invoice, and the
     ones recorded here from QBO that no longer are linked."""
     linked = {str(t.get("TxnId")) for t in change.data.get("LinkedTxn") or [] if t.get("TxnType") == "Payment"}
-    recorded = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.PAYMENT,
-                                          qbo_id__endswith=f":{ref.qbo_id}").values_list("qbo_id", flat=True)
+    invoice = Invoice.objects.get(pk=ref.local_id)
+    recorded = {r.qbo_id.split(":", 1)[0] for r in payment_refs_of(ctx, invoice)}
     notes = [apply_invoice(ctx, change)]
-    for payment_id in sorted(linked | {q.split(":", 1)[0] for q in recorded}):
+    for payment_id in sorted(linked | recorded):
         payment = Change(entity="Payment", qbo_id=payment_id, data=fetch_one(client, "Payment", payment_id))
         notes.append(apply_payment(ctx, payment))
         _seen(ctx.connection, payment)

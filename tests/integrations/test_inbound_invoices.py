@@ -136,18 +136,32 @@ def test_one_payment_for_two_invoices_and_redelivery_is_idempotent(
     assert _state(first)[1] == Decimal("100.00")
 
 
-def test_payment_on_an_invoice_already_paid_here_is_a_logged_conflict(
+def test_payment_on_an_invoice_disputed_here_is_a_logged_conflict(
         qbo: Any, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, customer_id = synced
-    with_gate(hooks, lambda: lifecycle.invoice_record_payment(invoice=invoice, amount="190.00"))
+    with_gate(hooks, lambda: lifecycle.invoice_dispute(invoice=invoice))
     hooks.drain()
-    hooks.process()
     _pay(qbo, realm, customer_id, {invoice_id: 190.0})
     hooks.process()
-    assert _state(invoice) == (S.PAID, Decimal("190.00"), Decimal("0.00"))
-    assert Payment.objects.filter(invoice=invoice).count() == 1
+    assert _state(invoice) == (S.DISPUTED, Decimal("0.00"), Decimal("190.00"))
     conflict = SyncConflict.objects.get(object_type="payment")
     assert "could not be recorded here" in conflict.note and conflict.label == f"Invoice {invoice.number}"
+    assert not ExternalRef.objects.filter(object_type="payment").exists()
+
+
+def test_payment_recorded_here_comes_back_once_and_follows_a_delete_in_qbo(
+        qbo: Any, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
+    invoice, invoice_id, _ = synced
+    with_gate(hooks, lambda: lifecycle.invoice_record_payment(invoice=invoice, amount="70.00"))
+    hooks.drain()  # the push queue sends our payment to QBO; its webhook comes back
+    hooks.process()
+    assert _state(invoice) == (S.PARTIALLY_PAID, Decimal("70.00"), Decimal("120.00"))  # not counted twice
+    pushed = ExternalRef.objects.get(object_type="payment")
+    assert qbo.control.object(realm, "Invoice", invoice_id)["Balance"] == 120.0
+    qbo.control.delete_entity(realm, "Payment", pushed.qbo_id)  # the bookkeeper takes it back in QBO
+    hooks.process()
+    assert _state(invoice) == (S.GENERATED, Decimal("0.00"), Decimal("190.00"))
+    assert not ExternalRef.objects.filter(object_type="payment").exists()
 
 
 def test_invoice_voided_in_qbo_is_void_here_and_qbo_payments_go_with_it(

@@ -55,7 +55,7 @@ def _voided(ctx: ApplyContext, ref: ExternalRef, invoice: Invoice, change: Chang
     if invoice.status == InvoiceStatus.VOID:
         return "already void"
     # QBO frees the payments applied to a voided invoice; the ones that came from QBO go with it.
-    notes = reverse_payments_on_invoice(ctx, change.qbo_id, reason="voided the invoice of")
+    notes = reverse_payments_on_invoice(ctx, invoice, reason="voided the invoice of")
     invoice.refresh_from_db()
     if invoice.status not in ALLOWED_FROM["void"]:
         ctx.conflict(object_type=ObjectType.INVOICE, local_id=invoice.pk, qbo_id=ref.qbo_id,

@@ -40,9 +40,20 @@ def wanted_amounts(change: Change) -> dict[str, Decimal]:
 
 
 def existing_pairs(ctx: ApplyContext, payment_qbo_id: str) -> dict[str, ExternalRef]:
+    """Invoice QBO id → the mapping of the local payment this QBO payment stands for on that invoice: the
+    pairs recorded from QBO ("<payment>:<invoice>"), and a payment recorded here that the push queue sent
+    (mapped by the bare QBO payment id, on its own invoice)."""
     refs = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.PAYMENT,
                                       qbo_id__startswith=f"{payment_qbo_id}:")
-    return {ref.qbo_id.split(":", 1)[1]: ref for ref in refs}
+    pairs = {ref.qbo_id.split(":", 1)[1]: ref for ref in refs}
+    pushed = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.PAYMENT,
+                                        qbo_id=payment_qbo_id).first()
+    if pushed is not None:
+        local = Payment.objects.filter(pk=pushed.local_id).first()
+        invoice_ref = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.INVOICE,
+                                                 local_id=local.invoice_id).first() if local else None
+        pairs[invoice_ref.qbo_id if invoice_ref else f"?{pushed.local_id}"] = pushed
+    return pairs
 
 
 def apply_payment(ctx: ApplyContext, change: Change) -> str:
@@ -117,12 +128,17 @@ def _txn_date(change: Change) -> date | None:
         return None
 
 
-def reverse_payments_on_invoice(ctx: ApplyContext, invoice_qbo_id: str, *, reason: str) -> list[str]:
-    """QBO voided or deleted an invoice: the QBO payments recorded on it here no longer apply to it."""
-    refs = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.PAYMENT,
-                                      qbo_id__endswith=f":{invoice_qbo_id}")
+def payment_refs_of(ctx: ApplyContext, invoice: Invoice) -> list[ExternalRef]:
+    """The mappings of this invoice's payments that exist in QBO (recorded from QBO, or pushed there)."""
+    ids = list(invoice.payments.values_list("pk", flat=True))
+    return list(ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.PAYMENT,
+                                           local_id__in=ids))
+
+
+def reverse_payments_on_invoice(ctx: ApplyContext, invoice: Invoice, *, reason: str) -> list[str]:
+    """QBO voided an invoice and freed its payments: the ones QBO has no longer pay it here either."""
     notes = []
-    for ref in refs:
+    for ref in payment_refs_of(ctx, invoice):
         local = Payment.objects.filter(pk=ref.local_id).select_related("invoice").first()
         notes.append(reverse_pair(ctx, ref, local, reason=reason))
     return [n for n in notes if n]

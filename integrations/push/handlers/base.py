@@ -54,6 +54,9 @@ class PushContext:
                       "last_payload_hash": payload_hash(body), "last_synced_at": timezone.now(),
                       "deleted_in_qbo": False},
         )
+        from integrations.inbound.push_merge import remember_pushed
+
+        remember_pushed(ref, entity)  # QBO's record right after our write: what both sides now agree on
         return ref
 
 
