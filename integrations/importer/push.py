@@ -105,10 +105,9 @@ class _Pusher:
     def batch(self, customers: list[Customer]) -> None:
         planned = [(c, *self.plan(c)) for c in customers]
         items = [{"bId": str(i), "operation": "create", "Customer": body} for i, (_, body, _) in enumerate(planned)]
-        request_id = f"imp-{_digest([self.ctx.connection.realm_id, items], 32)}"
+        request_id = f"imp-{_digest([self.ctx.connection.realm_id, items], 31)}"
         self.intents(planned, request_id)
-        answers = qbo.patiently(self.ctx.reporter, lambda: self.ctx.client.batch(items, request_id=request_id),
-                                what="creating customers in QuickBooks")
+        answers = self.send(items, request_id)
         by_bid = {str(a.get("bId")): a for a in answers}
         collisions = []
         for i, (customer, body, wanted) in enumerate(planned):
@@ -124,6 +123,19 @@ class _Pusher:
         self.commit()
         for customer, body, wanted in collisions:
             self.collision(customer, body, wanted)
+
+    def send(self, items: list[dict[str, Any]], request_id: str) -> list[dict[str, Any]]:
+        def send(rid: str) -> list[dict[str, Any]]:
+            return qbo.patiently(self.ctx.reporter, lambda: self.ctx.client.batch(items, request_id=rid),
+                                 what="creating customers in QuickBooks")
+
+        try:
+            return send(request_id)
+        except QboValidation:
+            # A refusal of the whole batch created nothing. It may be QBO replaying its answer to an earlier
+            # send of this requestid that was cut off mid-body (a killed process): only a fresh id gets this
+            # batch itself looked at. The intents are committed, so this cannot create twice either.
+            return send(request_id + "r")
 
     def collision(self, customer: Customer, body: dict[str, Any], wanted: str) -> None:
         """QBO says the name is taken by something we could not see (inactive customer, vendor, employee)."""
