@@ -85,11 +85,10 @@ class QboClient:
     def _wrap_session(self) -> None:
         session = self.qb.session
         send = session.request
-        timeout = settings.QBO_HTTP_TIMEOUT_SECONDS
 
         def request(method: str, url: str, **kw: Any) -> requests.Response:
             # Neither library sets a timeout; a stalled socket must not hold a worker forever.
-            kw.setdefault("timeout", (5, timeout))
+            kw.setdefault("timeout", (5, settings.QBO_HTTP_TIMEOUT_SECONDS))
             self.last_call = CallInfo(method=method, url=url)
             with self._request_slot():
                 started = time.monotonic()

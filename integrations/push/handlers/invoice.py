@@ -11,7 +11,7 @@ from integrations.push.handlers.customer import ensure_customer
 from integrations.push.handlers.item import ensure_item
 from integrations.push.policy import NEVER_SYNC_STATUSES
 from integrations.quickbooks.errors import QboNotFound, QboStale
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceStatus
 
 
 class SkipPush(Exception):
@@ -60,7 +60,7 @@ def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any]) ->
 def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
     ref = ctx.ref(ObjectType.INVOICE, invoice.pk)
     if ref is None:
-        raise SkipPush("Never pushed, so there is nothing to void in QuickBooks.")
+        raise SkipPush("Voided before it reached QuickBooks, so there is nothing to void there.")
     if ref.deleted_in_qbo:
         raise QboNotFound("This invoice was deleted in QuickBooks; nothing to void there.")
     try:
@@ -75,7 +75,8 @@ def push_invoice(ctx: PushContext) -> PushResult:
     invoice = Invoice.objects.select_related("customer").get(pk=ctx.local_id)
     if invoice.status in NEVER_SYNC_STATUSES:
         raise SkipPush(f"Invoice is {invoice.get_status_display().lower()}; it does not sync.")
-    if ctx.job.operation == "void":
+    if ctx.job.operation == "void" or invoice.status == InvoiceStatus.VOID:
+        # Voided before its push ran: void what QBO has, or nothing if it never got there.
         return _void(ctx, invoice)
     body = invoice_payload(ctx, invoice)
     ref = ctx.ref(ObjectType.INVOICE, invoice.pk)
