@@ -116,7 +116,7 @@ class PushMachine(RuleBasedStateMachine):
             if invoice.status == InvoiceStatus.VOID and theirs is None:
                 continue  # voided before it was ever pushed: nothing to void in QBO
             assert theirs is not None, invoice.number
-            expected = Decimal("0") if invoice.status == InvoiceStatus.VOID else invoice.total
+            expected = Decimal(0) if invoice.status == InvoiceStatus.VOID else invoice.total
             assert Decimal(str(theirs["TotalAmt"])) == expected
             assert Decimal(str(theirs["Balance"])) == invoice.balance
         assert not SyncJob.objects.filter(connection__organization=self.org, state=JobState.ERROR).exists()
