@@ -9,12 +9,14 @@ from datetime import datetime
 from django.db.models import Min
 
 from accounts.models import Organization
-from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
+from integrations.models import ConnectionStatus, ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
 from integrations.selectors import connection_active
 from invoicing.models import Invoice, InvoiceStatus
 
 SETTINGS_HINT = "Connect QuickBooks in Settings → Integrations → QuickBooks to sync invoices."
+AUTH_EXPIRED_HINT = ("QuickBooks authorization expired; syncing resumes when the Owner reconnects in "
+                     "Settings → Integrations → QuickBooks.")
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,15 @@ class SyncAction:
 
 
 def _action(invoice: Invoice, connection: QuickBooksConnection | None, job: SyncJob | None,
-            ref: ExternalRef | None) -> SyncAction:
+            ref: ExternalRef | None, live: QuickBooksConnection | None = None) -> SyncAction:
     qbo_id = ref.qbo_id if ref else ""
     if invoice.status == InvoiceStatus.DISPUTED:
         return SyncAction("Resolve the dispute first", False, "disputed",
                           "Disputed invoices do not sync; resolve the dispute to sync again.", qbo_id)
     if invoice.status not in SYNCABLE_INVOICE_STATUSES:
         return SyncAction("", False, "hidden")
+    if connection is None and live is not None and live.status == ConnectionStatus.AUTH_EXPIRED:
+        return SyncAction("Sync paused", False, "paused", AUTH_EXPIRED_HINT, qbo_id)
     if connection is None:
         return SyncAction("Sync to QuickBooks", False, "not_connected", SETTINGS_HINT, qbo_id)
     if job is not None and job.state in (JobState.QUEUED, JobState.RUNNING):
@@ -64,7 +68,7 @@ def invoice_sync_actions(*, organization: Organization, invoices: Iterable[Invoi
             connection=live, object_type=ObjectType.INVOICE, local_id__in=ids).exclude(state=JobState.DONE)}
         refs = {r.local_id: r for r in ExternalRef.objects.filter(
             connection=live, object_type=ObjectType.INVOICE, local_id__in=ids)}
-    return {inv.pk: _action(inv, connection, jobs.get(inv.pk), refs.get(inv.pk)) for inv in invoices}
+    return {inv.pk: _action(inv, connection, jobs.get(inv.pk), refs.get(inv.pk), live) for inv in invoices}
 
 
 def invoice_sync_action(*, invoice: Invoice) -> SyncAction:

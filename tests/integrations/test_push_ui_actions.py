@@ -98,7 +98,16 @@ def test_drafts_show_no_action(org: Organization, owner_client: Client, make_inv
     assert _both_pages(owner_client, invoice) == []
 
 
-@pytest.mark.parametrize("link", [None, ConnectionStatus.DISCONNECTED, ConnectionStatus.AUTH_EXPIRED])
+def test_expired_authorization_shows_sync_paused(org: Organization, owner_client: Client,
+                                                 make_invoice: Callable) -> None:
+    invoice = set_status(make_invoice(org), S.SENT)
+    db_connection(org, status=ConnectionStatus.AUTH_EXPIRED)
+    [action] = _both_pages(owner_client, invoice)
+    assert action.disabled and action.text == "Sync paused"
+    assert "reconnects in Settings → Integrations → QuickBooks" in action.attrs["title"]
+
+
+@pytest.mark.parametrize("link", [None, ConnectionStatus.DISCONNECTED])
 def test_not_connected_is_disabled_and_points_to_settings(link: str | None, org: Organization,
                                                           owner_client: Client, make_invoice: Callable) -> None:
     invoice = set_status(make_invoice(org), S.SENT)
