@@ -13,4 +13,5 @@ urlpatterns = [
     path("quickbooks/disconnect/", connection.quickbooks_disconnect, name="quickbooks_disconnect"),
     path("quickbooks/", include("integrations.push.urls")),
     path("quickbooks/import/", include("integrations.importer.urls")),
+    path("quickbooks/changes/", include("integrations.inbound.urls")),
 ]

@@ -3,6 +3,7 @@ the same path as webhooks. It catches what a webhook missed (lost, refused, neve
 
 - The cursor moves only after a sweep succeeded, to the time that sweep started; the next one asks again
   from a minute earlier (clock skew), which is harmless because applying a version twice changes nothing.
+  The first sweep starts at the connection: what QBO had before is the initial import's business.
 - CDC answers at most 1000 objects: we continue from the newest time seen. If more than 1000 changed in
   one second the time cannot move on, so that second is read with a query instead (QBO's queries do not
   return deleted transactions: a delete inside such a second waits for the nightly drift report).
@@ -63,12 +64,14 @@ def cdc_sweep(*, connection: QuickBooksConnection) -> SweepResult:
     if cursor is None:
         return SweepResult(mode="busy")
     prefs = preferences_for(organization=connection.organization)
-    since = cursor.cdc_since or connection.connected_at or connection.created_at
+    # What QBO had before the connection is the initial import's, not a change to bring back.
+    connected = connection.connected_at or connection.created_at
+    since = max(cursor.cdc_since - OVERLAP, connected) if cursor.cdc_since else connected
     full = started - since > CDC_WINDOW - WINDOW_MARGIN
     try:
         client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
         sweep = _Sweep(connection, prefs, client)
-        applied = sweep.full_compare() if full else sweep.catch_up(since - OVERLAP)
+        applied = sweep.full_compare() if full else sweep.catch_up(since)
     except QboError as exc:
         InboundCursor.objects.filter(pk=cursor.pk).update(lease_until=None, last_error=exc.message[:2000])
         log.warning("CDC sweep of connection %s failed: %s", connection.pk, exc.message)

@@ -35,8 +35,8 @@ def connections_syncing() -> QuerySet[QuickBooksConnection]:
 
 def connection_for_inbound(*, organization: Organization) -> QuickBooksConnection | None:
     """The link whose inbound records the pages show: the live one, else the latest."""
-    return (QuickBooksConnection.objects.filter(organization=organization)
-            .order_by(~Q(status=ConnectionStatus.DISCONNECTED), "-id").first())
+    links = QuickBooksConnection.objects.filter(organization=organization).order_by("-id")
+    return links.exclude(status=ConnectionStatus.DISCONNECTED).first() or links.first()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from integrations.inbound.apply.context import ApplyContext, remote_state
 from integrations.inbound.apply.fields import Refusal, echo_seen, merge_into
 from integrations.inbound.apply.merge import FieldSpec, flag, money, text
-from integrations.inbound.common import Change
+from integrations.inbound.common import Change, parse_qbo_time
 from integrations.models import ConflictWinner, ExternalRef, ObjectType
 from integrations.push.enqueue import sync_suppressed
 from integrations.push.handlers.base import qbo_name
@@ -88,6 +88,12 @@ def _new_item(ctx: ApplyContext, change: Change) -> str:
     entity = change.data
     if change.deleted or flag(entity.get("Active", True)) == "false":
         return "unlinked inactive item: ignored"
+    created = parse_qbo_time((entity.get("MetaData") or {}).get("CreateTime"))
+    connected = ctx.connection.connected_at or ctx.connection.created_at
+    if created is not None and created < connected:
+        # QBO times have whole seconds: this includes the connection's own second, which the initial
+        # import (it runs after connecting) reads anyway.
+        return "item predates the connection: the initial import's"
     kind = _TYPES.get(str(entity.get("Type", "")))
     if kind is None:
         return f"{entity.get('Type')} items do not become products"

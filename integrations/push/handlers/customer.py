@@ -59,8 +59,10 @@ def push_customer(ctx: PushContext) -> PushResult:
     body = customer_payload(customer)
     ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
     if ref is not None:
-        entity = update_with_retry(ctx, "Customer", ref, body,
-                                   on_stale=lambda current: _merged(ctx, ref, customer, current))
+        # A person's push ("push ours") means ours, as is; an automatic one merges QBO's edits first.
+        merge = None if getattr(ctx.job, "requested_by_person", False) else (
+            lambda current: _merged(ctx, ref, customer, current))
+        entity = update_with_retry(ctx, "Customer", ref, body, on_stale=merge)
         ctx.save_ref(ObjectType.CUSTOMER, customer.pk, entity, body)
         return PushResult(qbo_id=ref.qbo_id, operation="update")
     try:

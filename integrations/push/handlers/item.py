@@ -62,7 +62,10 @@ def push_item(ctx: PushContext) -> PushResult:
     body = item_payload(product, income_account_id(ctx))
     ref = ctx.ref(ObjectType.ITEM, product.pk)
     if ref is not None:
-        entity = update_with_retry(ctx, "Item", ref, body, on_stale=lambda current: _merged(ctx, ref, product, current))
+        # A person's push ("push ours") means ours, as is; an automatic one merges QBO's edits first.
+        merge = None if getattr(ctx.job, "requested_by_person", False) else (
+            lambda current: _merged(ctx, ref, product, current))
+        entity = update_with_retry(ctx, "Item", ref, body, on_stale=merge)
         ctx.save_ref(ObjectType.ITEM, product.pk, entity, body)
         return PushResult(qbo_id=ref.qbo_id, operation="update")
     entity, adopted = create_or_adopt(ctx, "Item", body, lambda: _find(ctx, product, body["Name"]),
