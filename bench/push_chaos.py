@@ -51,7 +51,9 @@ def main() -> None:
         figures = outcome(control, realm, org, numbers)
         from integrations.models import JobState, SyncAttempt, SyncJob
 
-        figures["429s_received"] = SyncAttempt.objects.filter(http_status=429).count()
+        # QBO's own count of 429 answers is what our client received; attempt rows count a batch's items.
+        figures["429s_received"] = figures.pop("429s_sent_by_qbo")
+        figures["job_attempts_throttled"] = SyncAttempt.objects.filter(http_status=429).count()
         figures["jobs_in_error"] = SyncJob.objects.filter(state=JobState.ERROR).count()
         figures["open_jobs_left"] = open_jobs()
         for key, value in figures.items():
