@@ -1,6 +1,6 @@
 """Throughput benchmark for the QBO simulator: GET customer by id over keep-alive connections.
 
-    .venv/bin/python bench/qbo_sim.py [--seconds 10] [--threads 4] [--procs 1] [--client http|requests]
+    .venv/bin/python bench/qbo_sim.py [--seconds 10] [--threads 4] [--procs 1] [--client http|raw|requests]
 
 Starts ``python -m qbo_sim --no-throttle`` as a subprocess, seeds one company, then hammers
 ``GET /v3/company/{realm}/customer/{id}`` from ``--procs`` client processes with ``--threads``
@@ -15,6 +15,7 @@ import argparse
 import http.client
 import json
 import multiprocessing
+import socket
 import statistics
 import sys
 import threading
@@ -45,6 +46,30 @@ def worker_http(url: str, paths: list[str], token: str, stop: threading.Event, o
     conn.close()
 
 
+def worker_raw(url: str, paths: list[str], token: str, stop: threading.Event, out: list[float]) -> None:
+    """Minimal HTTP/1.1 keep-alive client on a bare socket: measures the server, not http.client."""
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    reader = sock.makefile("rb")
+    requests_bytes = [f"GET {p} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                      f"Accept: application/json\r\n\r\n".encode() for p in paths]
+    i = 0
+    while not stop.is_set():
+        started = time.perf_counter()
+        sock.sendall(requests_bytes[i % len(requests_bytes)])
+        status = reader.readline()
+        length = 0
+        while (line := reader.readline()) not in (b"\r\n", b""):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        reader.read(length)
+        if b" 200 " not in status:
+            raise RuntimeError(f"unexpected status line {status!r}")
+        out.append(time.perf_counter() - started)
+        i += 1
+    sock.close()
+
+
 def worker_requests(url: str, paths: list[str], token: str, stop: threading.Event, out: list[float]) -> None:
     session = requests.Session()
     session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
@@ -60,7 +85,7 @@ def worker_requests(url: str, paths: list[str], token: str, stop: threading.Even
 
 def client_process(job: dict[str, Any], start_at: float, results: Any) -> None:
     """One client process: ``threads`` keep-alive connections until ``seconds`` have passed."""
-    target = worker_http if job["client"] == "http" else worker_requests
+    target = {"http": worker_http, "raw": worker_raw, "requests": worker_requests}[job["client"]]
     stop = threading.Event()
     lists: list[list[float]] = [[] for _ in range(job["threads"])]
     threads = [threading.Thread(target=target, args=(job["url"], job["paths"], job["token"], stop, lists[n]))
@@ -81,7 +106,8 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=4, help="keep-alive connections per client process")
     p.add_argument("--procs", type=int, default=1, help="client processes")
     p.add_argument("--customers", type=int, default=200)
-    p.add_argument("--client", choices=("http", "requests"), default="http")
+    p.add_argument("--client", choices=("http", "raw", "requests"), default="http",
+                   help="http: http.client (default); raw: bare-socket keep-alive; requests: requests.Session")
     args = p.parse_args()
     sys.path.insert(0, str(REPO))  # run from a checkout without installing anything
     from qbo_sim.testing import SimControl, SimulatorProcess
