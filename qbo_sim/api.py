@@ -38,7 +38,6 @@ def handle(sim: Simulator, req: Request, realm: str, rest: list[str]) -> Respons
         resp = _guarded(sim, req, realm, co, rest)
     except errors.ApiError as exc:
         resp = from_error(exc)
-    resp.label = tag
     if co is not None:
         co.stats.request(tag, resp.action or str(resp.status))
     return resp

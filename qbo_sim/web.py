@@ -56,7 +56,6 @@ class Response:
     content_type: str = JSON_TYPE
     headers: list[tuple[str, str]] = field(default_factory=list)
     action: str | None = None   # "drop": close the connection without answering
-    label: str = ""             # endpoint label for stats/logs
 
 
 def json_response(obj: Any, status: int = 200) -> Response:
