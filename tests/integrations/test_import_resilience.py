@@ -76,3 +76,29 @@ def test_expired_authorization_pauses_until_reconnect(setup: dict[str, Any], qbo
     resumed = ImportRun.objects.filter(connection=conn).first()
     assert resumed is not None and resumed.pk != paused.pk and resumed.state == ImportState.QUEUED
     _complete(setup, run_import(conn))
+
+
+def test_a_stored_refusal_of_a_cut_off_batch_does_not_block_the_rerun(qbo: Any, org: Organization, member: Any,
+                                                                       make_customer: Any) -> None:
+    """A process killed between sending a batch's headers and its body leaves QBO holding "required
+    parameter missing" under that batch's requestid; the rerun's identical batch must still go through."""
+    import requests
+
+    from integrations.importer.push import _digest
+    from integrations.push.handlers.customer import customer_payload
+
+    realm = qbo.company("Poisoned Books")
+    locals_ = [make_customer(org, f"Cut Off {n}", email=f"cut{n}@local.example") for n in range(2)]
+    conn = connect_owner(qbo, org, member, realm)
+    items = [{"bId": str(i), "operation": "create", "Customer": customer_payload(c)} for i, c in enumerate(locals_)]
+    request_id = f"imp-{_digest([realm, items], 31)}"
+    cut = requests.post(f"{qbo.url}/v3/company/{realm}/batch", params={"requestid": request_id, "minorversion": 75},
+                        headers={"Authorization": f"Bearer {conn.access_token}", "Accept": "application/json",
+                                 "Content-Type": "application/json"}, data=b"", timeout=10)
+    assert cut.status_code == 400  # what the killed process's request left behind
+
+    run = run_import(conn)
+    assert run.state == ImportState.DONE, run.status_reason
+    assert run.summary["created_in_qbo"] == 2
+    names = qbo_names(qbo.control, realm)
+    assert names["Cut Off 0"] == names["Cut Off 1"] == 1
