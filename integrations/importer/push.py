@@ -27,6 +27,7 @@ from integrations.importer.matching import normalize_email, normalize_name
 from integrations.models import ExternalRef, ImportIntent, ObjectType
 from integrations.push.handlers.base import qbo_name
 from integrations.push.handlers.customer import customer_payload
+from integrations.push.limiter import request_slot
 from integrations.quickbooks.errors import QboDuplicateName, QboValidation
 
 BATCH_SIZE = 30  # QBO's recommended maximum per batch request
@@ -126,7 +127,7 @@ class _Pusher:
 
     def send(self, items: list[dict[str, Any]], request_id: str) -> list[dict[str, Any]]:
         def send(rid: str) -> list[dict[str, Any]]:
-            return qbo.patiently(self.ctx.reporter, lambda: self.ctx.client.batch(items, request_id=rid),
+            return qbo.patiently(self.ctx.reporter, lambda: self._batch(items, rid),
                                  what="creating customers in QuickBooks")
 
         try:
@@ -136,6 +137,15 @@ class _Pusher:
             # send of this requestid that was cut off mid-body (a killed process): only a fresh id gets this
             # batch itself looked at. The intents are committed, so this cannot create twice either.
             return send(request_id + "r")
+
+    def _batch(self, items: list[dict[str, Any]], rid: str) -> list[dict[str, Any]]:
+        # A batch also takes a slot of the shared batch bucket (QBO: 40 batch requests a minute per app).
+        client, realm = self.ctx.client, self.ctx.client.realm_id
+        client.set_request_slot(lambda: request_slot(realm, kind="batch"))
+        try:
+            return client.batch(items, request_id=rid)
+        finally:
+            client.set_request_slot(lambda: request_slot(realm))
 
     def collision(self, customer: Customer, body: dict[str, Any], wanted: str) -> None:
         """QBO says the name is taken by something we could not see (inactive customer, vendor, employee)."""
