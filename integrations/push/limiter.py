@@ -23,8 +23,8 @@ from integrations.models import RateBucket
 from integrations.quickbooks.errors import QboThrottled
 
 BURST = 10
-# QBO also caps batch requests (40 a minute per company and app); a batch takes one of these too.
-BATCH_PER_MINUTE = 35
+# QBO also caps batch requests (40 a minute per company and app in Intuit's limits page; 120 per company
+# after its 2025 change): a batch takes a slot of a second bucket, QBO_BATCH_PER_MINUTE (default 35).
 BATCH_BURST = 3
 MAX_WAIT_SECONDS = 90.0
 LEASE_SECONDS = 150  # a request holding a slot longer than QBO's 120 s timeout is certainly dead
@@ -59,7 +59,7 @@ def _redis() -> redis.Redis | None:
 def _limits(kind: str) -> tuple[str, float, int]:
     """(bucket key prefix, tokens per second, burst) of a request kind."""
     if kind == "batch":
-        return "qbo:rlb", BATCH_PER_MINUTE / 60.0, BATCH_BURST
+        return "qbo:rlb", settings.QBO_BATCH_PER_MINUTE / 60.0, BATCH_BURST
     return "qbo:rl", settings.QBO_RATE_PER_MINUTE / 60.0, BURST
 
 
