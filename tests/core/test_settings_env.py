@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,11 @@ def test_bad_value_stops_start_up_naming_the_variable(tmp_path: Path, overrides:
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured:"), result.stderr
     assert named in last_line
+
+
+def test_env_example_lists_every_variable_settings_read() -> None:
+    source = (settings.BASE_DIR / "fsm" / "settings.py").read_text()
+    read = set(re.findall(r'env_[a-z]+\(\s*"([A-Z0-9_]+)"', source))
+    listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (settings.BASE_DIR / ".env.example").read_text(), re.MULTILINE))
+    assert len(read) > 10  # the pattern still matches how settings read the environment
+    assert sorted(read - listed) == []
