@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.inbound.changes import change_apply
+from integrations.inbound.changes import FAILED_PREFIX, changes_apply
 from integrations.inbound.common import ENTITIES, NAME_LISTS, OBJECT_TYPE, Change, enabled_entities
 from integrations.inbound.fetch import fetch_one
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
@@ -92,9 +92,8 @@ class _Sweep:
     def apply(self, changes: list[Change]) -> int:
         order = {name: i for i, name in enumerate(ENTITIES)}
         changes.sort(key=lambda c: (order[c.entity], c.updated_at or timezone.now()))
-        for change in changes:
-            change_apply(connection=self.connection, change=change, prefs=self.prefs)
-        return len(changes)
+        outcomes = changes_apply(connection=self.connection, changes=changes, prefs=self.prefs)
+        return sum(1 for outcome in outcomes if not outcome.startswith(FAILED_PREFIX))
 
     def catch_up(self, since: datetime) -> int:
         applied = 0

@@ -3,6 +3,7 @@ preference check → newer than what we have? → our own echo? → apply per en
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.db import transaction
@@ -16,26 +17,54 @@ from integrations.inbound.common import OBJECT_TYPE, Change, entity_enabled, tok
 from integrations.models import ExternalRef, QuickBooksConnection, RemoteVersion, SyncPreferences
 from integrations.selectors import preferences_for
 
+log = logging.getLogger(__name__)
+CHUNK = 100
+FAILED_PREFIX = "failed: "
 Applier = Callable[[ApplyContext, Change], str]
 APPLIERS: dict[str, Applier] = {"Item": apply_item, "Customer": apply_customer, "Invoice": apply_invoice,
                                 "Payment": apply_payment}
 ECHOES: dict[str, Callable[[ExternalRef, Change], None]] = {"Item": echo_item, "Customer": echo_customer}
 
 
-def change_apply(*, connection: QuickBooksConnection, change: Change, prefs: SyncPreferences | None = None) -> str:
+def change_apply(*, connection: QuickBooksConnection, change: Change, prefs: SyncPreferences | None = None,
+                 ctx: ApplyContext | None = None) -> str:
     """Apply one change if it is newer than what we have. Returns what happened, in a few words."""
-    prefs = prefs or preferences_for(organization=connection.organization)
+    ctx = ctx or ApplyContext(connection=connection, prefs=prefs or preferences_for(organization=connection.organization))
     if change.entity not in APPLIERS:
         return f"{change.entity} changes are not followed"
-    if not entity_enabled(prefs, change.entity):
+    if not entity_enabled(ctx.prefs, change.entity):
         return "skipped: this kind of record does not sync (preferences)"
-    ctx = ApplyContext(connection=connection, prefs=prefs)
     with transaction.atomic():
         merge_note = _merge_extra(ctx, change)
         version = _locked_version(connection, change)
         outcome = _not_newer(version, change) or _echo(ctx, change) or APPLIERS[change.entity](ctx, change)
         _remember(version, change)
     return f"{merge_note}; {outcome}" if merge_note else outcome
+
+
+def changes_apply(*, connection: QuickBooksConnection, changes: list[Change],
+                  prefs: SyncPreferences | None = None) -> list[str]:
+    """Apply a batch (a CDC page, a claim of webhook events), sharing the lookups and committing per chunk.
+    Each change has its own savepoint: one that fails (a bug, odd data) is rolled back and reported, and
+    does not stop the others or, for the sweep, hold the cursor back forever."""
+    ctx = ApplyContext(connection=connection, prefs=prefs or preferences_for(organization=connection.organization))
+    outcomes: list[str] = []
+    for start in range(0, len(changes), CHUNK):
+        chunk = changes[start:start + CHUNK]
+        for entity in {c.entity for c in chunk if c.entity in OBJECT_TYPE}:
+            ctx.preload(OBJECT_TYPE[entity], [c.qbo_id for c in chunk if c.entity == entity])
+        with transaction.atomic():
+            outcomes += [_apply_guarded(ctx, change) for change in chunk]
+    return outcomes
+
+
+def _apply_guarded(ctx: ApplyContext, change: Change) -> str:
+    try:
+        return change_apply(connection=ctx.connection, change=change, ctx=ctx)
+    except Exception as exc:
+        log.exception("inbound change %s %s failed", change.entity, change.qbo_id)
+        ctx.forget(OBJECT_TYPE.get(change.entity, ""), change.qbo_id)
+        return f"{FAILED_PREFIX}{type(exc).__name__}: {exc}"[:500]
 
 
 def _merge_extra(ctx: ApplyContext, change: Change) -> str:
@@ -48,9 +77,12 @@ def _merge_extra(ctx: ApplyContext, change: Change) -> str:
 
 def _locked_version(connection: QuickBooksConnection, change: Change) -> RemoteVersion:
     """The row lock serializes two workers applying the same QBO entity at once."""
-    version, _ = RemoteVersion.objects.get_or_create(connection=connection, entity=change.entity,
-                                                     qbo_id=change.qbo_id)
-    return RemoteVersion.objects.select_for_update().get(pk=version.pk)
+    version = (RemoteVersion.objects.select_for_update()
+               .filter(connection=connection, entity=change.entity, qbo_id=change.qbo_id).first())
+    if version is None:
+        version, _ = RemoteVersion.objects.get_or_create(connection=connection, entity=change.entity,
+                                                         qbo_id=change.qbo_id)
+    return version
 
 
 def _not_newer(version: RemoteVersion, change: Change) -> str:

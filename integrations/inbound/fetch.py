@@ -1,14 +1,14 @@
 """Re-reading entities from QBO after webhooks, which carry ids only and may arrive late or out of order.
 
 Reads are metered by Intuit and count against the per-company rate, so ids are fetched with one query per
-up to 100 of them (`Id IN (...)`), both active and inactive for name lists; an id still missing is read
-alone — a 610 Object Not Found there means QBO deleted it."""
+up to 100 of them (`Id IN (...)`). An id the query does not return is read alone: a name-list record made
+inactive (queries hide those), or a 610 Object Not Found, which means QBO deleted it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from integrations.inbound.common import NAME_LISTS, deleted_stub
+from integrations.inbound.common import deleted_stub
 from integrations.quickbooks.client import QboClient
 from integrations.quickbooks.errors import QboNotFound
 
@@ -27,12 +27,8 @@ def fetch_many(client: QboClient, entity: str, ids: list[str]) -> dict[str, dict
     unique = sorted(set(ids), key=lambda i: (len(i), i))
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start:start + CHUNK]
-        filters = [_in_clause(chunk)]
-        if entity in NAME_LISTS:
-            filters = [f"{filters[0]} AND Active = true", f"{filters[0]} AND Active = false"]
-        for where in filters:
-            rows = client.query(f"SELECT * FROM {entity} WHERE {where} MAXRESULTS 1000").get(entity, [])
-            found.update({str(row["Id"]): row for row in rows})
+        rows = client.query(f"SELECT * FROM {entity} WHERE {_in_clause(chunk)} MAXRESULTS 1000").get(entity, [])
+        found.update({str(row["Id"]): row for row in rows})
     for qbo_id in unique:
         if qbo_id not in found:
             found[qbo_id] = fetch_one(client, entity, qbo_id)

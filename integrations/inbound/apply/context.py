@@ -30,8 +30,27 @@ class ApplyContext:
     def organization(self) -> Organization:
         return self.connection.organization
 
+    # Mappings looked up in this batch of changes (one query per batch and type, not per change).
+    refs: dict[tuple[str, str], ExternalRef | None] = field(default_factory=dict)
+
     def ref(self, object_type: str, qbo_id: str) -> ExternalRef | None:
-        return ExternalRef.objects.filter(connection=self.connection, object_type=object_type, qbo_id=qbo_id).first()
+        key = (object_type, qbo_id)
+        if key not in self.refs:
+            self.refs[key] = (ExternalRef.objects.filter(connection=self.connection, object_type=object_type,
+                                                         qbo_id=qbo_id).select_related("remote_state").first())
+        return self.refs[key]
+
+    def preload(self, object_type: str, qbo_ids: list[str]) -> None:
+        found = {r.qbo_id: r for r in ExternalRef.objects.filter(
+            connection=self.connection, object_type=object_type, qbo_id__in=qbo_ids).select_related("remote_state")}
+        self.refs.update({(object_type, qbo_id): found.get(qbo_id) for qbo_id in qbo_ids})
+
+    def remember(self, ref: ExternalRef) -> None:
+        self.refs[(ref.object_type, ref.qbo_id)] = ref
+
+    def forget(self, object_type: str, qbo_id: str) -> None:
+        """After a change failed and rolled back, the cached mapping may hold values the database lost."""
+        self.refs.pop((object_type, qbo_id), None)
 
     def conflict(self, *, object_type: str, local_id: int | None, qbo_id: str, label: str, note: str,
                  winner: str = ConflictWinner.NONE, field_name: str = "", ours: Any = "", theirs: Any = "",
@@ -44,8 +63,12 @@ class ApplyContext:
 
 
 def remote_state(ref: ExternalRef) -> RemoteState:
-    state, _ = RemoteState.objects.get_or_create(ref=ref)
-    return state
+    try:
+        return ref.remote_state  # loaded with the mapping, or created earlier in this change
+    except RemoteState.DoesNotExist:
+        state, _ = RemoteState.objects.get_or_create(ref=ref)
+        ref.remote_state = state
+        return state
 
 
 def ref_synced(ref: ExternalRef, change: Change) -> None:

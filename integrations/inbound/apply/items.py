@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
-from integrations.inbound.apply.context import ApplyContext, remote_state
+from integrations.inbound.apply.context import ApplyContext
 from integrations.inbound.apply.fields import Refusal, echo_seen, merge_into
 from integrations.inbound.apply.merge import FieldSpec, flag, money, text
 from integrations.inbound.common import Change, parse_qbo_time
@@ -58,6 +58,7 @@ def apply_item(ctx: ApplyContext, change: Change) -> str:
     product = Product.objects.select_for_update().filter(pk=ref.local_id, organization=ctx.organization).first()
     if product is None:
         return "linked product no longer exists here"
+    product.organization = ctx.organization  # the same row: saves a query per use
     result = merge_into(ctx, ref=ref, obj=product, specs=ITEM_FIELDS, change=change, label=label_of(product),
                         refuse=refusal_for(product))
     return _describe(result.take, result.keep, len(result.conflicts))
@@ -108,6 +109,7 @@ def _new_item(ctx: ApplyContext, change: Change) -> str:
         )
     ref = ExternalRef.objects.create(connection=ctx.connection, object_type=ObjectType.ITEM, local_id=product.pk,
                                      qbo_id=change.qbo_id, sync_token=change.sync_token)
+    ctx.remember(ref)
     ref.last_synced_at = product.updated_at
     ref.save(update_fields=["last_synced_at"])
     echo_item(ref, change)
@@ -130,7 +132,7 @@ def _link(ctx: ApplyContext, product: Product, change: Change) -> str:
                 defaults={"qbo_id": change.qbo_id, "sync_token": ""})
     except IntegrityError:  # our push is saving the same link right now: its mapping wins
         return "link being saved by the push queue"
-    remote_state(ref)
+    ctx.remember(ref)
     result = merge_into(ctx, ref=ref, obj=product, specs=ITEM_FIELDS, change=change, label=label_of(product),
                         refuse=refusal_for(product))
     return f"linked product {product.pk}; " + _describe(result.take, result.keep, len(result.conflicts))
