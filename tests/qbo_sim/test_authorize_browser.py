@@ -1,18 +1,17 @@
 """The authorize page in headless Chromium (Debian's build): the element ids other suites click.
-Skipped when Chromium is not installed."""
+Uses the session's shared browser (tests/conftest.py): skipped without Chromium, failed under
+FSM_REQUIRE_BROWSER=1."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from qbo_sim.testing import SimControl, SimulatorProcess
 
-CHROMIUM = Path(os.environ.get("FSM_CHROMIUM", "/usr/bin/chromium"))
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed")]
+pytestmark = [pytest.mark.browser]
 CALLBACK = "http://127.0.0.1:9/callback"  # nothing listens: the test reads the redirect instead
 
 
@@ -22,30 +21,24 @@ def _open_authorize(sim: SimulatorProcess, page: object, state: str) -> None:
     page.goto(f"{sim.url}/connect/oauth2?{query}")  # type: ignore[attr-defined]
 
 
-def test_person_connects_existing_company_and_cancels(sim: SimulatorProcess, control: SimControl) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_person_connects_existing_company_and_cancels(sim: SimulatorProcess, control: SimControl,
+                                                    new_page: Callable[[], object]) -> None:
     realm = control.create_company("Browser Books LLC")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            _open_authorize(sim, page, "s-1")
-            page.locator("#email").fill("owner@example.com")
-            page.locator("select[name=realm]").select_option(realm)
-            with page.expect_request(lambda r: r.url.startswith(CALLBACK)) as req:
-                page.locator("button[name=action][value=authorize]").click()
-            callback = {k: v[0] for k, v in parse_qs(urlsplit(req.value.url).query).items()}
-            assert callback["realmId"] == realm and callback["state"] == "s-1" and callback["code"]
+    page = new_page()
+    _open_authorize(sim, page, "s-1")
+    page.locator("#email").fill("owner@example.com")
+    page.locator("select[name=realm]").select_option(realm)
+    with page.expect_request(lambda r: r.url.startswith(CALLBACK)) as req:
+        page.locator("button[name=action][value=authorize]").click()
+    callback = {k: v[0] for k, v in parse_qs(urlsplit(req.value.url).query).items()}
+    assert callback["realmId"] == realm and callback["state"] == "s-1" and callback["code"]
 
-            page = browser.new_page()  # the first page is off to the (dead) callback URL
-            _open_authorize(sim, page, "s-2")
-            page.locator("input[name=new_company]").fill("Made In The Browser")
-            page.locator("#authorize").click()  # email is required: the browser refuses to submit
-            assert page.url.startswith(sim.url)
+    page = new_page()  # the first page is off to the (dead) callback URL
+    _open_authorize(sim, page, "s-2")
+    page.locator("input[name=new_company]").fill("Made In The Browser")
+    page.locator("#authorize").click()  # email is required: the browser refuses to submit
+    assert page.url.startswith(sim.url)
 
-            with page.expect_request(lambda r: r.url.startswith(CALLBACK)) as req:
-                page.locator("button[name=action][value=cancel]").click()
-            assert "error=access_denied" in req.value.url and "state=s-2" in req.value.url
-        finally:
-            browser.close()
+    with page.expect_request(lambda r: r.url.startswith(CALLBACK)) as req:
+        page.locator("button[name=action][value=cancel]").click()
+    assert "error=access_denied" in req.value.url and "state=s-2" in req.value.url
