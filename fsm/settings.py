@@ -189,9 +189,7 @@ if QBO_ENVIRONMENT != "simulator" and not (QBO_CLIENT_ID and QBO_CLIENT_SECRET):
     )
 if QBO_ENVIRONMENT == "simulator":
     # python-quickbooks' OAuth2Session refuses plain http; only the loopback simulator speaks it.
-    import os as _os
-
-    _os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 # Token encryption at rest (django-fernet-encrypted-fields, Fernet). FIELD_ENCRYPTION_KEYS is a comma-
 # separated list; the first encrypts, all decrypt, so a new key is rotated in by putting it first and
