@@ -77,6 +77,16 @@ def update_with_retry(ctx: PushContext, entity: str, ref: ExternalRef, body: dic
         return ctx.client.update(entity, sparse)
 
 
+def update_mapped(ctx: PushContext, entity: str, object_type: str, ref: ExternalRef, body: dict[str, Any],
+                  merge: Callable[[dict[str, Any]], dict[str, Any]]) -> PushResult:
+    """Update a record already in QBO. A person's push ("push ours") sends ours as is; an automatic one
+    merges QBO's own edits first when the SyncToken turns out stale (both sides changed)."""
+    on_stale = None if getattr(ctx.job, "requested_by_person", False) else merge
+    result = update_with_retry(ctx, entity, ref, body, on_stale=on_stale)
+    ctx.save_ref(object_type, ctx.local_id, result, body)
+    return PushResult(qbo_id=ref.qbo_id, operation="update")
+
+
 def create_or_adopt(ctx: PushContext, entity: str, body: dict[str, Any],
                     find_existing: Callable[[], dict[str, Any] | None], *, request_id: str) -> tuple[dict[str, Any], bool]:
     """Create once. After an outcome we could not see, look the record up by its natural key first

@@ -6,7 +6,14 @@ from typing import Any
 
 from customers.models import Customer
 from integrations.models import ExternalRef, ObjectType
-from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
+from integrations.push.handlers.base import (
+    PushContext,
+    PushResult,
+    create_or_adopt,
+    qbo_name,
+    update_mapped,
+    update_with_retry,
+)
 from integrations.push.handlers.dependencies import ensure_pushed
 from integrations.quickbooks.errors import QboDuplicateName
 
@@ -59,12 +66,7 @@ def push_customer(ctx: PushContext) -> PushResult:
     body = customer_payload(customer)
     ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
     if ref is not None:
-        # A person's push ("push ours") means ours, as is; an automatic one merges QBO's edits first.
-        merge = None if getattr(ctx.job, "requested_by_person", False) else (
-            lambda current: _merged(ctx, ref, customer, current))
-        entity = update_with_retry(ctx, "Customer", ref, body, on_stale=merge)
-        ctx.save_ref(ObjectType.CUSTOMER, customer.pk, entity, body)
-        return PushResult(qbo_id=ref.qbo_id, operation="update")
+        return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, body, lambda current: _merged(ctx, ref, customer, current))
     try:
         entity, adopted = create_or_adopt(ctx, "Customer", body, lambda: _find(ctx, body["DisplayName"]),
                                           request_id=f"{ctx.job.request_id}")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.models import ExternalRef, ObjectType
-from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, qbo_name, update_with_retry
+from integrations.push.handlers.base import (
+    PushContext,
+    PushResult,
+    create_or_adopt,
+    qbo_name,
+    update_mapped,
+    update_with_retry,
+)
 from integrations.push.handlers.dependencies import ensure_pushed
 from invoicing.models import Product, ProductType
 
@@ -62,12 +69,7 @@ def push_item(ctx: PushContext) -> PushResult:
     body = item_payload(product, income_account_id(ctx))
     ref = ctx.ref(ObjectType.ITEM, product.pk)
     if ref is not None:
-        # A person's push ("push ours") means ours, as is; an automatic one merges QBO's edits first.
-        merge = None if getattr(ctx.job, "requested_by_person", False) else (
-            lambda current: _merged(ctx, ref, product, current))
-        entity = update_with_retry(ctx, "Item", ref, body, on_stale=merge)
-        ctx.save_ref(ObjectType.ITEM, product.pk, entity, body)
-        return PushResult(qbo_id=ref.qbo_id, operation="update")
+        return update_mapped(ctx, "Item", ObjectType.ITEM, ref, body, lambda current: _merged(ctx, ref, product, current))
     entity, adopted = create_or_adopt(ctx, "Item", body, lambda: _find(ctx, product, body["Name"]),
                                       request_id=ctx.job.request_id)
     if adopted:
