@@ -5,7 +5,7 @@ the CDC sweep alone.
 Usage:  .venv/bin/python bench/inbound.py [--changes 5000] [--mode both|webhooks|cdc]
 
 It starts its own simulator (QBO's throttle on: 500 requests/minute) and serves the app on a loopback port
-for the webhooks; a worker thread does what the Celery doorbell task does (events_process) and the CDC
+for the webhooks; a worker process does what the Celery doorbell task does (events_process) and the CDC
 run is one sweep, as the beat task would start it. The database is a fresh SQLite file under bench/out/
 (set BENCH_DATABASE_URL, e.g. a PostgreSQL URL, to measure elsewhere). Prints, per mode: how long the
 bookkeeper's changes took to make, when the app reflected every one of them, and what it cost in QBO
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -30,12 +31,13 @@ POLL_SECONDS = 0.25
 TIMEOUT_SECONDS = 900.0
 
 
-def _setup_django() -> None:
+def _setup_django(*, fresh: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     OUT.mkdir(parents=True, exist_ok=True)
     db_file = OUT / "inbound.sqlite3"
-    if "BENCH_DATABASE_URL" not in os.environ and db_file.exists():
-        db_file.unlink()  # a fresh database per run: the numbers never depend on leftovers
+    if fresh and "BENCH_DATABASE_URL" not in os.environ:
+        for stale in OUT.glob("inbound.sqlite3*"):
+            stale.unlink()  # a fresh database per run: the numbers never depend on leftovers
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{db_file}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fsm.settings")
     os.environ.setdefault("FSM_LOG_LEVEL", "warning")
@@ -56,7 +58,8 @@ def _setup_django() -> None:
             connection.cursor().execute("PRAGMA journal_mode=WAL")
 
     connection_created.connect(_wal)
-    call_command("migrate", verbosity=0)
+    if fresh:
+        call_command("migrate", verbosity=0)
 
 
 def _serve_app() -> tuple[str, Any]:
@@ -75,25 +78,18 @@ def _serve_app() -> tuple[str, Any]:
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
-class Worker(threading.Thread):
-    """What the Celery worker does when doorbells ring: process stored events until told to stop."""
+def worker_loop() -> None:
+    """What a Celery worker does when doorbells ring: process the stored events (run as its own process,
+    like a real worker, so it does not share the web server's interpreter)."""
+    from integrations.inbound.events import events_process
 
-    def __init__(self) -> None:
-        super().__init__(name="bench-worker", daemon=True)
-        self.stopping = threading.Event()
-        self.handled = 0
+    while True:
+        if not events_process(time_budget=5.0):
+            time.sleep(0.05)
 
-    def run(self) -> None:
-        from django.db import connection
 
-        from integrations.inbound.events import events_process
-
-        while not self.stopping.is_set():
-            done = events_process(time_budget=5.0)
-            self.handled += done
-            if not done:
-                self.stopping.wait(0.05)
-        connection.close()
+def _start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, "--worker-loop"], env=dict(os.environ), cwd=str(ROOT))
 
 
 @dataclass
@@ -102,6 +98,7 @@ class World:
     connection: Any
     edited: dict[int, Decimal]  # product id -> the price QBO now has
     new_names: set[str]
+    delivered_at: float | None = None  # when the simulator had posted every webhook
 
 
 def _company(control: Any, items: int, name: str) -> tuple[str, Any, dict[str, Any]]:
@@ -116,7 +113,7 @@ def _company(control: Any, items: int, name: str) -> tuple[str, Any, dict[str, A
 
     realm = control.create_company(name)
     control.seed(realm, items=items)
-    org = Organization.objects.create(name=name, slug=f"bench-{realm}", plan=Plan.PRO)
+    org = Organization.objects.create(name=name, slug=f"bench-{realm}-{time.time_ns()}", plan=Plan.PRO)
     SyncPreferences.objects.get_or_create(organization=org)
     tokens, now = control.connect(realm), timezone.now()
     conn = QuickBooksConnection.objects.create(
@@ -163,8 +160,10 @@ def _missing(world: World, organization: Any) -> int:
     return stale + len(world.new_names) - made
 
 
-def _wait_reflected(world: World, organization: Any, started: float) -> float:
+def _wait_reflected(world: World, organization: Any, started: float, control: Any = None) -> float:
     while _missing(world, organization):
+        if control is not None and world.delivered_at is None and not control.webhooks()["pending"]:
+            world.delivered_at = time.perf_counter() - started
         if time.perf_counter() - started > TIMEOUT_SECONDS:
             raise SystemExit(f"not reflected after {TIMEOUT_SECONDS:.0f}s: {_missing(world, organization)} missing")
         time.sleep(POLL_SECONDS)
@@ -179,19 +178,20 @@ def run_webhooks(control: Any, app_url: str, changes: int, items: int) -> None:
     realm, conn, by_item = _company(control, items, "Bench Webhooks Co")
     control.config(webhook_url=f"{app_url}/hooks/quickbooks/", webhook_enabled=True, webhook_format="cloudevents",
                    verifier_token=settings.QBO_WEBHOOK_VERIFIER_TOKEN)
-    worker = Worker()
-    worker.start()
+    worker = _start_worker()
     requests_before = control.stats(realm)["requests"]["total"]
     started = time.perf_counter()
     world, making = _make_changes(control, realm, by_item, changes)
     made_at = time.perf_counter() - started
-    total = _wait_reflected(world, conn.organization, started)
-    worker.stopping.set()
-    worker.join()
+    total = _wait_reflected(world, conn.organization, started, control)
+    delivered = f"{world.delivered_at:.1f}s" if world.delivered_at is not None else "before the app caught up"
+    worker.terminate()
+    worker.wait(10)
     hooks = control.webhooks()["counts"]
     control.config(webhook_url=None)
     print(f"webhooks : {changes} changes made in {making:.1f}s; all reflected {total:.1f}s after the first "
-          f"({total - made_at:.1f}s after the last); events stored {WebhookEvent.objects.filter(connection=conn).count()}, "
+          f"({total - made_at:.1f}s after the last; the simulator, posting one event per delivery in sequence, "
+          f"had delivered them all at {delivered}); events stored {WebhookEvent.objects.filter(connection=conn).count()}, "
           f"deliveries ok {hooks.get('delivered', 0)}, failed attempts {hooks.get('failed_attempts', 0)}; "
           f"app's QBO requests {control.stats(realm)['requests']['total'] - requests_before}")
 
@@ -208,7 +208,8 @@ def run_cdc(control: Any, changes: int, items: int, interval: int) -> None:
     result = cdc_sweep(connection=conn)
     sweep = time.perf_counter() - started
     missing = _missing(world, conn.organization)
-    print(f"CDC only : {changes} changes made in {making:.1f}s; one sweep ({result.mode}, {result.applied} applied) "
+    print(f"CDC only : {changes} changes made in {making:.1f}s; one sweep ({result.mode}, read {result.read} "
+          f"records, applied {result.applied}) "
           f"took {sweep:.1f}s and left {missing} missing; worst case from a change to the app = sweep interval "
           f"{interval}s + {sweep:.1f}s; app's QBO requests {control.stats(realm)['requests']['total'] - requests_before}")
 
@@ -217,7 +218,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=5000)
     parser.add_argument("--mode", choices=("both", "webhooks", "cdc"), default="both")
+    parser.add_argument("--worker-loop", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker_loop:
+        _setup_django(fresh=False)
+        worker_loop()
+        return
     _setup_django()
     from django.conf import settings
 
@@ -227,6 +233,7 @@ def main() -> None:
     app_url, server = _serve_app()
     with SimulatorProcess(["--seed", "7"]) as sim:
         settings.QBO_ENVIRONMENT, settings.QBO_SIM_URL = "simulator", sim.url
+        os.environ.update(QBO_ENVIRONMENT="simulator", QBO_SIM_URL=sim.url)  # for the worker process
         print(f"database: {os.environ['DATABASE_URL'].split('@')[-1]}  simulator throttle on (500/min)")
         if args.mode in ("both", "webhooks"):
             run_webhooks(sim.control, app_url, args.changes, items)

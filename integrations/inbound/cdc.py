@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.inbound.changes import FAILED_PREFIX, changes_apply
+from integrations.inbound.changes import FAILED_PREFIX, NOT_NEWER_PREFIX, changes_apply
 from integrations.inbound.common import ENTITIES, NAME_LISTS, OBJECT_TYPE, Change, enabled_entities
 from integrations.inbound.fetch import fetch_one
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
@@ -42,6 +42,7 @@ LEASE = timedelta(minutes=15)
 class SweepResult:
     mode: str  # "cdc" | "full" | "busy" | "failed"
     applied: int = 0
+    read: int = 0
     error: str = ""
 
 
@@ -81,19 +82,22 @@ def cdc_sweep(*, connection: QuickBooksConnection) -> SweepResult:
     if full:
         fields["last_full_compare_at"] = fields["last_success_at"]
     InboundCursor.objects.filter(pk=cursor.pk).update(**fields)
-    return SweepResult(mode="full" if full else "cdc", applied=applied)
+    return SweepResult(mode="full" if full else "cdc", applied=applied, read=sweep.read)
 
 
 class _Sweep:
     def __init__(self, connection: QuickBooksConnection, prefs: SyncPreferences, client: QboClient) -> None:
         self.connection, self.prefs, self.client = connection, prefs, client
         self.entities = enabled_entities(prefs)
+        self.read = 0
 
     def apply(self, changes: list[Change]) -> int:
         order = {name: i for i, name in enumerate(ENTITIES)}
         changes.sort(key=lambda c: (order[c.entity], c.updated_at or timezone.now()))
         outcomes = changes_apply(connection=self.connection, changes=changes, prefs=self.prefs)
-        return sum(1 for outcome in outcomes if not outcome.startswith(FAILED_PREFIX))
+        self.read += len(changes)
+        # Pages overlap by a second and sweeps by a minute: what was already applied is not counted again.
+        return sum(1 for outcome in outcomes if not outcome.startswith((FAILED_PREFIX, NOT_NEWER_PREFIX)))
 
     def catch_up(self, since: datetime) -> int:
         applied = 0

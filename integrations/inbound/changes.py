@@ -18,8 +18,9 @@ from integrations.models import ExternalRef, QuickBooksConnection, RemoteVersion
 from integrations.selectors import preferences_for
 
 log = logging.getLogger(__name__)
-CHUNK = 100
+CHUNK = 50
 FAILED_PREFIX = "failed: "
+NOT_NEWER_PREFIX = "not newer"
 Applier = Callable[[ApplyContext, Change], str]
 APPLIERS: dict[str, Applier] = {"Item": apply_item, "Customer": apply_customer, "Invoice": apply_invoice,
                                 "Payment": apply_payment}
@@ -92,7 +93,7 @@ def _not_newer(version: RemoteVersion, change: Change) -> str:
         return ""
     have, theirs = token_int(version.sync_token), token_int(change.sync_token)
     if have is not None and theirs is not None and theirs <= have:
-        return f"not newer than version {have} already applied"
+        return f"{NOT_NEWER_PREFIX} than version {have} already applied"
     return ""
 
 
