@@ -1,11 +1,10 @@
 """Helpers for the inbound tests: the simulator's webhooks posting to the app's live server, waiting for
 deliveries to settle, and running the worker's processing in the test thread (like push_helpers.drain).
 
-On SQLite the live server shares the test thread's in-memory database connection, and Django's transaction
-state lives on that shared connection: a webhook request handled while the test thread is inside its own
-transaction (draining the push queue, say) would interleave with it. The `gate` serializes the two: every
-live-server request holds it, and test code that touches the database while deliveries may arrive takes it
-too. On PostgreSQL it only costs a lock.
+The live server stores deliveries from its own threads. The `gate` keeps each test step whole: every
+live-server request holds it, and a step that writes while deliveries may arrive (draining the push queue,
+whose writes cause webhooks) takes it too, so those deliveries are stored after the step, not in the middle
+of its transactions. On SQLite (one writer at a time) it also spares both sides lock waits.
 """
 
 from __future__ import annotations
