@@ -13,11 +13,13 @@ import requests
 from django.conf import settings
 
 from accounts.models import Organization
+from customers.models import Customer
+from integrations.inbound.selectors import customer_flags
 from integrations.inbound.webhooks import MAX_BODY_BYTES
-from integrations.models import EventState, ExternalRef, JobState, SyncJob, WebhookEvent
+from integrations.models import EventState, ExternalRef, JobState, SyncJob, SyncPreferences, WebhookEvent
 from invoicing.models import Product
 from qbo_sim.webhooks import sign
-from tests.integrations.inbound_helpers import Capture, Hooks, webhooks_to
+from tests.integrations.inbound_helpers import GATE, Capture, Hooks, webhooks_to
 from tests.integrations.push_helpers import connect_org
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -177,3 +179,32 @@ def test_legacy_format_is_accepted_and_deduplicated(qbo: Any, realm: str, hooks:
     assert rows.count() == 1 and rows.get().state == EventState.DONE
     product.refresh_from_db()
     assert product.sku == "TUNE-2"
+
+
+def test_preferences_off_events_are_stored_and_skipped(qbo: Any, realm: str, hooks: Hooks, org: Organization,
+                                                       linked_product: tuple[Product, str]) -> None:
+    product, item_id = linked_product
+    SyncPreferences.objects.filter(organization=org).update(sync_products=False)
+    before = qbo.api_calls(realm)
+    qbo.control.entities(realm, "Item", {"Id": item_id, "UnitPrice": 1.0})
+    hooks.process()
+    event = WebhookEvent.objects.filter(entity_id=item_id, operation="Update").get()
+    assert event.state == EventState.SKIPPED and qbo.api_calls(realm) == before  # not even re-read
+    product.refresh_from_db()
+    assert product.unit_price == Decimal("95.00")
+
+
+def test_customer_merged_in_qbo_is_flagged_with_where_it_went(qbo: Any, realm: str, hooks: Hooks,
+                                                              org: Organization,
+                                                              make_customer: Callable[..., Customer]) -> None:
+    with GATE:
+        kept = make_customer(org, "Grace Hopper", email="grace@example.com")
+        duplicate = make_customer(org, "Grace B. Hopper", email="grace.b@example.com")
+    hooks.drain()
+    hooks.process()
+    ids = {r.local_id: r.qbo_id for r in ExternalRef.objects.filter(object_type="customer")}
+    qbo.control.merge(realm, "Customer", ids[duplicate.pk], ids[kept.pk])
+    hooks.process()
+    flags = customer_flags(customer=duplicate)
+    assert flags is not None and flags.merged_into == kept and flags.merged_into_qbo_id == ids[kept.pk]
+    assert Customer.objects.filter(pk=duplicate.pk).exists() and customer_flags(customer=kept) is None
