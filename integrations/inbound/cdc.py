@@ -23,6 +23,7 @@ from django.utils import timezone
 from integrations.inbound.changes import FAILED_PREFIX, NOT_NEWER_PREFIX, changes_apply
 from integrations.inbound.common import ENTITIES, NAME_LISTS, OBJECT_TYPE, Change, enabled_entities
 from integrations.inbound.fetch import fetch_one
+from integrations.inbound.selectors import importing_connection_ids
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
 from integrations.push.limiter import request_slot
 from integrations.quickbooks.client import QboClient
@@ -40,7 +41,7 @@ LEASE = timedelta(minutes=15)
 
 @dataclass
 class SweepResult:
-    mode: str  # "cdc" | "full" | "busy" | "failed"
+    mode: str  # "cdc" | "full" | "busy" | "failed" | "waiting for the initial sync"
     applied: int = 0
     read: int = 0
     error: str = ""
@@ -61,6 +62,8 @@ def cdc_sweep(*, connection: QuickBooksConnection) -> SweepResult:
     """One sweep of one connection. Never raises for QBO trouble: the error is kept on the cursor and the
     cursor stays where it was, so the next sweep asks again."""
     started = timezone.now()
+    if importing_connection_ids().filter(connection_id=connection.pk).exists():
+        return SweepResult(mode="waiting for the initial sync")  # the cursor stays: nothing is skipped
     cursor = _claim(connection, started)
     if cursor is None:
         return SweepResult(mode="busy")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from integrations.inbound.changes import FAILED_PREFIX, changes_apply
 from integrations.inbound.common import ENTITIES, Change, entity_enabled
 from integrations.inbound.fetch import fetch_many
+from integrations.inbound.selectors import importing_connection_ids
 from integrations.models import ConnectionStatus, EventState, QuickBooksConnection, WebhookEvent
 from integrations.push import backoff
 from integrations.push.limiter import request_slot
@@ -37,7 +38,8 @@ def due_filter() -> Q:
     now = timezone.now()
     waiting = Q(state=EventState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     abandoned = Q(state=EventState.RUNNING, lease_until__lt=now)
-    return (waiting | abandoned) & Q(connection__status=ConnectionStatus.CONNECTED)
+    return ((waiting | abandoned) & Q(connection__status=ConnectionStatus.CONNECTED)
+            & ~Q(connection_id__in=importing_connection_ids()))
 
 
 def events_due_count() -> int:

@@ -25,7 +25,7 @@ from invoicing.models import Invoice, Product
 ENTITY_OF = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
 
 
-def take_theirs(*, ref: ExternalRef) -> str:
+def ref_take_theirs(*, ref: ExternalRef) -> str:
     entity = ENTITY_OF.get(ref.object_type)
     if entity is None:
         raise ValidationError("Only customers, products and invoices can take QuickBooks' version.")

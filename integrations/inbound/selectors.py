@@ -11,11 +11,13 @@ from django.utils import timezone
 from accounts.models import Organization, Plan
 from customers.models import Customer
 from integrations.models import (
+    OPEN_IMPORT_STATES,
     ConnectionStatus,
     DriftItem,
     DriftRun,
     EventState,
     ExternalRef,
+    ImportRun,
     InboundCursor,
     ObjectType,
     QuickBooksConnection,
@@ -31,6 +33,18 @@ def connections_syncing() -> QuerySet[QuickBooksConnection]:
     return (QuickBooksConnection.objects.filter(status=ConnectionStatus.CONNECTED,
                                                 organization__plan__in=[Plan.PRO, Plan.ENTERPRISE])
             .select_related("organization").order_by("id"))
+
+
+IMPORT_ALIVE = timedelta(minutes=10)
+
+
+def importing_connection_ids() -> QuerySet[ImportRun]:
+    """Connections whose initial sync is under way (queued or running, and alive). Changes coming back
+    wait for it: it links and creates records itself, and CDC from the cursor catches up afterwards."""
+    alive = timezone.now() - IMPORT_ALIVE
+    return (ImportRun.objects.filter(state__in=OPEN_IMPORT_STATES)
+            .filter(Q(heartbeat_at__gt=alive) | Q(heartbeat_at__isnull=True, created_at__gt=alive))
+            .values("connection_id"))
 
 
 def connection_for_inbound(*, organization: Organization) -> QuickBooksConnection | None:

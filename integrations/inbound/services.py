@@ -89,7 +89,7 @@ def _ref_and_object(item: DriftItem) -> tuple[ExternalRef, object]:
 
 def drift_fix(*, item: DriftItem, direction: str, actor: AbstractBaseUser | None) -> str:
     """Fix one record's differences: "push" sends ours (a person's push request), "theirs" takes QBO's."""
-    from integrations.inbound.resolve import take_theirs
+    from integrations.inbound.resolve import ref_take_theirs
 
     if item.resolution:
         raise ValidationError("This difference was already fixed.")
@@ -105,7 +105,7 @@ def drift_fix(*, item: DriftItem, direction: str, actor: AbstractBaseUser | None
         if item.field in PUSH_ONLY_FIELDS:
             raise ValidationError(f"QuickBooks' {item.field.lower()} cannot be taken here; push ours or correct it "
                                   "in QuickBooks.")
-        outcome, resolution = take_theirs(ref=ref), DriftResolution.TOOK_THEIRS
+        outcome, resolution = ref_take_theirs(ref=ref), DriftResolution.TOOK_THEIRS
         same_record = same_record.exclude(field__in=PUSH_ONLY_FIELDS)
     else:
         raise ValidationError(f"Unknown fix direction {direction!r}.")

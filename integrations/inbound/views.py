@@ -15,7 +15,7 @@ from accounts.decorators import org_member_required
 from accounts.permissions import can
 from integrations.inbound import selectors
 from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request, ref_repush
-from integrations.models import DriftItem, ExternalRef, WebhookEvent
+from integrations.models import DriftItem, ExternalRef, QuickBooksConnection, WebhookEvent
 from integrations.quickbooks.errors import QboError
 from integrations.selectors import connection_active
 
@@ -58,7 +58,7 @@ def inbound_page(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/inbound/page.html", context)
 
 
-def _active(request: HttpRequest) -> object | None:
+def _active(request: HttpRequest) -> QuickBooksConnection | None:
     connection = connection_active(organization=request.organization)  # type: ignore[attr-defined]
     if connection is None:
         messages.error(request, "QuickBooks is not connected.")
@@ -70,7 +70,7 @@ def _active(request: HttpRequest) -> object | None:
 def inbound_drift_run(request: HttpRequest) -> HttpResponse:
     connection = _active(request)
     if connection is not None:
-        drift_request(connection=connection, actor=request.user)  # type: ignore[arg-type]
+        drift_request(connection=connection, actor=request.user)
         messages.success(request, "The drift report is running; reload this page in a moment to see it.")
     return redirect(PAGE)
 

@@ -76,3 +76,22 @@ def test_nightly_drift_report_covers_every_connected_company(qbo: Any, org: Orga
     assert tasks.drift_nightly() == 1
     run = DriftRun.objects.get(connection=conn)
     assert run.state == "done" and run.finished_at is not None
+
+
+def test_changes_wait_while_the_initial_sync_runs(qbo: Any, org: Organization) -> None:
+    from integrations.inbound.cdc import cdc_sweep
+    from integrations.inbound.events import events_process
+    from integrations.models import ImportRun, ImportState
+
+    conn = connect_org(qbo.control, org, qbo.company("Importing"))
+    run = ImportRun.objects.create(organization=org, connection=conn, state=ImportState.RUNNING,
+                                   heartbeat_at=timezone.now())
+    event = WebhookEvent.objects.create(dedupe_key="during-import", connection=conn, realm_id=conn.realm_id,
+                                        format="cloudevents", entity="Item", entity_id="1", operation="Update")
+    assert cdc_sweep(connection=conn).mode == "waiting for the initial sync"
+    assert events_process(time_budget=1.0) == 0
+    assert WebhookEvent.objects.get(pk=event.pk).state == EventState.PENDING
+    assert not InboundCursor.objects.filter(connection=conn, cdc_since__isnull=False).exists()
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportState.DONE)
+    assert cdc_sweep(connection=conn).mode == "cdc"
+    assert events_process(time_budget=5.0) == 1
