@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.inbound.changes import FAILED_PREFIX, NOT_NEWER_PREFIX, changes_apply
-from integrations.inbound.common import ENTITIES, NAME_LISTS, OBJECT_TYPE, Change, enabled_entities
+from integrations.inbound.common import NAME_LISTS, OBJECT_TYPE, Change, enabled_entities
 from integrations.inbound.fetch import fetch_one
 from integrations.inbound.selectors import importing_connection_ids
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
@@ -95,8 +95,6 @@ class _Sweep:
         self.read = 0
 
     def apply(self, changes: list[Change]) -> int:
-        order = {name: i for i, name in enumerate(ENTITIES)}
-        changes.sort(key=lambda c: (order[c.entity], c.updated_at or timezone.now()))
         outcomes = changes_apply(connection=self.connection, changes=changes, prefs=self.prefs)
         self.read += len(changes)
         # Pages overlap by a second and sweeps by a minute: what was already applied is not counted again.

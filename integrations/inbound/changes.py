@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from integrations.inbound.apply.context import ApplyContext, ref_synced
 from integrations.inbound.apply.customers import apply_customer, customer_merged, echo_customer
 from integrations.inbound.apply.invoices import apply_invoice
 from integrations.inbound.apply.items import apply_item, echo_item
 from integrations.inbound.apply.payments import apply_payment
-from integrations.inbound.common import OBJECT_TYPE, Change, entity_enabled, token_int
+from integrations.inbound.common import ENTITIES, OBJECT_TYPE, Change, entity_enabled, token_int
 from integrations.models import ExternalRef, QuickBooksConnection, RemoteVersion, SyncPreferences
 from integrations.selectors import preferences_for
 
@@ -47,25 +47,46 @@ def changes_apply(*, connection: QuickBooksConnection, changes: list[Change],
                   prefs: SyncPreferences | None = None) -> list[str]:
     """Apply a batch (a CDC page, a claim of webhook events), sharing the lookups and committing per chunk.
     Each change has its own savepoint: one that fails (a bug, odd data) is rolled back and reported, and
-    does not stop the others or, for the sweep, hold the cursor back forever."""
+    does not stop the others or, for the sweep, hold the cursor back forever. Outcomes come back in the
+    order of `changes`; they are applied names first, then in the order QBO changed them (a payment
+    deleted before another was taken must be reversed first)."""
     ctx = ApplyContext(connection=connection, prefs=prefs or preferences_for(organization=connection.organization))
-    outcomes: list[str] = []
-    for start in range(0, len(changes), CHUNK):
-        chunk = changes[start:start + CHUNK]
-        for entity in {c.entity for c in chunk if c.entity in OBJECT_TYPE}:
-            ctx.preload(OBJECT_TYPE[entity], [c.qbo_id for c in chunk if c.entity == entity])
+    order = sorted(range(len(changes)), key=lambda i: _apply_order(changes[i]))
+    outcomes: list[str] = [""] * len(changes)
+    for start in range(0, len(order), CHUNK):
+        chunk = order[start:start + CHUNK]
+        for entity in {changes[i].entity for i in chunk if changes[i].entity in OBJECT_TYPE}:
+            ctx.preload(OBJECT_TYPE[entity], [changes[i].qbo_id for i in chunk if changes[i].entity == entity])
         with transaction.atomic():
-            outcomes += [_apply_guarded(ctx, change) for change in chunk]
+            for i in chunk:
+                outcomes[i] = _apply_guarded(ctx, changes[i])
     return outcomes
 
 
+def _apply_order(change: Change) -> tuple[int, float, int, str]:
+    stamp = change.updated_at.timestamp() if change.updated_at else 0.0
+    rank = ENTITIES.index(change.entity) if change.entity in ENTITIES else len(ENTITIES)
+    return rank, stamp, len(change.qbo_id), change.qbo_id
+
+
 def _apply_guarded(ctx: ApplyContext, change: Change) -> str:
-    try:
-        return change_apply(connection=ctx.connection, change=change, ctx=ctx)
-    except Exception as exc:
-        log.exception("inbound change %s %s failed", change.entity, change.qbo_id)
-        ctx.forget(OBJECT_TYPE.get(change.entity, ""), change.qbo_id)
-        return f"{FAILED_PREFIX}{type(exc).__name__}: {exc}"[:500]
+    for attempt in (1, 2):
+        try:
+            return change_apply(connection=ctx.connection, change=change, ctx=ctx)
+        except OperationalError as exc:  # a lock wait or deadlock with another worker: once more
+            ctx.forget(OBJECT_TYPE.get(change.entity, ""), change.qbo_id)
+            if attempt == 2:
+                log.exception("inbound change %s %s failed twice", change.entity, change.qbo_id)
+                return _failed(exc)
+        except Exception as exc:
+            log.exception("inbound change %s %s failed", change.entity, change.qbo_id)
+            ctx.forget(OBJECT_TYPE.get(change.entity, ""), change.qbo_id)
+            return _failed(exc)
+    raise AssertionError("unreachable")
+
+
+def _failed(exc: Exception) -> str:
+    return f"{FAILED_PREFIX}{type(exc).__name__}: {exc}"[:500]
 
 
 def _merge_extra(ctx: ApplyContext, change: Change) -> str:
