@@ -4,7 +4,7 @@ on the QuickBooks page, with a failed item retried from the banner."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,12 +23,6 @@ from tests.integrations.push_helpers import connect_org, drain
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QBO_PAGE = "/settings/integrations/quickbooks/"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimulatorProcess]:
-    with SimulatorProcess(["--no-throttle"]) as process:
-        yield process
 
 
 @pytest.fixture

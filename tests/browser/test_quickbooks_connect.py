@@ -3,7 +3,7 @@ back, Connected; disconnect with a confirmation; reconnect. Dispatchers and Star
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,21 +23,6 @@ from tests.browser.test_invoice_flow import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGE = "/settings/integrations/quickbooks/"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimulatorProcess]:
-    with SimulatorProcess(["--no-throttle"]) as process:
-        yield process
-
-
-@pytest.fixture
-def qbo_live(sim: SimulatorProcess, live_server: Any, settings: Any) -> SimulatorProcess:
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    # Intuit sends the browser back to the redirect URI: here, the live server's callback.
-    settings.QBO_REDIRECT_URI = f"{live_server.url}{PAGE}callback/"
-    return sim
 
 
 @pytest.fixture

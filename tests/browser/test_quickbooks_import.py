@@ -4,7 +4,7 @@ reloading, reads the summary, and resolves a Needs review pair."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,20 +22,6 @@ from tests.browser.test_invoice_flow import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGE = "/settings/integrations/quickbooks/"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimulatorProcess]:
-    with SimulatorProcess(["--no-throttle"]) as process:
-        yield process
-
-
-@pytest.fixture
-def qbo_live(sim: SimulatorProcess, live_server: Any, settings: Any) -> SimulatorProcess:
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    settings.QBO_REDIRECT_URI = f"{live_server.url}{PAGE}callback/"
-    return sim
 
 
 @pytest.fixture
