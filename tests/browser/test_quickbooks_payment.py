@@ -17,7 +17,6 @@ from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.conftest import PASSWORD
-from tests.integrations.conftest import qbo, qbo_sim_process  # noqa: F401 - the simulator fixtures
 from tests.integrations.inbound_helpers import webhooks_to
 from tests.integrations.push_helpers import connect_org, drain
 
@@ -37,12 +36,13 @@ def _eager() -> Iterator[None]:
 
 
 def test_payment_recorded_in_quickbooks_turns_the_invoice_paid_in_the_list(
-        live_server: Any, qbo: Any, org: Organization, member: Callable[[Organization, str], Membership],  # noqa: F811
+        live_server: Any, qbo_live: Any, org: Organization, member: Callable[[Organization, str], Membership],
         make_invoice: Callable[..., Invoice], new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
-    realm = qbo.company("Browser Payment Books")
-    connect_org(qbo.control, org, realm)
+    control = qbo_live.control
+    realm = control.create_company("Browser Payment Books")
+    connect_org(control, org, realm)
     owner = member(org, Role.OWNER)
     invoice = make_invoice(org, lines=[("3", "95.00")])
     lifecycle.invoice_finalize(invoice=invoice)
@@ -59,8 +59,8 @@ def test_payment_recorded_in_quickbooks_turns_the_invoice_paid_in_the_list(
     row = page.get_by_test_id("invoice-table").locator("tbody tr", has_text=invoice.number)
     expect(row.locator(".badge")).to_have_text("Generated")
 
-    with webhooks_to(live_server, qbo.control, settings.QBO_WEBHOOK_VERIFIER_TOKEN) as hooks, _eager():
-        qbo.control.entities(realm, "Payment", {"CustomerRef": {"value": customer_id}, "TotalAmt": 285.0, "Line": [
+    with webhooks_to(live_server, control, settings.QBO_WEBHOOK_VERIFIER_TOKEN) as hooks, _eager():
+        control.entities(realm, "Payment", {"CustomerRef": {"value": customer_id}, "TotalAmt": 285.0, "Line": [
             {"Amount": 285.0, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}]})
         hooks.settle()  # delivered, stored, and applied by the doorbell task before the 200
         page.reload()
