@@ -297,3 +297,22 @@ def test_payments_recorded_here_are_applied_to_the_qbo_invoice(
     assert Decimal(str(in_qbo["Balance"])) == invoice.balance == invoice.total - Decimal("50.00")
     [payment] = qbo.control.objects(realm, "Payment")
     assert payment["PaymentRefNum"] == "CHK-1001" and Decimal(str(payment["TotalAmt"])) == Decimal("50.00")
+
+
+def test_a_customer_made_inactive_in_qbo_is_not_reactivated_by_an_edit_here(
+        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer]) -> None:
+    from integrations.models import RemoteState
+
+    customer = make_customer(org, "Rosalind Franklin")
+    drain()
+    ref = ExternalRef.objects.get(connection=conn, object_type="customer", local_id=customer.pk)
+    theirs = qbo.control.object(realm, "Customer", ref.qbo_id)
+    qbo.control.entities(realm, "Customer", {"Id": ref.qbo_id, "SyncToken": theirs["SyncToken"], "sparse": True,
+                                             "Active": False})
+    RemoteState.objects.update_or_create(ref=ref, defaults={"inactive_in_qbo": True})  # as inbound records it
+    customer.phone = "555-0142"
+    customer.save()
+    drain()
+    after = qbo.control.object(realm, "Customer", ref.qbo_id)
+    assert after["PrimaryPhone"]["FreeFormNumber"] == "555-0142"
+    assert after["Active"] is False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from customers.models import Customer
-from integrations.models import ExternalRef, ObjectType
+from integrations.models import ExternalRef, ObjectType, RemoteState
 from integrations.push.handlers.base import (
     PushContext,
     PushResult,
@@ -66,7 +66,15 @@ def push_customer(ctx: PushContext) -> PushResult:
     body = customer_payload(customer)
     ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
     if ref is not None:
-        return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, body, lambda current: _merged(ctx, ref, customer, current))
+        # The bookkeeper made it inactive in QBO (flagged by the inbound sync): an edit made here must
+        # not silently bring it back, whether or not the push has to merge QBO's edits first.
+        keep_inactive = RemoteState.objects.filter(ref=ref, inactive_in_qbo=True).exists()
+
+        def shaped(payload: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in payload.items() if not (keep_inactive and k == "Active")}
+
+        return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body),
+                             lambda current: shaped(_merged(ctx, ref, customer, current)))
     try:
         entity, adopted = create_or_adopt(ctx, "Customer", body, lambda: _find(ctx, body["DisplayName"]),
                                           request_id=f"{ctx.job.request_id}")
