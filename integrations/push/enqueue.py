@@ -41,17 +41,19 @@ def _ring_doorbell() -> None:
         log.warning("push doorbell could not be sent; the sweeper will pick the job up", exc_info=True)
 
 
-def _operation_for(object_type: str, obj: object, connection: QuickBooksConnection) -> str | None:
-    if object_type != ObjectType.INVOICE:
-        return "upsert"
-    assert isinstance(obj, Invoice)
-    mapped = ExternalRef.objects.filter(connection=connection, object_type=object_type, local_id=obj.pk).exists()
-    if obj.status == InvoiceStatus.VOID:
+def _is_mapped(object_type: str, obj: object, connection: QuickBooksConnection) -> bool:
+    return ExternalRef.objects.filter(connection=connection, object_type=object_type,
+                                      local_id=obj.pk).exists()  # type: ignore[attr-defined]
+
+
+def _operation_for(object_type: str, obj: object, *, mapped: bool) -> str | None:
+    if object_type == ObjectType.INVOICE and obj.status == InvoiceStatus.VOID:  # type: ignore[attr-defined]
         return "void" if mapped else None  # never pushed, so nothing to void in QBO
     return "upsert"
 
 
-def _should_push(object_type: str, obj: object, connection: QuickBooksConnection, *, by_person: bool) -> bool:
+def _should_push(object_type: str, obj: object, connection: QuickBooksConnection, *, by_person: bool,
+                 mapped: bool) -> bool:
     prefs = preferences_for(organization=connection.organization)
     if not policy.type_enabled(prefs, object_type):
         return False
@@ -64,7 +66,6 @@ def _should_push(object_type: str, obj: object, connection: QuickBooksConnection
         return False
     if by_person:
         return obj.status in policy.SYNCABLE_INVOICE_STATUSES
-    mapped = ExternalRef.objects.filter(connection=connection, object_type=object_type, local_id=obj.pk).exists()
     if mapped:
         return True  # every later change to a synced invoice follows it
     return policy.invoice_reached_trigger(obj, prefs) and not policy.invoice_predates_connection(obj, connection)
@@ -75,7 +76,8 @@ def _payment_should_push(payment: Payment, connection: QuickBooksConnection) -> 
     if payment.kind != PaymentKind.PAYMENT:
         return False
     invoice = payment.invoice
-    return _should_push(ObjectType.INVOICE, invoice, connection, by_person=False)
+    return _should_push(ObjectType.INVOICE, invoice, connection, by_person=False,
+                        mapped=_is_mapped(ObjectType.INVOICE, invoice, connection))
 
 
 def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = False) -> SyncJob | None:
@@ -86,9 +88,11 @@ def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = F
     connection = connection_active(organization=organization)
     if object_type is None or connection is None:
         return None
-    if not _should_push(object_type, obj, connection, by_person=by_person):
+    # One mapping lookup per save (invoices are saved often); customers, items and payments need none.
+    mapped = object_type == ObjectType.INVOICE and _is_mapped(object_type, obj, connection)
+    if not _should_push(object_type, obj, connection, by_person=by_person, mapped=mapped):
         return None
-    operation = _operation_for(object_type, obj, connection)
+    operation = _operation_for(object_type, obj, mapped=mapped)
     if operation is None:
         return None
     job = upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]

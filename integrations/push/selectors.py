@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 
 from accounts.models import Organization
 from integrations.models import ConnectionStatus, ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
@@ -96,14 +96,20 @@ def queue_banner(*, organization: Organization) -> QueueBanner:
     if connection is None:
         return QueueBanner(state="not_connected")
     jobs = SyncJob.objects.filter(connection=connection)
-    backoff = jobs.filter(state=JobState.BACKOFF).aggregate(n=Min("id"), at=Min("next_attempt_at"))
+    # One pass over the open jobs for every figure the banner shows.
+    counts = jobs.aggregate(
+        pending=Count("id", filter=Q(state=JobState.BACKOFF)),
+        next_at=Min("next_attempt_at", filter=Q(state=JobState.BACKOFF)),
+        queued=Count("id", filter=Q(state__in=[JobState.QUEUED, JobState.RUNNING])),
+        paused=Count("id", filter=Q(state=JobState.PAUSED)),
+    )
     banner = QueueBanner(
         state="empty",
-        pending_retry=jobs.filter(state=JobState.BACKOFF).count(),
-        next_retry_at=backoff["at"],
-        queued=jobs.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).count(),
+        pending_retry=counts["pending"],
+        next_retry_at=counts["next_at"],
+        queued=counts["queued"],
         errors=list(jobs.filter(state=JobState.ERROR).order_by("-updated_at")[:100]),
-        paused=jobs.filter(state=JobState.PAUSED).count(),
+        paused=counts["paused"],
     )
     if banner.paused:
         banner.state = "paused"
