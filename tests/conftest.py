@@ -123,6 +123,23 @@ def _fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_redis_limiter() -> None:
+    """Every simulator process hands out the same realm ids, and the Redis limiter outlives a test (the
+    database one is rolled back): without this, one test's batch window would throttle the next test's
+    company of the same id for a minute."""
+    from django.conf import settings
+
+    if not settings.QBO_LIMITER_REDIS_URL:
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.QBO_LIMITER_REDIS_URL)
+    keys = [*client.scan_iter("qbo:rl*"), *client.scan_iter("qbo:inflight*")]
+    if keys:
+        client.delete(*keys)
+
+
 # ---- browser (Playwright + Debian's Chromium), shared by tests/browser and tests/qbo_sim ----
 # Playwright's sync API keeps an event loop in this thread for the whole session; Django would otherwise
 # refuse ORM calls made while that loop exists.

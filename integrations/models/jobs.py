@@ -84,8 +84,10 @@ class SyncAttempt(models.Model):
 
 
 class RateBucket(models.Model):
-    """The per-company token bucket when no Redis is configured (embedded default)."""
+    """The per-company limiter's state when no Redis is configured (embedded default): a token bucket
+    (`tokens`) for requests, or the times of the last batch requests (`stamps`) for the batch window."""
 
     realm_id = models.CharField(max_length=40, unique=True)
     tokens = models.FloatField(default=0)
+    stamps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField()

@@ -22,7 +22,7 @@ from integrations.push.handlers.base import PushContext
 from integrations.push.handlers.customer import customer_payload
 from integrations.push.handlers.invoice import invoice_payload
 from integrations.push.handlers.item import income_account_id, item_payload
-from integrations.push.limiter import request_slot
+from integrations.push.limiter import BatchWindowFull, request_slot
 from integrations.push.runner import job_failed, job_finish
 from integrations.quickbooks.errors import QboDuplicateName, QboError, QboStale, classify
 from integrations.quickbooks.tokens import client_for
@@ -30,6 +30,9 @@ from invoicing.models import Invoice, Product
 
 MAX_BATCH = 30
 MIN_BATCH = 3  # below this a batch saves nothing worth its all-or-nothing uncertainty
+# QBO takes 40 batch requests a minute per company and app. When that window is full for longer than
+# this, the claimed creates go one by one (the 500/minute budget) instead of holding a worker idle.
+BATCH_PATIENCE_SECONDS = 5.0
 _ENTITY = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
 
 
@@ -115,9 +118,13 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
     started, t0 = timezone.now(), time.monotonic()
     request = [{"bId": bid, "operation": "create", entity: body} for bid, (_, body) in items.items()]
     realm = next(iter(items.values()))[0].connection.realm_id
-    client.set_request_slot(lambda: request_slot(realm, kind="batch"))
+    client.set_request_slot(lambda: request_slot(realm, kind="batch", batch_patience=BATCH_PATIENCE_SECONDS))
     try:
         responses = {r.get("bId"): r for r in client.batch(request)}
+    except BatchWindowFull:
+        client.set_request_slot(lambda: request_slot(realm))
+        _one_by_one(items)
+        return
     except QboError as exc:
         # A transient failure here is an unknown outcome for every item (the client marks it so): each
         # is looked up by its natural key before it is created again.
@@ -128,6 +135,14 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
         client.set_request_slot(lambda: request_slot(realm))
     for bid, (job, body) in items.items():
         _settle(client, job, body, entity, responses.get(bid), started, t0)
+
+
+def _one_by_one(items: dict[str, tuple[SyncJob, dict[str, Any]]]) -> None:
+    """Nothing was sent (our limiter refused before the request): the ordinary path, job by job."""
+    from integrations.push.runner import job_run
+
+    for job, _ in items.values():
+        job_run(job)
 
 
 def _settle(client: Any, job: SyncJob, body: dict[str, Any], entity: str, response: dict[str, Any] | None,

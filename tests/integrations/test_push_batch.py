@@ -80,3 +80,20 @@ def test_an_unknown_batch_outcome_is_resolved_by_lookup(qbo: Any, realm: str, or
     assert len(qbo.control.objects(realm, "Customer")) == 6
     assert qbo.control.stats(realm)["duplicate_counts"]["Customer"] == 0
     assert all(ExternalRef.objects.filter(object_type="customer", local_id=c.pk).exists() for c in customers)
+
+
+def test_when_the_batch_window_is_full_the_creates_go_one_by_one(qbo: Any, realm: str, org: Organization,
+                                                                 make_customer: Callable[..., Customer],
+                                                                 settings: Any) -> None:
+    # QBO takes 40 batch requests a minute per company and app; here the window holds one.
+    settings.QBO_BATCH_PER_MINUTE = 1
+    conn = connect_org(qbo.control, org, realm)
+    for i in range(40):
+        make_customer(org, f"Window Person {i:02d}", email=f"w{i}@example.com")
+    assert drain_batched() == 40
+    assert _batch_requests(qbo, realm) == 1  # the first 30; the window was full for the other 10
+    assert SyncAttempt.objects.filter(outcome="create", message="batch").count() == 30
+    assert SyncAttempt.objects.filter(outcome="create").exclude(message="batch").count() == 10
+    assert ExternalRef.objects.filter(connection=conn, object_type="customer").count() == 40
+    assert set(SyncJob.objects.values_list("state", flat=True)) == {JobState.DONE}
+    assert qbo.control.stats(realm)["duplicate_counts"]["Customer"] == 0

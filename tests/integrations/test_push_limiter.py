@@ -44,12 +44,45 @@ def test_redis_in_flight_cap_is_shared_and_released(settings: Any) -> None:
     assert limiter._redis_wait_ms(client, realm, "fourth", "request") == 0
 
 
-def test_batch_needs_its_own_slot_too(settings: Any) -> None:
+def test_redis_batch_window_grants_the_limit_at_once_then_waits_for_the_oldest(settings: Any) -> None:
     client = _redis_or_skip()
-    settings.QBO_RATE_PER_MINUTE = 60_000
+    settings.QBO_RATE_PER_MINUTE, settings.QBO_BATCH_PER_MINUTE = 60_000, 4
     realm = uuid.uuid4().hex[:12]
-    grants = [limiter._redis_wait_ms(client, realm, uuid.uuid4().hex, "batch") for _ in range(limiter.BATCH_BURST + 1)]
-    assert grants[:-1] == [0] * limiter.BATCH_BURST and grants[-1] > 0
+    grants = [limiter._redis_wait_ms(client, realm, uuid.uuid4().hex, "batch") for _ in range(5)]
+    assert grants[:4] == [0] * 4
+    assert 59_000 < grants[4] <= limiter.BATCH_WINDOW_SECONDS * 1000  # until the first one ages out
+    # Age every stamp past the window (the test moves the stamps, not the clock): room again.
+    key = f"qbo:rlbw:{realm}"
+    client.zadd(key, {m: 1.0 for m in client.zrange(key, 0, -1)})
+    assert limiter._redis_wait_ms(client, realm, uuid.uuid4().hex, "batch") == 0
+
+
+@pytest.mark.django_db
+def test_database_batch_window_grants_the_limit_then_waits_and_forgets_old_stamps(settings: Any) -> None:
+    from integrations.models import RateBucket
+
+    settings.QBO_BATCH_PER_MINUTE = 3
+    realm = uuid.uuid4().hex[:12]
+    grants = [limiter._db_wait_ms(realm, "batch") for _ in range(4)]
+    assert grants[:3] == [0, 0, 0] and 59_000 < grants[3] <= limiter.BATCH_WINDOW_SECONDS * 1000 + 1
+    row = RateBucket.objects.get(realm_id=f"qbo:rlbw:{realm}")
+    assert len(row.stamps) == 3  # a refusal records nothing
+    row.stamps = [row.stamps[0] - limiter.BATCH_WINDOW_SECONDS] + row.stamps[1:]
+    row.save()
+    assert limiter._db_wait_ms(realm, "batch") == 0
+    assert len(RateBucket.objects.get(pk=row.pk).stamps) == 3  # the aged-out stamp was dropped
+
+
+@pytest.mark.django_db
+def test_a_full_batch_window_raises_before_anything_is_sent(settings: Any) -> None:
+    settings.QBO_LIMITER_REDIS_URL, settings.QBO_BATCH_PER_MINUTE = "", 1
+    limiter._redis.cache_clear()
+    realm = uuid.uuid4().hex[:12]
+    with limiter.request_slot(realm, kind="batch", batch_patience=1):
+        pass
+    with pytest.raises(limiter.BatchWindowFull), limiter.request_slot(realm, kind="batch", batch_patience=1):
+        raise AssertionError("the body must not run")
+    limiter._redis.cache_clear()
 
 
 @pytest.mark.django_db(transaction=True)
