@@ -139,7 +139,8 @@ class _Pusher:
             return send(request_id + "r")
 
     def _batch(self, items: list[dict[str, Any]], rid: str) -> list[dict[str, Any]]:
-        # A batch also takes a slot of the shared batch bucket (QBO: 40 batch requests a minute per app).
+        # A batch also takes a place in the shared batch window (QBO: 40 batch requests a minute per app);
+        # the import waits for it (up to a minute) rather than spend more requests.
         client, realm = self.ctx.client, self.ctx.client.realm_id
         client.set_request_slot(lambda: request_slot(realm, kind="batch"))
         try:

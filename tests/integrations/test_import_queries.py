@@ -45,7 +45,7 @@ def test_queries_do_not_grow_with_rows(qbo: Any, make_org: Any, member: Any) -> 
     # 25 and 250 customers are one QBO page each; 5 and 50 creates are one and two batches.
     small_other, small_inserts = _queries_for(qbo, make_org("Small"), member, 25)
     big_other, big_inserts = _queries_for(qbo, make_org("Big"), member, 250)
-    # The second batch of creates: limiter slots (the request bucket and the batch bucket), reads, intents,
+    # The second batch of creates: limiter slots (the request bucket and the batch window), reads, intents,
     # mappings, progress, savepoints.
     one_more_batch = 20
     assert big_other <= small_other + one_more_batch, (small_other, big_other)
