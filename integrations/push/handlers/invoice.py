@@ -59,6 +59,12 @@ def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any]) ->
 
 def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
     ref = ctx.ref(ObjectType.INVOICE, invoice.pk)
+    if ref is None and ctx.job.outcome_unknown:
+        # QBO may have committed an earlier create whose answer never reached us (timeout, reset): no
+        # mapping then does not mean "not in QBO". Look it up by DocNumber and void that one.
+        found = _find(ctx, invoice.number)
+        if found is not None:
+            ref = ctx.save_ref(ObjectType.INVOICE, invoice.pk, found, {})
     if ref is None:
         raise SkipPush("Voided before it reached QuickBooks, so there is nothing to void there.")
     if ref.deleted_in_qbo:
