@@ -46,9 +46,15 @@ def _is_mapped(object_type: str, obj: object, connection: QuickBooksConnection) 
                                       local_id=obj.pk).exists()  # type: ignore[attr-defined]
 
 
-def _operation_for(object_type: str, obj: object, *, mapped: bool) -> str | None:
+def _operation_for(object_type: str, obj: object, connection: QuickBooksConnection, *, mapped: bool) -> str | None:
     if object_type == ObjectType.INVOICE and obj.status == InvoiceStatus.VOID:  # type: ignore[attr-defined]
-        return "void" if mapped else None  # never pushed, so nothing to void in QBO
+        if mapped:
+            return "void"
+        # Not in QBO as far as we know, but a create may be under way (a worker is sending it, or it is
+        # retrying after an answer that never came): the void joins that job, so it runs after the
+        # create instead of being forgotten. With no open job there is nothing to void in QBO.
+        return "void" if SyncJob.objects.filter(connection=connection, object_type=object_type,
+                                                local_id=obj.pk, state__in=_OPEN).exists() else None  # type: ignore[attr-defined]
     return "upsert"
 
 
@@ -92,7 +98,7 @@ def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = F
     mapped = object_type == ObjectType.INVOICE and _is_mapped(object_type, obj, connection)
     if not _should_push(object_type, obj, connection, by_person=by_person, mapped=mapped):
         return None
-    operation = _operation_for(object_type, obj, mapped=mapped)
+    operation = _operation_for(object_type, obj, connection, mapped=mapped)
     if operation is None:
         return None
     job = upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]

@@ -50,3 +50,61 @@ def test_void_after_a_dropped_create_voids_the_invoice_qbo_committed(
     assert "Voided" in theirs.get("PrivateNote", "")
     ref = ExternalRef.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk)
     assert ref.qbo_id == theirs["Id"]
+
+
+def _pushed_customer_and_item(qbo: Any, org: Organization, make_customer: Callable[..., Customer],
+                              make_product: Callable[..., Product], name: str) -> tuple[str, Customer]:
+    realm = qbo.company(name)
+    connect_org(qbo.control, org, realm)
+    customer = make_customer(org, "Person 0", email="p0@example.com")
+    make_product(org, "Labor")
+    drain()
+    return realm, customer
+
+
+def test_a_void_made_while_the_create_is_on_its_way_is_pushed_after_it(
+        qbo: Any, org: Organization, make_customer: Callable[..., Customer],
+        make_product: Callable[..., Product], make_invoice: Callable[..., Invoice], monkeypatch: Any) -> None:
+    from integrations.quickbooks.client import QboClient
+
+    realm, customer = _pushed_customer_and_item(qbo, org, make_customer, make_product, "Void In Flight Books")
+    invoice = make_invoice(org, customer=customer, lines=[("1", "95.00")])
+    lifecycle.invoice_finalize(invoice=invoice)
+    create = QboClient.create
+
+    def create_then_void(self: QboClient, entity: str, body: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        result = create(self, entity, body, **kw)  # the real request: QBO has the invoice now
+        if entity == "Invoice":  # someone voids it here while the worker is still holding QBO's answer
+            lifecycle.invoice_void(invoice=Invoice.objects.get(pk=invoice.pk))
+        return result
+
+    monkeypatch.setattr(QboClient, "create", create_then_void)
+    drain()
+
+    [theirs] = qbo.control.objects(realm, "Invoice")
+    assert Decimal(str(theirs["TotalAmt"])) == 0 and "Voided" in theirs.get("PrivateNote", "")
+    assert set(SyncJob.objects.values_list("state", flat=True)) == {JobState.DONE}
+
+
+def test_disputed_after_an_unknown_create_maps_it_so_the_end_of_the_dispute_updates_it(
+        qbo: Any, org: Organization, make_customer: Callable[..., Customer],
+        make_product: Callable[..., Product], make_invoice: Callable[..., Invoice]) -> None:
+    realm, customer = _pushed_customer_and_item(qbo, org, make_customer, make_product, "Dispute After Drop Books")
+    invoice = make_invoice(org, customer=customer, lines=[("1", "95.00")])
+    lifecycle.invoice_finalize(invoice=invoice)
+    qbo.control.set_faults(realm, drop_next=1)  # QBO commits the create; the client sees a reset
+    [(job_id, _)] = drain()
+    assert SyncJob.objects.get(pk=job_id).outcome_unknown
+
+    lifecycle.invoice_dispute(invoice=Invoice.objects.get(pk=invoice.pk))
+    make_due(SyncJob.objects.get(pk=job_id))
+    drain()
+    [theirs] = qbo.control.objects(realm, "Invoice")
+    assert ExternalRef.objects.get(object_type="invoice", local_id=invoice.pk).qbo_id == theirs["Id"]
+
+    lifecycle.invoice_resolve_dispute(invoice=Invoice.objects.get(pk=invoice.pk))
+    lifecycle.invoice_record_payment(invoice=Invoice.objects.get(pk=invoice.pk), amount="95.00")
+    drain()
+    assert [i["Id"] for i in qbo.control.objects(realm, "Invoice")] == [theirs["Id"]]  # updated, not created
+    assert not SyncJob.objects.filter(state=JobState.ERROR).exists()
+    assert Decimal(str(qbo.control.objects(realm, "Invoice")[0]["Balance"])) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from integrations.models import ObjectType
+from integrations.models import ExternalRef, ObjectType
 from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, update_with_retry
 from integrations.push.handlers.customer import ensure_customer
 from integrations.push.handlers.item import ensure_item
@@ -57,14 +57,19 @@ def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any]) ->
         ctx.notes.append(f"QuickBooks total {theirs} differs from ours {invoice.total}.")
 
 
-def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
+def _ref_even_after_unknown(ctx: PushContext, invoice: Invoice) -> ExternalRef | None:
+    """The mapping, or after a create whose outcome we could not see, the invoice QBO committed anyway
+    (QBO can apply a create whose answer is lost to a timeout or reset): found by DocNumber and mapped."""
     ref = ctx.ref(ObjectType.INVOICE, invoice.pk)
     if ref is None and ctx.job.outcome_unknown:
-        # QBO may have committed an earlier create whose answer never reached us (timeout, reset): no
-        # mapping then does not mean "not in QBO". Look it up by DocNumber and void that one.
         found = _find(ctx, invoice.number)
         if found is not None:
             ref = ctx.save_ref(ObjectType.INVOICE, invoice.pk, found, {})
+    return ref
+
+
+def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
+    ref = _ref_even_after_unknown(ctx, invoice)
     if ref is None:
         raise SkipPush("Voided before it reached QuickBooks, so there is nothing to void there.")
     if ref.deleted_in_qbo:
@@ -80,6 +85,9 @@ def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
 def push_invoice(ctx: PushContext) -> PushResult:
     invoice = Invoice.objects.select_related("customer").get(pk=ctx.local_id)
     if invoice.status in NEVER_SYNC_STATUSES:
+        # Disputed after a create we could not see: map what QBO may hold, so that when the dispute ends
+        # the invoice is updated there rather than created again (QBO would refuse the DocNumber).
+        _ref_even_after_unknown(ctx, invoice)
         raise SkipPush(f"Invoice is {invoice.get_status_display().lower()}; it does not sync.")
     if ctx.job.operation == "void" or invoice.status == InvoiceStatus.VOID:
         # Voided before its push ran: void what QBO has, or nothing if it never got there.
