@@ -31,6 +31,7 @@ from integrations.push.limiter import request_slot
 from integrations.quickbooks.errors import QboDuplicateName, QboValidation
 
 BATCH_SIZE = 30  # QBO's recommended maximum per batch request
+BATCH_PATIENCE_SECONDS = 3.0
 MAX_SUFFIX = 20
 
 
@@ -139,10 +140,11 @@ class _Pusher:
             return send(request_id + "r")
 
     def _batch(self, items: list[dict[str, Any]], rid: str) -> list[dict[str, Any]]:
-        # A batch also takes a place in the shared batch window (QBO: 40 batch requests a minute per app);
-        # the import waits for it (up to a minute) rather than spend more requests.
+        # A batch also takes a place in the shared batch window (QBO: 40 batch requests a minute per app).
+        # The import waits for it rather than spend more requests, saying so on the page (`patiently`)
+        # when the wait is longer than a moment.
         client, realm = self.ctx.client, self.ctx.client.realm_id
-        client.set_request_slot(lambda: request_slot(realm, kind="batch"))
+        client.set_request_slot(lambda: request_slot(realm, kind="batch", batch_patience=BATCH_PATIENCE_SECONDS))
         try:
             return client.batch(items, request_id=rid)
         finally:

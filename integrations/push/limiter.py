@@ -122,6 +122,10 @@ def _db_window_wait_ms(realm_id: str) -> int:
 class BatchWindowFull(QboThrottled):
     """No batch slot within the caller's patience; raised before anything was sent."""
 
+    def __init__(self, message: str, *, wait_seconds: float) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
 
 def _wait(client: redis.Redis | None, realm_id: str, member: str, kind: str, deadline: float) -> None:
     while True:
@@ -130,7 +134,8 @@ def _wait(client: redis.Redis | None, realm_id: str, member: str, kind: str, dea
             return
         if time.monotonic() + wait_ms / 1000 > deadline:
             if kind == "batch":
-                raise BatchWindowFull(f"QuickBooks' batch limit for this company is used up for {wait_ms / 1000:.0f} s.")
+                raise BatchWindowFull(f"QuickBooks' batch limit for this company is used up for {wait_ms / 1000:.0f} s.",
+                                      wait_seconds=wait_ms / 1000)
             raise QboThrottled("Our own limiter for this QuickBooks company is saturated; trying again later.")
         time.sleep(wait_ms / 1000)
 

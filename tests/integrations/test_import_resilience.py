@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Organization
 from integrations.models import ConnectionStatus, ExternalRef, ImportRun, ImportState, ObjectType
@@ -44,6 +45,30 @@ def test_throttling_waits_and_continues(setup: dict[str, Any]) -> None:
     _complete(setup, run)
     assert setup["control"].stats(setup["realm"])["requests"]["by_status"]["429"] == 3
     assert run.status_reason == ""  # the "waiting" line is cleared once QBO answers again
+
+
+def test_a_full_batch_window_is_said_on_the_page_and_waited_out(setup: dict[str, Any], settings: Any,
+                                                                monkeypatch: Any) -> None:
+    import time
+
+    from integrations.importer import push, qbo
+    from integrations.models import RateBucket
+    from integrations.push import limiter
+
+    settings.QBO_LIMITER_REDIS_URL, settings.QBO_BATCH_PER_MINUTE = "", 1
+    limiter._redis.cache_clear()
+    monkeypatch.setattr(push, "BATCH_PATIENCE_SECONDS", 0)  # say it at once instead of after 3 s
+    # Another batch went to this company 60.5 s ago: the window (1 per 61 s) opens in half a second.
+    RateBucket.objects.create(realm_id=f"qbo:rlbw:{setup['realm']}", stamps=[time.time() - 60.5],
+                              updated_at=timezone.now())
+    said: list[str] = []
+    waiting = qbo.Reporter.waiting
+    monkeypatch.setattr(qbo.Reporter, "waiting", lambda self, reason: (said.append(reason), waiting(self, reason)))
+    run = run_import(setup["conn"])
+    limiter._redis.cache_clear()
+    _complete(setup, run)
+    assert any("40 batch requests a minute" in line for line in said), said
+    assert run.status_reason == ""
 
 
 def test_transient_errors_wait_and_continue(setup: dict[str, Any]) -> None:
