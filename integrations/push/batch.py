@@ -106,14 +106,13 @@ def batch_run(jobs: list[SyncJob]) -> None:
             job_run(job)
         else:
             items[str(job.pk)] = (job, body)
-    if len(items) < MIN_BATCH:
+    if len(items) < MIN_BATCH or not _send(client, first.object_type, items):
         for job, _ in items.values():
             job_run(job)
-        return
-    _send(client, first.object_type, items)
 
 
-def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[str, Any]]]) -> None:
+def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[str, Any]]]) -> bool:
+    """One batch request for `items`; False when nothing was sent because QBO's batch window is full."""
     entity = _ENTITY[object_type]
     started, t0 = timezone.now(), time.monotonic()
     request = [{"bId": bid, "operation": "create", entity: body} for bid, (_, body) in items.items()]
@@ -122,27 +121,18 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
     try:
         responses = {r.get("bId"): r for r in client.batch(request)}
     except BatchWindowFull:
-        client.set_request_slot(lambda: request_slot(realm))
-        _one_by_one(items)
-        return
+        return False
     except QboError as exc:
         # A transient failure here is an unknown outcome for every item (the client marks it so): each
         # is looked up by its natural key before it is created again.
         for job, _ in items.values():
             job_failed(job, exc, started, t0)
-        return
+        return True
     finally:
         client.set_request_slot(lambda: request_slot(realm))
     for bid, (job, body) in items.items():
         _settle(client, job, body, entity, responses.get(bid), started, t0)
-
-
-def _one_by_one(items: dict[str, tuple[SyncJob, dict[str, Any]]]) -> None:
-    """Nothing was sent (our limiter refused before the request): the ordinary path, job by job."""
-    from integrations.push.runner import job_run
-
-    for job, _ in items.values():
-        job_run(job)
+    return True
 
 
 def _settle(client: Any, job: SyncJob, body: dict[str, Any], entity: str, response: dict[str, Any] | None,
