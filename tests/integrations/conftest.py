@@ -89,3 +89,22 @@ def flashes(client: Client) -> list[str]:
     """The messages waiting for the next page (reading them consumes them)."""
     response = client.get(PAGE)
     return [str(m) for m in response.context["messages"]]
+
+
+# ---- a company connected without the browser, and webhooks from it to the live server ----
+# A module defines `realm` (its own company); these two then give it the connection and the deliveries.
+@pytest.fixture
+def conn(qbo: Qbo, org: Organization, realm: str) -> QuickBooksConnection:
+    from tests.integrations.push_helpers import connect_org
+
+    return connect_org(qbo.control, org, realm)
+
+
+@pytest.fixture
+def hooks(live_server: Any, qbo: Qbo, conn: QuickBooksConnection) -> Iterator[Any]:
+    from django.conf import settings
+
+    from tests.integrations.inbound_helpers import webhooks_to
+
+    with webhooks_to(live_server, qbo.control, settings.QBO_WEBHOOK_VERIFIER_TOKEN) as hooks:
+        yield hooks

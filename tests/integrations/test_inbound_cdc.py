@@ -19,7 +19,7 @@ from integrations.inbound.selectors import customer_flags
 from integrations.models import ExternalRef, InboundCursor, JobState, RemoteVersion, SyncJob, SyncPreferences
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Product
-from tests.integrations.push_helpers import connect_org, drain
+from tests.integrations.push_helpers import drain
 
 pytestmark = pytest.mark.django_db
 S = InvoiceStatus
@@ -28,11 +28,6 @@ S = InvoiceStatus
 @pytest.fixture
 def realm(qbo: Any) -> str:
     return qbo.company("CDC Books")
-
-
-@pytest.fixture
-def conn(qbo: Any, org: Organization, realm: str) -> Any:
-    return connect_org(qbo.control, org, realm)
 
 
 @pytest.fixture

@@ -4,20 +4,18 @@ the inbound change or our push — the result is the same, and nothing ping-pong
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from accounts.models import Organization
 from integrations.inbound.common import parse_qbo_time
 from integrations.models import ConflictWinner, ExternalRef, JobState, SyncConflict, SyncJob
 from invoicing.models import Product
-from tests.integrations.inbound_helpers import GATE, Hooks, webhooks_to
-from tests.integrations.push_helpers import connect_org
+from tests.integrations.inbound_helpers import GATE, Hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,13 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def realm(qbo: Any) -> str:
     return qbo.company("Conflict Books")
-
-
-@pytest.fixture
-def hooks(live_server: Any, qbo: Any, org: Organization, realm: str) -> Iterator[Hooks]:
-    connect_org(qbo.control, org, realm)
-    with webhooks_to(live_server, qbo.control, settings.QBO_WEBHOOK_VERIFIER_TOKEN) as hooks:
-        yield hooks
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from integrations.models import DriftItem, DriftResolution, DriftRun, ExternalRe
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Product
 from qbo_sim.webhooks import sign
-from tests.integrations.push_helpers import connect_org, drain
+from tests.integrations.push_helpers import drain
 
 pytestmark = pytest.mark.django_db
 PAGE = "/settings/integrations/quickbooks/changes/"
@@ -31,11 +31,6 @@ PAGE = "/settings/integrations/quickbooks/changes/"
 @pytest.fixture
 def realm(qbo: Any) -> str:
     return qbo.company("Drift Books")
-
-
-@pytest.fixture
-def conn(qbo: Any, org: Organization, realm: str) -> Any:
-    return connect_org(qbo.control, org, realm)
 
 
 @pytest.fixture

@@ -3,20 +3,18 @@ running simulator to the live server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from accounts.models import Organization
 from integrations.inbound.services import ref_repush
 from integrations.models import ExternalRef, JobState, SyncConflict, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Payment
-from tests.integrations.inbound_helpers import Hooks, webhooks_to
-from tests.integrations.push_helpers import connect_org
+from tests.integrations.inbound_helpers import Hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = InvoiceStatus
@@ -25,17 +23,6 @@ S = InvoiceStatus
 @pytest.fixture
 def realm(qbo: Any) -> str:
     return qbo.company("Payments Books")
-
-
-@pytest.fixture
-def conn(qbo: Any, org: Organization, realm: str) -> Any:
-    return connect_org(qbo.control, org, realm)
-
-
-@pytest.fixture
-def hooks(live_server: Any, qbo: Any, conn: Any) -> Iterator[Hooks]:
-    with webhooks_to(live_server, qbo.control, settings.QBO_WEBHOOK_VERIFIER_TOKEN) as hooks:
-        yield hooks
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ shows here; forged, replayed, malformed or reordered deliveries change nothing m
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +19,7 @@ from integrations.inbound.webhooks import MAX_BODY_BYTES
 from integrations.models import EventState, ExternalRef, JobState, SyncJob, SyncPreferences, WebhookEvent
 from invoicing.models import Product
 from qbo_sim.webhooks import sign
-from tests.integrations.inbound_helpers import GATE, Capture, Hooks, webhooks_to
-from tests.integrations.push_helpers import connect_org
+from tests.integrations.inbound_helpers import GATE, Capture, Hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,17 +27,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def realm(qbo: Any) -> str:
     return qbo.company("Inbound Books")
-
-
-@pytest.fixture
-def conn(qbo: Any, org: Organization, realm: str) -> Any:
-    return connect_org(qbo.control, org, realm)
-
-
-@pytest.fixture
-def hooks(live_server: Any, qbo: Any, conn: Any) -> Iterator[Hooks]:
-    with webhooks_to(live_server, qbo.control, settings.QBO_WEBHOOK_VERIFIER_TOKEN) as hooks:
-        yield hooks
 
 
 @pytest.fixture

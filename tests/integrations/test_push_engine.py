@@ -25,11 +25,6 @@ def realm(qbo: Any) -> str:
     return qbo.company("Push Test Books")
 
 
-@pytest.fixture
-def conn(qbo: Any, org: Organization, realm: str) -> Any:
-    return connect_org(qbo.control, org, realm)
-
-
 def _qbo_objects(qbo: Any, realm: str, entity: str) -> list[dict[str, Any]]:
     return qbo.control.objects(realm, entity)
 
