@@ -76,6 +76,10 @@ def _has_handler(view: APIView, request: Request) -> bool:
 
 def _capability_for(view: APIView) -> str | None:
     action = getattr(view, "action", None) or (view.request.method or "").lower()
+    if action in ("options", "metadata"):
+        return None  # describes the endpoint only; DRF's metadata asks each method's own permission
+    if action == "head":
+        action = "get"  # Django answers HEAD with the GET handler: the same capability
     try:
         return view.capabilities[action]  # type: ignore[attr-defined]
     except (AttributeError, KeyError):

@@ -59,6 +59,13 @@ def _check_refs(*, organization: Organization, customer: Customer, project: Proj
         raise ValidationError(errors)
 
 
+def invoice_validate(*, organization: Organization, customer: Customer, project: Project | None,
+                     tax_rate: TaxRate | None, lines: list[LineInput]) -> None:
+    """The rules of an invoice's customer, project, tax rate and lines, for writers that cannot call
+    invoice_create/invoice_update before saving (the admin validates its line formset with them)."""
+    _check_refs(organization=organization, customer=customer, project=project, tax_rate=tax_rate, lines=lines)
+
+
 def _write_lines(invoice: Invoice, lines: list[LineInput]) -> None:
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(
