@@ -120,6 +120,9 @@ class OrgAPIMixin:
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DjangoValidationError):
             exc = django_error_to_drf(exc)
+        elif isinstance(exc, ValidationError) and isinstance(exc.detail, list):
+            # A bare list (DRF's SearchFilter refusing a NUL character) becomes the documented shape.
+            exc = ValidationError({"detail": " ".join(str(message) for message in exc.detail)})
         return super().handle_exception(exc)  # type: ignore[misc]
 
     def get_serializer_context(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ invoices in every status. Built through the same services the pages and API use.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -67,6 +68,12 @@ _RECIPES: dict[str, Callable[[Invoice], None]] = {
 }
 
 
+
+def _ascii(text: str) -> str:
+    """'hernández' → 'hernandez': Django's EmailValidator (and the API's `format: email`) take ASCII
+    local parts only, so demo addresses must be ones a person could type into the customer form."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
 def _send(inv: Invoice) -> None:
     lifecycle.invoice_finalize(invoice=inv)
     lifecycle.invoice_send(invoice=inv)
@@ -93,7 +100,7 @@ def _customers(org: Organization, rng: random.Random) -> list[Customer]:
         name = f"{company} ({first} {last})" if company else f"{first} {last}"
         customers.append(Customer(
             organization=org, display_name=name, company_name=company, given_name=first, family_name=last,
-            email=f"{first}.{last}".lower().replace("'", "").replace(" ", "") + f"{i}@example.com",
+            email=_ascii(f"{first}.{last}".lower().replace("'", "").replace(" ", "")) + f"{i}@example.com",
             phone=f"(555) 01{i:02d}-{rng.randint(1000, 9999)}", billing_line1=f"{100 + i * 3} Main St",
             billing_city="Springfield", billing_region="IL", billing_postal_code=f"627{i:02d}",
             billing_country="USA", is_active=i != 49,

@@ -47,3 +47,34 @@ def test_options_and_head_answer_on_every_kind_of_view(owner_api: APIClient, pat
     assert response.status_code == 200, response.content[:500]
     assert response.json()["name"]
     assert owner_api.head(f"{API}{path}").status_code in (200, 405)
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_errors_each_operation_answers(owner_api: APIClient) -> None:
+    paths = owner_api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert set(paths["/api/v1/customers/{id}/"]["get"]["responses"]) == {"200", "401", "403", "404"}
+    assert set(paths["/api/v1/customers/"]["post"]["responses"]) == {"201", "400", "401", "403", "415"}
+    assert set(paths["/api/v1/customers/"]["get"]["responses"]) >= {"200", "400", "401", "403", "404"}
+    assert set(paths["/api/v1/auth/token/"]["post"]["responses"]) == {"200", "400", "415"}
+    search = next(p for p in paths["/api/v1/customers/"]["get"]["parameters"] if p["name"] == "search")
+    assert search["allowEmptyValue"] is True
+
+
+def test_a_form_encoded_body_is_a_415(owner_api: APIClient, org: Organization) -> None:
+    response = owner_api.post(f"{API}/customers/", {"display_name": "Jo"}, format="multipart")
+    assert response.status_code == 415
+    assert not Customer.objects.for_org(org).exists()
+
+
+@pytest.mark.parametrize("path", ["/invoices/1.5/", "/integrations/quickbooks/queue/null/retry/", "/nothing/"])
+def test_a_path_the_api_does_not_have_is_a_json_404(owner_api: APIClient, path: str) -> None:
+    for method in (owner_api.get, owner_api.delete):
+        response = method(f"{API}{path}")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+
+
+def test_a_nul_character_in_a_search_is_a_400_with_a_detail(owner_api: APIClient) -> None:
+    response = owner_api.get(f"{API}/customers/", {"search": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Null characters are not allowed."}
