@@ -52,7 +52,13 @@ def scope_to_orgs(queryset: QuerySet, request: HttpRequest) -> QuerySet:
     lookup = org_lookup(queryset.model)
     if lookup is None:
         return queryset
-    return queryset.filter(**{f"{lookup}__in": org_ids(request)}).distinct()
+    return _filtered(queryset, lookup, request)
+
+
+def _filtered(queryset: QuerySet, lookup: str, request: HttpRequest) -> QuerySet:
+    queryset = queryset.filter(**{f"{lookup}__in": org_ids(request)})
+    # A person with memberships in two of the staff member's organizations would be listed twice.
+    return queryset.distinct() if "memberships" in lookup else queryset
 
 
 class OrgScopedMixin:
@@ -67,7 +73,7 @@ class OrgScopedMixin:
         path = self.org_path or org_lookup(qs.model)
         if path is None:
             return qs
-        return qs.filter(**{f"{path}__in": org_ids(request)}).distinct()
+        return _filtered(qs, path, request)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
