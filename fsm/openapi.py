@@ -10,7 +10,8 @@ pagination, throttling), so they are derived here from what each operation has, 
 - 404 when it has a path parameter (no such row in the organization) or pages (a page past the end);
 - 415 when it takes a body (the API parses JSON only);
 - 429 when the view has a throttle.
-A code a view documents itself (409, 202 …) is kept as it is. Optional query parameters are marked
+A code a view documents itself (409, 202 …) is kept as it is. A view that answers an error outside
+DRF's machinery names it in `error_responses` ({"429": "why"}), and it is documented with the same body. Optional query parameters are marked
 `allowEmptyValue`: every filter treats `?name=` as not given (HTML forms send empty fields).
 """
 
@@ -65,4 +66,6 @@ class FsmAutoSchema(AutoSchema):
             errors["415"] = (ErrorSerializer, "The body is not JSON (`Content-Type: application/json`).")
         if self.view.get_throttles():
             errors["429"] = (ErrorSerializer, "Too many requests; `Retry-After` says when to try again.")
+        for code, description in getattr(self.view, "error_responses", {}).items():
+            errors[str(code)] = (ErrorSerializer, description)
         return errors

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from accounts.api import MeView
 from accounts.models import Organization
 from customers.models import Customer, Project
 from invoicing.models import Invoice
@@ -78,3 +80,14 @@ def test_a_nul_character_in_a_search_is_a_400_with_a_detail(owner_api: APIClient
     response = owner_api.get(f"{API}/customers/", {"search": "a\x00b"})
     assert response.status_code == 400
     assert response.json() == {"detail": "Null characters are not allowed."}
+
+
+@pytest.mark.django_db
+def test_a_view_names_an_error_it_answers_outside_drf_and_the_schema_documents_it() -> None:
+    MeView.error_responses = {"429": "Too many sign-ins."}  # type: ignore[attr-defined]
+    try:
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    finally:
+        del MeView.error_responses  # type: ignore[attr-defined]
+    response = schema["paths"]["/api/v1/me/"]["get"]["responses"]["429"]
+    assert response["description"] == "Too many sign-ins."
