@@ -91,6 +91,20 @@ def test_the_imports_own_name_suffix_is_not_drift_but_a_bookkeepers_rename_is(
     assert ref.qbo_id  # still linked to the suffixed record
 
 
+def test_an_edit_of_a_customer_the_import_renamed_keeps_its_qbo_name(
+        qbo: Any, realm: str, imported: dict[str, Any]) -> None:
+    """Pushing ours after the import's rename must not ask QBO for the name the vendor holds (6240)."""
+    northwind: Customer = imported["northwind"]
+    northwind.phone = "555-0142"
+    northwind.save()  # a person's edit here queues the push
+    drain()
+    job = SyncJob.objects.filter(object_type=ObjectType.CUSTOMER, local_id=northwind.pk).latest("id")
+    assert job.state == JobState.DONE, job.last_error
+    ref = ExternalRef.objects.get(connection=imported["conn"], object_type=ObjectType.CUSTOMER, local_id=northwind.pk)
+    theirs = qbo.control.object(realm, "Customer", ref.qbo_id)
+    assert (theirs["DisplayName"], theirs["PrimaryPhone"]["FreeFormNumber"]) == ("Northwind Supply Co (2)", "555-0142")
+
+
 # ---- products linked with another price or SKU are said so ---------------------------------------------
 
 def test_a_product_linked_with_another_price_or_sku_is_listed_with_both_values(
