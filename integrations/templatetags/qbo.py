@@ -11,6 +11,8 @@ AUDIT_LABELS = {
     "reconnected": "Reconnected (reauthorized)",
     "disconnected": "Disconnected",
     "connect_cancelled": "Connection cancelled",
+    "switch_pending": "Company switch awaiting confirmation",
+    "switch_cancelled": "Company switch cancelled",
     "preferences_changed": "Preferences changed",
     "authorization_expired": "Authorization expired",
     "refresh_failed": "Token refresh failed",

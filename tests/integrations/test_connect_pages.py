@@ -44,14 +44,17 @@ def test_other_roles_see_status_read_only_and_cannot_post(role: str, org: Organi
 
     html = client.get(PAGE).content.decode()
     posts = [client.post(PAGE + "connect/"), client.post(PAGE + "disconnect/", {"confirm": "True"}),
-             client.get(PAGE + "disconnect/"), client.post(PAGE + "preferences/", {**ALL_PREFS, "sync_payments": ""}),
-             client.get(PAGE + "callback/", {"state": "x", "code": "y", "realmId": "1"})]
+             client.get(PAGE + "disconnect/"), client.post(PAGE + "preferences/", {**ALL_PREFS, "sync_payments": ""})]
+    # Intuit's review: the OAuth callback answers with a redirect and a message, never a rendered 403.
+    callback = client.get(PAGE + "callback/", {"state": "x", "code": "y", "realmId": "1"})
 
     assert "Fir Tree Books" in html and "Connected" in html and "9130357766" in html
     for control in ("qbo-connect", "qbo-disconnect", "qbo-save-preferences"):
         assert f'data-testid="{control}"' not in html
     assert 'data-testid="qbo-read-only"' in html and html.count("disabled") >= 6
-    assert [p.status_code for p in posts] == [403] * 5
+    assert [p.status_code for p in posts] == [403] * 4
+    assert callback.status_code == 302 and callback["Location"] == PAGE
+    assert any("Only the organization’s Owner can connect" in str(m) for m in client.get(PAGE).context["messages"])
     conn.refresh_from_db()
     assert conn.status == "connected" and conn.refresh_token == "RT1-r"
     assert not OAuthState.objects.exists()
