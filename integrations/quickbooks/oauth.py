@@ -23,6 +23,7 @@ from intuitlib.exceptions import AuthClientError
 
 from accounts.models import Organization
 from integrations.models import ConnectionStatus, OAuthState, QuickBooksConnection
+from integrations.panel import authorization_warning
 from integrations.quickbooks.client import QboClient, make_auth_client
 from integrations.quickbooks.errors import QboError, with_reference
 from integrations.quickbooks.tokens import tokens_store
@@ -50,7 +51,8 @@ def connect_start(*, organization: Organization, user: AbstractBaseUser, session
     if not organization.is_paid_plan:
         raise ConnectError("The QuickBooks integration is part of the Pro and Enterprise plans.")
     live = connection_live(organization=organization)
-    if live is not None and live.status == ConnectionStatus.CONNECTED:
+    if live is not None and live.status == ConnectionStatus.CONNECTED and not authorization_warning(live):
+        # (Near the end of the authorization, reauthorizing the same company is how it is renewed.)
         raise ConnectError(f"QuickBooks company “{live.company_name}” is already connected. Disconnect it first.")
     state = secrets.token_urlsafe(32)
     OAuthState.objects.create(state=state, organization=organization, user=user,
@@ -183,8 +185,6 @@ def _switch_hold(*, organization: Organization, user: AbstractBaseUser, realm_id
         organization=organization, realm_id=realm_id, environment=settings.QBO_ENVIRONMENT,
         defaults={"status": ConnectionStatus.DISCONNECTED},
     )
-    if conn.switch_pending_at is not None and conn.refresh_token and conn.refresh_token != auth.refresh_token:
-        grant_revoke(refresh_token=conn.refresh_token)  # a second callback for the same switch
     tokens_store(connection=conn, auth=auth)
     conn.company_name, conn.switch_pending_at = company_name, timezone.now()
     conn.save()

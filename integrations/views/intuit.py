@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import org_member_required
 from accounts.permissions import can
 from integrations.models import ConnectionStatus
+from integrations.panel import authorization_warning
 from integrations.quickbooks.oauth import ConnectError, connect_start
 from integrations.selectors import connection_live
 from integrations.views.connection import PAGE, session_key_of
@@ -34,7 +35,7 @@ def quickbooks_launch(request: HttpRequest) -> HttpResponse:
 def quickbooks_reconnect(request: HttpRequest) -> HttpResponse:
     organization = request.organization  # type: ignore[attr-defined]
     live = connection_live(organization=organization)
-    if live is not None and live.status == ConnectionStatus.CONNECTED:
+    if live is not None and live.status == ConnectionStatus.CONNECTED and not authorization_warning(live):
         messages.info(request, f"QuickBooks company “{live.company_name}” is connected; nothing to reconnect.")
         return redirect(PAGE)
     if not can(request.role, "integration.manage"):  # type: ignore[attr-defined]

@@ -137,12 +137,18 @@ def test_status_partial_answers_204_until_something_changes(org: Organization, o
 
 @pytest.mark.parametrize(("field", "days", "warned"), [
     ("refresh_token_expires_at", 10, True), ("refresh_token_hard_expires_at", 13, True),
-    ("refresh_token_hard_expires_at", 20, False), ("refresh_token_expires_at", 60, False)])
-def test_warning_fourteen_days_before_the_authorization_ends(field: str, days: int, warned: bool, org: Organization,
-                                                             owner_client: Client) -> None:
+    ("refresh_token_hard_expires_at", 29, True), ("refresh_token_hard_expires_at", 31, False),
+    ("refresh_token_expires_at", 20, False), ("refresh_token_expires_at", 60, False)])
+def test_warning_before_the_authorization_ends(field: str, days: int, warned: bool, org: Organization,
+                                               owner_client: Client) -> None:
+    """14 days before the rolling end (upkeep renews it), 30 days before the 5-year hard end (only a
+    reconnect moves it): on the QuickBooks page and in the banner of every page."""
     _linked(org, **{field: timezone.now() + timedelta(days=days)})
     html = owner_client.get(PAGE).content.decode()
     assert ('data-testid="qbo-expiry-warning"' in html) is warned
+    elsewhere = owner_client.get("/customers/").content.decode()
+    assert ('data-testid="qbo-authorization-banner"' in elsewhere) is warned
+    assert ('data-testid="qbo-connect"' in html) is warned  # the Owner can renew it right there
 
 
 def test_audit_list_shows_who_and_what(org: Organization, owner_client: Client, member: Callable) -> None:
