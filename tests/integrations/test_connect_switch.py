@@ -6,15 +6,18 @@ untouched and its grant revoked. All over HTTP against the simulator."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role
 from customers.models import Customer
 from integrations.models import AuditEvent, ConnectionStatus, ExternalRef, ImportRun, QuickBooksConnection
+from integrations.tasks import refresh_expiring_tokens
 from tests.integrations.conftest import CALLBACK, PAGE, Qbo, authorize_at_sim, flashes, start_connect
 from tests.integrations.import_helpers import customer, qbo_names, run_import
 
@@ -141,3 +144,17 @@ def test_the_api_shows_the_pending_switch_and_needs_an_explicit_decision(
     assert done.json()["connection"]["company_name"] == "Elm Books B"
     assert done.json()["connection"]["status"] == "connected" and done.json()["pending_switch"] is None
     assert ImportRun.objects.filter(connection__realm_id=realm_b).count() == 1
+
+
+def test_an_undecided_switch_is_withdrawn_by_the_upkeep(
+        qbo: Qbo, org: Organization, owner_client: Client, after_company_a: QuickBooksConnection) -> None:
+    realm_b = qbo.company("Fir Books B")
+    owner_client.get(CALLBACK, authorize_at_sim(qbo, start_connect(owner_client), realm_id=realm_b))
+    QuickBooksConnection.objects.filter(realm_id=realm_b).update(switch_pending_at=timezone.now() - timedelta(hours=2))
+
+    assert refresh_expiring_tokens()["switches_withdrawn"] == 1
+
+    assert not QuickBooksConnection.objects.filter(realm_id=realm_b).exists()
+    assert qbo.control.revoke(realm_b) == 0
+    late = owner_client.post(SWITCH, {"decision": "confirm"})
+    assert late["Location"] == PAGE and _writes_to(qbo, realm_b) == []
