@@ -55,10 +55,15 @@ def authorization_end(connection: QuickBooksConnection) -> datetime | None:
 
 def authorization_warning(connection: QuickBooksConnection, *, now: datetime | None = None) -> bool:
     """Whether people should be told to reconnect before the authorization ends."""
-    if connection.status != ConnectionStatus.CONNECTED:
+    return ending_soon(status=connection.status, rolling=connection.refresh_token_expires_at,
+                       hard=connection.refresh_token_hard_expires_at, now=now)
+
+
+def ending_soon(*, status: str, rolling: datetime | None, hard: datetime | None,
+                now: datetime | None = None) -> bool:
+    if status != ConnectionStatus.CONNECTED:
         return False
     now = now or timezone.now()
-    rolling, hard = connection.refresh_token_expires_at, connection.refresh_token_hard_expires_at
     return bool((rolling and rolling - now <= EXPIRY_WARNING) or (hard and hard - now <= HARD_EXPIRY_WARNING))
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from integrations.panel import authorization_end, authorization_warning
-from integrations.selectors import connection_active
+from integrations.panel import ending_soon
 
 register = template.Library()
 
@@ -32,9 +31,9 @@ def audit_label(action: str) -> str:
 def qbo_authorization_banner(context: template.Context) -> dict[str, object]:
     """On every page of a signed-in member: the QuickBooks authorization ends soon (Intuit asks apps to
     prompt a reconnect before the 5-year hard limit)."""
-    request = context.get("request")
-    organization = getattr(request, "organization", None)
-    conn = connection_active(organization=organization) if organization is not None else None
-    if conn is None or not authorization_warning(conn):
+    badge = context.get("qbo_queue")  # the nav badge's one query carries the dates (context processor)
+    if badge is None or not ending_soon(status=badge.status, rolling=badge.refresh_token_expires_at,
+                                        hard=badge.refresh_token_hard_expires_at):
         return {"show": False}
-    return {"show": True, "ends_at": authorization_end(conn), "company": conn.company_name}
+    ends = min(d for d in (badge.refresh_token_expires_at, badge.refresh_token_hard_expires_at) if d)
+    return {"show": True, "ends_at": ends, "company": badge.company_name}

@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role
 from fsm.views import server_error
-from integrations.models import ConnectionStatus, QuickBooksConnection
+from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection, SyncAttempt
 from integrations.quickbooks.client import MINOR_VERSION
 from integrations.quickbooks.tokens import access_token_for, client_for
 from tests.conftest import PASSWORD
 from tests.integrations.conftest import CALLBACK, PAGE, Qbo, authorize_at_sim, flashes, start_connect
 from tests.integrations.import_helpers import customer, run_import
+from tests.integrations.push_ui_helpers import add_job, by_testid, db_connection
 
 pytestmark = pytest.mark.django_db
 FIVE_YEARS = timedelta(days=5 * 365)
@@ -159,3 +160,20 @@ def test_every_api_request_is_pinned_to_the_minor_version(qbo: Qbo, org: Organiz
     assert {"companyinfo", "query", "batch", "cdc", "customer"} <= kinds, kinds
     assert all(r["minorversion"] == str(MINOR_VERSION) for r in calls), [
         (r["method"], r["path"]) for r in calls if r["minorversion"] != str(MINOR_VERSION)]
+
+
+def test_a_failed_push_in_the_queue_banner_names_its_intuit_tid(org: Organization, owner_client: Client,
+                                                               make_customer: Callable) -> None:
+    ada = make_customer(org, "Ada Lovelace")  # made before connecting: a new customer would queue itself
+    conn = db_connection(org)
+    job = add_job(conn, ada, JobState.ERROR, object_type=ObjectType.CUSTOMER,
+                  attempts=1, last_error="A vendor in QuickBooks already uses this name.", last_fault_code="6240")
+    for tid, minutes in (("1-older-tid", 5), ("1-latest-tid", 1)):
+        SyncAttempt.objects.create(connection=conn, job=job, object_type="customer", local_id=job.local_id,
+                                   operation="create", outcome="error", http_status=400, fault_code="6240",
+                                   intuit_tid=tid, started_at=timezone.now() - timedelta(minutes=minutes))
+
+    html = owner_client.get(PAGE).content
+
+    (shown,) = by_testid(html, "qbo-queue-error-tid")
+    assert shown.text.strip() == "intuit_tid 1-latest-tid"
