@@ -64,6 +64,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
                 "integrations.context_processors.qbo_queue",
+                "fsm.context_processors.support",
             ],
         },
     },
@@ -93,6 +94,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Who people write to when something goes wrong: shown on the QuickBooks page and the error pages
+# (Intuit's app review asks for a support contact inside the app).
+FSM_SUPPORT_EMAIL = env_str("FSM_SUPPORT_EMAIL", "support@fielddesk.example")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

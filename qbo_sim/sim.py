@@ -47,8 +47,10 @@ class Simulator:
 
     def log_request(self, req: Request, resp: Response, ms: float) -> None:
         realm = req.path.split("/")[3] if req.path.startswith("/v3/company/") else ""
+        # minorversion is logged so a client can prove every API call it made was pinned (§2.3).
         self.recent.append({"ts": clock.now(), "method": req.method, "path": req.path,
-                            "status": resp.action or resp.status, "ms": ms, "realm": realm})
+                            "status": resp.action or resp.status, "ms": ms, "realm": realm,
+                            "minorversion": req.query.get("minorversion", "")})
 
     def handle(self, req: Request) -> Response:
         try:

@@ -123,6 +123,10 @@ class QueueBadge:
     pending: int = 0
     errors: int = 0
     paused: int = 0
+    # For the every-page "authorization ends soon" banner (templatetags/qbo.py), read in the same query.
+    company_name: str = ""
+    refresh_token_expires_at: datetime | None = None
+    refresh_token_hard_expires_at: datetime | None = None
 
     @property
     def tone(self) -> str:
@@ -159,7 +163,8 @@ def queue_badge(*, organization: Organization) -> QueueBadge:
            .annotate(pending=Count("jobs", filter=Q(jobs__state__in=_PENDING)),
                      errors=Count("jobs", filter=Q(jobs__state=JobState.ERROR)),
                      paused=Count("jobs", filter=Q(jobs__state=JobState.PAUSED)))
-           .order_by("id").values("realm_id", "status", "pending", "errors", "paused").first())
+           .order_by("id").values("realm_id", "status", "pending", "errors", "paused", "company_name",
+                                  "refresh_token_expires_at", "refresh_token_hard_expires_at").first())
     return QueueBadge(**row) if row else QueueBadge()
 
 

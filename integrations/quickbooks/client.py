@@ -35,7 +35,7 @@ def discovery_environment() -> str:
 
 def make_auth_client(*, access_token: str | None = None, refresh_token: str | None = None,
                      realm_id: str | None = None) -> AuthClient:
-    return AuthClient(
+    auth = AuthClient(
         client_id=settings.QBO_CLIENT_ID,
         client_secret=settings.QBO_CLIENT_SECRET,
         redirect_uri=settings.QBO_REDIRECT_URI,
@@ -44,6 +44,12 @@ def make_auth_client(*, access_token: str | None = None, refresh_token: str | No
         refresh_token=refresh_token,
         realm_id=realm_id,
     )
+    # QBO sends the refresh token's 5-year hard limit (x_refresh_token_hard_expires_in) only when asked
+    # with this header. intuit-oauth 1.2.6 (pinned by python-quickbooks 0.9.12) never asks, but its
+    # AuthClient is a requests.Session and sends its token requests through itself, so a session header
+    # rides along; it copies every key of the token JSON onto the client, where tokens_store finds it.
+    auth.headers["x-include-refresh-token-hard-expires-in"] = "true"
+    return auth
 
 
 def company_url(realm_id: str) -> str:
