@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from . import clock, errors, query_exec
+from . import clock, errors, query_exec, schema
 from .entities import TYPES, ops
 from .entities.common import WriteOpts
 from .store import Company, Record
@@ -80,12 +80,12 @@ def cdc(co: Company, query: dict[str, str]) -> bytes:
     if since < clock.now() - CDC_WINDOW_S:
         # The exact QBO code for this is undocumented; the 30-day window itself is (§2.8).
         raise errors.business("changedSince must be within the last 30 days", "changedSince")
-    by_lower = {n.lower(): n for n in TYPES}
     found: list[tuple[str, list[Record]]] = []
     for name in names:
-        entity = by_lower.get(name.lower())
-        if entity is None or not TYPES[entity].cdc:
+        info = schema.entity(name)
+        if info is None or not info.cdc:  # QBO: only the entities its CDC page lists
             raise errors.unsupported(f"CDC is not supported for {name}")
+        entity = info.name
         found.append((entity, [r for r in co.records.get(entity, {}).values() if r.updated >= since]))
     budget = sorted((r.updated for _, recs in found for r in recs))[:CDC_MAX]
     cutoff = budget[-1] if len(budget) == CDC_MAX else None
