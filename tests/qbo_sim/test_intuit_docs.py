@@ -7,12 +7,13 @@ of the Accounting API reference, the OAuth 2.0 / OpenID discovery and token page
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 import requests
 
-from qbo_sim.testing import SimControl
+from qbo_sim.testing import SimControl, SimulatorProcess
 
 
 def q(api: Any, text: str) -> requests.Response:
@@ -98,3 +99,77 @@ def test_every_v3_entity_is_queryable(api: Any, realm: str, entity: str) -> None
     assert resp.json()["QueryResponse"] == {} or entity in resp.json()["QueryResponse"]
     count = q(api, f"select count(*) from {entity}")
     assert count.status_code == 200 and "totalCount" in count.json()["QueryResponse"]
+
+
+# ---- OAuth 2.0 (Intuit's token endpoint page and the discovery document) ----------------------
+
+def _token(sim: SimulatorProcess, form: dict[str, str], basic: tuple[str, str] | None = None,
+           **headers: str) -> requests.Response:
+    if basic:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(basic).encode()).decode()
+    return requests.post(f"{sim.url}/oauth2/v1/tokens/bearer", data=form, timeout=10,
+                         headers={"Accept": "application/json", **headers})
+
+
+def test_discovery_advertises_what_the_token_endpoint_accepts(sim: SimulatorProcess, control: SimControl,
+                                                              realm: str) -> None:
+    doc = requests.get(f"{sim.url}/.well-known/openid_sandbox_configuration", timeout=5).json()
+    assert set(doc["token_endpoint_auth_methods_supported"]) == {"client_secret_post", "client_secret_basic"}
+    assert doc["response_types_supported"] == ["code"] and doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    for method in doc["token_endpoint_auth_methods_supported"]:
+        rt = control.connect(realm)["refresh_token"]
+        form = {"grant_type": "refresh_token", "refresh_token": rt}
+        if method == "client_secret_post":
+            resp = _token(sim, {**form, "client_id": "sim-client-id", "client_secret": "sim-client-secret"})
+        else:
+            resp = _token(sim, form, ("sim-client-id", "sim-client-secret"))
+        assert resp.status_code == 200, (method, resp.text)
+        body = resp.json()
+        assert body["token_type"] == "bearer" and body["expires_in"] == 3600
+        assert body["x_refresh_token_expires_in"] == 8726400 and "x_refresh_token_hard_expires_in" not in body
+
+
+def test_hard_expiry_field_on_request(sim: SimulatorProcess, control: SimControl, realm: str) -> None:
+    rt = control.connect(realm)["refresh_token"]
+    resp = _token(sim, {"grant_type": "refresh_token", "refresh_token": rt}, ("sim-client-id", "sim-client-secret"),
+                  **{"x-include-refresh-token-hard-expires-in": "true"})
+    hard = resp.json()["x_refresh_token_hard_expires_in"]
+    assert 5 * 365 * 86400 - 60 < hard <= 5 * 366 * 86400  # five years from the grant
+
+
+@pytest.mark.parametrize(("form", "basic", "status", "body"), [
+    ({"grant_type": "refresh_token", "refresh_token": "RT1-x", "client_id": "sim-client-id",
+      "client_secret": "wrong"}, None, 401, {"error": "invalid_client"}),
+    ({"grant_type": "refresh_token", "refresh_token": "RT1-x"}, None, 401, {"error": "invalid_client"}),
+    ({"grant_type": "refresh_token", "refresh_token": "RT1-x"}, ("sim-client-id", "nope"), 401,
+     {"error": "invalid_client"}),
+    ({"grant_type": "client_credentials"}, ("sim-client-id", "sim-client-secret"), 400,
+     {"error": "unsupported_grant_type"}),
+    ({"grant_type": "refresh_token", "refresh_token": "RT1-unknown"}, ("sim-client-id", "sim-client-secret"),
+     400, {"error": "invalid_grant", "error_description": "Incorrect or invalid refresh token"}),
+    ({"grant_type": "authorization_code", "code": "AB11bogus", "redirect_uri": "http://x/cb",
+      "client_id": "sim-client-id", "client_secret": "sim-client-secret"}, None, 400, {"error": "invalid_grant"}),
+])
+def test_token_endpoint_errors(sim: SimulatorProcess, form: dict[str, str], basic: tuple[str, str] | None,
+                               status: int, body: dict[str, str]) -> None:
+    resp = _token(sim, form, basic)
+    assert resp.status_code == status
+    got = resp.json()
+    assert got["error"] == body["error"] and set(got) <= {"error", "error_description"}
+    if "error_description" in body:
+        assert got["error_description"] == body["error_description"]
+    assert resp.headers["Content-Type"].startswith("application/json") and resp.headers.get("intuit_tid")
+
+
+def test_userinfo_answers_the_claims_of_the_granted_scopes(sim: SimulatorProcess, control: SimControl,
+                                                           realm: str) -> None:
+    url = f"{sim.url}/v1/openid_connect/userinfo"
+    full = control.connect(realm, scope="openid email profile com.intuit.quickbooks.accounting")
+    info = requests.get(url, headers={"Authorization": f"Bearer {full['access_token']}"}, timeout=5).json()
+    assert {"sub", "email", "emailVerified", "givenName", "familyName"} <= set(info)
+    only_email = control.connect(realm, scope="openid email")
+    info = requests.get(url, headers={"Authorization": f"Bearer {only_email['access_token']}"}, timeout=5).json()
+    assert set(info) == {"sub", "email", "emailVerified"}
+    accounting = control.connect(realm, scope="com.intuit.quickbooks.accounting")
+    resp = requests.get(url, headers={"Authorization": f"Bearer {accounting['access_token']}"}, timeout=5)
+    assert resp.status_code == 403
