@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from . import batch_cdc, clock, errors, query_exec
+from . import attach, batch_cdc, clock, errors, ledger, query_exec
 from .entities import BY_PATH, TYPES, ops
 from .entities.common import WriteOpts
 from .store import Company, Record
@@ -126,6 +126,10 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
         return Response(200, batch_cdc.batch(sim, co, req.json(), has_request_id))
     if head == "cdc" and req.method == "GET":
         return Response(200, batch_cdc.cdc(co, req.query))
+    if head == "upload" and req.method == "POST":
+        return attach.upload(sim, co, req)
+    if head == "download" and req.method == "GET" and len(rest) == 2:
+        return attach.download(sim, co, rest[1])
     if head == "companyinfo" and req.method == "GET":
         return _wrap("CompanyInfo", ops.existing(co, "CompanyInfo", "1"))
     if head == "preferences":
@@ -145,6 +149,8 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
 def _read(sim: Simulator, req: Request, co: Company, entity: str, rest: list[str]) -> Response:
     if len(rest) < 2:
         raise errors.unsupported(f"Operation GET is not supported on {req.path}")
+    if entity == "Account":
+        ledger.refresh_accounts(co)
     rec = ops.existing(co, entity, rest[1])
     if len(rest) == 3 and rest[2].lower() == "pdf" and entity == "Invoice":
         return Response(200, PDF, "application/pdf")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, errors, schema
+from . import clock, errors, ledger, schema
 from .query import Cond, Query, parse
 from .store import Company, Record
 
@@ -16,13 +16,30 @@ _DATE_HINT = re.compile(r"(Date|Time)$")
 
 def lookup(data: dict[str, Any], path: str) -> Any:
     value: Any = data
-    for part in path.split("."):
+    parts = path.split(".")
+    for n, part in enumerate(parts):
+        if isinstance(value, list):  # AttachableRef.EntityRef.value: any element may match
+            rest = ".".join(parts[n:])
+            return _Many(lookup(v, rest) for v in value if isinstance(v, dict))
         if not isinstance(value, dict):
             return None
-        value = value.get(part)
+        if part in value:
+            value = value[part]
+        else:  # QBO ignores case: EntityRef.Type is stored as "type"
+            value = next((v for k, v in value.items() if k.lower() == part.lower()), None)
     if isinstance(value, dict):  # CustomerRef = '5' compares the ref's value; emails their address
         return value.get("value", value.get("Address", value.get("FreeFormNumber", value.get("URI"))))
     return value
+
+
+class _Many(list[Any]):
+    """Values reached through a list; a condition holds if it holds for one of them."""
+
+
+def _any(value: Any, test: Callable[[Any], bool]) -> bool:
+    if isinstance(value, _Many):
+        return any(_any(v, test) for v in value)
+    return test(value)
 
 
 def _as_number(value: Any) -> float | None:
@@ -61,10 +78,11 @@ def _like(pattern: str) -> re.Pattern[str]:
 def _predicate(cond: Cond) -> Callable[[dict[str, Any]], bool]:
     if cond.op == "like":
         rx = _like(cond.values[0])
-        return lambda d: (v := lookup(d, cond.field)) is not None and rx.fullmatch(str(v)) is not None
+        return lambda d: _any(lookup(d, cond.field), lambda v: v is not None and rx.fullmatch(str(v)) is not None)
     if cond.op == "in":
-        return lambda d: any(_compare(cond.field, lookup(d, cond.field), "=", v) for v in cond.values)
-    return lambda d: _compare(cond.field, lookup(d, cond.field), cond.op, cond.values[0])
+        return lambda d: _any(lookup(d, cond.field),
+                              lambda v: any(_compare(cond.field, v, "=", w) for w in cond.values))
+    return lambda d: _any(lookup(d, cond.field), lambda v: _compare(cond.field, v, cond.op, cond.values[0]))
 
 
 def _sort_key(field: str) -> Callable[[Record], tuple[int, Any]]:
@@ -102,6 +120,8 @@ def resolve(q: Query) -> schema.EntityInfo:
 
 def select(co: Company, q: Query) -> list[Record]:
     info = resolve(q)
+    if info.name == "Account":
+        ledger.refresh_accounts(co)   # QBO computes CurrentBalance from the transactions
     conds = list(q.conds)
     if info.name_list and not any(c.field == "Active" for c in conds):
         conds.append(Cond("Active", "=", [True]))  # QBO: name lists are active-only by default

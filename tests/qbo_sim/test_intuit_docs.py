@@ -8,6 +8,8 @@ of the Accounting API reference, the OAuth 2.0 / OpenID discovery and token page
 from __future__ import annotations
 
 import base64
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -173,3 +175,169 @@ def test_userinfo_answers_the_claims_of_the_granted_scopes(sim: SimulatorProcess
     accounting = control.connect(realm, scope="com.intuit.quickbooks.accounting")
     resp = requests.get(url, headers={"Authorization": f"Bearer {accounting['access_token']}"}, timeout=5)
     assert resp.status_code == 403
+
+
+# ---- entities a trade business uses (request bodies of Intuit's entity pages) -----------------
+
+def post(api: Any, entity: str, body: dict[str, Any], **params: str) -> dict[str, Any]:
+    resp = api.post(f"{api.base}/{entity.lower()}", json=body, params={"minorversion": "75", **params}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return resp.json()[entity]
+
+
+def get(api: Any, entity: str, ident: str) -> dict[str, Any]:
+    resp = api.get(f"{api.base}/{entity.lower()}/{ident}", timeout=10)
+    assert resp.status_code == 200, resp.text
+    return resp.json()[entity]
+
+
+def account_id(api: Any, name: str) -> str:
+    return q(api, f"select * from Account where Name = '{name}'").json()["QueryResponse"]["Account"][0]["Id"]
+
+
+def _sale_line(amount: float, qty: float | None = None, price: float | None = None) -> dict[str, Any]:
+    detail: dict[str, Any] = {"ItemRef": {"value": "1", "name": "Services"}, "TaxCodeRef": {"value": "NON"}}
+    if qty is not None:
+        detail.update(Qty=qty, UnitPrice=price)
+    return {"Description": "Pest Control Services", "DetailType": "SalesItemLineDetail", "Amount": amount,
+            "SalesItemLineDetail": detail}
+
+
+def test_estimate_sample_and_invoice_made_from_it(api: Any) -> None:
+    cust = post(api, "Customer", {"DisplayName": "Cool Cars"})
+    est = post(api, "Estimate", {
+        "BillEmail": {"Address": "Cool_Cars@intuit.com"}, "PrintStatus": "NeedToPrint", "EmailStatus": "NotSet",
+        "Line": [_sale_line(35.0, 1, 35),
+                 {"DetailType": "SubTotalLineDetail", "Amount": 35.0, "SubTotalLineDetail": {}},
+                 {"DetailType": "DiscountLineDetail", "Amount": 3.5,
+                  "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}}],
+        "CustomerRef": {"value": cust["Id"]}, "TxnTaxDetail": {"TotalTax": 0}, "ApplyTaxAfterDiscount": False})
+    assert est["TotalAmt"] == 31.5 and est["TxnStatus"] == "Pending" and est["DocNumber"]
+    assert q(api, "select * from estimate where TxnStatus = 'Pending'").json()["QueryResponse"]["Estimate"][0]["Id"] \
+        == est["Id"]
+    inv = post(api, "Invoice", {"CustomerRef": {"value": cust["Id"]}, "Line": [_sale_line(35.0)],
+                                "LinkedTxn": [{"TxnId": est["Id"], "TxnType": "Estimate"}]})
+    assert {"TxnId": est["Id"], "TxnType": "Estimate"} in inv["LinkedTxn"]
+    closed = get(api, "Estimate", est["Id"])
+    assert closed["TxnStatus"] == "Closed" and closed["LinkedTxn"] == [{"TxnId": inv["Id"], "TxnType": "Invoice"}]
+    assert closed["SyncToken"] == "1"
+    post(api, "Invoice", {"Id": inv["Id"], "SyncToken": inv["SyncToken"]}, operation="delete")
+    reopened = get(api, "Estimate", est["Id"])
+    assert reopened["TxnStatus"] == "Pending" and reopened["LinkedTxn"] == []
+
+
+def test_credit_memo_lowers_the_customer_balance(api: Any) -> None:
+    cust = post(api, "Customer", {"DisplayName": "Amy's Bird Sanctuary"})
+    post(api, "Invoice", {"CustomerRef": {"value": cust["Id"]}, "Line": [_sale_line(120.0)]})
+    assert get(api, "Customer", cust["Id"])["Balance"] == 120.0
+    memo = post(api, "CreditMemo", {"Line": [{"DetailType": "SalesItemLineDetail", "Amount": 50,
+                                              "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}}}],
+                                    "CustomerRef": {"value": cust["Id"], "name": "Amy's Bird Sanctuary"}})
+    assert memo["TotalAmt"] == 50.0 and memo["RemainingCredit"] == 50.0
+    assert get(api, "Customer", cust["Id"])["Balance"] == 70.0
+    post(api, "CreditMemo", {"Id": memo["Id"], "SyncToken": memo["SyncToken"]}, operation="delete")
+    assert get(api, "Customer", cust["Id"])["Balance"] == 120.0
+    gone = api.get(f"{api.base}/creditmemo/{memo['Id']}", timeout=10)
+    assert gone.status_code == 400 and gone.json()["Fault"]["Error"][0]["code"] == "610"
+
+
+def test_sales_receipt_refund_and_deposit_move_undeposited_funds(api: Any) -> None:
+    undeposited, checking = account_id(api, "Undeposited Funds"), account_id(api, "Checking")
+    receipt = post(api, "SalesReceipt", {"Line": [_sale_line(35.0, 1, 35)]})
+    assert receipt["TotalAmt"] == 35.0 and receipt["DepositToAccountRef"]["value"] == undeposited
+    cust = post(api, "Customer", {"DisplayName": "Red Rock Diner"})
+    pay = post(api, "Payment", {"CustomerRef": {"value": cust["Id"]}, "TotalAmt": 65.0})
+    assert get(api, "Account", undeposited)["CurrentBalance"] == 100.0
+    dep = post(api, "Deposit", {"DepositToAccountRef": {"value": checking, "name": "Checking"}, "Line": [
+        {"Amount": 65.0, "LinkedTxn": [{"TxnId": pay["Id"], "TxnType": "Payment", "TxnLineId": "0"}]},
+        {"Amount": 20.0, "DetailType": "DepositLineDetail",
+         "DepositLineDetail": {"AccountRef": {"value": account_id(api, "Services")}}}]})
+    assert dep["TotalAmt"] == 85.0
+    assert get(api, "Account", undeposited)["CurrentBalance"] == 35.0
+    assert get(api, "Account", checking)["CurrentBalance"] == 85.0
+    again = api.post(f"{api.base}/deposit", json={"DepositToAccountRef": {"value": checking}, "Line": [
+        {"Amount": 65.0, "LinkedTxn": [{"TxnId": pay["Id"], "TxnType": "Payment"}]}]}, timeout=10)
+    assert again.status_code == 400 and again.json()["Fault"]["Error"][0]["code"] == "6000"
+    refund = post(api, "RefundReceipt", {"Line": [{"DetailType": "SalesItemLineDetail", "Amount": 20.0,
+                                                   "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}],
+                                         "DepositToAccountRef": {"value": checking, "name": "Checking"}})
+    assert refund["TotalAmt"] == 20.0 and get(api, "Account", checking)["CurrentBalance"] == 65.0
+    missing = api.post(f"{api.base}/refundreceipt", json={"Line": [_sale_line(5.0)]}, timeout=10)
+    assert missing.json()["Fault"]["Error"][0]["code"] == "2020"
+    voided = post(api, "SalesReceipt", {"Id": receipt["Id"], "SyncToken": receipt["SyncToken"], "sparse": True},
+                  operation="update", include="void")
+    assert voided["TotalAmt"] == 0 and "Voided" in voided["PrivateNote"]
+
+
+@pytest.mark.parametrize(("entity", "body", "check"), [
+    ("Class", {"Name": "France"}, {"FullyQualifiedName": "France", "SubClass": False, "Active": True}),
+    ("Department", {"Name": "Marketing Department"}, {"SubDepartment": False, "Active": True}),
+    ("TaxAgency", {"DisplayName": "Sales Tax Agency"}, {"TaxTrackedOnSales": True}),
+    ("Vendor", {"PrimaryEmailAddr": {"Address": "dbradley@myemail.com"}, "WebAddr": {"URI": "http://DiannesAutoShop.com"},
+                "PrimaryPhone": {"FreeFormNumber": "(650) 555-2342"}, "DisplayName": "Dianne's Auto Shop",
+                "Suffix": "Sr.", "Title": "Ms.", "FamilyName": "Bradley", "TaxIdentifier": "99-5688293",
+                "AcctNum": "35372649", "CompanyName": "Dianne's Auto Shop", "GivenName": "Dianne"},
+     {"PrintOnCheckName": "Dianne's Auto Shop", "Active": True}),
+])
+def test_name_list_samples(api: Any, entity: str, body: dict[str, Any], check: dict[str, Any]) -> None:
+    rec = post(api, entity, body)
+    assert rec["Id"] and rec["SyncToken"] == "0" and all(rec[k] == v for k, v in check.items())
+    assert get(api, entity, rec["Id"]) == rec
+    dup = api.post(f"{api.base}/{entity.lower()}", json=body, timeout=10)
+    assert dup.status_code == 400 and dup.json()["Fault"]["Error"][0]["code"] == "6240"
+    listed = q(api, f"select * from {entity} where Id = '{rec['Id']}'").json()["QueryResponse"]
+    assert listed[entity][0]["Id"] == rec["Id"]
+
+
+def test_sub_class_and_no_delete_for_name_lists(api: Any) -> None:
+    parent = post(api, "Class", {"Name": "Europe"})
+    child = post(api, "Class", {"Name": "France", "ParentRef": {"value": parent["Id"]}})
+    assert child["SubClass"] is True and child["FullyQualifiedName"] == "Europe:France"
+    resp = api.post(f"{api.base}/class", params={"operation": "delete"},
+                    json={"Id": child["Id"], "SyncToken": "0"}, timeout=10)
+    assert resp.json()["Fault"]["Error"][0]["code"] == "500"
+    off = post(api, "Class", {"Id": child["Id"], "SyncToken": "0", "sparse": True, "Active": False})
+    assert off["Active"] is False
+
+
+def test_attachable_upload_and_download(api: Any) -> None:
+    cust = post(api, "Customer", {"DisplayName": "Attach Co"})
+    inv = post(api, "Invoice", {"CustomerRef": {"value": cust["Id"]}, "Line": [_sale_line(10.0)]})
+    meta = {"AttachableRef": [{"EntityRef": {"type": "Invoice", "value": inv["Id"]}}],
+            "FileName": "receipt_nov15.jpg", "ContentType": "image/jpg"}
+    files = {"file_metadata_01": (None, json.dumps(meta), "application/json"),
+             "file_content_01": ("receipt_nov15.jpg", b"\xff\xd8fake-jpeg", "image/jpg")}
+    resp = api.post(f"{api.base}/upload", files=files, timeout=10)
+    assert resp.status_code == 200, resp.text
+    att = resp.json()["AttachableResponse"][0]["Attachable"]
+    assert att["FileName"] == "receipt_nov15.jpg" and att["Size"] == 11
+    assert att["AttachableRef"][0]["EntityRef"] == {"type": "Invoice", "value": inv["Id"]}
+    link = api.get(f"{api.base}/download/{att['Id']}", timeout=10)
+    assert link.status_code == 200
+    assert requests.get(link.text, timeout=10).content == b"\xff\xd8fake-jpeg"
+    found = q(api, "select * from attachable where AttachableRef.EntityRef.Type = 'invoice' "
+                   f"and AttachableRef.EntityRef.value = '{inv['Id']}'").json()
+    assert found["QueryResponse"]["Attachable"][0]["Id"] == att["Id"]
+    note = post(api, "Attachable", {"Note": "Called the customer",
+                                    "AttachableRef": [{"EntityRef": {"type": "Customer", "value": cust["Id"]}}]})
+    assert note["Note"] == "Called the customer"
+
+
+@pytest.mark.parametrize("entity", ["Bill", "Purchase", "JournalEntry", "TimeActivity", "Budget", "Transfer"])
+def test_other_entities_read_as_an_empty_company(api: Any, entity: str) -> None:
+    resp = api.get(f"{api.base}/{entity.lower()}/1", timeout=10)
+    assert resp.status_code == 400 and resp.json()["Fault"]["Error"][0]["code"] == "610"
+
+
+def test_cdc_covers_every_cdc_entity(api: Any) -> None:
+    names = ("Account,Bill,BillPayment,Class,CreditMemo,Customer,Department,Deposit,Employee,Estimate,Invoice,"
+             "Item,JournalCode,JournalEntry,Payment,PaymentMethod,Purchase,PurchaseOrder,RefundReceipt,"
+             "SalesReceipt,TaxAgency,Term,TimeActivity,Transfer,Vendor,VendorCredit")
+    post(api, "Class", {"Name": "CDC Class"})
+    resp = api.get(f"{api.base}/cdc", params={"entities": names, "changedSince": "2000-01-01"}, timeout=10)
+    assert resp.status_code == 400  # older than 30 days
+    since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    resp = api.get(f"{api.base}/cdc", params={"entities": names, "changedSince": since}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    groups = resp.json()["CDCResponse"][0]["QueryResponse"]
+    assert len(groups) == len(names.split(",")) and any("Class" in g for g in groups)
