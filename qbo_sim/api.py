@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from . import attach, batch_cdc, clock, errors, ledger, query_exec
+from . import attach, batch_cdc, clock, company, errors, ledger, query_exec
 from .entities import BY_PATH, TYPES, ops
 from .entities.common import WriteOpts
 from .store import Company, Record
@@ -130,11 +130,13 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
         return attach.upload(sim, co, req)
     if head == "download" and req.method == "GET" and len(rest) == 2:
         return attach.download(sim, co, rest[1])
-    if head == "companyinfo" and req.method == "GET":
+    if head == "companyinfo":
+        if req.method == "POST":
+            return _wrap("CompanyInfo", company.update_company_info(co, req.json()))
         return _wrap("CompanyInfo", ops.existing(co, "CompanyInfo", "1"))
     if head == "preferences":
         if req.method == "POST":
-            return _wrap("Preferences", batch_cdc.update_preferences(co, req.json()))
+            return _wrap("Preferences", company.update_preferences(co, req.json()))
         return _wrap("Preferences", ops.existing(co, "Preferences", "1"))
     entity = BY_PATH.get(head)
     if entity is None or req.method not in ("GET", "POST"):

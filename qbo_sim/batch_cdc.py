@@ -98,25 +98,6 @@ def cdc(co: Company, query: dict[str, str]) -> bytes:
                        "time": clock.iso_ms(clock.now())}).encode()
 
 
-def update_preferences(co: Company, body: Any) -> Record:
-    """Preferences has no Id in python-quickbooks' save(); groups sent replace stored groups."""
-    if not isinstance(body, dict):
-        raise errors.bad_request_body("Expected a Preferences object")
-    rec = ops.existing(co, "Preferences", "1")
-    if str(body.get("SyncToken", rec.data["SyncToken"])) != rec.data["SyncToken"]:
-        raise errors.stale("Preferences", str(body.get("SyncToken")), rec.data["SyncToken"])
-    ts = clock.now()
-    for key, value in body.items():
-        if isinstance(value, dict) and key != "MetaData":
-            rec.data[key] = {**rec.data.get(key, {}), **value}
-    rec.data["SyncToken"] = str(int(rec.data["SyncToken"]) + 1)
-    rec.data["MetaData"]["LastUpdatedTime"] = clock.iso_s(ts)
-    rec.updated = ts
-    rec.touch()
-    co.emit("Preferences", "1", "Update", ts)
-    return rec
-
-
 def send_invoice(co: Company, ident: str, send_to: str | None) -> Record:
     rec = ops.existing(co, "Invoice", ident)
     address = send_to or (rec.data.get("BillEmail") or {}).get("Address")

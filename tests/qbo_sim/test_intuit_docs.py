@@ -341,3 +341,45 @@ def test_cdc_covers_every_cdc_entity(api: Any) -> None:
     assert resp.status_code == 200, resp.text
     groups = resp.json()["CDCResponse"][0]["QueryResponse"]
     assert len(groups) == len(names.split(",")) and any("Class" in g for g in groups)
+
+
+# ---- Preferences and CompanyInfo (Intuit's Preferences and CompanyInfo pages) ------------------
+
+PREF_SECTIONS = ("AccountingInfoPrefs", "ProductAndServicesPrefs", "SalesFormsPrefs", "EmailMessagesPrefs",
+                 "VendorAndPurchasesPrefs", "TimeTrackingPrefs", "TaxPrefs", "CurrencyPrefs", "ReportPrefs",
+                 "OtherPrefs")
+
+
+def test_preferences_have_every_section_and_update_sparsely(api: Any) -> None:
+    prefs = api.get(f"{api.base}/preferences", timeout=10).json()["Preferences"]
+    assert all(section in prefs for section in PREF_SECTIONS)
+    assert prefs["EmailMessagesPrefs"]["InvoiceMessage"]["Subject"]
+    assert prefs["ReportPrefs"]["ReportBasis"] == "Accrual"
+    body = {"SyncToken": prefs["SyncToken"], "sparse": True, "SalesFormsPrefs": {"AllowDeposit": False},
+            "EmailMessagesPrefs": {"InvoiceMessage": {"Subject": "Your invoice", "Message": "Thanks"}},
+            "CurrencyPrefs": {"HomeCurrency": {"value": "EUR"}}}
+    new = api.post(f"{api.base}/preferences", json=body, timeout=10).json()["Preferences"]
+    assert new["SyncToken"] == str(int(prefs["SyncToken"]) + 1)
+    assert new["SalesFormsPrefs"]["AllowDeposit"] is False
+    assert new["SalesFormsPrefs"]["AllowDiscount"] == prefs["SalesFormsPrefs"]["AllowDiscount"]  # untouched
+    assert new["EmailMessagesPrefs"]["InvoiceMessage"]["Subject"] == "Your invoice"
+    assert new["EmailMessagesPrefs"]["EstimateMessage"] == prefs["EmailMessagesPrefs"]["EstimateMessage"]
+    assert new["CurrencyPrefs"]["HomeCurrency"] == {"value": "USD"}  # read-only in QBO
+    stale = api.post(f"{api.base}/preferences", json=body, timeout=10)
+    assert stale.status_code == 400 and stale.json()["Fault"]["Error"][0]["code"] == "5010"
+    bad = api.post(f"{api.base}/preferences", json={"SyncToken": new["SyncToken"], "ColourPrefs": {}}, timeout=10)
+    assert bad.status_code == 400 and bad.json()["Fault"]["Error"][0]["code"] == "2010"
+
+
+def test_company_info_read_query_and_sparse_update(api: Any, realm: str) -> None:
+    info = api.get(f"{api.base}/companyinfo/{realm}", timeout=10).json()["CompanyInfo"]
+    for key in ("CompanyName", "LegalName", "CompanyAddr", "CustomerCommunicationAddr", "LegalAddr",
+                "PrimaryPhone", "CompanyStartDate", "FiscalYearStartMonth", "Country", "Email",
+                "SupportedLanguages", "NameValue"):
+        assert key in info, key
+    assert info["CompanyAddr"]["Country"] == "USA"
+    assert q(api, "select * from CompanyInfo").json()["QueryResponse"]["CompanyInfo"][0]["Id"] == "1"
+    new = api.post(f"{api.base}/companyinfo", json={"Id": "1", "SyncToken": info["SyncToken"], "sparse": True,
+                                                     "CompanyName": "Harbor HVAC"}, timeout=10).json()["CompanyInfo"]
+    assert new["CompanyName"] == "Harbor HVAC" and new["LegalName"] == info["LegalName"]
+    assert new["SyncToken"] == str(int(info["SyncToken"]) + 1)
