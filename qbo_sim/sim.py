@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from . import api, attach, clock, control, errors, fixtures, oauth, pages, record_pages
+from . import api, attach, clock, control, errors, fixtures, oauth, pages, record_pages, sample_data
 from .config import SimConfig
 from .store import Company, Registry
 from .tokens import TokenStore
@@ -29,8 +29,14 @@ class Simulator:
         self.stopping = threading.Event()
         self.state_file = state_file
 
-    def _install(self, co: Company) -> None:
+    def _install(self, co: Company, sample: bool | None = None) -> None:
         fixtures.install(co)
+        if self.config.sample_data if sample is None else sample:
+            listener, co.listener = co.listener, None   # sample data fires no webhooks
+            try:
+                sample_data.install(co)
+            finally:
+                co.listener = listener
         defaults = dict(self.config.default_faults)
         if self.config.seed is not None and "seed" not in defaults:
             defaults["seed"] = self.config.seed

@@ -129,13 +129,14 @@ class Company:
 class Registry:
     """All companies. ``installer`` adds the per-company fixtures (chart of accounts...)."""
 
-    def __init__(self, installer: Callable[[Company], None], listener: ChangeListener) -> None:
+    def __init__(self, installer: Callable[[Company, bool | None], None], listener: ChangeListener) -> None:
         self.lock = threading.Lock()
         self.companies: dict[str, Company] = {}
         self.installer, self.listener = installer, listener
         self.realm_seq = 0
 
-    def create(self, name: str, realm_id: str | None = None) -> Company:
+    def create(self, name: str, realm_id: str | None = None, sample: bool | None = None) -> Company:
+        """``sample``: add the sandbox sample data (None: the simulator's default, ``--empty`` off)."""
         with self.lock:
             if realm_id is None:
                 self.realm_seq += 1
@@ -147,7 +148,7 @@ class Registry:
             co.listener = self.listener
             self.companies[realm_id] = co
         with co.lock:
-            self.installer(co)
+            self.installer(co, sample)
         return co
 
     def add(self, co: Company) -> None:

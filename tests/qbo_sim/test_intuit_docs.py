@@ -383,3 +383,27 @@ def test_company_info_read_query_and_sparse_update(api: Any, realm: str) -> None
                                                      "CompanyName": "Harbor HVAC"}, timeout=10).json()["CompanyInfo"]
     assert new["CompanyName"] == "Harbor HVAC" and new["LegalName"] == info["LegalName"]
     assert new["SyncToken"] == str(int(info["SyncToken"]) + 1)
+
+
+# ---- a new sandbox company comes with sample data, as Intuit's do ------------------------------
+
+def test_new_company_has_sandbox_sample_data(sim: SimulatorProcess, control: SimControl) -> None:
+    realm = control.create_company("Sample Books", empty=False)
+    token = control.connect(realm)["access_token"]
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    session.base = f"{sim.url}/v3/company/{realm}"  # type: ignore[attr-defined]
+
+    def rows(text: str) -> dict[str, Any]:
+        return q(session, text).json()["QueryResponse"]
+
+    assert rows("select count(*) from Customer")["totalCount"] >= 7
+    subs = rows("select * from Customer where Job = true")["Customer"]
+    assert {c["FullyQualifiedName"] for c in subs} >= {"Freeman Sporting Goods:55 Twin Lane"}
+    for entity in ("Item", "Invoice", "Payment", "Estimate", "Term", "TaxCode", "Account", "Vendor"):
+        assert rows(f"select count(*) from {entity}")["totalCount"] > 0, entity
+    amy = rows("select * from Customer where DisplayName = 'Amy\\'s Bird Sanctuary'")
+    assert amy["Customer"][0]["Balance"] == 200.0  # 225 invoiced - 25 credit memo
+    assert rows("select * from Estimate")["Estimate"][0]["TxnStatus"] == "Closed"
+    empty = control.create_company("Empty Books", empty=True)
+    assert control.company(empty)["objects"].get("Customer", {}).get("total", 0) == 0
