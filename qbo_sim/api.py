@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from . import attach, batch_cdc, clock, company, errors, ledger, query_exec
+from . import attach, batch_cdc, clock, company, errors, ledger, query_exec, reports
 from .entities import BY_PATH, TYPES, ops
 from .entities.common import WriteOpts
 from .store import Company, Record
@@ -126,6 +126,8 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
         return Response(200, batch_cdc.batch(sim, co, req.json(), has_request_id))
     if head == "cdc" and req.method == "GET":
         return Response(200, batch_cdc.cdc(co, req.query))
+    if head == "reports" and req.method == "GET" and len(rest) == 2:
+        return Response(200, reports.run(co, rest[1], req.query))
     if head == "upload" and req.method == "POST":
         return attach.upload(sim, co, req)
     if head == "download" and req.method == "GET" and len(rest) == 2:

@@ -51,8 +51,32 @@ def _income_lines(co: Company, rec: Record) -> Iterator[tuple[str, float]]:
         yield first, -discount   # assumption: a discount reduces the first line's income account
 
 
-def postings(co: Company, rec: Record) -> list[Posting]:
+def _cash_payment(co: Company, rec: Record, ar: str | None) -> list[tuple[str | None, float]]:
+    """Cash basis: a payment realises the income of the invoices it pays, in proportion."""
+    d = rec.data
+    out: list[tuple[str | None, float]] = [((d.get("DepositToAccountRef") or {}).get("value"),
+                                            float(d.get("TotalAmt", 0.0)))]
+    unapplied = float(d.get("TotalAmt", 0.0))
+    for line in d.get("Line", []):
+        for link in line.get("LinkedTxn", []):
+            inv = co.get("Invoice", link["TxnId"])
+            total = float(inv.data.get("TotalAmt", 0.0)) if inv else 0.0
+            if not inv or not total:
+                continue
+            share = float(line["Amount"]) / total
+            unapplied -= float(line["Amount"])
+            out.extend((acct, -amount * share) for acct, amount in _income_lines(co, inv))
+            tax = float((inv.data.get("TxnTaxDetail") or {}).get("TotalTax", 0.0) or 0.0)
+            out.append((_sales_tax_account(co), -tax * share))
+    out.append((ar, -unapplied))   # money received ahead of any invoice: a customer credit
+    return out
+
+
+def postings(co: Company, rec: Record, cash: bool = False) -> list[Posting]:
+    """``cash``: QBO's cash basis: invoices and credit memos post nothing until money moves."""
     if rec.deleted or rec.voided:
+        return []
+    if cash and rec.entity in ("Invoice", "CreditMemo"):
         return []
     d, kind = rec.data, rec.entity
     date = str(d.get("TxnDate", ""))[:10]
@@ -66,6 +90,8 @@ def postings(co: Company, rec: Record) -> list[Posting]:
         out.append((ar if kind in ("Invoice", "CreditMemo") else deposit_to, sign * total))
         out.extend((acct, -sign * amount) for acct, amount in _income_lines(co, rec))
         out.append((_sales_tax_account(co), -sign * tax))
+    elif kind == "Payment" and cash:
+        out = _cash_payment(co, rec, ar)
     elif kind == "Payment":
         out += [(deposit_to, total), (ar, -total)]
     elif kind == "Deposit":
@@ -85,10 +111,10 @@ def postings(co: Company, rec: Record) -> list[Posting]:
 POSTING_ENTITIES = ("Invoice", "Payment", "SalesReceipt", "CreditMemo", "RefundReceipt", "Deposit")
 
 
-def all_postings(co: Company) -> Iterator[Posting]:
+def all_postings(co: Company, cash: bool = False) -> Iterator[Posting]:
     for entity in POSTING_ENTITIES:
         for rec in co.records.get(entity, {}).values():
-            yield from postings(co, rec)
+            yield from postings(co, rec, cash)
 
 
 def natural(co: Company, account_id: str, debit_total: float) -> float:
@@ -97,10 +123,11 @@ def natural(co: Company, account_id: str, debit_total: float) -> float:
     return round(-debit_total if flip else debit_total, 2)
 
 
-def balances(co: Company, as_of: str | None = None, since: str | None = None) -> dict[str, float]:
+def balances(co: Company, as_of: str | None = None, since: str | None = None,
+             cash: bool = False) -> dict[str, float]:
     """Natural-sign balance per account id from the postings dated in [since, as_of]."""
     sums: dict[str, float] = defaultdict(float)
-    for p in all_postings(co):
+    for p in all_postings(co, cash):
         if (as_of and p.date > as_of) or (since and p.date < since):
             continue
         sums[p.account] += p.debit

@@ -407,3 +407,84 @@ def test_new_company_has_sandbox_sample_data(sim: SimulatorProcess, control: Sim
     assert rows("select * from Estimate")["Estimate"][0]["TxnStatus"] == "Closed"
     empty = control.create_company("Empty Books", empty=True)
     assert control.company(empty)["objects"].get("Customer", {}).get("total", 0) == 0
+
+
+# ---- reports (Intuit's ProfitAndLoss, BalanceSheet, AgedReceivables, CustomerBalance pages) ------
+
+def _report(api: Any, name: str, **params: str) -> dict[str, Any]:
+    resp = api.get(f"{api.base}/reports/{name}", params={"minorversion": "75", **params}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def _summary(section: dict[str, Any]) -> str:
+    return section["Summary"]["ColData"][-1]["value"]
+
+
+def _group(rows: list[dict[str, Any]], group: str) -> dict[str, Any]:
+    for row in rows:
+        if row.get("group") == group:
+            return row
+        inner = _group(row.get("Rows", {}).get("Row", []), group) if "Rows" in row else None
+        if inner:
+            return inner
+    return {}
+
+
+@pytest.fixture
+def books(api: Any) -> str:
+    cust = post(api, "Customer", {"DisplayName": "Report Person"})
+    inv = post(api, "Invoice", {"CustomerRef": {"value": cust["Id"]}, "Line": [_sale_line(100.0)]})
+    post(api, "Payment", {"CustomerRef": {"value": cust["Id"]}, "TotalAmt": 40.0,
+                          "Line": [{"Amount": 40.0, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]}]})
+    post(api, "CreditMemo", {"CustomerRef": {"value": cust["Id"]}, "Line": [_sale_line(10.0)]})
+    return cust["Id"]
+
+
+def test_profit_and_loss_accrual_and_cash(api: Any, books: str) -> None:
+    accrual = _report(api, "ProfitAndLoss")
+    head = accrual["Header"]
+    assert head["ReportName"] == "ProfitAndLoss" and head["ReportBasis"] == "Accrual" and head["Currency"] == "USD"
+    assert head["StartPeriod"].endswith("-01-01") and [c["ColType"] for c in accrual["Columns"]["Column"]] == \
+        ["Account", "Money"]
+    rows = accrual["Rows"]["Row"]
+    income = _group(rows, "Income")
+    assert income["Header"]["ColData"][0]["value"] == "Income" and _summary(income) == "90.00"
+    assert income["Rows"]["Row"][0]["ColData"][0] == {"value": "Services", "id": income["Rows"]["Row"][0]["ColData"][0]["id"]}
+    assert _summary(_group(rows, "NetIncome")) == "90.00"
+    cash = _report(api, "ProfitAndLoss", accounting_method="Cash")
+    assert cash["Header"]["ReportBasis"] == "Cash" and _summary(_group(cash["Rows"]["Row"], "NetIncome")) == "40.00"
+    past = _report(api, "ProfitAndLoss", start_date="2015-01-01", end_date="2015-12-31")
+    assert _summary(_group(past["Rows"]["Row"], "NetIncome")) == "0.00"
+    assert past["Header"]["Option"] == [{"Name": "NoReportData", "Value": "true"}]
+
+
+def test_balance_sheet_balances(api: Any, books: str) -> None:
+    sheet = _report(api, "BalanceSheet")
+    rows = sheet["Rows"]["Row"]
+    assert _summary(_group(rows, "AR")) == "50.00"
+    assert _summary(_group(rows, "OtherCurrentAssets")) == "40.00"   # the payment waits in Undeposited Funds
+    assert _summary(_group(rows, "TotalAssets")) == "90.00"
+    assert _summary(_group(rows, "TotalLiabilitiesAndEquity")) == "90.00"
+
+
+def test_aged_receivables_and_customer_balance(api: Any, books: str) -> None:
+    aged = _report(api, "AgedReceivables")
+    titles = [c["ColTitle"] for c in aged["Columns"]["Column"]]
+    assert titles == ["", "Current", "1 - 30", "31 - 60", "61 - 90", "91 and over", "Total"]
+    person = aged["Rows"]["Row"][0]["ColData"]
+    assert person[0] == {"value": "Report Person", "id": books} and person[-1]["value"] == "50.00"
+    assert aged["Rows"]["Row"][-1]["Summary"]["ColData"][0]["value"] == "TOTAL"
+    balance = _report(api, "CustomerBalance")
+    assert balance["Rows"]["Row"][0]["ColData"] == [{"value": "Report Person", "id": books}, {"value": "50.00"}]
+    assert get(api, "Customer", books)["Balance"] == 50.0
+
+
+@pytest.mark.parametrize(("name", "params", "code"), [
+    ("ProfitAndLoss", {"start_date": "2025-13-01"}, "2080"),
+    ("ProfitAndLoss", {"accounting_method": "Modified"}, "2170"),
+    ("NoSuchReport", {}, "500"),
+])
+def test_report_errors(api: Any, name: str, params: dict[str, str], code: str) -> None:
+    resp = api.get(f"{api.base}/reports/{name}", params=params, timeout=10)
+    assert resp.status_code == 400 and resp.json()["Fault"]["Error"][0]["code"] == code
