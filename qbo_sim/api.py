@@ -17,6 +17,8 @@ from .web import Request, Response, from_error
 if TYPE_CHECKING:
     from .sim import Simulator
 
+# Sales forms with GET /{entity}/{id}/pdf and POST /{entity}/{id}/send on Intuit's entity pages.
+SENDABLE = ("Invoice", "Estimate", "SalesReceipt", "CreditMemo", "RefundReceipt")
 MAX_REQUEST_ID = 50
 MAX_BATCH_REQUEST_ID = 36
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
@@ -145,8 +147,8 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
         raise errors.unsupported(f"Operation Could not find resource for relative : {req.path}")
     if req.method == "GET":
         return _read(sim, req, co, entity, rest)
-    if len(rest) == 3 and entity == "Invoice" and rest[2].lower() == "send":
-        return _wrap(entity, batch_cdc.send_invoice(co, rest[1], req.query.get("sendTo")))
+    if len(rest) == 3 and entity in SENDABLE and rest[2].lower() == "send":
+        return _wrap(entity, batch_cdc.send_invoice(co, rest[1], req.query.get("sendTo"), entity))
     return _write(req, co, entity)
 
 
@@ -156,7 +158,7 @@ def _read(sim: Simulator, req: Request, co: Company, entity: str, rest: list[str
     if entity == "Account":
         ledger.refresh_accounts(co)
     rec = ops.existing(co, entity, rest[1])
-    if len(rest) == 3 and rest[2].lower() == "pdf" and entity == "Invoice":
+    if len(rest) == 3 and rest[2].lower() == "pdf" and entity in SENDABLE:
         return Response(200, PDF, "application/pdf")
     if entity == "Invoice" and "invoicelink" in req.query.get("include", "").lower() and rec.data.get("BillEmail"):
         body = {"Invoice": {**rec.data, "InvoiceLink": f"{sim.base_url}/comm/{co.realm_id}/invoice/{rec.id}"},

@@ -79,7 +79,12 @@ def download(sim: Simulator, co: Company, ident: str) -> Response:
     rec = ops.existing(co, "Attachable", ident)
     if rec.id not in co.files:
         raise errors.not_found("Attachable", ident)
-    return Response(200, rec.data["TempDownloadUri"].encode(), "text/plain")
+    # A temporary URL on today's host (the port can change across restarts with --state).
+    url = f"{sim.base_url}/_sim/files/{co.realm_id}/{rec.id}"
+    if rec.data.get("TempDownloadUri") != url:
+        rec.data["TempDownloadUri"] = url
+        rec.touch()
+    return Response(200, url.encode(), "text/plain")
 
 
 def file_bytes(co: Company, ident: str) -> Response:

@@ -98,8 +98,8 @@ def cdc(co: Company, query: dict[str, str]) -> bytes:
                        "time": clock.iso_ms(clock.now())}).encode()
 
 
-def send_invoice(co: Company, ident: str, send_to: str | None) -> Record:
-    rec = ops.existing(co, "Invoice", ident)
+def send_invoice(co: Company, ident: str, send_to: str | None, entity: str = "Invoice") -> Record:
+    rec = ops.existing(co, entity, ident)
     address = send_to or (rec.data.get("BillEmail") or {}).get("Address")
     if not address:
         raise errors.required("BillEmail")
@@ -110,5 +110,5 @@ def send_invoice(co: Company, ident: str, send_to: str | None) -> Record:
     rec.data["MetaData"]["LastUpdatedTime"] = clock.iso_s(ts)
     rec.updated = ts
     rec.touch()
-    co.emit("Invoice", rec.id, "Emailed", ts)
+    co.emit(entity, rec.id, "Emailed", ts)
     return rec

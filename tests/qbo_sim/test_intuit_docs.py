@@ -488,3 +488,15 @@ def test_aged_receivables_and_customer_balance(api: Any, books: str) -> None:
 def test_report_errors(api: Any, name: str, params: dict[str, str], code: str) -> None:
     resp = api.get(f"{api.base}/reports/{name}", params=params, timeout=10)
     assert resp.status_code == 400 and resp.json()["Fault"]["Error"][0]["code"] == code
+
+
+@pytest.mark.parametrize("entity", ["Estimate", "SalesReceipt", "CreditMemo"])
+def test_sales_form_pdf_and_send(api: Any, entity: str) -> None:
+    cust = post(api, "Customer", {"DisplayName": f"Send {entity}"})
+    rec = post(api, entity, {"CustomerRef": {"value": cust["Id"]}, "Line": [_sale_line(35.0)]})
+    pdf = api.get(f"{api.base}/{entity.lower()}/{rec['Id']}/pdf", timeout=10)
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
+    sent = api.post(f"{api.base}/{entity.lower()}/{rec['Id']}/send", params={"sendTo": "a@example.com"},
+                    headers={"Content-Type": "application/octet-stream"}, timeout=10).json()[entity]
+    assert sent["EmailStatus"] == "EmailSent" and sent["BillEmail"] == {"Address": "a@example.com"}
+    assert sent["DeliveryInfo"]["DeliveryType"] == "Email" and sent["SyncToken"] == "1"
