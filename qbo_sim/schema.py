@@ -26,7 +26,7 @@ class EntityInfo:
     name: str
     props: tuple[str, ...]      # filterable and sortable properties (besides COMMON)
     name_list: bool = False     # queries default to Active = true
-    cdc: bool = False           # listed on Intuit's change data capture page
+    cdc: bool = True            # Intuit's CDC page: every entity except NO_CDC
 
     def resolve(self, prop: str) -> str | None:
         """The canonical spelling of ``prop`` (QBO ignores case in property names), or None."""
@@ -35,54 +35,57 @@ class EntityInfo:
 
 _ENTITIES = (
     EntityInfo("Account", (*_NAME, "AccountType", "AccountSubType", "Classification", "AcctNum",
-                           "CurrentBalance", "SubAccount", "ParentRef", "Description"), True, True),
+                           "CurrentBalance", "SubAccount", "ParentRef", "Description"), True),
     EntityInfo("Attachable", ("FileName", "ContentType", "Note", "Category", "Size", "AttachableRef.EntityRef",
                               "AttachableRef.EntityRef.Type", "AttachableRef.EntityRef.value",
                               "AttachableRef.IncludeOnSend")),
-    EntityInfo("Bill", _PURCHASE, cdc=True),
-    EntityInfo("BillPayment", (*_PURCHASE, "PayType"), cdc=True),
+    EntityInfo("Bill", _PURCHASE),
+    EntityInfo("BillPayment", (*_PURCHASE, "PayType")),
     EntityInfo("Budget", ("Name", "StartDate", "EndDate", "BudgetType", "BudgetEntryType", "Active")),
-    EntityInfo("Class", (*_NAME, "SubClass", "ParentRef"), True, True),
+    EntityInfo("Class", (*_NAME, "SubClass", "ParentRef"), True),
     EntityInfo("CompanyCurrency", ("Code", "Name", "Active")),
     EntityInfo("CompanyInfo", ("CompanyName", "LegalName", "Country")),
     EntityInfo("CreditCardPayment", (*_TXN, "CreditCardAccountRef", "BankAccountRef", "Amount")),
-    EntityInfo("CreditMemo", (*_SALES, "RemainingCredit"), cdc=True),
+    EntityInfo("CreditMemo", (*_SALES, "RemainingCredit")),
     EntityInfo("Customer", (*_PERSON, "BalanceWithJobs", "Job", "ParentRef", "IsProject", "Taxable",
-                            "ResaleNum", "Level"), True, True),
+                            "ResaleNum", "Level"), True),
     EntityInfo("CustomerType", ("Name", "Active")),
-    EntityInfo("Department", (*_NAME, "SubDepartment", "ParentRef"), True, True),
-    EntityInfo("Deposit", (*_TXN, "DepositToAccountRef"), cdc=True),
-    EntityInfo("Employee", (*_PERSON, "EmployeeNumber", "HiredDate", "ReleasedDate", "BillableTime"), True, True),
-    EntityInfo("Estimate", (*_SALES, "TxnStatus", "ExpirationDate", "AcceptedDate", "AcceptedBy"), cdc=True),
+    EntityInfo("Department", (*_NAME, "SubDepartment", "ParentRef"), True),
+    EntityInfo("Deposit", (*_TXN, "DepositToAccountRef")),
+    EntityInfo("Employee", (*_PERSON, "EmployeeNumber", "HiredDate", "ReleasedDate", "BillableTime"), True),
+    EntityInfo("Estimate", (*_SALES, "TxnStatus", "ExpirationDate", "AcceptedDate", "AcceptedBy")),
     EntityInfo("ExchangeRate", ("SourceCurrencyCode", "TargetCurrencyCode", "AsOfDate", "Rate")),
-    EntityInfo("Invoice", _SALES, cdc=True),
+    EntityInfo("Invoice", _SALES),
     EntityInfo("Item", (*_NAME, "Type", "Sku", "UnitPrice", "Taxable", "QtyOnHand", "IncomeAccountRef",
                         "ExpenseAccountRef", "AssetAccountRef", "ParentRef", "SubItem", "Description",
-                        "TrackQtyOnHand"), True, True),
-    EntityInfo("JournalCode", ("Name", "Type", "Active"), cdc=True),
-    EntityInfo("JournalEntry", (*_TXN, "Adjustment"), cdc=True),
-    EntityInfo("Payment", (*_SALES, "UnappliedAmt", "ProcessPayment"), cdc=True),
-    EntityInfo("PaymentMethod", ("Name", "Active", "Type"), True, True),
+                        "TrackQtyOnHand"), True),
+    EntityInfo("JournalCode", ("Name", "Type", "Active")),
+    EntityInfo("JournalEntry", (*_TXN, "Adjustment")),
+    EntityInfo("Payment", (*_SALES, "UnappliedAmt", "ProcessPayment")),
+    EntityInfo("PaymentMethod", ("Name", "Active", "Type"), True),
     EntityInfo("Preferences", ()),
-    EntityInfo("Purchase", (*_PURCHASE, "Credit"), cdc=True),
-    EntityInfo("PurchaseOrder", _PURCHASE, cdc=True),
+    EntityInfo("Purchase", (*_PURCHASE, "Credit")),
+    EntityInfo("PurchaseOrder", _PURCHASE),
     EntityInfo("RecurringTransaction", ()),
-    EntityInfo("RefundReceipt", _SALES, cdc=True),
+    EntityInfo("RefundReceipt", _SALES),
     EntityInfo("ReimburseCharge", (*_TXN, "CustomerRef", "HasBeenInvoiced", "Amount")),
-    EntityInfo("SalesReceipt", _SALES, cdc=True),
+    EntityInfo("SalesReceipt", _SALES),
     EntityInfo("TaxAgency", ("DisplayName", "TaxRegistrationNumber", "TaxTrackedOnSales",
-                             "TaxTrackedOnPurchases"), cdc=True),
+                             "TaxTrackedOnPurchases")),
     EntityInfo("TaxClassification", ("Name", "Code", "ParentRef", "Level")),
     EntityInfo("TaxCode", ("Name", "Active", "Taxable", "TaxGroup", "Description"), True),
     EntityInfo("TaxPayment", ("PaymentDate", "PaymentAmount", "Refund", "PaymentAccountRef")),
     EntityInfo("TaxRate", ("Name", "Active", "RateValue", "AgencyRef", "Description"), True),
-    EntityInfo("Term", ("Name", "Active", "Type", "DueDays", "DiscountDays"), True, True),
+    EntityInfo("Term", ("Name", "Active", "Type", "DueDays", "DiscountDays"), True),
     EntityInfo("TimeActivity", ("TxnDate", "NameOf", "EmployeeRef", "VendorRef", "CustomerRef", "ItemRef",
-                                "BillableStatus", "Hours", "Minutes", "HourlyRate", "Description"), cdc=True),
-    EntityInfo("Transfer", ("TxnDate", "Amount", "FromAccountRef", "ToAccountRef", "PrivateNote"), cdc=True),
-    EntityInfo("Vendor", (*_PERSON, "Vendor1099", "TaxIdentifier"), True, True),
-    EntityInfo("VendorCredit", _PURCHASE, cdc=True),
+                                "BillableStatus", "Hours", "Minutes", "HourlyRate", "Description")),
+    EntityInfo("Transfer", ("TxnDate", "Amount", "FromAccountRef", "ToAccountRef", "PrivateNote")),
+    EntityInfo("Vendor", (*_PERSON, "Vendor1099", "TaxIdentifier"), True),
+    EntityInfo("VendorCredit", _PURCHASE),
 )
+# "You can use the CDC operation for all API entities except the following" (Intuit's CDC page).
+NO_CDC = frozenset({"JournalCode", "TaxAgency", "TimeActivity", "TaxCode", "TaxRate"})
+_ENTITIES = tuple(EntityInfo(e.name, e.props, e.name_list, e.name not in NO_CDC) for e in _ENTITIES)
 ENTITIES: dict[str, EntityInfo] = {e.name: e for e in _ENTITIES}
 BY_LOWER: dict[str, str] = {name.lower(): name for name in ENTITIES}
 _LOWER: dict[str, dict[str, str]] = {

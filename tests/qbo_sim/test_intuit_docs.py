@@ -330,9 +330,10 @@ def test_other_entities_read_as_an_empty_company(api: Any, entity: str) -> None:
 
 
 def test_cdc_covers_every_cdc_entity(api: Any) -> None:
-    names = ("Account,Bill,BillPayment,Class,CreditMemo,Customer,Department,Deposit,Employee,Estimate,Invoice,"
-             "Item,JournalCode,JournalEntry,Payment,PaymentMethod,Purchase,PurchaseOrder,RefundReceipt,"
-             "SalesReceipt,TaxAgency,Term,TimeActivity,Transfer,Vendor,VendorCredit")
+    # Intuit's CDC page: "all API entities except JournalCode, TaxAgency, TimeActivity, TaxCode, TaxRate".
+    names = ("Account,Attachable,Bill,BillPayment,Budget,Class,CreditMemo,Customer,Department,Deposit,Employee,"
+             "Estimate,Invoice,Item,JournalEntry,Payment,PaymentMethod,Purchase,PurchaseOrder,RefundReceipt,"
+             "SalesReceipt,Term,Transfer,Vendor,VendorCredit")
     post(api, "Class", {"Name": "CDC Class"})
     resp = api.get(f"{api.base}/cdc", params={"entities": names, "changedSince": "2000-01-01"}, timeout=10)
     assert resp.status_code == 400  # older than 30 days
@@ -341,6 +342,11 @@ def test_cdc_covers_every_cdc_entity(api: Any) -> None:
     assert resp.status_code == 200, resp.text
     groups = resp.json()["CDCResponse"][0]["QueryResponse"]
     assert len(groups) == len(names.split(",")) and any("Class" in g for g in groups)
+    lower = api.get(f"{api.base}/cdc", params={"entities": "customer,invoice", "changedSince": since}, timeout=10)
+    assert lower.status_code == 200  # Intuit's own example spells them in lower case
+    for excluded in ("JournalCode", "TaxAgency", "TimeActivity", "TaxCode", "TaxRate"):
+        resp = api.get(f"{api.base}/cdc", params={"entities": excluded, "changedSince": since}, timeout=10)
+        assert resp.status_code == 400, excluded
 
 
 # ---- Preferences and CompanyInfo (Intuit's Preferences and CompanyInfo pages) ------------------
