@@ -147,13 +147,15 @@ class AttachableType(EntityType):
         common.check_text(d, "FileName", 1000)
         for ref in d.get("AttachableRef") or []:
             entity_ref = ref.get("EntityRef") or {}
-            kind = entity_ref.get("type")
+            info = schema.entity(str(entity_ref.get("type", "")))
+            kind = info.name if info else entity_ref.get("type")   # Intuit's guide also writes "invoice"
             if kind not in ATTACH_TARGETS:
                 raise errors.validation("2170", "Invalid Enumeration", f"EntityRef.type {kind}",
                                         "AttachableRef.EntityRef")
             target = co.get(kind, str(entity_ref.get("value", "")))
             if target is None or target.deleted:
                 raise errors.invalid_ref(kind, str(entity_ref.get("value")), "AttachableRef.EntityRef")
+            entity_ref["type"] = kind
             set_default(ref, "IncludeOnSend", False)
         if old is not None:
             for key in self.readonly_fields:

@@ -318,9 +318,17 @@ def test_attachable_upload_and_download(api: Any) -> None:
     found = q(api, "select * from attachable where AttachableRef.EntityRef.Type = 'invoice' "
                    f"and AttachableRef.EntityRef.value = '{inv['Id']}'").json()
     assert found["QueryResponse"]["Attachable"][0]["Id"] == att["Id"]
-    note = post(api, "Attachable", {"Note": "Called the customer",
-                                    "AttachableRef": [{"EntityRef": {"type": "Customer", "value": cust["Id"]}}]})
-    assert note["Note"] == "Called the customer"
+    # Intuit's "Attach images and notes" tutorial: a note on an invoice.
+    note = post(api, "Attachable", {"AttachableRef": [{"EntityRef": {"type": "Invoice", "value": inv["Id"]}}],
+                                    "Note": "This is a note added to the invoice."})
+    assert note["Note"] == "This is a note added to the invoice." and note["SyncToken"] == "0"
+    assert note["AttachableRef"] == [{"EntityRef": {"type": "Invoice", "value": inv["Id"]}, "IncludeOnSend": False}]
+    lower = post(api, "Attachable", {"Note": "Called", "AttachableRef": [{"EntityRef": {"type": "customer",
+                                                                                      "value": cust["Id"]}}]})
+    assert lower["AttachableRef"][0]["EntityRef"]["type"] == "Customer"
+    bad = api.post(f"{api.base}/attachable", json={"Note": "x", "AttachableRef": [
+        {"EntityRef": {"type": "Invoice", "value": "99999"}}]}, timeout=10)
+    assert bad.status_code == 400 and bad.json()["Fault"]["Error"][0]["code"] == "2500"
 
 
 @pytest.mark.parametrize("entity", ["Bill", "Purchase", "JournalEntry", "TimeActivity", "Budget", "Transfer"])
