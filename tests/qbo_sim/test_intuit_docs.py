@@ -514,3 +514,37 @@ def test_sales_form_pdf_and_send(api: Any, entity: str) -> None:
                     headers={"Content-Type": "application/octet-stream"}, timeout=10).json()[entity]
     assert sent["EmailStatus"] == "EmailSent" and sent["BillEmail"] == {"Address": "a@example.com"}
     assert sent["DeliveryInfo"]["DeliveryType"] == "Email" and sent["SyncToken"] == "1"
+
+
+# ---- the sample queries of the entity reference pages, against a sandbox company with sample data --
+
+@pytest.fixture
+def sandbox(sim: SimulatorProcess, control: SimControl) -> Any:
+    realm = control.create_company("Sandbox Company_US_1", empty=False)
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {control.connect(realm)['access_token']}",
+                            "Accept": "application/json"})
+    session.base = f"{sim.url}/v3/company/{realm}"  # type: ignore[attr-defined]
+    return session
+
+
+@pytest.mark.parametrize(("text", "entity", "at_least"), [
+    ("select * from Invoice where id = '1'", "Invoice", 1),
+    ("select * from Customer Where Metadata.LastUpdatedTime > '2015-03-01'", "Customer", 7),
+    ("select * from Item maxresults 2", "Item", 2),
+    ("select * from estimate where TxnDate > '2014-09-15'", "Estimate", 1),
+    ("select * from Payment", "Payment", 2),
+    ("select * from Account where Metadata.CreateTime > '2014-12-31'", "Account", 9),
+    ("select * from vendor where DisplayName = 'Books by Bessie'", "Vendor", 1),
+    ("select * from SalesReceipt", "SalesReceipt", 1),
+    ("select * from CreditMemo where CustomerRef = '1'", "CreditMemo", 1),
+    ("select * from Term", "Term", 4),
+    ("select * from TaxCode", "TaxCode", 2),
+])
+def test_entity_page_queries(sandbox: Any, text: str, entity: str, at_least: int) -> None:
+    resp = q(sandbox, text)
+    assert resp.status_code == 200, resp.text
+    rows = resp.json()["QueryResponse"].get(entity, [])
+    assert len(rows) >= at_least and all(r["domain"] == "QBO" and r["Id"] for r in rows)
+    if "maxresults 2" in text:
+        assert len(rows) == 2
