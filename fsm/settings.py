@@ -175,6 +175,10 @@ LOGGING = {
 # libraries at the bundled simulator (QBO_SIM_URL); sandbox/production talk to Intuit.
 QBO_ENVIRONMENT = env_choice("QBO_ENVIRONMENT", "simulator", ("simulator", "sandbox", "production"))
 QBO_SIM_URL = env_url("QBO_SIM_URL", "http://127.0.0.1:8765", schemes=("http", "https")).rstrip("/")
+# Where a person opens a record "in QuickBooks": the QuickBooks web app. The simulator serves the web app's
+# own paths (/app/invoice?txnId=N, /app/customerdetail?nameId=N, /app/homepage) on its host, so only this
+# host differs. Empty: QBO_SIM_URL for the simulator, app.sandbox.qbo.intuit.com / app.qbo.intuit.com else.
+QBO_APP_URL = env_url("QBO_APP_URL", "", schemes=("http", "https")).rstrip("/")
 QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "sim-client-id" if QBO_ENVIRONMENT == "simulator" else "")
 QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "sim-client-secret" if QBO_ENVIRONMENT == "simulator" else "")
 QBO_REDIRECT_URI = env_url(

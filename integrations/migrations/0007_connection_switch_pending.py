@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0005_rate_bucket_batch_window'),
+        ('integrations', '0006_fresh_request_ids_after_definite_failures'),
     ]
 
     operations = [
