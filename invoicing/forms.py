@@ -150,7 +150,22 @@ LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, 
                                     max_num=MAX_LINES, absolute_max=MAX_LINES * 3)
 
 
-class InvoiceForm(forms.ModelForm):
+class InvoiceFieldsMixin(forms.ModelForm):
+    """The invoice field rules of invoicing.validators beside their fields: the page's form and the admin's."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            check_invoice_fields(issue_date=data.get("issue_date"), due_date=data.get("due_date"),
+                                 memo=data.get("memo") or "")
+        except forms.ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field in data:
+                    self.add_error(field, messages)
+        return data
+
+
+class InvoiceForm(InvoiceFieldsMixin):
     class Meta:
         model = Invoice
         fields = ["customer", "project", "issue_date", "due_date", "tax_rate", "memo"]
@@ -176,13 +191,6 @@ class InvoiceForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        try:
-            check_invoice_fields(issue_date=data.get("issue_date"), due_date=data.get("due_date"),
-                                 memo=data.get("memo") or "")
-        except forms.ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                if field in data:
-                    self.add_error(field, messages)
         project, customer = data.get("project"), data.get("customer")
         if project and customer and project.customer_id != customer.pk:
             self.add_error("project", "The project must belong to the invoice's customer.")

@@ -46,7 +46,7 @@ def invoice_edit_refusal(invoice: Invoice) -> str | None:
 def validate_invoice_date(value: date) -> None:
     if not DATE_MIN <= value <= DATE_MAX:
         raise ValidationError(
-            f"Give a date between {DATE_MIN:%Y-%m-%d} and {DATE_MAX:%Y-%m-%d}; {value:%Y-%m-%d} is outside it.",
+            f"Give a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}; {value.isoformat()} is outside it.",
             code="date_window",
         )
 

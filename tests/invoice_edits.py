@@ -110,7 +110,7 @@ class _FormFields(HTMLParser):
     """The name=value pairs a browser submits for the form marked `marker`: checked boxes only, the
     selected option (else the first), and nothing inside <template> (the line editor's blank row)."""
 
-    def __init__(self, marker: str) -> None:
+    def __init__(self, marker: tuple[str, str]) -> None:
         super().__init__()
         self.marker = marker
         self.fields: dict[str, str] = {}
@@ -123,10 +123,13 @@ class _FormFields(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self.in_form = self.marker in a
+            name, value = self.marker
+            self.in_form = name in a and value in (a[name], "")
         if tag == "template":
             self.in_template += 1
         if not self.in_form or self.in_template or "name" not in a and tag != "option":
+            return
+        if "__prefix__" in a.get("name", ""):  # a blank row script copies (the admin's inline template)
             return
         if tag == "input":
             if a.get("type") in ("checkbox", "radio") and "checked" not in a:
@@ -158,7 +161,8 @@ class _FormFields(HTMLParser):
             self.fields[self.textarea] += data.removeprefix("\n") if not self.fields[self.textarea] else data
 
 
-def form_fields(html: str, marker: str = "data-invoice-form") -> dict[str, str]:
+def form_fields(html: str, marker: tuple[str, str] = ("data-invoice-form", "")) -> dict[str, str]:
+    """The fields of the form carrying attribute marker[0] (with value marker[1], if given)."""
     parser = _FormFields(marker)
     parser.feed(html)
     return parser.fields
