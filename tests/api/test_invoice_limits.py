@@ -34,8 +34,8 @@ def test_a_total_too_big_to_store(owner_api: APIClient, org: Organization,
                               format="json")
     assert response.status_code == 400
     assert response.json()["lines"] == [
-        "The invoice would total 12,000,000,000.00, more than one invoice can hold (9,999,999,999.99). "
-        "Split the work over several invoices."]
+        ("The invoice would total 12,000,000,000.00, more than one invoice can hold (9,999,999,999.99). "
+        "Split the work over several invoices.")]
     assert not Invoice.objects.exists()
 
 
@@ -90,8 +90,8 @@ def test_more_lines_than_quickbooks_takes(owner_api: APIClient, org: Organizatio
     response = owner_api.post(f"{API}/invoices/", invoice_payload(customer, lines=[line] * 1500), format="json")
     assert response.status_code == 400
     assert response.json()["lines"] == [
-        "An invoice can have at most 750 lines (QuickBooks' limit); this one has 1,500. "
-        "Split the work over several invoices."]
+        ("An invoice can have at most 750 lines (QuickBooks' limit); this one has 1,500. "
+        "Split the work over several invoices.")]
     assert not Invoice.objects.exists()
     response = owner_api.post(f"{API}/invoices/", invoice_payload(customer, lines=[line] * 750), format="json")
     assert response.status_code == 201

@@ -69,8 +69,8 @@ def test_more_lines_than_quickbooks_takes(org: Organization, owner_client: Clien
     response = owner_client.post(reverse(CREATE), data)
     assert response.status_code == 400
     assert response.context["formset"].non_form_errors() == [
-        "An invoice can have at most 750 lines (QuickBooks' limit); this one has 1,500. "
-        "Split the work over several invoices."]
+        ("An invoice can have at most 750 lines (QuickBooks' limit); this one has 1,500. "
+        "Split the work over several invoices.")]
     assert not Invoice.objects.exists()
     data = _invoice_post(make_customer(org, "Bolt Buyer"), [_line(quantity="1", unit_price="0.10")] * 750)
     assert owner_client.post(reverse(CREATE), data).status_code == 302  # the limit itself fits through the page
