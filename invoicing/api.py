@@ -74,8 +74,12 @@ def _transition_schema(summary: str, request: type[serializers.Serializer] | Non
         OpenApiParameter("customer", OpenApiTypes.INT, description="Only the invoices of this customer id."),
     ]),
     create=extend_schema(request=InvoiceWriteSerializer, responses={201: InvoiceDetailSerializer}),
-    update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL),
-    partial_update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL),
+    update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL, description=(
+        "`lines` is the whole list: items with an `id` keep that line (fields left out keep their value), "
+        "items without one are new, and a stored line the list does not name is removed.")),
+    partial_update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL, description=(
+        "`lines` lists changes only: an item with an `id` changes that line (or removes it with "
+        "`\"delete\": true`), an item without one adds a line, and every line not named stays as it is.")),
     destroy=extend_schema(summary="Delete a draft invoice (only drafts can be deleted)."),
 )
 @extend_schema(tags=["invoices"])

@@ -1,4 +1,5 @@
-"""Writes for products and invoices. Totals are computed here and only here."""
+"""Writes for products and invoices. Totals are computed here and only here (the rules input must meet
+are in invoicing/validators.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from invoicing.money import invoice_totals, line_amount, to_cents
 from invoicing.validators import check_invoice_fields, check_lines, invoice_edit_refusal, line_rows
 
 INVOICE_NUMBER_PREFIX = "INV-"
+STALE_LINES = ("The lines changed since this invoice was opened (a line was removed or listed twice); "
+               "reload it and make your change again.")
 LINE_FIELDS = ("position", "product", "description", "quantity", "unit_price", "amount", "taxable")
 
 
@@ -65,16 +68,16 @@ def _check_refs(*, organization: Organization, customer: Customer, project: Proj
 def _check_input(*, organization: Organization, customer: Customer, project: Project | None,
                  tax_rate: TaxRate | None, lines: list[LineInput], issue_date: date, due_date: date,
                  memo: str) -> None:
-    """Every refusal at once where they are independent: field errors first, then the lines."""
+    """The dates and memo, and the references and lines, refused together (their fields never overlap)."""
     errors: dict[str, list[str]] = {}
-    for check in (lambda: check_invoice_fields(issue_date=issue_date, due_date=due_date, memo=memo),
-                  lambda: _check_refs(organization=organization, customer=customer, project=project,
-                                      tax_rate=tax_rate, lines=lines)):
-        try:
-            check()
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors.setdefault(field, []).extend(messages)
+    try:
+        check_invoice_fields(issue_date=issue_date, due_date=due_date, memo=memo)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _check_refs(organization=organization, customer=customer, project=project, tax_rate=tax_rate, lines=lines)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
 
@@ -87,9 +90,7 @@ def _write_lines(invoice: Invoice, lines: list[LineInput]) -> None:
     unknown = [line_id for line_id in named if line_id not in stored]
     if unknown or len(set(named)) != len(named):
         # A stale page (someone else removed the line meanwhile) or a hand-made request.
-        raise ValidationError({"lines": [
-            ("The lines changed since this invoice was opened (a line was removed or listed twice); "
-            "reload it and make your change again.")]})
+        raise ValidationError({"lines": [STALE_LINES]})
     keep, add = [], []
     for position, line in enumerate(lines, start=1):
         row = stored[line.id] if line.id is not None else InvoiceLine(invoice=invoice)
