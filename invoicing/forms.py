@@ -143,6 +143,11 @@ class BaseLineFormSet(forms.BaseFormSet):
             and (index < self.initial_form_count() or form.has_changed())
         ]
 
+    def seen_line_ids(self) -> list[int]:
+        """The stored lines the page showed, removed ones included: the services refuse the save if another
+        line was added meanwhile, instead of dropping a line nobody here removed."""
+        return [form.cleaned_data["id"] for form in self.initial_forms if form.cleaned_data.get("id")]
+
 
 # The line limit itself is checked by invoicing.validators (through the services), with the count in its
 # message; absolute_max only stops a request so large that building its forms would be the problem.

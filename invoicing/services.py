@@ -3,6 +3,7 @@ are in invoicing/validators.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,7 +20,7 @@ from invoicing.money import invoice_totals, line_amount, to_cents
 from invoicing.validators import check_invoice_fields, check_lines, invoice_edit_refusal, line_rows
 
 INVOICE_NUMBER_PREFIX = "INV-"
-STALE_LINES = ("The lines changed since this invoice was opened (a line was removed or listed twice); "
+STALE_LINES = ("The lines changed since this invoice was opened (a line was added, removed or listed twice); "
                "reload it and make your change again.")
 LINE_FIELDS = ("position", "product", "description", "quantity", "unit_price", "amount", "taxable")
 
@@ -82,14 +83,16 @@ def _check_input(*, organization: Organization, customer: Customer, project: Pro
         raise ValidationError(errors)
 
 
-def _write_lines(invoice: Invoice, lines: list[LineInput]) -> None:
+def _write_lines(invoice: Invoice, lines: list[LineInput], seen_line_ids: Collection[int] = ()) -> None:
     """Make the invoice's lines exactly `lines`: named lines change in place (their ids stay), new ones
-    are added, and stored lines no input names are deleted."""
+    are added, and stored lines no input names are deleted. With `seen_line_ids` (the lines the person's
+    page showed), a line added since by someone else is not theirs to remove: the save is refused."""
     stored = {line.pk: line for line in invoice.lines.all()}
     named = [line.id for line in lines if line.id is not None]
     unknown = [line_id for line_id in named if line_id not in stored]
-    if unknown or len(set(named)) != len(named):
-        # A stale page (someone else removed the line meanwhile) or a hand-made request.
+    added_since = seen_line_ids and set(stored) - set(seen_line_ids)
+    if unknown or added_since or len(set(named)) != len(named):
+        # A stale page (someone else changed the lines meanwhile) or a hand-made request.
         raise ValidationError({"lines": [STALE_LINES]})
     keep, add = [], []
     for position, line in enumerate(lines, start=1):
@@ -133,7 +136,7 @@ def invoice_create(*, organization: Organization, customer: Customer, issue_date
 @transaction.atomic
 def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, due_date: date,
                    lines: list[LineInput], project: Project | None = None, tax_rate: TaxRate | None = None,
-                   memo: str = "") -> Invoice:
+                   memo: str = "", seen_line_ids: Collection[int] = ()) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     refusal = invoice_edit_refusal(invoice)
     if refusal:
@@ -144,7 +147,7 @@ def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, du
                  lines=lines, issue_date=issue_date, due_date=due_date, memo=memo)
     invoice.customer, invoice.project, invoice.tax_rate = customer, project, tax_rate
     invoice.issue_date, invoice.due_date, invoice.memo = issue_date, due_date, memo
-    _write_lines(invoice, lines)
+    _write_lines(invoice, lines, seen_line_ids)
     invoice_recompute_totals(invoice=invoice)
     invoice.save()
     return invoice

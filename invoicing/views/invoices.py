@@ -202,7 +202,7 @@ def _save_invoice(invoice: Invoice, form: InvoiceForm, formset: Any) -> Invoice 
     try:
         if invoice.pk is None:
             return invoice_create(organization=form.organization, lines=formset.lines(), **fields)
-        return invoice_update(invoice=invoice, lines=formset.lines(), **fields)
+        return invoice_update(invoice=invoice, lines=formset.lines(), seen_line_ids=formset.seen_line_ids(), **fields)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
         for field, messages_ in errors.items():

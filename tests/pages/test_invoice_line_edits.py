@@ -8,6 +8,7 @@ compares the stored lines and totals with the plan.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -18,6 +19,7 @@ from hypothesis import settings as hsettings
 from accounts.models import Organization
 from customers.models import Customer
 from invoicing.models import Invoice
+from invoicing.services import LineInput, invoice_update
 from tests.invoice_edits import Line, Plan, assert_left_as_planned, create_start, form_fields, plans, stored
 
 
@@ -105,3 +107,19 @@ def test_a_line_of_another_invoice_is_refused(org: Organization, owner_client: C
     assert response.status_code == 400
     assert "reload it and make your change again" in response.content.decode()
     assert other.lines.get().amount == 7 and mine.lines.get().amount == 100
+
+
+def test_a_line_added_by_someone_else_meanwhile_is_not_dropped(org: Organization, owner_client: Client,
+                                                              make_invoice: Callable[..., Invoice]) -> None:
+    invoice = make_invoice(org, lines=[("1", "100.00")])
+    url = reverse("invoicing:invoice_edit", args=[invoice.pk])
+    data = form_fields(owner_client.get(url).content.decode())  # this person opens the page...
+    theirs = invoice_update(invoice=invoice, customer=invoice.customer, issue_date=invoice.issue_date,
+                            due_date=invoice.due_date, lines=[  # ...someone else adds a line and saves first
+                                LineInput("Work", Decimal(1), Decimal("100.00"), id=invoice.lines.get().pk),
+                                LineInput("Permit", Decimal(1), Decimal("25.00"))])
+    data["lines-0-quantity"] = "2"
+    response = owner_client.post(url, data)
+    assert response.status_code == 400
+    assert "a line was added, removed or listed twice" in response.content.decode()
+    assert list(theirs.lines.values_list("description", "amount")) == [("Work", 100), ("Permit", 25)]
