@@ -20,11 +20,11 @@ EDITABLE_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.GENERATED, InvoiceStatus
 
 # Every money column is DecimalField(max_digits=12, decimal_places=2): nothing above this fits.
 MONEY_MAX = Decimal("9999999999.99")
-# QuickBooks refuses a taxable transaction of more than 750 lines (qbo-tax-and-money.md, "Tax on
-# lines"); refusing here says so before the invoice exists instead of failing its sync later.
+# QuickBooks takes at most 750 lines on a taxable transaction (Intuit's Invoice reference; see
+# qbo-tax-and-money.md §4.1): refusing here says so before the invoice exists, not when its sync fails.
 MAX_LINES = 750
 # The memo is printed for the customer. QBO's CustomerMemo holds at most 1000 characters and its
-# PrivateNote 4000 (qbo-tax-and-money.md, invoice fields): 1000 fits either.
+# PrivateNote 4000 (qbo-tax-and-money.md §7): 1000 fits either.
 MEMO_MAX_LENGTH = 1000
 # Year 1 or 9999 is a typo, not a bill; a fixed window keeps the rule the same on every day it runs.
 DATE_MIN = date(1970, 1, 1)
