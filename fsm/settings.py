@@ -88,6 +88,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Django's default of 1,000 fields stops an invoice form at about 140 lines with a bare "Bad Request".
+# A line row posts 7 fields; this lets up to three times invoicing.validators.MAX_LINES (750) rows reach
+# the form, which answers the person with the line limit in words (tests/pages/test_invoice_limits.py).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 16_000
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
