@@ -58,3 +58,16 @@ class OrgSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="uniq_org_sequence")]
+
+
+class SignInFailure(models.Model):
+    """Failed sign-ins of one username (page and API alike), for the throttle in accounts/throttle.py.
+    Keyed by the name typed, existing or not, so the answer does not tell which usernames exist."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures} failed sign-in(s)"

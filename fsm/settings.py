@@ -114,6 +114,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 # Sign-in throttle (accounts/throttle.py): this many failed sign-ins for one username within the window
 # lock that username out (page and API alike, right password included) until the window has passed.
 SIGNIN_MAX_FAILURES = env_int("FSM_SIGNIN_MAX_FAILURES", 10, minimum=1)
