@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Plan(models.TextChoices):
@@ -71,3 +72,20 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures} failed sign-in(s)"
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`), stored as the SHA-256 of its key: the key itself is
+    shown once, when issued, and a database dump holds nothing that signs anyone in. It expires, and it
+    stops working when its user's password changes (the fingerprint of the password hash it was issued
+    under no longer matches). See accounts/api_tokens.py."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to tell tokens apart.")
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
