@@ -22,13 +22,14 @@ def _authorize_origin() -> str:
     return INTUIT_AUTHORIZE_ORIGIN
 
 
-def content_security_policy() -> str:
+def content_security_policy(*, style_elements: bool = False) -> str:
     # No inline or eval'd script anywhere (templates load static files only). Style *attributes* are
-    # allowed (a few templates size progress bars with them); <style> elements are not.
+    # allowed (a few templates size progress bars with them); <style> elements only where a page sets
+    # style_elements (the API docs: Swagger UI injects one).
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self'",
+        "style-src 'self' 'unsafe-inline'" if style_elements else "style-src 'self'",
         "style-src-attr 'unsafe-inline'",
         "img-src 'self' data:",
         "font-src 'self'",
