@@ -16,11 +16,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from django.conf import settings
 from django.urls import reverse
 
@@ -120,6 +123,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _get(url: str) -> tuple[int, Any]:
+    """GET as through the TLS-terminating proxy; redirects are answers here, not followed."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https", "Host": "localhost"})
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with opener.open(request, timeout=10) as response:
+                return response.status, response.headers
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def test_worker_beat_and_gunicorn_start_from_requirements_txt_alone(
         fresh_venv: Path, prod_env: dict[str, str], tmp_path: Path, started: list[_Proc]) -> None:
     bin_dir = fresh_venv / "bin"
@@ -146,22 +171,21 @@ def test_worker_beat_and_gunicorn_start_from_requirements_txt_alone(
     assert worker.proc.poll() is None and beat.proc.poll() is None
 
     port = _free_port()
-    web = _Proc([str(bin_dir / "gunicorn"), "fsm.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "1"], prod_env, tmp_path / "web.log")
+    # docker compose's own web command (its access-log format included), on a loopback port.
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
+    assert command[:2] == ["gunicorn", "fsm.wsgi:application"]
+    command = [str(bin_dir / "gunicorn"), *command[1:]]
+    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    command[command.index("--workers") + 1] = "1"
+    web = _Proc(command, prod_env, tmp_path / "web.log")
     started.append(web)
     assert web.wait_for("Booting worker", 60), web.text()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{reverse('login')}",
-                                     headers={"X-Forwarded-Proto": "https", "Host": "localhost"})
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status, headers = response.status, response.headers
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    status, headers = _get(f"http://127.0.0.1:{port}{reverse('login')}")
+    # Intuit's redirect back carries the code and state; the access log must not.
+    code = secrets.token_urlsafe(16)
+    _get(f"http://127.0.0.1:{port}/settings/integrations/quickbooks/callback/?code={code}&state=st4te&realmId=1")
+    assert web.wait_for("/settings/integrations/quickbooks/callback/", 10), web.text()
+    assert code not in web.text() and "st4te" not in web.text()
     assert status == 200, web.text()
     assert "max-age=31536000" in headers["Strict-Transport-Security"]
     assert "script-src 'self'" in headers["Content-Security-Policy"]

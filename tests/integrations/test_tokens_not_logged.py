@@ -25,9 +25,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
     """Everything the configured root handlers write, at DEBUG for every logger."""
-    root = logging.getLogger()
-    handlers = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
-    assert handlers, "the root logger has no filtered console handler (fsm/settings.py LOGGING)"
+    # The root's handlers, and the access log's own (django.server does not propagate to the root).
+    handlers = [h for name in ("", "django.server") for h in logging.getLogger(name).handlers
+                if type(h) is logging.StreamHandler]  # ours, not pytest's capture handlers
+    assert len(handlers) >= 2, "LOGGING in fsm/settings.py lost its console or django.server handler"
     out = io.StringIO()
     old_streams = [h.setStream(out) for h in handlers]
     old_levels = {name: logging.getLogger(name).level for name in ("", "django", "urllib3", "requests_oauthlib",
