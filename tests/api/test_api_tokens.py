@@ -76,7 +76,7 @@ def test_legacy_clear_text_tokens_move_over_hashed(org: Organization,
     user = member(org, Role.OWNER).user
     legacy_key = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"  # DRF authtoken's format: 40 hex digits
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created datetime, user_id integer)")
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp with time zone, user_id integer)")
         cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [legacy_key, timezone.now(), user.pk])
     migration.move_legacy_tokens(apps, SimpleNamespace(connection=connection))
     with connection.cursor() as cursor:
