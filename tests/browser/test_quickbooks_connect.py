@@ -124,7 +124,8 @@ def test_dispatcher_sees_status_without_buttons_and_posts_are_refused(
     _shot(page, "6-dispatcher")
     # The browser's own session and CSRF token: a refusal here is the role, not a missing token.
     statuses = page.evaluate("""async (urls) => {
-        const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
+        // The page's token, as htmx sends it (the CSRF cookie is HttpOnly: no script reads it).
+        const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
         const out = [];
         for (const url of urls) {
             const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': token}, body: new FormData()});
