@@ -2,7 +2,8 @@
 
 An invoice's lines are edited here only while it is a draft (after that it belongs to the customer and
 to QuickBooks; the pages change it through invoice_update, which checks what was paid); the line rules
-are the services' (invoice_validate), totals come from invoice_recompute_totals, numbers from the
+are the services' (invoice_validate, with invoicing.validators' count and money limits), the header's
+those of the invoice page (InvoiceFieldsMixin), totals come from invoice_recompute_totals, numbers from the
 organization's sequence, and payments are recorded only through the lifecycle (pages, API).
 """
 
@@ -16,9 +17,11 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from accounts.admin_scoping import OrgScopedAdmin, OrgScopedTabularInline
+from invoicing.forms import InvoiceFieldsMixin
 from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, Payment, Product, TaxRate
 from invoicing.money import line_amount
 from invoicing.services import LineInput, invoice_number_next, invoice_recompute_totals, invoice_validate
+from invoicing.validators import invoice_edit_refusal
 
 
 @admin.register(Product)
@@ -64,6 +67,20 @@ class InvoiceLineFormSet(BaseInlineFormSet):
             raise ValidationError([m for messages in exc.message_dict.values() for m in messages]) from None
 
 
+class InvoiceAdminForm(InvoiceFieldsMixin):
+    """The page's field rules (dates, memo); a change the edit rule refuses is refused here too."""
+
+    class Meta:
+        model = Invoice
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        refusal = invoice_edit_refusal(self.instance) if self.instance.pk else None
+        if refusal and self.has_changed():
+            raise ValidationError(refusal)
+        return super().clean()
+
+
 class InvoiceLineInline(OrgScopedTabularInline):
     model = InvoiceLine
     formset = InvoiceLineFormSet
@@ -101,6 +118,7 @@ _HEADER = ["organization", "customer", "project", "tax_rate", "issue_date", "due
 
 @admin.register(Invoice)
 class InvoiceAdmin(OrgScopedAdmin):
+    form = InvoiceAdminForm
     list_display = ["number", "customer", "status", "issue_date", "due_date", "total", "balance", "organization"]
     list_filter = ["status"]
     search_fields = ["number", "customer__display_name"]

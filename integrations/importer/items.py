@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from accounts.models import Organization
 from integrations.importer import qbo
 from integrations.importer.common import Ctx, PageWrites, qbo_item_card, remembered_review
-from integrations.importer.matching import CREATE, LINK, ItemIndex, Local
+from integrations.importer.matching import CREATE, LINK, ItemIndex, Local, normalize_sku
 from integrations.models import ExternalRef, ObjectType, ReviewItem
 from invoicing.models import Product, ProductType
 
@@ -35,9 +35,10 @@ class _State:
     def __init__(self, ctx: Ctx) -> None:
         self.qbo_to_local = dict(ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.ITEM)
                                  .values_list("qbo_id", "local_id"))
-        rows = Product.objects.for_org(ctx.organization).values_list("id", "name", "sku")
-        self.index = ItemIndex((Local(pk, name, sku=sku) for pk, name, sku in rows.iterator(chunk_size=2000)),
+        rows = list(Product.objects.for_org(ctx.organization).values_list("id", "name", "sku", "unit_price"))
+        self.index = ItemIndex((Local(pk, name, sku=sku) for pk, name, sku, _ in rows),
                                taken=self.qbo_to_local.values())
+        self.ours = {pk: (name, sku, price) for pk, name, sku, price in rows}
         self.reviews = dict(ReviewItem.objects.filter(connection=ctx.connection, object_type=ObjectType.ITEM)
                             .values_list("qbo_id", "state"))
         # The database's own uniqueness rules (name case-insensitive, SKU when set): a new product must
@@ -63,6 +64,18 @@ def taken_product_keys(organization: Organization) -> tuple[set[str], set[str]]:
     products = Product.objects.for_org(organization)
     names = set(products.annotate(n=Lower("name")).values_list("n", flat=True))
     return names, set(products.exclude(sku="").values_list("sku", flat=True))
+
+
+def differences(ours: tuple[str, str, Decimal], row: dict[str, Any]) -> list[str]:
+    """What a link by name or SKU leaves different on the two sides (price, SKU), both values said."""
+    _, sku, price = ours
+    theirs_price, theirs_sku = _price(row.get("UnitPrice")), str(row.get("Sku") or "")
+    found = []
+    if price != theirs_price:
+        found.append(f"price ${price:,.2f} here, ${theirs_price:,.2f} in QuickBooks")
+    if normalize_sku(sku) != normalize_sku(theirs_sku):
+        found.append(f"SKU “{sku or '(none)'}” here, “{theirs_sku or '(none)'}” in QuickBooks")
+    return found
 
 
 def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Product, dict[str, Any]]],
@@ -92,6 +105,12 @@ def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Product, dict
         st.index.take(decision.local_id)
         st.qbo_to_local[qid] = decision.local_id
         rep.count("linked")
+        ours = st.ours[decision.local_id]
+        if found := differences(ours, row):
+            # Linked all the same (the same product by SKU or name), but not silently: the Owner sees both
+            # values and decides which is right (the drift report fixes either side).
+            rep.note("differs", "items", ours[0], f"Linked to QuickBooks “{name}”, which differs: "
+                     f"{'; '.join(found)}. Check which is right; the drift report can fix either side.")
     else:
         cands = [{"id": c.id, "name": c.name, "sku": c.sku} for c in decision.candidates]
         reason = decision.reason or "A local product already uses this name."

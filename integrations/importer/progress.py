@@ -14,7 +14,7 @@ from integrations.models import ImportRun
 
 MAX_NOTES = 200  # enough to act on; the rest is counted in the summary
 SUMMARY_KEYS = ("linked", "created_here", "created_in_qbo", "needs_review", "skipped", "failed", "unchanged",
-                "renamed")
+                "renamed", "differs")
 # The bars, in the order the job works through them.
 DATA_TYPES = ("customers", "items", "projects", "push")
 DATA_TYPE_LABELS = {"customers": "Customers from QuickBooks", "items": "Products and services",
@@ -47,7 +47,7 @@ class Reporter:
         self.counts[key] += n
 
     def note(self, kind: str, data_type: str, name: str, reason: str) -> None:
-        """kind: skipped | failed | renamed. Counted always, listed up to MAX_NOTES."""
+        """kind: skipped | failed | renamed | differs. Counted always, listed up to MAX_NOTES."""
         self.count(kind)
         if len(self.notes) < MAX_NOTES:
             self.notes.append({"kind": kind, "type": data_type, "name": name[:200], "reason": reason[:500]})

@@ -8,12 +8,14 @@ Exactly one QBO record per local customer, even if the process dies at any point
 - names already known in QBO get a " (n)" suffix before sending, and a 6240 (the name is taken by a
   vendor, an employee or an inactive customer) is looked up: the same customer by email is linked,
   anything else gets a suffixed name, recorded in the summary.
+Every create sent is written to the sync log (SyncAttempt) with its outcome, like the push queue's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import Any
 
 from django.db import transaction
@@ -24,8 +26,8 @@ from integrations.importer import qbo
 from integrations.importer.common import Ctx
 from integrations.importer.customers import CustomerState
 from integrations.importer.matching import normalize_email, normalize_name
-from integrations.models import ExternalRef, ImportIntent, ObjectType
-from integrations.push.handlers.base import qbo_name
+from integrations.models import ExternalRef, ImportIntent, ObjectType, SyncAttempt
+from integrations.push.handlers.base import qbo_name, suffixed
 from integrations.push.handlers.customer import customer_payload
 from integrations.push.limiter import request_slot
 from integrations.quickbooks.errors import QboDuplicateName, QboValidation
@@ -37,11 +39,6 @@ MAX_SUFFIX = 20
 
 def _digest(value: object, n: int) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:n]
-
-
-def suffixed(base: str, n: int) -> str:
-    suffix = f" ({n})"
-    return qbo_name(base, 500 - len(suffix)) + suffix
 
 
 def free_name(base: str, known: set[str]) -> str:
@@ -59,6 +56,20 @@ class _Pusher:
         self.known = st.qbo_names  # every name seen in QBO, plus every name we send
         self.refs: list[ExternalRef] = []
         self.finished: list[int] = []
+        self.attempts: list[SyncAttempt] = []
+        self.sent_at, self.sent_t0 = timezone.now(), time.monotonic()
+
+    def sending(self) -> None:
+        """A create request is about to go: the sync log's start time of what it decides."""
+        self.sent_at, self.sent_t0 = timezone.now(), time.monotonic()
+
+    def logged(self, customer: Customer, outcome: str, *, qbo_id: str = "", message: str = "") -> None:
+        call = self.ctx.client.last_call
+        self.attempts.append(SyncAttempt(
+            connection=self.ctx.connection, object_type=ObjectType.CUSTOMER, local_id=customer.pk,
+            operation="import", outcome=outcome, http_status=call.http_status, intuit_tid=call.intuit_tid,
+            message=message[:2000], qbo_id=qbo_id, started_at=self.sent_at,
+            duration_ms=int((time.monotonic() - self.sent_t0) * 1000)))
 
     def plan(self, customer: Customer) -> tuple[dict[str, Any], str]:
         """The payload and the plain name it wanted (different when it had to be suffixed)."""
@@ -87,11 +98,15 @@ class _Pusher:
                                          sync_token=str(entity.get("SyncToken", "")), last_synced_at=timezone.now()))
             self.st.index.take(customer.pk)
             rep.count("linked" if linked else "created_in_qbo")
+            message = "Initial sync."
             if renamed_from:
-                rep.note("renamed", "push", name, f"Created in QuickBooks as “{entity.get('DisplayName')}”: "
-                         f"“{renamed_from}” is already used there by another customer, a vendor or an employee.")
+                message = (f"Created in QuickBooks as “{entity.get('DisplayName')}”: “{renamed_from}” is already "
+                           "used there by another customer, a vendor or an employee.")
+                rep.note("renamed", "push", name, message)
+            self.logged(customer, "link" if linked else "create", qbo_id=str(entity["Id"]), message=message)
         else:
             rep.note("failed", "push", name, failed)
+            self.logged(customer, "error", message=failed)
         self.finished.append(customer.pk)
         rep.advance("push", 1)
 
@@ -99,10 +114,11 @@ class _Pusher:
         """Mappings, spent intents and progress in one transaction: a batch's worth of queries, not a row's."""
         with transaction.atomic():
             ExternalRef.objects.bulk_create(self.refs)
+            SyncAttempt.objects.bulk_create(self.attempts)
             ImportIntent.objects.filter(connection=self.ctx.connection, object_type=ObjectType.CUSTOMER,
                                         local_id__in=self.finished).delete()
             self.ctx.reporter.flush()
-        self.refs, self.finished = [], []
+        self.refs, self.finished, self.attempts = [], [], []
 
     def batch(self, customers: list[Customer]) -> None:
         planned = [(c, *self.plan(c)) for c in customers]
@@ -127,6 +143,8 @@ class _Pusher:
             self.collision(customer, body, wanted)
 
     def send(self, items: list[dict[str, Any]], request_id: str) -> list[dict[str, Any]]:
+        self.sending()
+
         def send(rid: str) -> list[dict[str, Any]]:
             return qbo.patiently(self.ctx.reporter, lambda: self._batch(items, rid),
                                  what="creating customers in QuickBooks")
@@ -173,6 +191,7 @@ class _Pusher:
             attempt = {**body, "DisplayName": name}
             request_id = f"imp-c{customer.pk}-{_digest([self.ctx.connection.realm_id, attempt], 16)}"
             self.intents([(customer, attempt, wanted)], request_id)
+            self.sending()
             try:
                 entity = qbo.patiently(self.ctx.reporter, lambda a=attempt, r=request_id: self.ctx.client.create(
                     "Customer", a, request_id=r), what="creating a renamed customer in QuickBooks")

@@ -20,7 +20,8 @@ from integrations.selectors import connection_live
 
 SUMMARY_LABELS = [("linked", "Linked"), ("created_here", "Created here"), ("created_in_qbo", "Created in QuickBooks"),
                   ("needs_review", "Needs review"), ("skipped", "Skipped"), ("failed", "Failed"),
-                  ("renamed", "Renamed in QuickBooks"), ("unchanged", "Already linked")]
+                  ("renamed", "Renamed in QuickBooks"), ("differs", "Linked, values differ"),
+                  ("unchanged", "Already linked")]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from integrations.inbound.apply.items import ITEM_FIELDS
 from integrations.inbound.apply.merge import FieldSpec, money
 from integrations.inbound.common import NAME_LISTS, entity_enabled
 from integrations.models import DriftItem, DriftRun, DriftRunState, ExternalRef, ObjectType, QuickBooksConnection
+from integrations.push.handlers.base import is_sync_rename
 from integrations.push.limiter import request_slot
 from integrations.quickbooks.client import QboClient
 from integrations.quickbooks.errors import QboError
@@ -132,4 +133,17 @@ def _differences(kind: Kind, ref: ExternalRef, obj: Any, entity: dict[str, Any] 
         return []  # QBO zeroes a voided invoice's amounts; we keep what it was for
     return [DriftItem(object_type=kind.object_type, local_id=obj.pk, qbo_id=ref.qbo_id, label=label,
                       field=spec.label, ours=spec.ours(obj), theirs=spec.theirs(entity))
-            for spec in kind.specs if spec.ours(obj) != spec.theirs(entity)]
+            for spec in kind.specs
+            if spec.ours(obj) != spec.theirs(entity) and not _sync_named(spec, spec.ours(obj), spec.theirs(entity))]
+
+
+# QBO's name limits (Customer DisplayName 500, Item Name 100): a name the sync suffixed is cut to fit them.
+_NAME_LIMITS = {"display_name": 500, "name": 100}
+
+
+def _sync_named(spec: FieldSpec, ours: str, theirs: str) -> bool:
+    """A name the sync chose on purpose is not drift: the initial sync creates a customer whose name QBO
+    already holds (a vendor, an inactive customer) as "Name (2)", and a product whose name is taken here
+    as "Name (2)". "Push ours" on it would only meet QBO's 6240 Duplicate Name again."""
+    limit = _NAME_LIMITS.get(spec.name)
+    return limit is not None and (is_sync_rename(ours, theirs, limit) or is_sync_rename(theirs, ours, limit))

@@ -14,6 +14,11 @@ class JobState(models.TextChoices):
     DONE = "done", "Done"
 
 
+def new_request_id() -> str:
+    """A requestid QBO has never seen (it replays its stored answer to one it has)."""
+    return uuid.uuid4().hex
+
+
 OPEN_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF, JobState.ERROR, JobState.PAUSED)
 
 
@@ -28,7 +33,8 @@ class SyncJob(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
-    # Stable across retries of one create, so QBO replays instead of creating twice.
+    # Kept only for a retry after an outcome we could not see, so QBO replays a create it made instead of
+    # creating twice; every other attempt gets a new one (runner.job_failed / job_finish decide).
     request_id = models.CharField(max_length=50, default="")
     # Set after an outcome we could not observe (timeout, reset, 5xx): look up before creating again.
     outcome_unknown = models.BooleanField(default=False)
@@ -58,7 +64,7 @@ class SyncJob(models.Model):
         return f"{self.operation} {self.object_type} {self.local_id} ({self.state})"
 
     def new_request_id(self) -> None:
-        self.request_id = uuid.uuid4().hex
+        self.request_id = new_request_id()
 
 
 class SyncAttempt(models.Model):

@@ -220,7 +220,8 @@ class SyncLogView(_LabelledList):
 
 
 class InvoiceSyncView(OrgAPIMixin, APIView):
-    """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry, as on the invoice page."""
+    """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry / Create in QuickBooks again, as on
+    the invoice page."""
 
     capabilities = {"post": "invoice.sync"}
 
@@ -232,7 +233,7 @@ class InvoiceSyncView(OrgAPIMixin, APIView):
         invoice = Invoice.objects.for_org(request.organization).filter(pk=pk).first()  # type: ignore[attr-defined]
         if invoice is None:
             raise NotFound("No invoice with this id in this organization.")
-        job = invoice_sync_request(invoice=invoice)  # a refusal (ValidationError) answers 400 via the mixin
+        job = invoice_sync_request(invoice=invoice, actor=request.user)  # a refusal (ValidationError) answers 400 via the mixin
         action = invoice_sync_action(invoice=invoice)
         return Response({"job": SyncJobSerializer(job, context={"organization": request.organization}).data,
                          "action": SyncActionSerializer(action.__dict__).data}, status=status.HTTP_202_ACCEPTED)

@@ -23,7 +23,7 @@ OUTCOME_LABELS: dict[str, str] = {
     "error": "Error",
     "paused": "Paused",
 }
-OPERATION_LABELS: dict[str, str] = {"upsert": "Create or update", "void": "Void"}
+OPERATION_LABELS: dict[str, str] = {"upsert": "Create or update", "void": "Void", "import": "Initial sync"}
 SUCCEEDED = ("create", "update", "link", "void")
 FAILED = ("backoff", "queued", "error", "paused")
 _GROUPS = {"succeeded": SUCCEEDED, "failed": FAILED}

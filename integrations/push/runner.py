@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import ExternalRef, JobState, SyncAttempt, SyncJob
+from integrations.models.jobs import new_request_id
 from integrations.push import backoff
 from integrations.push.errors_text import plain_message
 from integrations.push.handlers import HANDLERS, PushContext
@@ -72,7 +73,7 @@ def job_finish(job: SyncJob, started: object, t0: float, *, outcome: str, messag
         # If the object changed while we pushed, run again (new requestid: it may be a new operation).
         rerun = SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, dirty=True)
         if rerun.update(state=JobState.QUEUED, dirty=False, next_attempt_at=now, lease_until=None,
-                        outcome_unknown=False, updated_at=now):
+                        outcome_unknown=False, request_id=new_request_id(), updated_at=now):
             return JobState.QUEUED
         SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
             state=JobState.DONE, finished_at=now, lease_until=None, last_error="", last_error_hint="",
@@ -81,10 +82,22 @@ def job_finish(job: SyncJob, started: object, t0: float, *, outcome: str, messag
     return JobState.DONE
 
 
+def _request_id_after(exc: QboError, job: SyncJob) -> str:
+    """The requestid of the next attempt: the one rule for every caller (sweeper, Retry, Sync All Pending,
+    an edit). Only after an outcome we could not see is the same id sent again, so that QBO replays a
+    create it may have made. After a definite answer QBO has stored that refusal under the id and replays
+    it byte for byte to a repeat, even once the cause is fixed (a renumbered duplicate DocNumber, 6140,
+    would stay 6140 forever): the next attempt is a new request."""
+    if isinstance(exc, QboTransient) and exc.outcome_unknown:
+        return job.request_id
+    return new_request_id()
+
+
 def job_failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
     message, hint = plain_message(exc)
     fields: dict[str, object] = {"last_error": message, "last_error_hint": hint, "last_fault_code": exc.code,
-                                 "lease_until": None, "updated_at": timezone.now()}
+                                 "lease_until": None, "request_id": _request_id_after(exc, job),
+                                 "updated_at": timezone.now()}
     if isinstance(exc, QboReauthorizationRequired):
         state = JobState.PAUSED  # no attempt spent; resumes on reconnect
         jobs_pause_for_connection(connection=job.connection, reason=message)

@@ -6,15 +6,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 
 from accounts.models import Organization
-from integrations.models import ConnectionStatus, ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
+from integrations.models import (
+    ConnectionStatus,
+    ExternalRef,
+    JobState,
+    ObjectType,
+    QuickBooksConnection,
+    SyncAttempt,
+    SyncJob,
+)
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
 from integrations.selectors import connection_active
 from invoicing.models import Invoice, InvoiceStatus
 
 SETTINGS_HINT = "Connect QuickBooks in Settings → Integrations → QuickBooks to sync invoices."
+RECREATE_LABEL = "Create in QuickBooks again"
 AUTH_EXPIRED_HINT = ("QuickBooks authorization expired; syncing resumes when the Owner reconnects in "
                      "Settings → Integrations → QuickBooks.")
 
@@ -25,7 +34,7 @@ class SyncAction:
 
     label: str
     enabled: bool
-    kind: str  # sync | resync | queued | retry | paused | disputed | not_connected | hidden
+    kind: str  # sync | resync | recreate | queued | retry | paused | disputed | not_connected | hidden
     tooltip: str = ""
     qbo_id: str = ""
     error: str = ""
@@ -47,6 +56,12 @@ def _action(invoice: Invoice, connection: QuickBooksConnection | None, job: Sync
         return SyncAction("Sync queued", False, "queued", "Waiting for a worker; it will run shortly.", qbo_id)
     if job is not None and job.state == JobState.PAUSED:
         return SyncAction("Sync paused", False, "paused", job.last_error, qbo_id)
+    if ref is not None and ref.deleted_in_qbo:
+        # Force re-sync / Retry would update a record QBO no longer has (610) and fail every time; the only
+        # way on is the deliberate one, a new record in QBO (the inbound page offers the same).
+        return SyncAction(RECREATE_LABEL, True, "recreate",
+                          f"Deleted in QuickBooks (it was Id {ref.qbo_id}). Press to create it there again as a "
+                          "new record.", "", job.last_error if job is not None else "")
     if job is not None and job.state in (JobState.BACKOFF, JobState.ERROR):
         return SyncAction("Retry", True, "retry", job.last_error_hint, qbo_id, job.last_error)
     if ref is not None:
@@ -108,7 +123,10 @@ def queue_banner(*, organization: Organization) -> QueueBanner:
         pending_retry=counts["pending"],
         next_retry_at=counts["next_at"],
         queued=counts["queued"],
-        errors=list(jobs.filter(state=JobState.ERROR).order_by("-updated_at")[:100]),
+        # Each error with the intuit_tid of its last answer from QBO: Intuit's support asks for it.
+        errors=list(jobs.filter(state=JobState.ERROR).annotate(last_intuit_tid=Subquery(
+            SyncAttempt.objects.filter(job=OuterRef("pk")).exclude(intuit_tid="")
+            .order_by("-started_at", "-id").values("intuit_tid")[:1])).order_by("-updated_at")[:100]),
         paused=counts["paused"],
     )
     if banner.paused:

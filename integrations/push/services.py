@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
-from integrations.models import JobState, QuickBooksConnection, SyncJob
+from integrations.inbound.services import ref_repush
+from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push.enqueue import _ring_doorbell, sync_enqueue
 from integrations.push.selectors import invoice_sync_action
 from integrations.selectors import connection_active
 from invoicing.models import Invoice
 
 
-def invoice_sync_request(*, invoice: Invoice) -> SyncJob:
-    """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry (a person's explicit intent)."""
+def invoice_sync_request(*, invoice: Invoice, actor: AbstractBaseUser | None = None) -> SyncJob:
+    """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry / Create in QuickBooks again
+    (a person's explicit intent)."""
     action = invoice_sync_action(invoice=invoice)
     if not action.enabled:
         if not action.label:  # hidden: a status that never syncs (a draft)
             raise ValidationError(f"{invoice.get_status_display()} invoices do not sync to QuickBooks.")
         raise ValidationError(action.tooltip or f"“{action.label}” is not available for this invoice.")
+    if action.kind == "recreate":
+        ref = ExternalRef.objects.get(connection=connection_active(organization=invoice.organization),
+                                      object_type=ObjectType.INVOICE, local_id=invoice.pk)
+        return ref_repush(ref=ref, actor=actor)
     with transaction.atomic():
         job = sync_enqueue(organization=invoice.organization, obj=invoice, by_person=True)
     if job is None:

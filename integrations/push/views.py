@@ -159,7 +159,7 @@ def _message(exc: Exception) -> str:
 def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice.objects.for_org(request.organization), pk=pk)  # type: ignore[attr-defined]
     try:
-        invoice_sync_request(invoice=invoice)
+        invoice_sync_request(invoice=invoice, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as exc:
         messages.error(request, f"Invoice {invoice.number}: {_message(exc)}")
     else:

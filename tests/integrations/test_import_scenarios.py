@@ -140,9 +140,11 @@ def test_first_run_links_creates_and_asks_exactly_as_expected(scenario: dict[str
     assert ExternalRef.objects.filter(connection=conn, object_type=ObjectType.PROJECT).count() == 3
 
     # linked: 3 customers + Dan by email, 2 items, 1 project; created here: Zed, Duct Cleaning plus the
-    # simulator's stock "Services" and "Hours" items, 2 projects.
+    # simulator's stock "Services" and "Hours" items, 2 projects. The filter is linked at $17.00 here and
+    # $18.50 in QBO: said so ("differs"), not silently.
     assert run.summary == {"linked": 3 + 1 + 2 + 1, "created_here": 1 + 3 + 2, "created_in_qbo": 6,
-                           "needs_review": 2, "skipped": 2, "failed": 0, "unchanged": 0, "renamed": 3}
+                           "needs_review": 2, "skipped": 2, "failed": 0, "unchanged": 0, "renamed": 3,
+                           "differs": 1}
     skipped = {(n["type"], n["name"]) for n in run.notes if n["kind"] == "skipped"}
     assert skipped == {("items", "Install Bundle"), ("projects", "Jane's Patio")}
     assert run.progress["customers"] == {"done": 6, "total": 6}

@@ -10,6 +10,7 @@ from integrations.push.handlers.base import (
     PushContext,
     PushResult,
     create_or_adopt,
+    is_sync_rename,
     qbo_name,
     update_mapped,
     update_with_retry,
@@ -73,8 +74,18 @@ def push_customer(ctx: PushContext) -> PushResult:
         def shaped(payload: dict[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in payload.items() if not (keep_inactive and k == "Active")}
 
-        return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body),
-                             lambda current: shaped(_merged(ctx, ref, customer, current)))
+        try:
+            return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body),
+                                 lambda current: shaped(_merged(ctx, ref, customer, current)))
+        except QboDuplicateName:
+            # 6240: the plain name is held by another record (a vendor, an inactive customer). If QBO holds
+            # this customer under the "Name (2)" the sync gave it on purpose, keep that name and send the rest.
+            kept = str(ctx.client.get("Customer", ref.qbo_id).get("DisplayName") or "")
+            if not is_sync_rename(body["DisplayName"], kept):
+                raise
+            body = {**body, "DisplayName": kept}
+            return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body),
+                                 lambda current: shaped(_merged(ctx, ref, customer, current)))
     try:
         entity, adopted = create_or_adopt(ctx, "Customer", body, lambda: _find(ctx, body["DisplayName"]),
                                           request_id=f"{ctx.job.request_id}")
