@@ -41,7 +41,18 @@ class MembershipAdmin(OrgScopedAdmin):
 
 @admin.register(OrgSequence)
 class OrgSequenceAdmin(OrgScopedAdmin):
+    """Shown, not edited, by staff: moving a counter back would hand out an invoice number again."""
+
     list_display = ["organization", "name", "next_value"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: OrgSequence | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: OrgSequence | None = None) -> bool:
+        return request.user.is_superuser
 
 
 admin.site.unregister(User)
