@@ -134,9 +134,13 @@ class SimControl:
         return self._call("GET", "/companies")
 
     def create_company(self, name: str = "Sandbox Company", seed: dict[str, int] | None = None,
-                       preferences: dict[str, bool] | None = None, empty: bool | None = None) -> str:
-        """``empty``: None follows the simulator (``--empty`` or sample data), True/False override."""
+                       preferences: dict[str, bool] | None = None, empty: bool | None = None,
+                       kind: str | None = None) -> str:
+        """``empty``: None follows the simulator (``--empty`` or sample data), True/False override.
+        ``kind``: us_manual (default), us_ast, us_no_tax, ca, uk or au (qbo_sim/kinds.py)."""
         body: dict[str, Any] = {"name": name, "seed": seed or {}, "preferences": preferences or {}}
+        if kind is not None:
+            body["kind"] = kind
         if empty is not None:
             body["empty"] = empty
         return str(self._call("POST", "/companies", body)["realm_id"])
