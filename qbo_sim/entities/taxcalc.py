@@ -164,10 +164,12 @@ def _line_code(co: Company, detail: dict[str, Any], item: Record | None, kind: s
         else:
             sale.taxed = value != "NON"
         return
+    if kind == "us_no_tax":
+        return   # assumption: with sales tax off, line codes are kept as sent and never taxed (README)
     if kind in kinds.US_KINDS:
         detail.setdefault("TaxCodeRef", {"value": "NON"})   # assumption: a manual line without a code is NON
         resolve_ref(co, detail, "TaxCodeRef", "TaxCode")
-        sale.taxed = kind == "us_manual" and detail["TaxCodeRef"]["value"] == "TAX"
+        sale.taxed = detail["TaxCodeRef"]["value"] == "TAX"
         return
     if value is None and tax_switches.get("line_code_from_item") and item and item.data.get("SalesTaxCodeRef"):
         detail["TaxCodeRef"] = dict(item.data["SalesTaxCodeRef"])
