@@ -427,3 +427,35 @@ def test_discount_larger_than_the_subtotal_is_refused(company: Callable[[str | N
     """§6.1 (webgility): QBO does not allow a negative total."""
     err = company("us_manual").fault([line(100.0, "NON"), discount(150.0)])
     assert err["code"] == "6000" and "greater than the subtotal" in err["Detail"]
+
+
+def test_item_sales_tax_code_and_the_line_code_from_item_switch(company: Callable[[str | None], Company],
+                                                                 switches: Callable[..., None]) -> None:
+    """§9: SalesTaxCodeRef is the item's default code (non-US); whether QBO fills a line from it is unverified."""
+    co = company("uk")
+    resp = co.post("Item", {"Name": "Boiler service", "Type": "Service", "IncomeAccountRef": {"value": "1"},
+                            "SalesTaxCodeRef": {"value": "10"}})
+    assert resp.status_code == 200, resp.text
+    item = resp.json()["Item"]
+    assert item["SalesTaxCodeRef"]["value"] == "10"
+    assert co.fault([line(100.0, None, item=item["Id"])])["code"] == "6000"
+    switches(line_code_from_item=True)
+    assert co.invoice([line(100.0, None, item=item["Id"])])["TxnTaxDetail"]["TotalTax"] == 20.0
+    bad = co.post("Item", {"Name": "Bad", "Type": "Service", "IncomeAccountRef": {"value": "1"},
+                           "SalesTaxCodeRef": {"value": "TAX"}})
+    assert bad.status_code == 400 and bad.json()["Fault"]["Error"][0]["code"] == "2500"
+
+
+def test_payment_against_a_vat_invoice(company: Callable[[str | None], Company]) -> None:
+    """§8.1: PaymentRefNum, PaymentMethodRef; Undeposited Funds by default; Balance from QBO's TotalAmt."""
+    co = company("uk")
+    inv = co.invoice([line(240.0, "10"), line(35.0, "17")])
+    method = co.query("select * from PaymentMethod")[0]["Id"]
+    resp = co.post("Payment", {"CustomerRef": {"value": co.customer}, "TotalAmt": 400.0, "PaymentRefNum": "1045",
+                               "PaymentMethodRef": {"value": method},
+                               "Line": [{"Amount": 323.0, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]}]})
+    assert resp.status_code == 200, resp.text
+    pay = resp.json()["Payment"]
+    assert pay["PaymentRefNum"] == "1045" and pay["UnappliedAmt"] == 77.0
+    assert pay["DepositToAccountRef"]["name"] == "Undeposited Funds"
+    assert co.get(f"invoice/{inv['Id']}")["Invoice"]["Balance"] == 0
