@@ -459,3 +459,12 @@ def test_payment_against_a_vat_invoice(company: Callable[[str | None], Company])
     assert pay["PaymentRefNum"] == "1045" and pay["UnappliedAmt"] == 77.0
     assert pay["DepositToAccountRef"]["name"] == "Undeposited Funds"
     assert co.get(f"invoice/{inv['Id']}")["Invoice"]["Balance"] == 0
+
+
+def test_tax_inclusive_income_is_net_of_tax(company: Callable[[str | None], Company]) -> None:
+    """The books: a TaxInclusive 110 GST line posts 100 income and 10 tax, not 110 income."""
+    co = company("au")
+    co.invoice([line(110.0, code_id(co, "GST"))], GlobalTaxCalculation="TaxInclusive")
+    balances = {a["Name"]: a["CurrentBalance"] for a in co.query("select * from Account")}
+    assert balances["Services"] == 100.0 and balances["Sales Tax Payable"] == 10.0
+    assert balances["Accounts Receivable (A/R)"] == 110.0
