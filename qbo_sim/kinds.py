@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 KINDS = ("us_manual", "us_ast", "us_no_tax", "ca", "uk", "au")
 DEFAULT_KIND = "us_manual"   # what the simulator's tax computation has always been (see README)
 US_KINDS = ("us_manual", "us_ast", "us_no_tax")
+LABELS = {"us_manual": "US, manual sales tax", "us_ast": "US, Automated Sales Tax", "us_no_tax": "US, sales tax off",
+          "ca": "Canada (GST/HST)", "uk": "United Kingdom (VAT)", "au": "Australia (GST)"}
 CURRENCY = {"USD": "United States Dollar", "CAD": "Canadian Dollar", "GBP": "British Pound Sterling",
             "AUD": "Australian Dollar"}
 # 6000 wording per country when a line has no tax code (§4.6: UK mcp#94, CA ap#8539; AU is ours).

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from qbo_sim import tax_switches
-from qbo_sim.testing import SimControl, SimulatorProcess
+from qbo_sim.testing import SimControl, SimulatorProcess, authorize
 
 Api = Callable[..., requests.Response]
 
@@ -468,3 +468,16 @@ def test_tax_inclusive_income_is_net_of_tax(company: Callable[[str | None], Comp
     balances = {a["Name"]: a["CurrentBalance"] for a in co.query("select * from Account")}
     assert balances["Services"] == 100.0 and balances["Sales Tax Payable"] == 10.0
     assert balances["Accounts Receivable (A/R)"] == 110.0
+
+
+def test_authorize_page_creates_a_company_of_the_chosen_kind(sim: SimulatorProcess, control: SimControl) -> None:
+    """A person picks "United Kingdom (VAT)" on the sign-in page for a new company."""
+    page = requests.get(f"{sim.url}/connect/oauth2", params={"client_id": "sim-client-id", "response_type": "code",
+                        "scope": "com.intuit.quickbooks.accounting", "redirect_uri": "http://127.0.0.1/cb",
+                        "state": "s"}, timeout=10)
+    assert 'id="kind"' in page.text and 'value="uk"' in page.text
+    cb = authorize(sim.url, redirect_uri="http://127.0.0.1/cb", new_company=f"VAT Ltd {uuid.uuid4().hex[:6]}",
+                   kind="uk")
+    assert control.company(cb["realmId"])["kind"] == "uk"
+    with pytest.raises(RuntimeError):
+        authorize(sim.url, redirect_uri="http://127.0.0.1/cb", new_company="Bad kind", kind="fr")
