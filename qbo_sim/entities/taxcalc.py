@@ -4,6 +4,7 @@ Facts the reference marks unverified are read from ``tax_switches`` (one switch 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -14,6 +15,8 @@ from .common import number, resolve_ref
 
 _ZERO_JUNK = ("Qty", "UnitPrice", "TaxInclusiveAmt")  # python-quickbooks sends 0 for "not set"
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "truncate": ROUND_DOWN}
+_INLINE_SUBTOTAL = re.compile(r"^Subtotal:( -?[0-9]+\.[0-9]{2})?$")
+MAX_TAXABLE_LINES = 750   # §4.1: a taxable transaction has at most 750 lines
 GLOBAL_CALC = ("TaxExcluded", "TaxInclusive", "NotApplicable")
 CALC_ERROR = ("We're sorry, QuickBooks encountered an error while calculating tax. Try reselecting the tax "
               "rate or reentering the transaction.")
@@ -83,6 +86,8 @@ def sales_totals(co: Company, d: dict[str, Any]) -> Totals:
         detail, tax = _us_ast(co, d, raw_tax, sales, _us_taxable(d, sales, subtotal, discount))
     else:
         detail, tax = _global(co, d["GlobalTaxCalculation"], raw_tax, sales, subtotal, discount)
+    if detail and detail.get("TaxLine") and len(raw_lines) > MAX_TAXABLE_LINES:
+        raise errors.business(f"A transaction with sales tax can have at most {MAX_TAXABLE_LINES} lines.")
     inclusive = (not us and d.get("GlobalTaxCalculation") == "TaxInclusive"
                  and tax_switches.get("tax_inclusive") == "gross")
     total = round(subtotal - discount + (0.0 if inclusive else tax), 2)
@@ -106,6 +111,7 @@ def _build(co: Company, raw_lines: list[dict[str, Any]],
     out: list[dict[str, Any]] = []
     sales: list[SaleLine] = []
     discounts: list[dict[str, Any]] = []
+    since = 0
     for n, raw in enumerate(raw_lines, 1):
         line = {k: v for k, v in raw.items() if k not in ("LineNum", "Id", "LinkedTxn", "CustomField")}
         line["Id"], line["LineNum"] = str(n), n
@@ -118,6 +124,12 @@ def _build(co: Company, raw_lines: list[dict[str, Any]],
         elif detail_type == "DescriptionOnly":
             line.setdefault("DescriptionLineDetail", {})
             line.pop("Amount", None)
+            if _INLINE_SUBTOTAL.match(str(line.get("Description", ""))):
+                # §6.1: "Subtotal:" (case-sensitive) sums the sales lines above it, back to the
+                # previous inline subtotal (assumption); reads show "Subtotal: nn.nn".
+                above = sum(x.amount for x in sales[since:])
+                line["Description"] = f"Subtotal: {above:.2f}"
+                since = len(sales)
         elif detail_type is None:
             raise errors.required("Line.DetailType")
         else:

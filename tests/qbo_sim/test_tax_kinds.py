@@ -481,3 +481,23 @@ def test_authorize_page_creates_a_company_of_the_chosen_kind(sim: SimulatorProce
     assert control.company(cb["realmId"])["kind"] == "uk"
     with pytest.raises(RuntimeError):
         authorize(sim.url, redirect_uri="http://127.0.0.1/cb", new_company="Bad kind", kind="fr")
+
+
+def test_inline_subtotal_line(company: Callable[[str | None], Company]) -> None:
+    """§6.1: a DescriptionOnly line "Subtotal:" sums the lines above it; reads show "Subtotal: nn.nn"."""
+    co = company("us_manual")
+    sub = {"DetailType": "DescriptionOnly", "Description": "Subtotal:", "DescriptionLineDetail": {}}
+    inv = co.invoice([line(35.0, "NON"), line(150.0, "NON"), sub, line(10.0, "NON")])
+    texts = [ln.get("Description") for ln in inv["Line"] if ln["DetailType"] == "DescriptionOnly"]
+    assert texts == ["Subtotal: 185.00"] and inv["TotalAmt"] == 195.0
+    again = co.post("Invoice", {**inv, "Line": [line(40.0, "NON"), *inv["Line"][1:]]}).json()["Invoice"]
+    assert [ln.get("Description") for ln in again["Line"] if ln["DetailType"] == "DescriptionOnly"] == \
+        ["Subtotal: 190.00"]
+
+
+def test_taxable_transaction_line_limit(company: Callable[[str | None], Company]) -> None:
+    """§4.1: at most 750 lines when taxable."""
+    co = company("uk")
+    assert co.invoice([line(1.0, "10")] * 750)["TxnTaxDetail"]["TotalTax"] == 150.0
+    err = co.fault([line(1.0, "10")] * 751)
+    assert err["code"] == "6000" and "750" in err["Detail"]
