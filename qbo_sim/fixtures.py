@@ -21,6 +21,8 @@ ACCOUNTS: list[dict[str, Any]] = [
     {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"},
     {"Name": "Accounts Payable (A/P)", "AccountType": "Accounts Payable"},
     {"Name": "Sales Tax Payable", "AccountType": "Other Current Liability"},
+    # §6.1: the account of DiscountLineDetail, Preferences.SalesFormsPrefs.DefaultDiscountAccount.
+    {"Name": "Discounts given", "AccountType": "Income", "AccountSubType": "DiscountsRefundsGiven"},
 ]
 SWITCHES = {"CustomTxnNumbers": ("SalesFormsPrefs",), "PartnerTaxEnabled": ("TaxPrefs",),
             "ProjectsEnabled": ("OtherPrefs",), "AllowDiscount": ("SalesFormsPrefs",),
@@ -46,7 +48,11 @@ def install(co: Company, kind: str = kinds.DEFAULT_KIND) -> None:
         ops.create(co, "Item", {"Name": "Hours", "Type": "Service", "IncomeAccountRef": {"value": "1"}},
                    INTERNAL)
         ops.create(co, "CompanyInfo", {"Id": "1", **company.company_info(co, kind)}, INTERNAL)
-        ops.create(co, "Preferences", {"Id": "1", **company.preferences(co.name, kind)}, INTERNAL)
+        prefs = company.preferences(co.name, kind)
+        discounts = co.names["Account"].get("discounts given")
+        if discounts:   # Intuit's example gives the id as a string ("86")
+            prefs["SalesFormsPrefs"]["DefaultDiscountAccount"] = discounts[1]
+        ops.create(co, "Preferences", {"Id": "1", **prefs}, INTERNAL)
     finally:
         co.listener = listener
 

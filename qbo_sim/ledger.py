@@ -46,9 +46,13 @@ def _income_lines(co: Company, rec: Record) -> Iterator[tuple[str, float]]:
             first = first or acct
             yield acct, float(line.get("Amount", 0.0))
         elif kind == "DiscountLineDetail":
-            discount += float(line.get("Amount", 0.0))
+            account = ((line.get("DiscountLineDetail") or {}).get("DiscountAccountRef") or {}).get("value")
+            if account:
+                yield account, -float(line.get("Amount", 0.0))
+            else:
+                discount += float(line.get("Amount", 0.0))
     if discount and first:
-        yield first, -discount   # assumption: a discount reduces the first line's income account
+        yield first, -discount   # assumption: without an account a discount reduces the first line's income
 
 
 def _net_income(co: Company, rec: Record) -> list[tuple[str, float]]:

@@ -225,6 +225,10 @@ def _discount(co: Company, discount_lines: list[dict[str, Any]], subtotal: float
             line["Amount"] = _half_up(Decimal(str(subtotal)) * Decimal(str(pct)) / 100)
         else:
             line["Amount"] = abs(number(line.get("Amount", 0), "Line.Amount"))   # sent positive; QBO subtracts
+        if not detail.get("DiscountAccountRef") and prefs is not None:
+            default = (prefs.data.get("SalesFormsPrefs") or {}).get("DefaultDiscountAccount")
+            if default and co.get("Account", str(default)) is not None:
+                detail["DiscountAccountRef"] = {"value": str(default)}
         resolve_ref(co, detail, "DiscountAccountRef", "Account")
         total += line["Amount"]
     total = round(total, 2)

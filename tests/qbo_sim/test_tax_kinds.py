@@ -501,3 +501,16 @@ def test_taxable_transaction_line_limit(company: Callable[[str | None], Company]
     assert co.invoice([line(1.0, "10")] * 750)["TxnTaxDetail"]["TotalTax"] == 150.0
     err = co.fault([line(1.0, "10")] * 751)
     assert err["code"] == "6000" and "750" in err["Detail"]
+
+
+def test_discount_account_defaults_to_the_preference(company: Callable[[str | None], Company]) -> None:
+    """§6.1: DiscountAccountRef is an Income account (DiscountsRefundsGiven), by default
+    SalesFormsPrefs.DefaultDiscountAccount; the discount lowers that account, not the sales income."""
+    co = company("us_manual")
+    account = co.get("preferences")["Preferences"]["SalesFormsPrefs"]["DefaultDiscountAccount"]
+    assert co.get(f"account/{account}")["Account"]["AccountSubType"] == "DiscountsRefundsGiven"
+    inv = co.invoice([line(100.0, "NON"), discount(10.0)])
+    disc = next(ln for ln in inv["Line"] if ln["DetailType"] == "DiscountLineDetail")
+    assert disc["DiscountLineDetail"]["DiscountAccountRef"]["value"] == account
+    balances = {a["Name"]: a["CurrentBalance"] for a in co.query("select * from Account")}
+    assert balances["Services"] == 100.0 and balances["Discounts given"] == -10.0
