@@ -326,6 +326,11 @@ def _us_ast(co: Company, d: dict[str, Any], raw: dict[str, Any], sales: list[Sal
     """§3: the engine picks the code from the destination; a supplied TotalTax is prorated."""
     state = _destination_state(co, d)
     supplied = _override(raw)
+    customer = co.get("Customer", str((d.get("CustomerRef") or {}).get("value", "")))
+    if customer is not None and customer.data.get("TaxExemptionReasonId"):
+        taxable = 0.0   # §2.4, §3.1: an exempt customer (reasons 1-15) is not taxed by AST
+        for sale in sales:
+            sale.taxed = False
     if not state or state in kinds.AST_NO_TAX_STATES:
         return ({"TotalTax": supplied}, supplied) if supplied is not None else ({"TotalTax": 0.0}, 0.0)
     code = co.get("TaxCode", kinds.ast_code_id(state))   # made when the company became AST (fixtures)

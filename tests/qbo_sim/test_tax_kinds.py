@@ -514,3 +514,13 @@ def test_discount_account_defaults_to_the_preference(company: Callable[[str | No
     assert disc["DiscountLineDetail"]["DiscountAccountRef"]["value"] == account
     balances = {a["Name"]: a["CurrentBalance"] for a in co.query("select * from Account")}
     assert balances["Services"] == 100.0 and balances["Discounts given"] == -10.0
+
+
+def test_ast_exempt_customer_is_not_taxed(company: Callable[[str | None], Company]) -> None:
+    """§2.4/§3.1: AST takes the customer's taxability; TaxExemptionReasonId 9 = Resale."""
+    co = company("us_ast")
+    exempt = co.post("Customer", {"DisplayName": "Reseller", "TaxExemptionReasonId": 9, "ResaleNum": "R-1"})
+    assert exempt.status_code == 200, exempt.text
+    inv = co.post("Invoice", {"CustomerRef": {"value": exempt.json()["Customer"]["Id"]},
+                              "Line": [line(100.0, "TAX")]}).json()["Invoice"]
+    assert inv["TxnTaxDetail"]["TotalTax"] == 0 and inv["TotalAmt"] == 100.0
