@@ -59,6 +59,14 @@ def currency_ref(co: Company) -> dict[str, str]:
     return {"value": code, "name": kinds.CURRENCY.get(code, code)}
 
 
+def recomputable(stored: Any) -> dict[str, Any]:
+    """A sparse update that changes ``Line`` but sends no TxnTaxDetail: the stored amounts were
+    computed for the old lines, so only the chosen code stays (assumption; §4.1 says to leave
+    TxnTaxDetail out to change line amounts, and a TxnTaxDetail that is sent is an override)."""
+    code = stored.get("TxnTaxCodeRef") if isinstance(stored, dict) else None
+    return {"TxnTaxCodeRef": code} if code else {}
+
+
 def sales_totals(co: Company, d: dict[str, Any]) -> Totals:
     """Everything QBO computes on a SalesTransaction (Invoice, SalesReceipt, CreditMemo…)."""
     kind = kinds.kind_of(co)

@@ -524,3 +524,23 @@ def test_ast_exempt_customer_is_not_taxed(company: Callable[[str | None], Compan
     inv = co.post("Invoice", {"CustomerRef": {"value": exempt.json()["Customer"]["Id"]},
                               "Line": [line(100.0, "TAX")]}).json()["Invoice"]
     assert inv["TxnTaxDetail"]["TotalTax"] == 0 and inv["TotalAmt"] == 100.0
+
+
+def test_sparse_update_of_lines_recomputes_tax_and_a_memo_edit_keeps_it(
+        company: Callable[[str | None], Company]) -> None:
+    """A bookkeeper edits one field of several: a new line amount gets new VAT, a memo keeps the tax."""
+    co = company("uk")
+    inv = co.invoice([line(240.0, "10")])
+    memo = co.post("Invoice", {"Id": inv["Id"], "SyncToken": inv["SyncToken"], "sparse": True,
+                               "PrivateNote": "call first"}).json()["Invoice"]
+    assert memo["TxnTaxDetail"]["TotalTax"] == 48.0 and memo["TotalAmt"] == 288.0
+    resp = co.post("Invoice", {"Id": inv["Id"], "SyncToken": memo["SyncToken"], "sparse": True,
+                               "Line": [line(100.0, "11")]})
+    assert resp.status_code == 200, resp.text
+    changed = resp.json()["Invoice"]
+    assert rates(changed) == [(5.0, 100.0, 5.0)] and changed["TotalAmt"] == 105.0
+    manual = company("us_manual")
+    first = manual.invoice([line(100.0, "TAX")], TxnTaxDetail={"TxnTaxCodeRef": {"value": "2"}})
+    again = manual.post("Invoice", {"Id": first["Id"], "SyncToken": first["SyncToken"], "sparse": True,
+                                    "Line": [line(200.0, "TAX")]}).json()["Invoice"]
+    assert again["TxnTaxDetail"]["TotalTax"] == 16.0 and again["TxnTaxDetail"]["TxnTaxCodeRef"]["value"] == "2"
