@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "non_us_discount_spread": "proportional",
     # §9: a non-US line without TaxCodeRef takes the item's SalesTaxCodeRef (True) or is refused (False).
     "line_code_from_item": False,
+    # §5.1: Amount that disagrees with Qty x UnitPrice is refused with 6070 (code unverified).
+    "line_amount_must_match": True,
     # §1.1: CompanyInfo.Country of a UK company (Intuit documents no value set).
     "uk_country": "GB",
 }

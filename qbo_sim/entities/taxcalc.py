@@ -162,7 +162,7 @@ def _sales_line(co: Company, line: dict[str, Any], kind: str) -> SaleLine:
             raise errors.required("Line.Amount")
         amount = float(qty) * float(price)
     amount = number(amount, "Line.Amount")
-    if qty is not None and price is not None and abs(_half_up(Decimal(str(qty)) * Decimal(str(price))) - amount) > 0.005:
+    if tax_switches.get("line_amount_must_match") and qty is not None and price is not None and abs(_half_up(Decimal(str(qty)) * Decimal(str(price))) - amount) > 0.005:
         # QBO 6070: Amount must equal UnitPrice * Qty when both are given (assumption, §5.4). Decimal
         # half-up (1.5 * 12.49 = 18.735 -> 18.74); binary floats would round down and reject it.
         raise errors.validation("6070", "Amount is not equal to UnitPrice * Qty",

@@ -544,3 +544,11 @@ def test_sparse_update_of_lines_recomputes_tax_and_a_memo_edit_keeps_it(
     again = manual.post("Invoice", {"Id": first["Id"], "SyncToken": first["SyncToken"], "sparse": True,
                                     "Line": [line(200.0, "TAX")]}).json()["Invoice"]
     assert again["TxnTaxDetail"]["TotalTax"] == 16.0 and again["TxnTaxDetail"]["TxnTaxCodeRef"]["value"] == "2"
+
+
+def test_line_amount_switch(company: Callable[[str | None], Company], switches: Callable[..., None]) -> None:
+    """§5.1: the 6070 refusal of Amount ≠ Qty × UnitPrice is one switch (line_amount_must_match)."""
+    co = company("uk")
+    assert co.fault([line(100.0, "10", 3, 30)])["code"] == "6070"
+    switches(line_amount_must_match=False)
+    assert co.invoice([line(100.0, "10", 3, 30)])["TotalAmt"] == 120.0
