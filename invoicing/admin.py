@@ -42,7 +42,7 @@ class InvoiceAdmin(OrgScopedAdmin):
     search_fields = ["number", "customer__display_name"]
     list_select_related = ["customer", "organization"]
     # Totals and status are owned by the services (one place computes them); admin shows them.
-    readonly_fields = ["subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "tax_percent",
+    readonly_fields = ["subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "discount_amount",
                        "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
     inlines = [InvoiceLineInline, PaymentInline]
 

@@ -142,7 +142,7 @@ LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, 
 class InvoiceForm(forms.ModelForm):
     class Meta:
         model = Invoice
-        fields = ["customer", "project", "issue_date", "due_date", "tax_rate", "memo"]
+        fields = ["customer", "project", "issue_date", "due_date", "memo"]
         widgets = {"issue_date": DateInput(), "due_date": DateInput(), "memo": forms.Textarea(attrs={"rows": 2})}
         labels = {"memo": "Memo (shown to the customer)"}
 

@@ -1,20 +1,34 @@
-"""Writes for products and invoices. Totals are computed here and only here."""
+"""Writes for products, tax codes and invoices. Totals are computed here and only here (the arithmetic is
+in invoicing/totals.py, whose rules are stated there)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.db.models.functions import Lower
 
-from accounts.models import Organization
+from accounts.models import MAX_TERMS_DAYS, Organization
 from accounts.services import sequence_next
 from customers.models import Customer, Project
-from invoicing.models import ZERO, Invoice, InvoiceLine, InvoiceStatus, Product, TaxRate
-from invoicing.money import line_amount, tax_on, to_cents
+from invoicing import totals as arithmetic
+from invoicing.models import (
+    ZERO,
+    DiscountKind,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    InvoiceTaxLine,
+    LineKind,
+    Product,
+    TaxCode,
+    TaxRate,
+)
+from invoicing.money import line_amount, to_cents
 
 INVOICE_NUMBER_PREFIX = "INV-"
 # Statuses whose lines and dates may still change (nothing paid against them yet).
@@ -27,12 +41,41 @@ class LineInput:
     quantity: Decimal
     unit_price: Decimal
     product: Product | None = None
+    # Subject to tax. False means no tax whatever the code; a taxable line without a code is taxed with the
+    # invoice's legacy `tax_rate` when one is given (the API before tax codes), else not at all.
     taxable: bool = True
+    tax_code: TaxCode | None = None
+    kind: str = LineKind.ITEM
+
+
+@dataclass(frozen=True)
+class InvoiceMoney:
+    """The invoice-level money inputs besides lines: discount, notes and terms."""
+
+    discount_kind: str = DiscountKind.NONE
+    discount_value: Decimal = ZERO
+    internal_note: str = ""
+    terms_days: int | None = None
 
 
 def invoice_number_next(*, organization: Organization) -> str:
     value = sequence_next(organization=organization, name="invoice")
     return f"{INVOICE_NUMBER_PREFIX}{value:06d}"
+
+
+def tax_code_for_rate(*, rate: TaxRate) -> TaxCode:
+    """The code made of this one rate (found, or created with the rate's name): how the legacy `tax_rate`
+    of an invoice write maps onto per-line codes. The data migration made one for every existing rate."""
+    single = (TaxCode.objects.for_org(rate.organization_id).annotate(n=Count("rates"))
+              .filter(n=1, rates=rate).order_by("id").first())
+    if single is not None:
+        return single
+    name = rate.name
+    if TaxCode.objects.for_org(rate.organization_id).filter(name__iexact=name).exists():
+        name = f"{rate.name} ({rate.rate.normalize()}%)"[:100]
+    code = TaxCode.objects.create(organization_id=rate.organization_id, name=name, is_active=rate.is_active)
+    code.rates.add(rate)
+    return code
 
 
 def _check_refs(*, organization: Organization, customer: Customer, project: Project | None,
@@ -49,17 +92,72 @@ def _check_refs(*, organization: Organization, customer: Customer, project: Proj
     for index, line in enumerate(lines, start=1):
         if line.product is not None and line.product.organization_id != organization.id:
             errors.setdefault("lines", []).append(f"Line {index}: choose a product of this organization.")
+        if line.tax_code is not None and line.tax_code.organization_id != organization.id:
+            errors.setdefault("lines", []).append(f"Line {index}: choose a tax code of this organization.")
+        if line.kind not in LineKind.values:
+            errors.setdefault("lines", []).append(f"Line {index}: the kind must be one of {', '.join(LineKind.values)}.")
         if line.quantity <= 0:
             errors.setdefault("lines", []).append(f"Line {index}: quantity must be greater than zero.")
         if line.unit_price < 0:
-            errors.setdefault("lines", []).append(f"Line {index}: unit price cannot be negative.")
+            hint = "" if line.kind == LineKind.CREDIT else "; to take money off, add a credit line instead"
+            errors.setdefault("lines", []).append(f"Line {index}: unit price cannot be negative{hint}.")
         if not line.description and line.product is None:
             errors.setdefault("lines", []).append(f"Line {index}: give a product or a description.")
     if errors:
         raise ValidationError(errors)
 
 
-def _write_lines(invoice: Invoice, lines: list[LineInput]) -> None:
+def discount_check(*, kind: str, value: Decimal | None) -> Decimal:
+    """The discount value, or a ValidationError naming what is wrong. Pages, API and admin all call this."""
+    if kind not in DiscountKind.values:
+        raise ValidationError({"discount_kind": [f"Choose one of: {', '.join(v or 'none' for v in DiscountKind.values)}."]})
+    if kind == DiscountKind.NONE:
+        return ZERO
+    if value is None:
+        raise ValidationError({"discount_value": ["Give the discount, or choose no discount."]})
+    if value <= 0:
+        raise ValidationError({"discount_value": ["The discount must be greater than zero."]})
+    if kind == DiscountKind.PERCENT and value > 100:
+        raise ValidationError({"discount_value": ["A percentage discount is at most 100."]})
+    if value != to_cents(value):
+        raise ValidationError({"discount_value": ["Use at most two decimals."]})
+    return value
+
+
+def terms_check(days: int | None, field: str = "terms_days") -> None:
+    if days is not None and not 0 <= days <= MAX_TERMS_DAYS:
+        raise ValidationError({field: [f"Payment terms are 0 (due on receipt) to {MAX_TERMS_DAYS} days."]})
+
+
+def terms_for(*, customer: Customer, organization: Organization) -> int:
+    """The customer's own terms, else the organization's default."""
+    return customer.payment_terms_days if customer.payment_terms_days is not None else organization.payment_terms_days
+
+
+def _due_date(*, organization: Organization, customer: Customer, issue_date: date, due_date: date | None,
+              terms_days: int | None) -> tuple[date, int | None]:
+    """(due date, terms applied). No due date: the terms set it (given, else the customer's, else the
+    organization's). A due date chosen by hand is kept; with terms too, the two must agree."""
+    terms_check(terms_days)
+    if due_date is None:
+        days = terms_days if terms_days is not None else terms_for(customer=customer, organization=organization)
+        return issue_date + timedelta(days=days), days
+    if due_date < issue_date:
+        raise ValidationError({"due_date": ["The due date cannot be before the issue date."]})
+    if terms_days is not None and issue_date + timedelta(days=terms_days) != due_date:
+        raise ValidationError({"due_date": [f"The due date does not match the terms ({terms_days} days after the "
+                                            "issue date); leave the due date empty to follow the terms."]})
+    return due_date, terms_days
+
+
+def _effective_code(line: LineInput, legacy: TaxCode | None) -> TaxCode | None:
+    if not line.taxable:
+        return None
+    return line.tax_code or legacy
+
+
+def _write_lines(invoice: Invoice, lines: list[LineInput], tax_rate: TaxRate | None) -> None:
+    legacy = tax_code_for_rate(rate=tax_rate) if tax_rate is not None else None
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -67,48 +165,89 @@ def _write_lines(invoice: Invoice, lines: list[LineInput]) -> None:
             position=position,
             product=line.product,
             description=line.description or (line.product.name if line.product else ""),
+            kind=line.kind,
             quantity=line.quantity,
             unit_price=to_cents(line.unit_price),
-            amount=line_amount(line.quantity, line.unit_price),
+            amount=line_amount(line.quantity, line.unit_price) * (-1 if line.kind == LineKind.CREDIT else 1),
+            tax_code=_effective_code(line, legacy),
             taxable=line.taxable,
         )
         for position, line in enumerate(lines, start=1)
     )
 
 
+def _arithmetic_lines(lines: list[InvoiceLine]) -> list[arithmetic.Line]:
+    codes = {line.tax_code_id for line in lines if line.tax_code_id}
+    rates_of: dict[int, tuple[arithmetic.Rate, ...]] = {
+        code.pk: tuple(arithmetic.Rate(key=r.pk, name=r.name, percent=r.rate, agency=r.agency)
+                       for r in sorted(code.rates.all(), key=lambda r: (r.name.lower(), r.pk)))
+        for code in TaxCode.objects.filter(pk__in=codes).prefetch_related("rates")
+    }
+    return [arithmetic.Line(amount=line.amount, rates=rates_of.get(line.tax_code_id, ()), code_key=line.tax_code_id)
+            for line in lines]
+
+
 def invoice_recompute_totals(*, invoice: Invoice) -> None:
-    """Subtotal, tax, total and balance from the stored lines and payments. The one place they are made."""
+    """Subtotal, discount, tax per rate, total and balance from the stored lines and payments. The one
+    place they are made. Refuses a discount larger than the lines and a negative total."""
     lines = list(invoice.lines.all())
-    subtotal = sum((line.amount for line in lines), ZERO)
-    taxable = sum((line.amount for line in lines if line.taxable), ZERO)
-    invoice.tax_percent = invoice.tax_rate.rate if invoice.tax_rate else Decimal(0)
-    invoice.subtotal = to_cents(subtotal)
-    invoice.tax_amount = tax_on(taxable, invoice.tax_percent)
-    invoice.total = invoice.subtotal + invoice.tax_amount
+    result = arithmetic.compute(
+        _arithmetic_lines(lines), discount_kind=invoice.discount_kind, discount_value=invoice.discount_value,
+        prices_include_tax=invoice.prices_include_tax, tax_after_discount=invoice.tax_after_discount,
+        rounding=invoice.tax_rounding,
+    )
+    if result.lines_sum < 0:
+        raise ValidationError({"lines": [f"The credits ({-sum((ln.amount for ln in lines if ln.amount < 0), ZERO)}) "
+                                         "are more than the items; an invoice cannot total less than zero."]})
+    if result.discount > result.lines_sum:
+        raise ValidationError({"discount_value": [f"The discount ({result.discount}) is more than the lines "
+                                                  f"({result.lines_sum})."]})
+    invoice.subtotal, invoice.discount_amount = result.subtotal, result.discount
+    invoice.tax_amount, invoice.total = result.tax, result.total
     invoice.balance = invoice.total - invoice.amount_paid
+    if invoice.pk is not None:
+        invoice.tax_lines.all().delete()
+        InvoiceTaxLine.objects.bulk_create(
+            InvoiceTaxLine(invoice=invoice, position=position, tax_rate_id=tax_line.rate.key,
+                           name=tax_line.rate.name, agency=tax_line.rate.agency, percent=tax_line.rate.percent,
+                           taxable_amount=tax_line.taxable_amount, amount=tax_line.amount)
+            for position, tax_line in enumerate(result.tax_lines, start=1)
+        )
+
+
+def _apply_money(invoice: Invoice, money: InvoiceMoney) -> None:
+    invoice.discount_kind = money.discount_kind
+    invoice.discount_value = discount_check(kind=money.discount_kind, value=money.discount_value)
+    invoice.internal_note = money.internal_note
 
 
 @transaction.atomic
-def invoice_create(*, organization: Organization, customer: Customer, issue_date: date, due_date: date,
-                   lines: list[LineInput], project: Project | None = None, tax_rate: TaxRate | None = None,
-                   memo: str = "") -> Invoice:
+def invoice_create(*, organization: Organization, customer: Customer, issue_date: date,
+                   lines: list[LineInput], due_date: date | None = None, project: Project | None = None,
+                   tax_rate: TaxRate | None = None, memo: str = "", money: InvoiceMoney | None = None) -> Invoice:
+    money = money or InvoiceMoney()
     _check_refs(organization=organization, customer=customer, project=project, tax_rate=tax_rate, lines=lines)
-    if due_date < issue_date:
-        raise ValidationError({"due_date": ["The due date cannot be before the issue date."]})
-    invoice = Invoice.objects.create(
-        organization=organization, number=invoice_number_next(organization=organization), customer=customer,
-        project=project, issue_date=issue_date, due_date=due_date, tax_rate=tax_rate, memo=memo,
+    due_date, terms_days = _due_date(organization=organization, customer=customer, issue_date=issue_date,
+                                     due_date=due_date, terms_days=money.terms_days)
+    invoice = Invoice(
+        organization=organization, customer=customer, project=project, issue_date=issue_date, due_date=due_date,
+        terms_days=terms_days, memo=memo, prices_include_tax=organization.prices_include_tax,
+        tax_after_discount=organization.tax_after_discount, tax_rounding=organization.tax_rounding,
     )
-    _write_lines(invoice, lines)
+    _apply_money(invoice, money)
+    invoice.number = invoice_number_next(organization=organization)
+    invoice.save()
+    _write_lines(invoice, lines, tax_rate)
     invoice_recompute_totals(invoice=invoice)
     invoice.save()
     return invoice
 
 
 @transaction.atomic
-def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, due_date: date,
-                   lines: list[LineInput], project: Project | None = None, tax_rate: TaxRate | None = None,
-                   memo: str = "") -> Invoice:
+def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, lines: list[LineInput],
+                   due_date: date | None = None, project: Project | None = None, tax_rate: TaxRate | None = None,
+                   memo: str = "", money: InvoiceMoney | None = None) -> Invoice:
+    money = money or InvoiceMoney()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status not in EDITABLE_STATUSES or invoice.amount_paid > 0:
         raise ValidationError(
@@ -118,11 +257,12 @@ def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, du
     if invoice.status != InvoiceStatus.DRAFT and customer.pk != invoice.customer_id:
         raise ValidationError({"customer": ["The customer of a finalized invoice cannot change; void it instead."]})
     _check_refs(organization=invoice.organization, customer=customer, project=project, tax_rate=tax_rate, lines=lines)
-    if due_date < issue_date:
-        raise ValidationError({"due_date": ["The due date cannot be before the issue date."]})
-    invoice.customer, invoice.project, invoice.tax_rate = customer, project, tax_rate
-    invoice.issue_date, invoice.due_date, invoice.memo = issue_date, due_date, memo
-    _write_lines(invoice, lines)
+    due_date, terms_days = _due_date(organization=invoice.organization, customer=customer, issue_date=issue_date,
+                                     due_date=due_date, terms_days=money.terms_days)
+    invoice.customer, invoice.project = customer, project
+    invoice.issue_date, invoice.due_date, invoice.terms_days, invoice.memo = issue_date, due_date, terms_days, memo
+    _apply_money(invoice, money)
+    _write_lines(invoice, lines, tax_rate)
     invoice_recompute_totals(invoice=invoice)
     invoice.save()
     return invoice
@@ -142,3 +282,18 @@ def product_sku_taken(*, organization: Organization, sku: str, exclude_id: int |
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     return qs.exists()
+
+
+def tax_code_name_taken(*, organization: Organization, name: str, exclude_id: int | None = None) -> bool:
+    qs = TaxCode.objects.for_org(organization).filter(name__iexact=name.strip()).exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def tax_rate_name_taken(*, organization: Organization, name: str, exclude_id: int | None = None) -> bool:
+    qs = TaxRate.objects.for_org(organization).filter(name__iexact=name.strip()).exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def tax_rate_check(value: Decimal) -> None:
+    if not 0 <= value <= 100:
+        raise ValidationError({"rate": ["The rate is a percentage between 0 and 100."]})
