@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 
@@ -52,7 +53,7 @@ class Organization(models.Model):
         help_text="On: the invoice discount lowers the taxed amount. Off: tax is computed before the discount.")
     tax_rounding = models.CharField(max_length=10, choices=TaxRounding.choices, default=TaxRounding.PER_INVOICE)
     payment_terms_days = models.PositiveSmallIntegerField(
-        "default payment terms (days)", default=30,
+        "default payment terms (days)", default=30, validators=[MaxValueValidator(MAX_TERMS_DAYS)],
         help_text="0 = Due on receipt, 15 = Net 15, 30 = Net 30, or any number of days up to 365.")
     created_at = models.DateTimeField(auto_now_add=True)
 

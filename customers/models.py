@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 
+from accounts.models import MAX_TERMS_DAYS
 from accounts.tenancy import OrgOwned
 
 
@@ -22,7 +24,7 @@ class Customer(OrgOwned):
     billing_country = models.CharField("country", max_length=60, blank=True)
     notes = models.TextField(blank=True, max_length=2000)
     payment_terms_days = models.PositiveSmallIntegerField(
-        "payment terms (days)", null=True, blank=True,
+        "payment terms (days)", null=True, blank=True, validators=[MaxValueValidator(MAX_TERMS_DAYS)],
         help_text="Blank: the organization's default terms. 0 = Due on receipt, 15 = Net 15, 30 = Net 30.")
     is_active = models.BooleanField("active", default=True)
 

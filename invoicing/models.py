@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from accounts.models import TaxRounding
+from accounts.models import MAX_TERMS_DAYS, TaxRounding
 from accounts.tenancy import OrgOwned
 
 ZERO = Decimal("0.00")
@@ -77,6 +78,11 @@ class TaxCode(OrgOwned):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def total_percent(self) -> Decimal:
+        """The rates added up (uses prefetched rates when there are)."""
+        return sum((rate.rate for rate in self.rates.all()), Decimal(0))
+
 
 class DiscountKind(models.TextChoices):
     NONE = "", "No discount"
@@ -114,7 +120,7 @@ class Invoice(OrgOwned):
     issue_date = models.DateField()
     due_date = models.DateField()
     # The payment terms that set the due date; null when the due date was chosen by hand.
-    terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    terms_days = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(MAX_TERMS_DAYS)])
     # Copied from the organization when the invoice is created, so a later change of those settings never
     # changes this invoice's totals, even when it is edited.
     prices_include_tax = models.BooleanField(default=False)

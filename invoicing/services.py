@@ -145,8 +145,9 @@ def _due_date(*, organization: Organization, customer: Customer, issue_date: dat
     if due_date < issue_date:
         raise ValidationError({"due_date": ["The due date cannot be before the issue date."]})
     if terms_days is not None and issue_date + timedelta(days=terms_days) != due_date:
-        raise ValidationError({"due_date": [f"The due date does not match the terms ({terms_days} days after the "
-                                            "issue date); leave the due date empty to follow the terms."]})
+        message = (f"The due date does not match the terms ({terms_days} days after the issue date); "
+                   "leave the due date empty to follow the terms.")
+        raise ValidationError({"due_date": [message]})
     return due_date, terms_days
 
 
@@ -197,11 +198,12 @@ def invoice_recompute_totals(*, invoice: Invoice) -> None:
         rounding=invoice.tax_rounding,
     )
     if result.lines_sum < 0:
-        raise ValidationError({"lines": [f"The credits ({-sum((ln.amount for ln in lines if ln.amount < 0), ZERO)}) "
-                                         "are more than the items; an invoice cannot total less than zero."]})
+        credits = -sum((line.amount for line in lines if line.amount < 0), ZERO)
+        message = f"The credits ({credits}) are more than the items; an invoice cannot total less than zero."
+        raise ValidationError({"lines": [message]})
     if result.discount > result.lines_sum:
-        raise ValidationError({"discount_value": [f"The discount ({result.discount}) is more than the lines "
-                                                  f"({result.lines_sum})."]})
+        message = f"The discount ({result.discount}) is more than the lines ({result.lines_sum})."
+        raise ValidationError({"discount_value": [message]})
     invoice.subtotal, invoice.discount_amount = result.subtotal, result.discount
     invoice.tax_amount, invoice.total = result.tax, result.total
     invoice.balance = invoice.total - invoice.amount_paid

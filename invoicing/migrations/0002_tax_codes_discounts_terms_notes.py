@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 from decimal import Decimal
+import django.core.validators
 from django.db import migrations, models
 
 
@@ -52,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='invoice',
             name='terms_days',
-            field=models.PositiveSmallIntegerField(blank=True, null=True),
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(365)]),
         ),
         migrations.AddField(
             model_name='invoiceline',

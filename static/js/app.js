@@ -47,7 +47,8 @@
       var price = parseFloat((row.querySelector("input[name$='-unit_price']") || {}).value);
       var cell = row.querySelector("[data-line-amount]");
       if (isNaN(qty) || isNaN(price)) { cell.textContent = "—"; return; }
-      var amount = Math.round(qty * price * 100) / 100;
+      var kind = row.querySelector("select[name$='-kind']");
+      var amount = Math.round(qty * price * 100) / 100 * (kind && kind.value === "credit" ? -1 : 1);
       cell.textContent = money(amount);
       if (!row.classList.contains("removed")) subtotal += amount;
     });
@@ -65,12 +66,13 @@
       description.dataset.autofilled = "1";
     }
     row.querySelector("input[name$='-unit_price']").value = option.dataset.price;
-    row.querySelector("input[name$='-taxable']").checked = option.dataset.taxable === "1";
+    row.querySelector("select[name$='-tax_code']").value = option.dataset.taxCode || "";
     refreshPreview();
   }
 
   form.addEventListener("change", function (event) {
     if (event.target.matches("[data-line-product]")) fillFromProduct(event.target);
+    if (event.target.matches("select[name$='-kind']")) refreshPreview();
   });
   form.addEventListener("input", function (event) {
     if (event.target.matches("input[name$='-description']")) event.target.dataset.autofilled = "0";
