@@ -201,9 +201,15 @@ def invoice_recompute_totals(*, invoice: Invoice) -> None:
         credits = -sum((line.amount for line in lines if line.amount < 0), ZERO)
         message = f"The credits ({credits}) are more than the items; an invoice cannot total less than zero."
         raise ValidationError({"lines": [message]})
-    if result.discount > result.lines_sum:
-        message = f"The discount ({result.discount}) is more than the lines ({result.lines_sum})."
+    entered = arithmetic.discount_of(kind=invoice.discount_kind, value=invoice.discount_value,
+                                     lines_sum=result.lines_sum)
+    if entered > result.lines_sum:
+        message = f"The discount ({entered}) is more than the lines ({result.lines_sum})."
         raise ValidationError({"discount_value": [message]})
+    if result.total < 0:
+        # Credits carrying more tax than the items they offset (QBO refuses a negative total too).
+        raise ValidationError({"lines": [f"The invoice would total {result.total}; an invoice cannot total less "
+                                         "than zero. Check the credits and their tax codes."]})
     invoice.subtotal, invoice.discount_amount = result.subtotal, result.discount
     invoice.tax_amount, invoice.total = result.tax, result.total
     invoice.balance = invoice.total - invoice.amount_paid

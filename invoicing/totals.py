@@ -21,8 +21,9 @@ The rules, and why (they follow QuickBooks Online, where the invoices are pushed
   splits that tax by rate, the last rate taking the remaining cent. PER_INVOICE does this once per code
   on the sum of its lines, PER_LINE per line.
 * Totals: total = subtotal - discount + tax, always, to the cent. With tax-exclusive prices the subtotal
-  is the sum of the lines; with tax-inclusive prices the total is the lines minus the discount, and the
-  subtotal is the lines less the tax they contain.
+  is the sum of the lines. With tax-inclusive prices the customer pays the lines minus the discount; the
+  subtotal is the lines less the tax they contain (before any discount), and the discount is shown on
+  that same net footing (so 10 % off 120.00 incl. 20 % VAT reads 100.00 - 10.00 + 18.00 = 108.00).
 """
 
 from __future__ import annotations
@@ -142,11 +143,16 @@ def compute(lines: Sequence[Line], *, discount_kind: str = "", discount_value: D
     per_line = rounding == PER_LINE
     tax_lines = (_inclusive_tax if prices_include_tax else _exclusive_tax)(bases, per_line)
     tax = sum((tax_line.amount for tax_line in tax_lines.values()), ZERO)
-    if prices_include_tax:
-        total = lines_sum - discount
-        subtotal = lines_sum - tax
-    else:
-        subtotal = lines_sum
-        total = subtotal - discount + tax
-    return Totals(lines_sum=lines_sum, subtotal=subtotal, discount=discount, tax=tax, total=total,
+    if not prices_include_tax:
+        return Totals(lines_sum=lines_sum, subtotal=lines_sum, discount=discount, tax=tax,
+                      total=lines_sum - discount + tax, tax_lines=list(tax_lines.values()))
+    # Inclusive: the customer pays the lines less the discount. The summary is shown net of tax: the
+    # subtotal is the lines less the tax they contain before any discount, and the discount shown is what
+    # it takes off that (net of tax when tax is after the discount, gross when the discount comes after tax).
+    undiscounted = tax
+    if tax_after_discount and discount:
+        full = _inclusive_tax([(line, line.amount) for line in lines], per_line)
+        undiscounted = sum((tax_line.amount for tax_line in full.values()), ZERO)
+    subtotal, total = lines_sum - undiscounted, lines_sum - discount
+    return Totals(lines_sum=lines_sum, subtotal=subtotal, discount=subtotal + tax - total, tax=tax, total=total,
                   tax_lines=list(tax_lines.values()))
