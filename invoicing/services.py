@@ -208,8 +208,9 @@ def invoice_recompute_totals(*, invoice: Invoice) -> None:
         raise ValidationError({"discount_value": [message]})
     if result.total < 0:
         # Credits carrying more tax than the items they offset (QBO refuses a negative total too).
-        raise ValidationError({"lines": [f"The invoice would total {result.total}; an invoice cannot total less "
-                                         "than zero. Check the credits and their tax codes."]})
+        message = (f"The invoice would total {result.total}; an invoice cannot total less than zero. "
+                   "Check the credits and their tax codes.")
+        raise ValidationError({"lines": [message]})
     invoice.subtotal, invoice.discount_amount = result.subtotal, result.discount
     invoice.tax_amount, invoice.total = result.tax, result.total
     invoice.balance = invoice.total - invoice.amount_paid

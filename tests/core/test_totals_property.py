@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 CENT = Decimal("0.01")
 CODE_NAMES = [None, *REGION_CODES]
 
-quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("500"), places=3)
-prices = st.decimals(min_value=Decimal("0"), max_value=Decimal("5000"), places=2)
+quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(500), places=3)
+prices = st.decimals(min_value=Decimal(0), max_value=Decimal(5000), places=2)
 line_st = st.tuples(quantities, prices, st.sampled_from(CODE_NAMES),
                     st.sampled_from([LineKind.ITEM] * 4 + [LineKind.CREDIT]))
 discount_st = st.one_of(
