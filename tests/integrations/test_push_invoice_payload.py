@@ -18,8 +18,8 @@ from customers.models import Customer
 from integrations.models import ExternalRef
 from integrations.push.handlers import invoice as invoice_handler
 from invoicing import lifecycle
-from invoicing.models import Invoice, Product, TaxRate
-from invoicing.services import LineInput, invoice_create
+from invoicing.models import Invoice, Product, TaxCode, TaxRate
+from invoicing.services import InvoiceMoney, LineInput, invoice_create
 from tests.integrations.push_helpers import drain
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +108,26 @@ def test_no_tax_invoice_pushes_the_same_body_as_before(
     drain()
     invoice.refresh_from_db()
     assert sent_bodies == [_expected(conn, invoice, product, total_tax=0.0, taxable=("TAX", "TAX", "NON"), memo="")]
+
+
+def test_per_line_tax_code_invoice_pushes_the_same_body(
+        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer],
+        make_product: Callable[..., Product], sent_bodies: list[dict[str, Any]]) -> None:
+    """The same invoice written the new way (a tax code per line, as the pages and API now do, terms
+    setting the due date) sends exactly the body the one-rate invoice sent before."""
+    customer = make_customer(org, email="jane@example.com", payment_terms_days=30)
+    code = TaxCode.objects.create(organization=org, name="NYC")
+    code.rates.add(TaxRate.objects.create(organization=org, name="NYC", rate=Decimal("8.875")))
+    product = make_product(org, tax_code=code)
+    lines = [LineInput(description=ln.description, quantity=ln.quantity, unit_price=ln.unit_price,
+                       product=ln.product, tax_code=code if ln.taxable else None, taxable=ln.taxable)
+             for ln in _lines(product)]
+    invoice = invoice_create(organization=org, customer=customer, issue_date=ISSUED, lines=lines,
+                             memo="Thank you for your business.",
+                             money=InvoiceMoney(internal_note="Never leaves the business"))
+    lifecycle.invoice_finalize(invoice=invoice)
+    drain()
+    invoice.refresh_from_db()
+    assert sent_bodies == [_expected(conn, invoice, product, total_tax=16.95, taxable=("TAX", "TAX", "NON"),
+                                     memo="Thank you for your business.")]
+    assert "Never leaves" not in str(sent_bodies)

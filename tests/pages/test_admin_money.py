@@ -33,7 +33,7 @@ def _form_data(response: Any) -> dict[str, Any]:
         data.update({f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
         forms.extend(formset.forms)
     for form in forms:
-        for name, field in form.fields.items():
+        for name in form.fields:
             value = form[name].value()
             if value is None:
                 continue
