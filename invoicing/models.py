@@ -128,7 +128,7 @@ class Invoice(OrgOwned):
     tax_rounding = models.CharField(max_length=10, choices=TaxRounding.choices, default=TaxRounding.PER_INVOICE)
     discount_kind = models.CharField(max_length=10, choices=DiscountKind.choices, blank=True, default="")
     discount_value = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO,
-                                         help_text="A percentage (10.00 = 10 %) or an amount, per discount_kind.")
+                                         help_text="A percentage (10.00 = 10 %) or an amount, as chosen in Discount.")
     # Net of tax for tax-exclusive prices; for tax-inclusive prices the lines minus the tax they contain.
     subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)

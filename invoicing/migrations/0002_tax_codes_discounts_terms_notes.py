@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='invoice',
             name='discount_value',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='A percentage (10.00 = 10 %) or an amount, per discount_kind.', max_digits=12),
+            field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='A percentage (10.00 = 10 %) or an amount, as chosen in Discount.', max_digits=12),
         ),
         migrations.AddField(
             model_name='invoice',

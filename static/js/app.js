@@ -36,7 +36,8 @@
   var total = form.querySelector("input[name$='-TOTAL_FORMS']");
 
   function money(value) {
-    return "$" + value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    var text = "$" + Math.abs(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return value < 0 ? "\u2212" + text : text;
   }
 
   // A preview only: the server recomputes every amount when the invoice is saved.

@@ -114,7 +114,7 @@ def test_invoice_form_saves_codes_discount_credit_terms_and_notes_and_detail_sho
     assert (str(invoice.due_date), invoice.terms_days, invoice.internal_note) == ("2026-11-17", 15, "Gate code 4521")
     page = owner_client.get(reverse("invoicing:invoice_detail", args=[invoice.pk])).content.decode()
     assert "IL state 6.25% · IDOR on $162.00" in page and "$10.13" in page and "City 1.625% on $162.00" in page
-    assert "Discount 10% · before tax" in page and "−$21.00" in page
+    assert "Discount 10% (taken before tax)" in page and "−$21.00" in page
     assert "Net 15" in page and "Gate code 4521" in page and "not shown to the customer" in page
 
 
