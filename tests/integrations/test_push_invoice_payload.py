@@ -18,7 +18,7 @@ from customers.models import Customer
 from integrations.models import ExternalRef
 from integrations.push.handlers import invoice as invoice_handler
 from invoicing import lifecycle
-from invoicing.models import Invoice, Product, TaxCode, TaxRate
+from invoicing.models import Invoice, LineKind, Product, TaxCode, TaxRate
 from invoicing.services import InvoiceMoney, LineInput, invoice_create
 from tests.integrations.push_helpers import drain
 
@@ -131,3 +131,20 @@ def test_per_line_tax_code_invoice_pushes_the_same_body(
     assert sent_bodies == [_expected(conn, invoice, product, total_tax=16.95, taxable=("TAX", "TAX", "NON"),
                                      memo="Thank you for your business.")]
     assert "Never leaves" not in str(sent_bodies)
+
+
+def test_credit_line_reaches_qbo_with_its_negative_amount(
+        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer],
+        make_product: Callable[..., Product], sent_bodies: list[dict[str, Any]]) -> None:
+    product = make_product(org)
+    invoice = invoice_create(organization=org, customer=make_customer(org), issue_date=ISSUED, lines=[
+        LineInput(description="Repair", quantity=Decimal(1), unit_price=Decimal("200.00"), product=product),
+        LineInput(description="Goodwill", quantity=Decimal(1), unit_price=Decimal("25.00"), product=product,
+                  kind=LineKind.CREDIT)])
+    lifecycle.invoice_finalize(invoice=invoice)
+    drain()
+    pushed = qbo.control.objects(realm, "Invoice")
+    assert len(pushed) == 1, ExternalRef.objects.all()
+    sales = [ln for ln in pushed[0]["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+    assert [Decimal(str(ln["Amount"])) for ln in sales] == [Decimal("200.00"), Decimal("-25.00")]
+    assert Decimal(str(pushed[0]["TotalAmt"])) == invoice.total == Decimal("175.00")
