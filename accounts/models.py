@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -20,10 +21,41 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", "Technician"
 
 
+# Payment terms offered as presets; any whole number of days from 0 to MAX_TERMS_DAYS is accepted.
+TERMS_PRESETS: dict[int, str] = {0: "Due on receipt", 15: "Net 15", 30: "Net 30", 60: "Net 60"}
+MAX_TERMS_DAYS = 365
+
+
+def terms_label(days: int | None) -> str:
+    """E.g. "Due on receipt", "Net 30", or "Net 45" for custom days (QuickBooks names its Terms the same way)."""
+    if days is None:
+        return "Custom due date"
+    return TERMS_PRESETS.get(days, f"Net {days}")
+
+
+class TaxRounding(models.TextChoices):
+    # Why two rules: QuickBooks rounds US sales tax once per rate on the taxable subtotal
+    # (NetAmountTaxable x TaxPercent) but rounds per line in non-US (VAT/GST) companies; our totals must
+    # match the books the invoices are pushed to, to the cent.
+    PER_INVOICE = "invoice", "Once per rate on the invoice's taxable subtotal (US sales tax)"
+    PER_LINE = "line", "Per line, then summed (VAT / GST: UK, Canada, Australia)"
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STARTER)
+    # Invoice money settings; each new invoice copies them, so changing one never alters issued invoices.
+    prices_include_tax = models.BooleanField(
+        "prices include tax", default=False,
+        help_text="Tax-inclusive prices (common for VAT/GST): line amounts already contain the tax.")
+    tax_after_discount = models.BooleanField(
+        "apply tax after the discount", default=True,
+        help_text="On: the invoice discount lowers the taxed amount. Off: tax is computed before the discount.")
+    tax_rounding = models.CharField(max_length=10, choices=TaxRounding.choices, default=TaxRounding.PER_INVOICE)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "default payment terms (days)", default=30, validators=[MaxValueValidator(MAX_TERMS_DAYS)],
+        help_text="0 = Due on receipt, 15 = Net 15, 30 = Net 30, or any number of days up to 365.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

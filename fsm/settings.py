@@ -166,6 +166,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "invoicing.models.InvoiceStatus",
         "ProjectStatusEnum": "customers.models.ProjectStatus",
+        "LineKindEnum": "invoicing.models.LineKind",
+        "DiscountKindEnum": "invoicing.models.DiscountKind",
+        "TaxRoundingEnum": "accounts.models.TaxRounding",
     },
 }
 
