@@ -241,26 +241,27 @@ def serve(supervisor: Supervisor) -> int:
     return supervisor.run()
 
 
-def demo_logins() -> tuple[list[str], str]:
-    """Usernames and password from the seed_demo command's own module, so the two cannot drift."""
+def demo_logins() -> tuple[list[tuple[str, str]], str]:
+    """Logins and password from the seed_demo command's own module, so the two cannot drift."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fsm.settings")
     import django
 
     django.setup()
-    from accounts.demo import DEMO_PASSWORD, DEMO_USERS
+    from accounts import demo
 
-    return [username for username, _ in DEMO_USERS], DEMO_PASSWORD
+    return demo.demo_logins(), demo.DEMO_PASSWORD
 
 
 def main() -> int:
     apply_defaults(os.environ)
-    usernames, password = demo_logins()
+    logins, password = demo_logins()
     with_simulator = simulator_present()
     url = f"http://127.0.0.1:{os.environ['FSM_PORT']}/"
 
     def banner() -> list[str]:
-        lines = [f"FSM is up: {url}", f"  sign in as {' / '.join(usernames)}, password {password}"]
+        lines = [f"FSM is up: {url}", f"  sign in with password {password} as:"]
+        lines += [f"    {username:<14} {what}" for username, what in logins]
         if with_simulator:
             lines.append(f"  QuickBooks simulator: {os.environ['QBO_SIM_URL']} (QBO_ENVIRONMENT="
                          f"{os.environ['QBO_ENVIRONMENT']})")
