@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -19,10 +23,27 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", "Technician"
 
 
+@cache
+def timezone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the tz database once per process
+
+
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/Chicago.")
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STARTER)
+    # Every time its people see is shown in this zone (activated per request by the middleware).
+    timezone = models.CharField("time zone", max_length=64, default=default_timezone,
+                                validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
