@@ -163,7 +163,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_error_without_traceback": {"()": "fsm.log_filters.ClientErrorWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (4xx) is one warning line, without the traceback Django attaches.
+    "loggers": {"django.request": {"filters": ["client_error_without_traceback"]}},
     "root": {"handlers": ["console"], "level": env_choice("FSM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }
 
