@@ -1,10 +1,13 @@
 """Run the whole app in one terminal for development: QBO simulator, web, Celery worker and beat.
 
-`make run` calls this after migrating and seeding the demo data. Each child runs in its own process
-group, so stopping one stops everything it forked too (runserver's reloader, the worker's pool).
-Each output line is prefixed with the child's name. Ctrl-C or SIGTERM stops all children; a child
-that exits on its own stops the rest, because a half-running stack (say, no worker) looks healthy
-in the browser while nothing syncs.
+`make run` calls this after migrating and seeding the demo data. Each child leads its own process group,
+so stopping one stops everything it forked too (runserver's reloader, the worker's pool), and the
+terminal's Ctrl-C reaches only this supervisor, which stops the children in order. Each output line is
+prefixed with the child's name. Ctrl-C, SIGTERM or SIGHUP stops all children (SIGTERM, then SIGKILL to
+the group after a grace period, at once on a second signal), and a child that exits on its own stops the
+rest, because a half-running stack (say, no worker) looks healthy in the browser while nothing syncs.
+The reason is always printed. The environment passes through to the children unchanged (DJANGO_DEBUG
+and the like come from the Makefile or the developer), with only the defaults below added.
 """
 
 from __future__ import annotations
