@@ -21,8 +21,10 @@ class CurrentOrganizationMiddleware:
         request.membership = membership  # type: ignore[attr-defined]
         request.organization = membership.organization if membership else None  # type: ignore[attr-defined]
         request.role = membership.role if membership else None  # type: ignore[attr-defined]
-        if membership is not None:
-            timezone.activate(ZoneInfo(membership.organization.timezone))
-        else:
-            timezone.deactivate()  # settings.TIME_ZONE; a thread serves many requests, so reset every time
-        return self.get_response(request)
+        if membership is None:
+            return self.get_response(request)
+        timezone.activate(ZoneInfo(membership.organization.timezone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # back to settings.TIME_ZONE: a thread serves many requests
