@@ -138,6 +138,9 @@ if not CELERY_BROKER_URL:
     for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport with an atomic write (fsm/broker.py says why: the stock one crashes the
+    # worker when it reads a message file still being written).
+    CELERY_BROKER_TRANSPORT = "fsm.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
