@@ -167,9 +167,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"client_error_without_traceback": {"()": "fsm.log_filters.ClientErrorWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # A refused request (4xx) is one warning line, without the traceback Django attaches.
-    "loggers": {"django.request": {"filters": ["client_error_without_traceback"]}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                                     "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"},
+                 "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"}},
+    "loggers": {
+        # A refused request (4xx) is one warning line, without the traceback Django attaches.
+        "django.request": {"filters": ["client_error_without_traceback"]},
+        # Django's default config gives "django" its own console handler (when DEBUG) on top of the root's,
+        # so each of its lines printed twice; the root console alone prints them (no ADMINS: no mail).
+        "django": {"handlers": [], "propagate": True},
+        # Configuring "django" resets its children: runserver's request lines keep Django's own format.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env_choice("FSM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }
 

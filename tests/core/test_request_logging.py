@@ -22,3 +22,26 @@ def test_a_403_is_one_warning_without_a_traceback(
     assert records[0].exc_info is None
     handler = logging.StreamHandler()
     assert "Traceback" not in handler.format(records[0])
+
+
+def _handlers_reached(name: str) -> list[logging.Handler]:
+    """The handlers a record logged on `name` goes to (pytest's own capture handlers left out)."""
+    logger: logging.Logger | None = logging.getLogger(name)
+    reached: list[logging.Handler] = []
+    while logger is not None:
+        reached += [h for h in logger.handlers if not type(h).__module__.startswith("_pytest")]
+        if not logger.propagate:
+            break
+        logger = logger.parent
+    return reached
+
+
+def test_each_request_line_is_printed_once() -> None:
+    """Django's default config gave the "django" logger its own console handler on top of the root's, so a
+    403's line showed twice in `make run`; runserver's access lines keep their own format, once."""
+    root = _handlers_reached("root")
+    assert len(root) == 1
+    assert _handlers_reached("django.request") == root
+    server = _handlers_reached("django.server")
+    assert len(server) == 1 and server[0].formatter is not None
+    assert server[0].formatter.__class__.__name__ == "ServerFormatter"
