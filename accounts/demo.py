@@ -1,5 +1,6 @@
 """Deterministic demo data: one Pro organization with people in every role, customers, products and
-invoices in every status. Built through the same services the pages and API use."""
+invoices in every status; a Starter organization (no QuickBooks on that plan) with its owner, so plan
+gating can be tried; a Django admin superuser. Built through the same services the pages and API use."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from accounts.models import Organization, Plan, Role
@@ -22,6 +25,11 @@ DEMO_SLUG = "demo"
 DEMO_PASSWORD = "fsm-demo-2026"
 DEMO_USERS = (("owner", Role.OWNER), ("admin", Role.ADMIN), ("dispatcher", Role.DISPATCHER),
               ("technician", Role.TECHNICIAN))
+DEMO_NAME = "Demo Heating & Cooling"
+STARTER_SLUG = "demo-starter"
+STARTER_NAME = "Corner Plumbing"
+STARTER_OWNER = "starter-owner"
+SUPERUSER = "superuser"
 
 _FIRST = ["Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Mia", "Lucas", "Amelia",
           "Mateo", "Harper", "Ethan", "Chloé", "Sean", "Zoë", "Renée", "Diego", "Hana"]
@@ -170,20 +178,57 @@ def _invoices(org: Organization, customers: list[Customer], products: list[Produ
     lifecycle.invoices_mark_overdue(today=today)
 
 
+def demo_logins() -> list[tuple[str, str]]:
+    """Every demo login and what it is for (all share DEMO_PASSWORD): printed by seed_demo and `make run`."""
+    return [
+        *((username, f"{role.label} of {DEMO_NAME} (Pro plan)") for username, role in DEMO_USERS),
+        (STARTER_OWNER, f"Owner of {STARTER_NAME} (Starter plan: no QuickBooks)"),
+        (SUPERUSER, "Django admin superuser, /admin/ (member of no organization)"),
+    ]
+
+
+def _ensure_password(user: AbstractBaseUser) -> None:
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+
+
+def _starter_seed() -> Organization:
+    org = Organization.objects.filter(slug=STARTER_SLUG).first()
+    if org is None:
+        org = organization_create(name=STARTER_NAME, plan=Plan.STARTER, slug=STARTER_SLUG)
+        Customer.objects.bulk_create(
+            Customer(organization=org, display_name=name, email=f"customer{i}@example.com")
+            for i, name in enumerate(["Ruth Alvarez", "Kenji Sato", "Bakery on 5th"])
+        )
+        Product.objects.create(organization=org, name="Drain clearing", unit_price=Decimal("175.00"))
+    _ensure_password(member_add(organization=org, username=STARTER_OWNER, role=Role.OWNER, password=DEMO_PASSWORD,
+                                email=f"{STARTER_OWNER}@demo.example.com").user)
+    return org
+
+
+def _superuser_seed() -> None:
+    user, _ = get_user_model().objects.get_or_create(username=SUPERUSER,
+                                                     defaults={"email": f"{SUPERUSER}@demo.example.com"})
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    _ensure_password(user)
+
+
 def demo_seed() -> tuple[Organization, bool]:
-    """Create the demo organization once; later calls only make sure the demo logins work."""
+    """Create the demo organizations once; later calls only make sure the demo logins work."""
     org = Organization.objects.filter(slug=DEMO_SLUG).first()
     created = org is None
     with transaction.atomic():
         if org is None:
-            org = organization_create(name="Demo Heating & Cooling", plan=Plan.PRO, slug=DEMO_SLUG)
+            org = organization_create(name=DEMO_NAME, plan=Plan.PRO, slug=DEMO_SLUG)
             rng = random.Random(2026)
             customers = _customers(org, rng)
             _invoices(org, customers, _products(org, _tax_codes(org)), rng)
         for username, role in DEMO_USERS:
-            user = member_add(organization=org, username=username, role=role, password=DEMO_PASSWORD,
-                              email=f"{username}@demo.example.com").user
-            if not user.check_password(DEMO_PASSWORD):
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
+            _ensure_password(member_add(organization=org, username=username, role=role, password=DEMO_PASSWORD,
+                                        email=f"{username}@demo.example.com").user)
+        _starter_seed()
+        _superuser_seed()
     return org, created

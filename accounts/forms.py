@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.backends import LOCKED_ATTR
-from accounts.models import Organization
+from accounts.models import Organization, timezone_names
 
 
 class SignInForm(AuthenticationForm):
@@ -38,3 +38,11 @@ class OrganizationSwitchForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only organizations the user belongs to are valid choices, so a forged id is a form error.
         self.fields["organization"].queryset = Organization.objects.filter(memberships__user=user)
+
+
+class OrganizationSettingsForm(forms.Form):
+    timezone = forms.ChoiceField(label="Time zone", help_text="Every date and time in the app is shown in this zone.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(name, name.replace("_", " ")) for name in sorted(timezone_names())]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
@@ -39,6 +43,18 @@ class TaxRounding(models.TextChoices):
     # match the books the invoices are pushed to, to the cent.
     PER_INVOICE = "invoice", "Once per rate on the invoice's taxable subtotal (US sales tax)"
     PER_LINE = "line", "Per line, then summed (VAT / GST: UK, Canada, Australia)"
+@cache
+def timezone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the tz database once per process
+
+
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/Chicago.")
 
 
 class Organization(models.Model):
@@ -56,6 +72,9 @@ class Organization(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         "default payment terms (days)", default=30, validators=[MaxValueValidator(MAX_TERMS_DAYS)],
         help_text="0 = Due on receipt, 15 = Net 15, 30 = Net 30, or any number of days up to 365.")
+    # Every time its people see is shown in this zone (activated per request by the middleware).
+    timezone = models.CharField("time zone", max_length=64, default=default_timezone,
+                                validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "invoice.refund": _MANAGERS,
     "invoice.delete_draft": _OFFICE,
     "invoice.sync": _OFFICE,
+    "organization.manage": _MANAGERS,
     "integration.view": _ALL,
     "integration.manage": frozenset({Role.OWNER}),
 }

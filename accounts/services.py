@@ -32,3 +32,10 @@ def member_add(*, organization: Organization, username: str, role: str, password
         user=user, organization=organization, defaults={"role": role}
     )
     return membership
+
+
+def organization_set_timezone(*, organization: Organization, timezone: str) -> Organization:
+    organization.timezone = timezone
+    organization.full_clean(validate_unique=False)
+    organization.save(update_fields=["timezone"])
+    return organization
