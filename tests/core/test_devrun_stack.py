@@ -36,7 +36,7 @@ import json, os
 from datetime import date, timedelta
 from decimal import Decimal
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from accounts.api_tokens import api_token_issue
 from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
 from customers.models import Customer
@@ -60,7 +60,7 @@ with transaction.atomic():
     lifecycle.invoice_finalize(invoice=invoice)
 owner = org.memberships.get(user__username="owner").user
 print("PREPARED " + json.dumps({"realm": realm, "invoice": invoice.pk, "number": invoice.number,
-                                "token": Token.objects.get_or_create(user=owner)[0].key}))
+                                "token": api_token_issue(user=owner)}))
 """
 
 
