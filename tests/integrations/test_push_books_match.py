@@ -14,12 +14,12 @@ from django.test import Client
 
 from accounts.models import Organization, Role
 from customers.models import Customer
-from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncJob, TaxCodeMap
+from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob, TaxCodeMap
 from integrations.services.company import company_kind_of, company_reread, tax_code_map_set
 from invoicing import lifecycle
 from invoicing.models import Invoice, TaxCode, TaxRate
 from invoicing.services import InvoiceMoney, LineInput, invoice_create
-from tests.integrations.push_helpers import connect_org, drain
+from tests.integrations.push_helpers import connect_org, drain, drain_batched
 
 pytestmark = pytest.mark.django_db
 ISSUED = date(2026, 11, 2)
@@ -217,3 +217,61 @@ def test_reread_is_owner_only(qbo: Any, org: Organization, client_for: Callable[
     conn.refresh_from_db()
     assert conn.company_kind == ""
     assert "Re-read company settings" not in client.get(PAGE).content.decode()
+
+
+API = "/api/v1/integrations/quickbooks/"
+
+
+def test_api_reads_the_company_and_maps_tax_codes(qbo: Any, org: Organization,
+                                                   api_client_for: Callable[..., Any]) -> None:
+    gst, odd = _code(org, "gst", "5"), _code(org, "Odd", "3.3")
+    realm = qbo.control.create_company("Api Books", kind="ca")
+    connect_org(qbo.control, org, realm)
+    owner, admin = api_client_for(org, Role.OWNER), api_client_for(org, Role.ADMIN)
+    assert owner.get(API + "company/").json()["kind"] == ""
+    assert admin.post(API + "company/").status_code == 403
+    body = owner.post(API + "company/").json()
+    assert body["kind"] == "non_us" and body["country"] == "CA" and body["allow_discount"] is True
+    rows = {r["name"]: r for r in owner.get(API + "tax-codes/").json()["tax_codes"]}
+    assert rows["gst"]["qbo_tax_code"] == "2" and rows["gst"]["suggested"] is True
+    assert rows["Odd"]["qbo_tax_code"] == ""
+    bad = owner.patch(API + "tax-codes/", {"mappings": [{"tax_code": odd.pk, "qbo_tax_code": "6"},
+                                                       {"tax_code": gst.pk, "qbo_tax_code": "NON"}]}, format="json")
+    assert bad.status_code == 400 and "Choose one of the QuickBooks company" in str(bad.json())
+    assert admin.patch(API + "tax-codes/", {"mappings": [{"tax_code": odd.pk, "qbo_tax_code": "6"}]},
+                       format="json").status_code == 403
+    ok = owner.patch(API + "tax-codes/", {"mappings": [{"tax_code": odd.pk, "qbo_tax_code": "6"}]}, format="json")
+    assert ok.status_code == 200
+    rows = {r["name"]: r for r in ok.json()["tax_codes"]}
+    assert rows["Odd"]["qbo_tax_code"] == "6" and rows["Odd"]["suggested"] is False
+
+
+def test_connecting_reads_the_company_kind(qbo: Any, org: Organization, owner_client: Client,
+                                           connect: Callable[..., QuickBooksConnection]) -> None:
+    nyc = _code(org, "Standard rated", "20")
+    realm = qbo.control.create_company("Connect Books", kind="uk")
+    conn = connect(owner_client, org, realm)
+    conn.refresh_from_db()
+    assert conn.company_kind == "non_us" and conn.company_country == "GB"
+    assert TaxCodeMap.objects.get(connection=conn, tax_code=nyc).qbo_id == "10"  # 20.0% S, by rate
+    page = owner_client.get(PAGE).content.decode()
+    assert "Outside the US" in page and "Re-read company settings" in page
+
+
+def test_batched_invoices_keep_quickbooks_ast_tax_too(qbo: Any, org: Organization,
+                                                      make_customer: Callable[..., Customer]) -> None:
+    ours = _code(org, "Local 8", "8")
+    conn = _connect(qbo, org, "us_ast")
+    customer = make_customer(org)
+    drain_batched()
+    invoices = []
+    for i in range(4):
+        invoice = invoice_create(organization=org, customer=customer, issue_date=ISSUED,
+                                 lines=[_line(f"Job {i}", "1", "100.00", ours)])
+        lifecycle.invoice_finalize(invoice=invoice)
+        invoices.append(invoice)
+    drain_batched()
+    assert SyncAttempt.objects.filter(object_type="invoice", message="batch").count() == 4
+    taxes = {ExternalRef.objects.get(connection=conn, object_type="invoice", local_id=inv.pk).qbo_total_tax
+             for inv in invoices}
+    assert len(taxes) == 1 and None not in taxes and taxes != {Decimal("8.00")}

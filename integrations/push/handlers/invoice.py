@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from integrations.models import CompanyKind, ExternalRef, ObjectType
+from integrations.models import ExternalRef, ObjectType
 from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, update_with_retry
 from integrations.push.handlers.customer import ensure_customer
-from integrations.push.handlers.invoice_tax import discount_fields, line_tax_codes, tax_detail
+from integrations.push.handlers.invoice_tax import discount_fields, line_tax_codes, qbo_tax_kept, tax_detail
 from integrations.push.handlers.item import ensure_item
 from integrations.push.policy import NEVER_SYNC_STATUSES
 from integrations.quickbooks.errors import QboNotFound, QboStale
@@ -68,8 +68,8 @@ def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any], re
     theirs = Decimal(str(entity.get("TotalAmt", invoice.total)))
     if theirs.quantize(Decimal("0.01")) != invoice.total:
         ctx.notes.append(f"QuickBooks total {theirs} differs from ours {invoice.total}.")
-    if ctx.connection.company_kind == CompanyKind.US_AST:
-        tax = Decimal(str((entity.get("TxnTaxDetail") or {}).get("TotalTax", 0))).quantize(Decimal("0.01"))
+    tax = qbo_tax_kept(ctx.connection, entity)
+    if tax is not None:
         ExternalRef.objects.filter(pk=ref.pk).update(qbo_total_tax=tax)
 
 

@@ -14,6 +14,7 @@ read from the company itself; qbo-tax-and-money.md §1.2):
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
@@ -97,3 +98,11 @@ def discount_fields(connection: QuickBooksConnection, invoice: Invoice) -> tuple
     line = {"DetailType": "DiscountLineDetail", "Amount": float(amount), "DiscountLineDetail": detail}
     extra = {"ApplyTaxAfterDiscount": invoice.tax_after_discount} if connection.company_kind in US_KINDS else {}
     return [line], extra
+
+
+def qbo_tax_kept(connection: QuickBooksConnection, entity: dict[str, Any]) -> Decimal | None:
+    """QBO's own TotalTax of a pushed invoice, kept on its mapping when the company computes tax itself
+    (US automated sales tax); None otherwise."""
+    if connection.company_kind != CompanyKind.US_AST:
+        return None
+    return Decimal(str((entity.get("TxnTaxDetail") or {}).get("TotalTax", 0))).quantize(Decimal("0.01"))
