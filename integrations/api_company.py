@@ -23,6 +23,7 @@ from invoicing.models import TaxCode
 
 TAGS = ["integrations"]
 NOT_CONNECTED = {"detail": "No QuickBooks company is connected."}
+CONFLICT = inline_serializer("QuickBooksCompanyConflict", {"detail": serializers.CharField()})
 
 
 class CompanySerializer(serializers.Serializer):
@@ -86,7 +87,7 @@ class CompanyView(OrgAPIMixin, APIView):
 
     capabilities = {"get": "integration.view", "post": "integration.manage"}
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: CompanySerializer})
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: CompanySerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
         live = connection_live(organization=request.organization)  # type: ignore[attr-defined]
         if live is None:
@@ -94,8 +95,7 @@ class CompanyView(OrgAPIMixin, APIView):
         return Response(company_data(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=None, summary="Re-read company settings (Owner)",
-                   responses={200: CompanySerializer, 409: inline_serializer(
-                       "QuickBooksCompanyUnread", {"detail": serializers.CharField()})})
+                   responses={200: CompanySerializer, 409: CONFLICT})
     def post(self, request: Request) -> Response:
         live = _live_for_writes(request)
         if live is None:
@@ -113,7 +113,7 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
 
     capabilities = {"get": "integration.view", "patch": "integration.manage"}
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer})
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
         live = connection_live(organization=request.organization)  # type: ignore[attr-defined]
         if live is None:
@@ -121,7 +121,8 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
         return Response(_mappings(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=MappingChangesSerializer,
-                   responses={200: TaxCodeMappingsSerializer}, summary="Map tax codes (Owner)")
+                   responses={200: TaxCodeMappingsSerializer, 400: CONFLICT, 409: CONFLICT},
+                   summary="Map tax codes (Owner)")
     def patch(self, request: Request) -> Response:
         live = _live_for_writes(request)
         if live is None:

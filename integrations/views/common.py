@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.models import Organization
 from accounts.permissions import can
 from integrations.forms import SyncPreferencesForm
 from integrations.panel import quickbooks_panel
@@ -41,8 +42,9 @@ def page_context(request: HttpRequest, *, form: SyncPreferencesForm | None = Non
     }
 
 
-def company_context(organization: object) -> dict[str, object]:
-    live = connection_live(organization=organization)  # type: ignore[arg-type]
+def company_context(organization: Organization) -> dict[str, object]:
+    """The connected company's kind and the tax code Mappings section."""
+    live = connection_live(organization=organization)
     if live is None:
         return {"company": None}
     return {"company": live, "tax_code_rows": tax_code_rows(connection=live),

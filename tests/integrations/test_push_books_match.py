@@ -100,6 +100,21 @@ def test_us_manual_one_code_with_a_discount_matches(qbo: Any, org: Organization,
     assert theirs["CustomerMemo"]["value"] == "Thanks!"
 
 
+def test_us_manual_two_rate_code_tax_before_the_discount_matches(qbo: Any, org: Organization,
+                                                                  make_customer: Callable[..., Customer]) -> None:
+    org.tax_after_discount = False
+    org.save()
+    tucson = _code(org, "TUCSON", "7.1", "2")
+    conn = _connect(qbo, org, "us_manual")
+    invoice = _push(org, make_customer(org), [_line("Tune-up", "3", "33.33", tucson),
+                                              _line("Filter", "1", "12.49", tucson),
+                                              _line("Permit", "1", "40.00", None)],
+                    discount_kind="amount", discount_value=Decimal("15.00"))
+    theirs = _assert_match(qbo, conn, invoice)
+    assert theirs["TxnTaxDetail"]["TxnTaxCodeRef"]["value"] == "3"
+    assert theirs["ApplyTaxAfterDiscount"] is False
+
+
 def test_us_manual_refuses_two_codes_plainly(qbo: Any, org: Organization,
                                               make_customer: Callable[..., Customer]) -> None:
     california, tucson = _code(org, "California", "8"), _code(org, "Tucson", "7.1", "2")
@@ -256,6 +271,10 @@ def test_connecting_reads_the_company_kind(qbo: Any, org: Organization, owner_cl
     assert TaxCodeMap.objects.get(connection=conn, tax_code=nyc).qbo_id == "10"  # 20.0% S, by rate
     page = owner_client.get(PAGE).content.decode()
     assert "Outside the US" in page and "Re-read company settings" in page
+    assert "QuickBooks rounds VAT/GST per line" in page  # the organization still rounds per invoice
+    org.tax_rounding = "line"
+    org.save()
+    assert "QuickBooks rounds VAT/GST per line" not in owner_client.get(PAGE).content.decode()
 
 
 def test_batched_invoices_keep_quickbooks_ast_tax_too(qbo: Any, org: Organization,
