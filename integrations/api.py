@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from accounts.models import Organization
 from accounts.permissions import can
+from integrations.api_company import CompanyView, TaxCodeMappingsView
 from integrations.models import ConnectionStatus, InvoiceTrigger, SyncPreferences
 from integrations.panel import Panel, quickbooks_panel
 from integrations.quickbooks.oauth import ConnectError, connect_start, connection_disconnect
@@ -230,4 +231,6 @@ urlpatterns = [
     path("connect-url/", ConnectUrlView.as_view(), name="quickbooks-connect-url"),
     path("disconnect/", DisconnectView.as_view(), name="quickbooks-disconnect"),
     path("switch/", SwitchView.as_view(), name="quickbooks-switch"),
+    path("company/", CompanyView.as_view(), name="quickbooks-company"),
+    path("tax-codes/", TaxCodeMappingsView.as_view(), name="quickbooks-tax-codes"),
 ]

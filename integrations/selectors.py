@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from accounts.models import Organization
-from integrations.models import AuditEvent, ConnectionStatus, QuickBooksConnection, SyncPreferences
+from integrations.models import AuditEvent, ConnectionStatus, QuickBooksConnection, SyncPreferences, TaxCodeMap
+from invoicing.models import TaxCode
 
 
 def connection_live(*, organization: Organization) -> QuickBooksConnection | None:
@@ -41,3 +45,32 @@ def preferences_for(*, organization: Organization) -> SyncPreferences:
 
 def audit_events(*, organization: Organization, limit: int = 50) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(organization=organization).select_related("actor")[:limit])
+
+
+@dataclass(frozen=True)
+class TaxCodeRow:
+    """One local tax code on the Mappings section: the QBO code it is sent as, if any."""
+
+    tax_code_id: int
+    name: str
+    percent: Decimal
+    qbo_id: str
+    qbo_name: str
+    suggested: bool
+
+
+def tax_code_rows(*, connection: QuickBooksConnection) -> list[TaxCodeRow]:
+    names = {c["id"]: c["name"] for c in connection.qbo_tax_codes}
+    maps = {m.tax_code_id: m for m in TaxCodeMap.objects.filter(connection=connection)}
+    rows = []
+    for code in TaxCode.objects.filter(organization_id=connection.organization_id).prefetch_related("rates"):
+        found = maps.get(code.pk)
+        qbo_id = found.qbo_id if found else ""
+        rows.append(TaxCodeRow(code.pk, code.name, sum((r.rate for r in code.rates.all()), Decimal(0)), qbo_id,
+                               names.get(qbo_id, qbo_id), bool(found and found.suggested)))
+    return rows
+
+
+def qbo_tax_code_choices(*, connection: QuickBooksConnection) -> list[dict[str, str]]:
+    """The company's real tax codes (not the US pseudo codes TAX/NON), as last read."""
+    return [c for c in connection.qbo_tax_codes if c.get("has_rates")]

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from integrations.views import connection, intuit, page, switch
+from integrations.views import company, connection, intuit, page, switch
 
 app_name = "integrations"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("quickbooks/", page.quickbooks_page, name="quickbooks"),
     path("quickbooks/status/", page.quickbooks_status, name="quickbooks_status"),
     path("quickbooks/preferences/", page.quickbooks_preferences, name="quickbooks_preferences"),
+    path("quickbooks/company/reread/", company.quickbooks_company_reread, name="quickbooks_company_reread"),
+    path("quickbooks/mappings/tax-codes/", company.quickbooks_tax_code_mappings, name="quickbooks_tax_code_mappings"),
     path("quickbooks/connect/", connection.quickbooks_connect, name="quickbooks_connect"),
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.
     path("quickbooks/callback/", connection.quickbooks_callback, name="quickbooks_callback"),

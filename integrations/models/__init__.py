@@ -3,6 +3,7 @@ the initial import, review items and the audit trail."""
 
 from integrations.models.audit import AuditEvent
 from integrations.models.connection import (
+    CompanyKind,
     ConnectionStatus,
     InvoiceTrigger,
     OAuthState,
@@ -32,11 +33,12 @@ from integrations.models.inbound import (
     WebhookEvent,
 )
 from integrations.models.jobs import JobState, RateBucket, SyncAttempt, SyncJob
-from integrations.models.mapping import ExternalRef, ObjectType
+from integrations.models.mapping import ExternalRef, ObjectType, TaxCodeMap
 
 __all__ = [
     "OPEN_IMPORT_STATES",
     "AuditEvent",
+    "CompanyKind",
     "ConflictWinner",
     "ConnectionStatus",
     "DriftItem",
@@ -64,5 +66,6 @@ __all__ = [
     "SyncConflict",
     "SyncJob",
     "SyncPreferences",
+    "TaxCodeMap",
     "WebhookEvent",
 ]

@@ -18,6 +18,15 @@ class ConnectionStatus(models.TextChoices):
     DISCONNECTED = "disconnected", "Disconnected"
 
 
+class CompanyKind(models.TextChoices):
+    """How the company taxes (qbo-tax-and-money.md §1.2)."""
+
+    US_MANUAL = "us_manual", "US, manual sales tax"
+    US_AST = "us_ast", "US, automated sales tax"
+    US_NO_TAX = "us_no_tax", "US, sales tax off"
+    NON_US = "non_us", "Outside the US (VAT/GST per line)"
+
+
 class QuickBooksConnection(models.Model):
     """One organization's link to one QBO company (realm).
 
@@ -51,6 +60,16 @@ class QuickBooksConnection(models.Model):
     last_served_at = models.DateTimeField(null=True, blank=True)
     # QBO ids looked up once and reused (an Item needs an income account; lines need a fallback item).
     income_account_qbo_id = models.CharField(max_length=40, blank=True)
+    # What the company is, read from its own records on connect and on demand (integrations.services.company):
+    # the push follows the kind, never a setting of ours. "" = not read yet (connections made before).
+    company_kind = models.CharField(max_length=20, choices=CompanyKind.choices, blank=True, default="")
+    company_country = models.CharField(max_length=10, blank=True)
+    allow_discount = models.BooleanField(default=False)  # SalesFormsPrefs.AllowDiscount
+    apply_tax_after_discount = models.BooleanField(default=True)  # US default for new invoices
+    custom_txn_numbers = models.BooleanField(default=True)  # SalesFormsPrefs.CustomTxnNumbers
+    # The company's TaxCodes as read: [{"id", "name", "rate"}], the choices of the tax code mapping.
+    qbo_tax_codes = models.JSONField(default=list, blank=True)
+    company_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -21,6 +21,8 @@ class ExternalRef(models.Model):
     sync_token = models.CharField(max_length=20, blank=True)
     last_payload_hash = models.CharField(max_length=64, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # US automated sales tax: the TotalTax QBO computed on the last push (an invoice mapping only).
+    qbo_total_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     # Set when QBO says the record is gone (deleted there); we never silently re-create it.
     deleted_in_qbo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -33,3 +35,22 @@ class ExternalRef(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.local_id} ↔ QBO {self.qbo_id}"
+
+
+class TaxCodeMap(models.Model):
+    """A local tax code and the QBO TaxCode it is sent as, per connection. Several local codes may send as
+    one QBO code, so this is not an ExternalRef (unique both ways)."""
+
+    connection = models.ForeignKey("integrations.QuickBooksConnection", on_delete=models.CASCADE,
+                                   related_name="tax_code_maps")
+    tax_code = models.ForeignKey("invoicing.TaxCode", on_delete=models.CASCADE, related_name="+")
+    qbo_id = models.CharField(max_length=40)
+    # True while the app's guess (same name, or same combined rate) stands; False once a person chose.
+    suggested = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "tax_code"], name="uniq_taxcode_map")]
+
+    def __str__(self) -> str:
+        return f"tax code {self.tax_code_id} ↔ QBO {self.qbo_id}"

@@ -21,6 +21,7 @@ from integrations.push.claim import _take, due_filter
 from integrations.push.handlers.base import PushContext
 from integrations.push.handlers.customer import customer_payload
 from integrations.push.handlers.invoice import invoice_payload
+from integrations.push.handlers.invoice_tax import qbo_tax_kept
 from integrations.push.handlers.item import income_account_id, item_payload
 from integrations.push.limiter import BatchWindowFull, request_slot
 from integrations.push.runner import job_failed, job_finish
@@ -138,10 +139,12 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
 def _settle(client: Any, job: SyncJob, body: dict[str, Any], entity: str, response: dict[str, Any] | None,
             started: object, t0: float) -> None:
     if response is not None and entity in response:
+        defaults = {"qbo_id": str(response[entity]["Id"]), "sync_token": str(response[entity].get("SyncToken", "")),
+                    "last_synced_at": timezone.now()}
+        if job.object_type == ObjectType.INVOICE:
+            defaults["qbo_total_tax"] = qbo_tax_kept(job.connection, response[entity])
         ExternalRef.objects.update_or_create(
-            connection=job.connection, object_type=job.object_type, local_id=job.local_id,
-            defaults={"qbo_id": str(response[entity]["Id"]), "sync_token": str(response[entity].get("SyncToken", "")),
-                      "last_synced_at": timezone.now()})
+            connection=job.connection, object_type=job.object_type, local_id=job.local_id, defaults=defaults)
         job_finish(job, started, t0, outcome="create", message="batch", call=client.last_call,
                 qbo_id=str(response[entity]["Id"]))
         return

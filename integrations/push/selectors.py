@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db.models import Count, Min, OuterRef, Q, Subquery
@@ -39,6 +39,8 @@ class SyncAction:
     tooltip: str = ""
     qbo_id: str = ""
     error: str = ""
+    # US automated sales tax: QBO computes its own tax; shown when it differs from ours.
+    tax_note: str = ""
 
 
 def _action(invoice: Invoice, connection: QuickBooksConnection | None, job: SyncJob | None,
@@ -84,7 +86,12 @@ def invoice_sync_actions(*, organization: Organization, invoices: Iterable[Invoi
             connection=live, object_type=ObjectType.INVOICE, local_id__in=ids).exclude(state=JobState.DONE)}
         refs = {r.local_id: r for r in ExternalRef.objects.filter(
             connection=live, object_type=ObjectType.INVOICE, local_id__in=ids)}
-    return {inv.pk: _action(inv, connection, jobs.get(inv.pk), refs.get(inv.pk), live) for inv in invoices}
+    actions = {inv.pk: _action(inv, connection, jobs.get(inv.pk), refs.get(inv.pk), live) for inv in invoices}
+    for inv in invoices:
+        ref = refs.get(inv.pk)
+        if ref is not None and ref.qbo_total_tax is not None and ref.qbo_total_tax != inv.tax_amount:
+            actions[inv.pk] = replace(actions[inv.pk], tax_note=f"QuickBooks computed tax {ref.qbo_total_tax}, ours {inv.tax_amount}")
+    return actions
 
 
 def invoice_sync_action(*, invoice: Invoice) -> SyncAction:

@@ -165,6 +165,19 @@ class QboClient:
     def company_info(self) -> dict[str, Any]:
         return self.get("CompanyInfo", self.realm_id)
 
+    def read_all(self, entity: str) -> list[dict[str, Any]]:
+        """A small list (tax codes, tax rates) in one GET query: a read that never looks like a write."""
+        url = f"{self.qb.api_url}/company/{self.realm_id}/query"
+        sql = f"SELECT * FROM {entity} MAXRESULTS {PAGE_SIZE}"
+        return self._call(lambda: self.qb.get(url, {}, params={"query": sql}),
+                          write=False).get("QueryResponse", {}).get(entity, [])
+
+    def preferences(self) -> dict[str, Any]:
+        """The raw Preferences JSON. Never python-quickbooks' Preferences/TaxPrefs objects: TaxPrefs() reads
+        an absent PartnerTaxEnabled (every non-AST company) as True."""
+        url = f"{self.qb.api_url}/company/{self.realm_id}/preferences"
+        return self._call(lambda: self.qb.get(url, {}), write=False).get("Preferences", {})
+
     # ---- writes ------------------------------------------------------------------------------------
     def create(self, entity: str, body: dict[str, Any], *, request_id: str | None = None) -> dict[str, Any]:
         payload = json.dumps(body)

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -29,9 +30,11 @@ from integrations.quickbooks.errors import QboError, with_reference
 from integrations.quickbooks.tokens import tokens_store
 from integrations.selectors import connection_latest, connection_live
 from integrations.services.audit import audit_record
+from integrations.services.company import COMPANY_FIELDS, company_read, tax_codes_suggest
 from integrations.services.jobs_pause import jobs_pause_for_connection, jobs_resume_for_connection
 
 STATE_TTL = timedelta(minutes=15)
+CompanyFacts = QuickBooksConnection  # an unsaved connection carrying what company_read found
 log = logging.getLogger(__name__)
 
 
@@ -88,7 +91,7 @@ def _consume_state(*, organization: Organization, user: AbstractBaseUser, sessio
         raise ConnectError("This QuickBooks reply was already used or has expired. Nothing was exchanged; start again.")
 
 
-def _exchange(*, code: str, realm_id: str) -> tuple[AuthClient, str]:
+def _exchange(*, code: str, realm_id: str) -> tuple[AuthClient, str, CompanyFacts]:
     """Exchange the code and read the company's name. A grant we got but cannot use is revoked at once:
     a live grant nobody holds is exactly what Intuit's review flags."""
     try:
@@ -103,7 +106,8 @@ def _exchange(*, code: str, realm_id: str) -> tuple[AuthClient, str]:
         raise ConnectError("QuickBooks could not be reached to finish connecting. Nothing was connected; "
                            "try again in a few minutes.") from None
     try:
-        info = QboClient(realm_id=realm_id, access_token=auth.access_token).company_info()
+        client = QboClient(realm_id=realm_id, access_token=auth.access_token)
+        info = client.company_info()
     except QboError as exc:
         grant_revoke(auth=auth)
         raise ConnectError(with_reference(
@@ -114,7 +118,25 @@ def _exchange(*, code: str, realm_id: str) -> tuple[AuthClient, str]:
         grant_revoke(auth=auth)
         raise ConnectError("QuickBooks could not be reached to read the company's details, so the authorization "
                            "was withdrawn and nothing was connected. Try again in a few minutes.") from None
-    return auth, str(info.get("CompanyName", "") or "")
+    return auth, str(info.get("CompanyName", "") or ""), _company_facts(client, info)
+
+
+def _company_facts(client: QboClient, info: dict[str, Any]) -> CompanyFacts:
+    """The company's kind, flags and tax codes, read right after CompanyInfo. A failure leaves the kind
+    unread (the QuickBooks page offers "Re-read company settings"); it never undoes the connection."""
+    facts = QuickBooksConnection()
+    try:
+        company_read(connection=facts, client=client, info=info)
+    except (QboError, requests.RequestException):
+        log.warning("qbo.company_read_failed: the company settings could not be read on connect")
+    return facts
+
+
+def _facts_apply(conn: QuickBooksConnection, facts: CompanyFacts) -> None:
+    if facts.company_read_at is None:
+        return
+    for name in COMPANY_FIELDS:
+        setattr(conn, name, getattr(facts, name))
 
 
 def grant_revoke(*, auth: AuthClient | None = None, refresh_token: str = "") -> bool:
@@ -157,13 +179,13 @@ def connect_complete(*, organization: Organization, user: AbstractBaseUser, sess
             f"This organization is linked to QuickBooks company “{live.company_name}”. Disconnect it before "
             "connecting a different company. Nothing was exchanged with QuickBooks."
         )
-    auth, company_name = _exchange(code=code, realm_id=realm_id)
+    auth, company_name, facts = _exchange(code=code, realm_id=realm_id)
     try:
         if live is None and switch_needed(organization=organization, realm_id=realm_id) is not None:
             return _switch_hold(organization=organization, user=user, realm_id=realm_id, auth=auth,
-                                company_name=company_name)
+                                company_name=company_name, facts=facts)
         return _connection_save(organization=organization, user=user, realm_id=realm_id, auth=auth,
-                                company_name=company_name)
+                                company_name=company_name, facts=facts)
     except IntegrityError:
         # Another tab connected a company meanwhile (one live link per organization).
         grant_revoke(auth=auth)
@@ -176,7 +198,7 @@ def connect_complete(*, organization: Organization, user: AbstractBaseUser, sess
 
 @transaction.atomic
 def _switch_hold(*, organization: Organization, user: AbstractBaseUser, realm_id: str, auth: AuthClient,
-                 company_name: str) -> QuickBooksConnection:
+                 company_name: str, facts: CompanyFacts) -> QuickBooksConnection:
     """Keep the new company's grant on a row that stays Disconnected: nothing syncs, no import runs."""
     for stale in QuickBooksConnection.objects.select_for_update().filter(
             organization=organization, switch_pending_at__isnull=False).exclude(realm_id=realm_id):
@@ -187,7 +209,9 @@ def _switch_hold(*, organization: Organization, user: AbstractBaseUser, realm_id
     )
     tokens_store(connection=conn, auth=auth)
     conn.company_name, conn.switch_pending_at = company_name, timezone.now()
+    _facts_apply(conn, facts)
     conn.save()
+    tax_codes_suggest(connection=conn)
     audit_record(organization=organization, action="switch_pending", actor=user,
                  detail=f"{company_name} (realm {realm_id}) waits for confirmation; nothing was sent")
     return conn
@@ -207,12 +231,15 @@ def switch_drop(*, connection: QuickBooksConnection) -> bool:
 
 @transaction.atomic
 def _connection_save(*, organization: Organization, user: AbstractBaseUser, realm_id: str, auth: AuthClient,
-                     company_name: str) -> QuickBooksConnection:
+                     company_name: str, facts: CompanyFacts) -> QuickBooksConnection:
     conn, created = QuickBooksConnection.objects.select_for_update().get_or_create(
         organization=organization, realm_id=realm_id, environment=settings.QBO_ENVIRONMENT,
     )
     tokens_store(connection=conn, auth=auth)
     conn.company_name = company_name
+    _facts_apply(conn, facts)
+    conn.save()
+    tax_codes_suggest(connection=conn)
     return connection_activate(connection=conn, user=user, first_time=created)
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.models import Organization
 from accounts.permissions import can
 from integrations.forms import SyncPreferencesForm
 from integrations.panel import quickbooks_panel
 from integrations.quickbooks.switch import switch_pending
-from integrations.selectors import audit_events, preferences_for
+from integrations.selectors import (
+    audit_events,
+    connection_live,
+    preferences_for,
+    qbo_tax_code_choices,
+    tax_code_rows,
+)
 
 PLAN_MESSAGE = ("The QuickBooks integration is part of the Pro and Enterprise plans; this organization is on "
                 "Starter. Upgrade the plan to connect QuickBooks.")
@@ -31,4 +38,14 @@ def page_context(request: HttpRequest, *, form: SyncPreferencesForm | None = Non
         "prefs_form": form,
         "events": audit_events(organization=organization, limit=30),
         "switch": switch_pending(organization=organization),
+        **company_context(organization),
     }
+
+
+def company_context(organization: Organization) -> dict[str, object]:
+    """The connected company's kind and the tax code Mappings section."""
+    live = connection_live(organization=organization)
+    if live is None:
+        return {"company": None}
+    return {"company": live, "tax_code_rows": tax_code_rows(connection=live),
+            "qbo_tax_codes": qbo_tax_code_choices(connection=live)}

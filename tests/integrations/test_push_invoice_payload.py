@@ -47,7 +47,7 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def _expected(conn: Any, invoice: Invoice, product: Product, *, total_tax: float, taxable: tuple[str, ...],
-              memo: str) -> dict[str, Any]:
+              memo: str, internal_note: str = "") -> dict[str, Any]:
     customer_id = ExternalRef.objects.get(connection=conn, object_type="customer", local_id=invoice.customer_id).qbo_id
     item_id = ExternalRef.objects.get(connection=conn, object_type="item", local_id=product.pk).qbo_id
     return {
@@ -66,7 +66,10 @@ def _expected(conn: Any, invoice: Invoice, product: Product, *, total_tax: float
              "SalesItemLineDetail": {"Qty": 1.5, "UnitPrice": 19.99, "TaxCodeRef": {"value": taxable[2]}}},
         ],
         "TxnTaxDetail": {"TotalTax": total_tax},
-        "PrivateNote": memo,
+        # Issue 16 changed exactly these two fields: the message to the customer is QBO's CustomerMemo (it
+        # used to go to PrivateNote), the internal note is PrivateNote. Everything else is as before.
+        "CustomerMemo": {"value": memo},
+        "PrivateNote": internal_note,
         "BillEmail": {"Address": "jane@example.com"},
     }
 
@@ -129,8 +132,9 @@ def test_per_line_tax_code_invoice_pushes_the_same_body(
     drain()
     invoice.refresh_from_db()
     assert sent_bodies == [_expected(conn, invoice, product, total_tax=16.95, taxable=("TAX", "TAX", "NON"),
-                                     memo="Thank you for your business.")]
-    assert "Never leaves" not in str(sent_bodies)
+                                     memo="Thank you for your business.", internal_note="Never leaves the business")]
+    # The internal note reaches QBO only as PrivateNote, which QBO never prints for the customer.
+    assert "Never leaves" not in str({k: v for k, v in sent_bodies[0].items() if k != "PrivateNote"})
 
 
 def test_credit_line_reaches_qbo_with_its_negative_amount(

@@ -8,6 +8,7 @@ from typing import Any
 from integrations.models import ExternalRef, ObjectType
 from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, update_with_retry
 from integrations.push.handlers.customer import ensure_customer
+from integrations.push.handlers.invoice_tax import discount_fields, line_tax_codes, qbo_tax_kept, tax_detail
 from integrations.push.handlers.item import ensure_item
 from integrations.push.policy import NEVER_SYNC_STATUSES
 from integrations.quickbooks.errors import QboNotFound, QboStale
@@ -18,13 +19,13 @@ class SkipPush(Exception):
     """The object is no longer in a state that syncs (e.g. went back to disputed)."""
 
 
-def _line(ctx: PushContext, line: Any) -> dict[str, Any]:
+def _line(ctx: PushContext, line: Any, tax_code: str) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "Qty": float(line.quantity),
         # A credit line is stored with a positive price and a negative amount; QBO wants
         # Amount = Qty x UnitPrice (6070 otherwise), so the price goes out negative.
         "UnitPrice": float(-line.unit_price if line.kind == LineKind.CREDIT else line.unit_price),
-        "TaxCodeRef": {"value": "TAX" if line.taxable else "NON"},
+        "TaxCodeRef": {"value": tax_code},
     }
     if line.product is not None:
         detail["ItemRef"] = {"value": ensure_item(ctx, line.product)}
@@ -33,14 +34,24 @@ def _line(ctx: PushContext, line: Any) -> dict[str, Any]:
 
 
 def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
+    conn = ctx.connection
+    lines = list(invoice.lines.select_related("product", "tax_code").all())
+    # Tax codes and discount first: a refusal (unmapped code, several US codes) sends nothing at all.
+    codes = line_tax_codes(conn, invoice, lines)
+    discount_lines, discount_extra = discount_fields(conn, invoice)
+    tax = tax_detail(conn, invoice, lines)
     body: dict[str, Any] = {
         "DocNumber": invoice.number,
         "TxnDate": invoice.issue_date.isoformat(),
         "DueDate": invoice.due_date.isoformat(),
         "CustomerRef": {"value": ensure_customer(ctx, invoice.customer)},
-        "Line": [_line(ctx, line) for line in invoice.lines.select_related("product").all()],
-        "TxnTaxDetail": {"TotalTax": float(invoice.tax_amount)},
-        "PrivateNote": invoice.memo[:4000],
+        "Line": [_line(ctx, line, code) for line, code in zip(lines, codes, strict=True)] + discount_lines,
+        **tax,
+        **discount_extra,
+        # The message to the customer prints on the invoice (CustomerMemo, at most 1000 characters in QBO);
+        # the internal note is QBO's PrivateNote, which the customer never sees.
+        "CustomerMemo": {"value": invoice.memo[:1000]},
+        "PrivateNote": invoice.internal_note[:4000],
     }
     if invoice.customer.email:
         body["BillEmail"] = {"Address": invoice.customer.email}
@@ -52,11 +63,14 @@ def _find(ctx: PushContext, number: str) -> dict[str, Any] | None:
     return rows[0] if len(rows) == 1 else None
 
 
-def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any]) -> None:
-    # US companies on Automated Sales Tax may compute a different tax than ours: say so, keep QBO's.
+def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any], ref: ExternalRef) -> None:
+    # US companies on Automated Sales Tax compute their own tax: keep QBO's on the mapping, say so.
     theirs = Decimal(str(entity.get("TotalAmt", invoice.total)))
     if theirs.quantize(Decimal("0.01")) != invoice.total:
         ctx.notes.append(f"QuickBooks total {theirs} differs from ours {invoice.total}.")
+    tax = qbo_tax_kept(ctx.connection, entity)
+    if tax is not None:
+        ExternalRef.objects.filter(pk=ref.pk).update(qbo_total_tax=tax)
 
 
 def _ref_even_after_unknown(ctx: PushContext, invoice: Invoice) -> ExternalRef | None:
@@ -107,6 +121,6 @@ def push_invoice(ctx: PushContext) -> PushResult:
         if adopted:
             ref = ctx.save_ref(ObjectType.INVOICE, invoice.pk, entity, {})
             entity = update_with_retry(ctx, "Invoice", ref, body)
-    ctx.save_ref(ObjectType.INVOICE, invoice.pk, entity, body)
-    _check_totals(ctx, invoice, entity)
+    saved = ctx.save_ref(ObjectType.INVOICE, invoice.pk, entity, body)
+    _check_totals(ctx, invoice, entity, saved)
     return PushResult(qbo_id=str(entity["Id"]), operation=operation, notes=ctx.notes)

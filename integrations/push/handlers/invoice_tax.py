@@ -1,0 +1,108 @@
+"""How an invoice's tax and discount go to QBO, per kind of company (the connection's `company_kind`,
+read from the company itself; qbo-tax-and-money.md §1.2):
+
+* US manual sales tax: lines TAX/NON; `TxnTaxDetail.TxnTaxCodeRef` = the QBO code mapped from the one tax
+  code of the taxable lines (QBO US holds one code per invoice), with our `TotalTax` (an override QBO
+  prorates over the code's rates, so its total is ours to the cent).
+* US automated sales tax: lines TAX/NON and no `TxnTaxDetail` at all — any TotalTax sent is an override of
+  Intuit's engine (§2.4); QBO's tax is read back and kept on the mapping.
+* Outside the US: every line `TaxCodeRef` = its mapped QBO code (QBO refuses a line without one, 6000),
+  `GlobalTaxCalculation` TaxInclusive/TaxExcluded from the invoice's prices_include_tax.
+* Not read yet (connections made before the kind was read) and US without sales tax: what was sent before,
+  lines TAX/NON and a bare `TotalTax`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
+from integrations.quickbooks.errors import QboValidation
+from invoicing.models import DiscountKind, Invoice, InvoiceLine, TaxCode
+
+US_KINDS = (CompanyKind.US_MANUAL, CompanyKind.US_AST, CompanyKind.US_NO_TAX)
+
+
+class TaxCodeUnmapped(QboValidation):
+    """A local tax code with no QBO TaxCode chosen: the push waits for a person, never retried as is."""
+
+    kind = "validation"
+
+
+def _mapped(connection: QuickBooksConnection, codes: list[TaxCode]) -> dict[int, str]:
+    found = dict(TaxCodeMap.objects.filter(connection=connection, tax_code__in=codes)
+                 .values_list("tax_code_id", "qbo_id"))
+    missing = sorted({c.name for c in codes if c.pk not in found})
+    if missing:
+        names = ", ".join(f"“{n}”" for n in missing)
+        raise TaxCodeUnmapped(
+            f"Tax code {names} is not matched to a QuickBooks tax code yet. Choose its QuickBooks code under "
+            "Mappings on the QuickBooks settings page, then retry this invoice.")
+    return found
+
+
+def _taxed(line: InvoiceLine) -> bool:
+    return line.taxable and line.tax_code_id is not None
+
+
+def line_tax_codes(connection: QuickBooksConnection, invoice: Invoice, lines: list[InvoiceLine]) -> list[str]:
+    """The TaxCodeRef value of each line, in order."""
+    if connection.company_kind != CompanyKind.NON_US:
+        return ["TAX" if line.taxable else "NON" for line in lines]
+    bare = [line for line in lines if line.tax_code_id is None]
+    if bare:
+        raise QboValidation(
+            f"QuickBooks ({connection.company_country or 'outside the US'}) needs a tax code on every line; "
+            f"“{bare[0].description or 'a line'}” has none. Give it a code (a zero-rated or exempt one when it "
+            "is not taxed), then retry.")
+    found = _mapped(connection, [line.tax_code for line in lines if line.tax_code is not None])
+    return [found[line.tax_code_id] for line in lines]  # type: ignore[index]
+
+
+def tax_detail(connection: QuickBooksConnection, invoice: Invoice, lines: list[InvoiceLine]) -> dict[str, Any]:
+    """The body's tax fields beside the lines."""
+    kind = connection.company_kind
+    if kind == CompanyKind.US_AST:
+        return {}
+    if kind == CompanyKind.NON_US:
+        return {"GlobalTaxCalculation": "TaxInclusive" if invoice.prices_include_tax else "TaxExcluded"}
+    detail: dict[str, Any] = {"TotalTax": float(invoice.tax_amount)}
+    if kind == CompanyKind.US_MANUAL:
+        codes = list({line.tax_code_id: line.tax_code for line in lines if _taxed(line)}.values())
+        if len(codes) > 1:
+            names = " and ".join(f"“{c.name}”" for c in sorted(codes, key=lambda c: c.name))  # type: ignore[union-attr]
+            raise QboValidation(
+                f"QuickBooks US allows one sales tax code per invoice; this invoice uses {names}. Use one "
+                "tax code for its taxable lines (or split it into one invoice per code), then retry.")
+        if codes:
+            detail["TxnTaxCodeRef"] = {"value": _mapped(connection, codes)[codes[0].pk]}  # type: ignore[union-attr]
+    return {"TxnTaxDetail": detail}
+
+
+def discount_fields(connection: QuickBooksConnection, invoice: Invoice) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The discount line (appended after the sales lines) and, for US, ApplyTaxAfterDiscount."""
+    if not invoice.discount_kind or invoice.discount_amount <= 0:
+        return [], {}
+    if connection.company_read_at is not None and not connection.allow_discount:
+        raise QboValidation(
+            "This invoice has a discount, but discounts are off in the QuickBooks company. Turn on "
+            "Account and settings › Sales › Discount in QuickBooks, press “Re-read company settings” on the "
+            "QuickBooks settings page, then retry.")
+    if invoice.discount_kind == DiscountKind.PERCENT:
+        detail = {"PercentBased": True, "DiscountPercent": float(invoice.discount_value)}
+        amount = invoice.discount_amount
+    else:
+        # The amount as entered: with tax-inclusive prices it comes off the gross lines, as QBO takes it.
+        detail, amount = {"PercentBased": False}, invoice.discount_value
+    line = {"DetailType": "DiscountLineDetail", "Amount": float(amount), "DiscountLineDetail": detail}
+    extra = {"ApplyTaxAfterDiscount": invoice.tax_after_discount} if connection.company_kind in US_KINDS else {}
+    return [line], extra
+
+
+def qbo_tax_kept(connection: QuickBooksConnection, entity: dict[str, Any]) -> Decimal | None:
+    """QBO's own TotalTax of a pushed invoice, kept on its mapping when the company computes tax itself
+    (US automated sales tax); None otherwise."""
+    if connection.company_kind != CompanyKind.US_AST:
+        return None
+    return Decimal(str((entity.get("TxnTaxDetail") or {}).get("TotalTax", 0))).quantize(Decimal("0.01"))

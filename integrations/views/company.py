@@ -1,0 +1,75 @@
+"""The QuickBooks page's company settings: re-read them (kind, discounts, tax codes) and map tax codes."""
+
+from __future__ import annotations
+
+import requests
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import org_member_required
+from integrations.quickbooks.errors import QboError
+from integrations.selectors import connection_live
+from integrations.services.company import company_reread, tax_code_map_set
+from integrations.views.common import plan_refused
+from invoicing.models import TaxCode
+
+PAGE = "integrations:quickbooks"
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    if not organization.is_paid_plan:
+        return plan_refused(request)
+    live = connection_live(organization=organization)
+    if live is None:
+        messages.error(request, "No QuickBooks company is connected.")
+        return redirect(PAGE)
+    try:
+        conn = company_reread(connection=live)
+    except (QboError, requests.RequestException) as exc:
+        messages.error(request, f"QuickBooks did not answer when asked for the company settings: {exc}")
+        return redirect(PAGE)
+    messages.success(request, f"Company settings read: {conn.get_company_kind_display()}.")
+    return redirect(PAGE)
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
+    """Save the Mappings section: `code_<local id>` = a QBO TaxCode id, or "" for none. All or nothing."""
+    organization = request.organization  # type: ignore[attr-defined]
+    if not organization.is_paid_plan:
+        return plan_refused(request)
+    live = connection_live(organization=organization)
+    if live is None:
+        messages.error(request, "No QuickBooks company is connected.")
+        return redirect(PAGE)
+    codes = {c.pk: c for c in TaxCode.objects.filter(organization=organization)}
+    errors: list[str] = []
+    changes: list[tuple[TaxCode, str]] = []
+    for key, value in request.POST.items():
+        if not key.startswith("code_"):
+            continue
+        local = codes.get(int(key[5:])) if key[5:].isdigit() else None
+        if local is None:
+            errors.append("One of the tax codes is not this organization's; reload the page.")
+            continue
+        changes.append((local, value.strip()))
+    if not errors:
+        try:
+            with transaction.atomic():  # a bad choice saves none of the others
+                for local, qbo_id in changes:
+                    tax_code_map_set(connection=live, tax_code=local, qbo_id=qbo_id)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    for error in errors:
+        messages.error(request, error)
+    if not errors:
+        messages.success(request, "Tax code mappings saved.")
+    return redirect(PAGE)
