@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0007_connection_switch_pending'),
+        ('integrations', '0008_admin_labels_quickbooks_and_sync_preferences'),
         ('invoicing', '0004_remove_invoice_tax_rate'),
     ]
 
