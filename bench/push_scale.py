@@ -146,7 +146,9 @@ def spread(sim: object, env: dict[str, str], args: argparse.Namespace, idle_cpu:
     done = [max(times) for times in per_company.values() if times]
     latency = [(d - started_at).total_seconds() for d in done]
     invoice_lat = [(t - started_at).total_seconds() for times in per_company.values() for t in times]
-    throttled = sum(control.stats(realm)["throttled_429"] for realm, _, _ in made)
+    stats = [control.stats(realm) for realm, _, _ in made]
+    throttled = sum(st["throttled_429"] for st in stats)
+    duplicates = sum(sum(st["duplicate_counts"].values()) for st in stats)
     missing = sum(len(numbers) - len(per_company[org.pk]) for _, org, numbers in made)
     busy = cpu - idle_cpu
     print(f"\n=== {args.companies} companies x {args.invoices} invoices, {args.workers} worker process(es)"
@@ -164,7 +166,7 @@ def spread(sim: object, env: dict[str, str], args: argparse.Namespace, idle_cpu:
     print(f"{'company_done_s p50/p95/max':>30}: {_pct(latency, 50):.1f} / {_pct(latency, 95):.1f} / {max(latency):.1f}")
     print(f"{'invoice_in_qbo_s p50/p95/max':>30}: {_pct(invoice_lat, 50):.1f} / {_pct(invoice_lat, 95):.1f}"
           f" / {max(invoice_lat):.1f}")
-    print(f"{'429s':>30}: {throttled}")
+    print(f"{'429s':>30}: {throttled}  duplicates in QBO: {duplicates}")
     print(f"{'load_average':>30}: {os.getloadavg()[0]:.1f} (the machine is shared: CPU figures are per process)")
 
 
