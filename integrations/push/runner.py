@@ -25,6 +25,7 @@ from integrations.quickbooks.errors import (
     QboReauthorizationRequired,
     QboThrottled,
     QboTransient,
+    QboValidation,
 )
 from integrations.quickbooks.tokens import client_for
 from integrations.services.jobs_pause import jobs_pause_for_connection
@@ -122,6 +123,12 @@ def job_failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
         state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.throttle_wait()
     elif isinstance(exc, QboDependencyPending):
         state, fields["next_attempt_at"] = JobState.BACKOFF, max(filter(None, [backoff.dependency_wait(), exc.retry_at]))
+    elif isinstance(exc, QboValidation) and job.outcome_unknown:
+        # QBO replays its stored answer to a requestid it has seen. A send cut off mid-body (a worker killed
+        # while writing it) left a refusal of an empty body under the kept id; the lookup before this create
+        # found no record, so nothing was made under it: one fresh request settles which answer is real.
+        state, fields["next_attempt_at"], fields["outcome_unknown"] = JobState.QUEUED, timezone.now(), False
+        fields["attempts"] = job.attempts + 1
     elif isinstance(exc, QboTransient):
         attempts = job.attempts + 1
         fields["attempts"] = attempts
