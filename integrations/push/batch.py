@@ -10,6 +10,7 @@ unknown outcome of the whole batch marks every item "look up before creating aga
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -168,18 +169,24 @@ def _settle_created(client: Any, created: list[tuple[SyncJob, dict[str, Any]]], 
     nothing written) when a mapping clashes with another row: each item is then settled on its own."""
     now = timezone.now()
     refs = [ExternalRef(connection_id=job.connection_id, object_type=job.object_type, local_id=job.local_id,
-                        qbo_id=str(record["Id"]), sync_token=str(record.get("SyncToken", "")), last_synced_at=now)
+                        qbo_id=str(record["Id"]), sync_token=str(record.get("SyncToken", "")), last_synced_at=now,
+                        qbo_total_tax=_kept_tax(job, record))
             for job, record in created]
     try:
         with transaction.atomic():
             ExternalRef.objects.bulk_create(refs, update_conflicts=True,
                                             unique_fields=["connection", "object_type", "local_id"],
-                                            update_fields=["qbo_id", "sync_token", "last_synced_at"])
+                                            update_fields=["qbo_id", "sync_token", "last_synced_at", "qbo_total_tax"])
             jobs_finish([(job, str(record["Id"])) for job, record in created], started, t0, outcome="create",
                         message="batch", call=client.last_call)
     except IntegrityError:
         return False
     return True
+
+
+def _kept_tax(job: SyncJob, record: dict[str, Any]) -> Decimal | None:
+    """QBO's own tax of a created invoice (US automated sales tax), for the single and the bulk settle."""
+    return qbo_tax_kept(job.connection, record) if job.object_type == ObjectType.INVOICE else None
 
 
 def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | None,
@@ -188,7 +195,7 @@ def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | N
         defaults = {"qbo_id": str(response[entity]["Id"]), "sync_token": str(response[entity].get("SyncToken", "")),
                     "last_synced_at": timezone.now()}
         if job.object_type == ObjectType.INVOICE:
-            defaults["qbo_total_tax"] = qbo_tax_kept(job.connection, response[entity])
+            defaults["qbo_total_tax"] = _kept_tax(job, response[entity])
         ExternalRef.objects.update_or_create(
             connection=job.connection, object_type=job.object_type, local_id=job.local_id, defaults=defaults)
         job_finish(job, started, t0, outcome="create", message="batch", call=client.last_call,
