@@ -41,6 +41,12 @@ def _reachable_redis(url: str) -> bool:
         return False
 
 
+def sim_args(*args: str) -> list[str]:
+    """The simulator's arguments, on BENCH_SIM_PORT when set (a fixed port; else a free one)."""
+    port = os.environ.get("BENCH_SIM_PORT")
+    return [*args, *(["--port", port] if port else [])]
+
+
 def environment(name: str, extra: dict[str, str], *, redis_db: int = 14) -> dict[str, str]:
     """The environment shared by this process and every child, chosen once."""
     var = OUT / name

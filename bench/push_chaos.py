@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _push_harness import Beat, Worker, django_ready, environment, open_jobs, processes, wait_until_drained
+from _push_harness import Beat, Worker, django_ready, environment, open_jobs, processes, sim_args, wait_until_drained
 
 KNOBS = {
     "QBO_BACKOFF_BASE_SECONDS": "2", "QBO_BACKOFF_CAP_SECONDS": "20", "QBO_MAX_ATTEMPTS": "40",
@@ -29,7 +29,7 @@ def main() -> None:
 
     from qbo_sim.testing import SimulatorProcess
 
-    with SimulatorProcess(["--latency-ms", "100"]) as sim:
+    with SimulatorProcess(sim_args("--latency-ms", "100")) as sim:
         env = environment("push_chaos", {**KNOBS, "QBO_SIM_URL": sim.url})
         django_ready()
         from _push_workload import connected_org, make_invoices, outcome

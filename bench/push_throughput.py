@@ -14,7 +14,7 @@ import argparse
 import math
 import time
 
-from _push_harness import Beat, Worker, django_ready, environment, open_jobs, processes, wait_until_drained
+from _push_harness import Beat, Worker, django_ready, environment, open_jobs, processes, sim_args, wait_until_drained
 
 QBO_REQUESTS_PER_MINUTE = 500
 QBO_BATCHES_PER_MINUTE = 40
@@ -27,7 +27,7 @@ def main() -> None:
 
     from qbo_sim.testing import SimulatorProcess
 
-    with SimulatorProcess(["--latency-ms", "100"]) as sim:
+    with SimulatorProcess(sim_args("--latency-ms", "100")) as sim:
         env = environment("push_throughput", {"QBO_SIM_URL": sim.url, "QBO_SWEEP_SECONDS": "5"}, redis_db=13)
         django_ready()
         from _push_workload import connected_org, make_invoices, outcome

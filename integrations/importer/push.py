@@ -29,11 +29,12 @@ from integrations.importer.matching import normalize_email, normalize_name
 from integrations.models import ExternalRef, ImportIntent, ObjectType, SyncAttempt
 from integrations.push.handlers.base import qbo_name, suffixed
 from integrations.push.handlers.customer import customer_payload
-from integrations.push.limiter import request_slot
+from integrations.push.limiter import BatchWindowFull, request_slot
 from integrations.quickbooks.errors import QboDuplicateName, QboValidation
 
 BATCH_SIZE = 30  # QBO's recommended maximum per batch request
-BATCH_PATIENCE_SECONDS = 3.0
+# How long a chunk waits for a place in QBO's batch window before it goes as single creates.
+BATCH_PATIENCE_SECONDS = 1.0
 MAX_SUFFIX = 20
 
 
@@ -126,6 +127,9 @@ class _Pusher:
         request_id = f"imp-{_digest([self.ctx.connection.realm_id, items], 31)}"
         self.intents(planned, request_id)
         answers = self.send(items, request_id)
+        if answers is None:
+            self.singles(planned)
+            return
         by_bid = {str(a.get("bId")): a for a in answers}
         collisions = []
         for i, (customer, body, wanted) in enumerate(planned):
@@ -142,10 +146,11 @@ class _Pusher:
         for customer, body, wanted in collisions:
             self.collision(customer, body, wanted)
 
-    def send(self, items: list[dict[str, Any]], request_id: str) -> list[dict[str, Any]]:
+    def send(self, items: list[dict[str, Any]], request_id: str) -> list[dict[str, Any]] | None:
+        """The batch's answers; None when QBO's batch window is full (nothing was sent): send singles."""
         self.sending()
 
-        def send(rid: str) -> list[dict[str, Any]]:
+        def send(rid: str) -> list[dict[str, Any]] | None:
             return qbo.patiently(self.ctx.reporter, lambda: self._batch(items, rid),
                                  what="creating customers in QuickBooks")
 
@@ -157,14 +162,37 @@ class _Pusher:
             # batch itself looked at. The intents are committed, so this cannot create twice either.
             return send(request_id + "r")
 
-    def _batch(self, items: list[dict[str, Any]], rid: str) -> list[dict[str, Any]]:
+    def singles(self, planned: list[tuple[Customer, dict[str, Any], str]]) -> None:
+        """QBO meters reads and batch requests, not single writes: while the batch window is full the
+        chunk goes one create per request under the 500/minute budget instead of waiting up to a minute.
+        The intents (by name) are committed already, so an interrupted chunk is linked, not created twice."""
+        collisions = []
+        for customer, body, wanted in planned:
+            request_id = f"imp-c{customer.pk}-{_digest([self.ctx.connection.realm_id, body], 16)}"
+            self.sending()
+            try:
+                entity = qbo.patiently(self.ctx.reporter, lambda b=body, r=request_id: self.ctx.client.create(
+                    "Customer", b, request_id=r), what="creating customers in QuickBooks")
+            except QboDuplicateName:
+                collisions.append((customer, body, wanted))
+                continue
+            except QboValidation as exc:
+                self.done(customer, None, failed=f"QuickBooks refused it: {exc.message} {exc.detail}".strip())
+                continue
+            self.done(customer, entity, renamed_from=wanted if body["DisplayName"] != wanted else "")
+        self.commit()
+        for customer, body, wanted in collisions:
+            self.collision(customer, body, wanted)
+
+    def _batch(self, items: list[dict[str, Any]], rid: str) -> list[dict[str, Any]] | None:
         # A batch also takes a place in the shared batch window (QBO: 40 batch requests a minute per app).
-        # The import waits for it rather than spend more requests, saying so on the page (`patiently`)
-        # when the wait is longer than a moment.
+        # When it is full for longer than a moment the chunk goes as single creates (`singles`).
         client, realm = self.ctx.client, self.ctx.client.realm_id
         client.set_request_slot(lambda: request_slot(realm, kind="batch", batch_patience=BATCH_PATIENCE_SECONDS))
         try:
             return client.batch(items, request_id=rid)
+        except BatchWindowFull:
+            return None  # nothing was sent (our limiter said no before the request)
         finally:
             client.set_request_slot(lambda: request_slot(realm))
 

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from integrations.importer.progress import Reporter
-from integrations.push.limiter import BatchWindowFull
 from integrations.quickbooks.client import PAGE_SIZE, QboClient
 from integrations.quickbooks.errors import QboThrottled, QboTransient
 
@@ -32,11 +31,6 @@ def patiently(reporter: Reporter, fn: Callable[[], T], *, what: str) -> T:
     while True:
         try:
             result = fn()
-        except BatchWindowFull as exc:
-            # Our limiter, before sending: QBO takes 40 batch requests a minute per company and app.
-            wait = exc.wait_seconds
-            reporter.waiting(f"QuickBooks accepts 40 batch requests a minute from one app; "
-                             f"the next customers go in {wait:.0f} s.")
         except QboThrottled:
             wait = float(settings.QBO_THROTTLE_WAIT_SECONDS)
             reporter.waiting(f"QuickBooks asked us to slow down while {what}; continuing in {wait:.0f} s.")

@@ -20,6 +20,9 @@ def new_request_id() -> str:
 
 
 OPEN_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF, JobState.ERROR, JobState.PAUSED)
+# The states a claim or the sweeper looks at; the partial index below holds only these rows, so a million
+# finished jobs cost the claim nothing (bench/queue_at_size.py).
+CLAIMABLE_STATES = ("queued", "backoff", "running")
 
 
 class SyncJob(models.Model):
@@ -58,7 +61,14 @@ class SyncJob(models.Model):
                 name="one_open_job_per_object",
             ),
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            # The claim (per connection, oldest due first) and the sweeper's due count read open rows only.
+            models.Index(fields=["connection", "next_attempt_at", "id"], name="syncjob_claimable",
+                         condition=models.Q(state__in=CLAIMABLE_STATES)),
+            # Pruning finished jobs by age, without walking the open ones or every finished one.
+            models.Index(fields=["finished_at"], name="syncjob_done_finished", condition=models.Q(state="done")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.operation} {self.object_type} {self.local_id} ({self.state})"
@@ -86,7 +96,11 @@ class SyncAttempt(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["connection", "-started_at"])]
+        indexes = [
+            models.Index(fields=["connection", "-started_at"]),
+            # Pruning by age (the sweeper deletes the oldest rows in bounded chunks).
+            models.Index(fields=["started_at"], name="syncattempt_started"),
+        ]
 
 
 class RateBucket(models.Model):

@@ -10,21 +10,24 @@ unknown outcome of the whole batch marks every item "look up before creating aga
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db import connection as db
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from customers.models import Customer
-from integrations.models import ExternalRef, ObjectType, SyncJob
-from integrations.push.claim import _take, due_filter
+from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
+from integrations.push.claim import _lease, _take, due_filter
 from integrations.push.handlers.base import PushContext
 from integrations.push.handlers.customer import customer_payload
 from integrations.push.handlers.invoice import invoice_payload
 from integrations.push.handlers.invoice_tax import qbo_tax_kept
 from integrations.push.handlers.item import income_account_id, item_payload
 from integrations.push.limiter import BatchWindowFull, request_slot
-from integrations.push.runner import job_failed, job_finish
+from integrations.push.runner import job_failed, job_finish, jobs_finish
 from integrations.quickbooks.errors import QboDuplicateName, QboError, QboStale, classify
 from integrations.quickbooks.tokens import client_for
 from invoicing.models import Invoice, Product
@@ -80,6 +83,8 @@ def batch_claim(first: SyncJob) -> list[SyncJob]:
     """More due creates of the same type and company, claimed for this worker (first is already ours)."""
     if not qualifies(first):
         return []
+    if db.features.has_select_for_update_skip_locked:
+        return _take_locked(_candidates(first))
     claimed = []
     for job in _candidates(first):
         taken = _take(job)
@@ -88,6 +93,23 @@ def batch_claim(first: SyncJob) -> list[SyncJob]:
         if len(claimed) >= MAX_BATCH - 1:
             break
     return claimed
+
+
+def _take_locked(candidates: list[SyncJob]) -> list[SyncJob]:
+    """PostgreSQL: lock the still-waiting candidates (SKIP LOCKED: another worker's are left alone) and take
+    them in one UPDATE, instead of three statements per job. Abandoned running jobs are left out: their
+    outcome is unknown, so they are looked up one by one first."""
+    with transaction.atomic():
+        ids = list(SyncJob.objects.filter(due_filter(), pk__in=[c.pk for c in candidates],
+                                          state__in=[JobState.QUEUED, JobState.BACKOFF])
+                   .select_for_update(skip_locked=True, of=("self",)).order_by("next_attempt_at", "id")
+                   .values_list("pk", flat=True)[:MAX_BATCH - 1])
+        if not ids:
+            return []
+        SyncJob.objects.filter(pk__in=ids).update(state=JobState.RUNNING, lease_until=_lease(),
+                                                  updated_at=timezone.now())
+    return list(SyncJob.objects.select_related("connection", "connection__organization")
+                .filter(pk__in=ids).order_by("next_attempt_at", "id"))
 
 
 def batch_run(jobs: list[SyncJob]) -> None:
@@ -131,22 +153,53 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
         return True
     finally:
         client.set_request_slot(lambda: request_slot(realm))
-    for bid, (job, body) in items.items():
-        _settle(client, job, body, entity, responses.get(bid), started, t0)
+    created = {bid: responses[bid][entity] for bid in items if entity in (responses.get(bid) or {})}
+    if created and not _settle_created(client, [(items[bid][0], record) for bid, record in created.items()],
+                                       started, t0):
+        for bid in created:
+            _settle(client, items[bid][0], entity, responses[bid], started, t0)
+    for bid, (job, _) in items.items():
+        if bid not in created:
+            _settle(client, job, entity, responses.get(bid), started, t0)
     return True
 
 
-def _settle(client: Any, job: SyncJob, body: dict[str, Any], entity: str, response: dict[str, Any] | None,
+def _settle_created(client: Any, created: list[tuple[SyncJob, dict[str, Any]]], started: object, t0: float) -> bool:
+    """Every created record's mapping and its job's end in a few statements for the whole batch. False (and
+    nothing written) when a mapping clashes with another row: each item is then settled on its own."""
+    now = timezone.now()
+    refs = [ExternalRef(connection_id=job.connection_id, object_type=job.object_type, local_id=job.local_id,
+                        qbo_id=str(record["Id"]), sync_token=str(record.get("SyncToken", "")), last_synced_at=now,
+                        qbo_total_tax=_kept_tax(job, record))
+            for job, record in created]
+    try:
+        with transaction.atomic():
+            ExternalRef.objects.bulk_create(refs, update_conflicts=True,
+                                            unique_fields=["connection", "object_type", "local_id"],
+                                            update_fields=["qbo_id", "sync_token", "last_synced_at", "qbo_total_tax"])
+            jobs_finish([(job, str(record["Id"])) for job, record in created], started, t0, outcome="create",
+                        message="batch", call=client.last_call)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _kept_tax(job: SyncJob, record: dict[str, Any]) -> Decimal | None:
+    """QBO's own tax of a created invoice (US automated sales tax), for the single and the bulk settle."""
+    return qbo_tax_kept(job.connection, record) if job.object_type == ObjectType.INVOICE else None
+
+
+def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | None,
             started: object, t0: float) -> None:
     if response is not None and entity in response:
         defaults = {"qbo_id": str(response[entity]["Id"]), "sync_token": str(response[entity].get("SyncToken", "")),
                     "last_synced_at": timezone.now()}
         if job.object_type == ObjectType.INVOICE:
-            defaults["qbo_total_tax"] = qbo_tax_kept(job.connection, response[entity])
+            defaults["qbo_total_tax"] = _kept_tax(job, response[entity])
         ExternalRef.objects.update_or_create(
             connection=job.connection, object_type=job.object_type, local_id=job.local_id, defaults=defaults)
         job_finish(job, started, t0, outcome="create", message="batch", call=client.last_call,
-                qbo_id=str(response[entity]["Id"]))
+                   qbo_id=str(response[entity]["Id"]))
         return
     error = _item_error(response, client)
     if isinstance(error, QboDuplicateName | QboStale):

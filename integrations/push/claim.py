@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from integrations.models import ConnectionStatus, JobState, QuickBooksConnection, SyncJob
@@ -29,10 +29,14 @@ def _lease() -> datetime:
 
 
 def _next_connection_id() -> int | None:
-    """The connection with due work that was served longest ago (round robin: no backlog starves others)."""
+    """The connection with due work that was served longest ago (round robin: no backlog starves others),
+    preferring one no worker is pushing for right now: with many workers (threads) on few companies, two
+    pushes of one company at once mostly make the second wait for the first's customer or item."""
     conn_ids = SyncJob.objects.filter(due_filter()).values("connection_id").distinct()
+    busy = SyncJob.objects.filter(connection_id=OuterRef("pk"), state=JobState.RUNNING,
+                                  lease_until__gte=timezone.now())
     conn = (QuickBooksConnection.objects.filter(pk__in=conn_ids)
-            .order_by(F("last_served_at").asc(nulls_first=True), "id").only("id").first())
+            .order_by(Exists(busy).asc(), F("last_served_at").asc(nulls_first=True), "id").only("id").first())
     return conn.pk if conn else None
 
 

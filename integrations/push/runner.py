@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import ExternalRef, JobState, SyncAttempt, SyncJob
+from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob
 from integrations.models.jobs import new_request_id
 from integrations.push import backoff
 from integrations.push.errors_text import plain_message
@@ -25,6 +25,7 @@ from integrations.quickbooks.errors import (
     QboReauthorizationRequired,
     QboThrottled,
     QboTransient,
+    QboValidation,
 )
 from integrations.quickbooks.tokens import client_for
 from integrations.services.jobs_pause import jobs_pause_for_connection
@@ -55,9 +56,9 @@ def _call(client: QboClient | None) -> CallInfo:
     return client.last_call if client is not None else CallInfo()
 
 
-def _log(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallInfo, message: str = "",
-         code: str = "", qbo_id: str = "") -> None:
-    SyncAttempt.objects.create(
+def _attempt(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallInfo, message: str = "",
+             code: str = "", qbo_id: str = "") -> SyncAttempt:
+    return SyncAttempt(
         connection_id=job.connection_id, job=job, object_type=job.object_type, local_id=job.local_id,
         operation=job.operation, outcome=outcome, http_status=call.http_status, fault_code=code,
         intuit_tid=call.intuit_tid, message=message[:2000], qbo_id=qbo_id, started_at=started,
@@ -65,21 +66,38 @@ def _log(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallIn
     )
 
 
+def _log(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallInfo, message: str = "",
+         code: str = "", qbo_id: str = "") -> None:
+    _attempt(job, started, t0, outcome=outcome, call=call, message=message, code=code, qbo_id=qbo_id).save()
+
+
 def job_finish(job: SyncJob, started: object, t0: float, *, outcome: str, message: str, call: CallInfo,
-            qbo_id: str = "") -> str:
+               qbo_id: str = "") -> str:
+    return jobs_finish([(job, qbo_id)], started, t0, outcome=outcome, message=message, call=call)[job.pk]
+
+
+def jobs_finish(done: list[tuple[SyncJob, str]], started: object, t0: float, *, outcome: str, message: str,
+                call: CallInfo) -> dict[int, str]:
+    """Jobs that succeeded (one, or a batch's worth in a few statements): logged, then done, or queued
+    again when the object changed while we pushed (new requestid: it may be a new operation).
+    Returns each job's new state."""
+    ids = [job.pk for job, _ in done]
     with transaction.atomic():
-        _log(job, started, t0, outcome=outcome, call=call, message=message, qbo_id=qbo_id)
+        SyncAttempt.objects.bulk_create([_attempt(job, started, t0, outcome=outcome, call=call, message=message,
+                                                  qbo_id=qbo_id) for job, qbo_id in done])
         now = timezone.now()
-        # If the object changed while we pushed, run again (new requestid: it may be a new operation).
-        rerun = SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, dirty=True)
-        if rerun.update(state=JobState.QUEUED, dirty=False, next_attempt_at=now, lease_until=None,
-                        outcome_unknown=False, request_id=new_request_id(), updated_at=now):
-            return JobState.QUEUED
-        SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        # Done only while not dirty, in the same statement: an edit that lands a moment later sees the
+        # job still running and marks it dirty, and it runs again below.
+        SyncJob.objects.filter(pk__in=ids, state=JobState.RUNNING, dirty=False).update(
             state=JobState.DONE, finished_at=now, lease_until=None, last_error="", last_error_hint="",
             last_fault_code="", outcome_unknown=False, updated_at=now)
-        job.connection.__class__.objects.filter(pk=job.connection_id).update(last_sync_at=now)
-    return JobState.DONE
+        rerun = set(SyncJob.objects.filter(pk__in=ids, state=JobState.RUNNING).values_list("pk", flat=True))
+        for pk in rerun:
+            SyncJob.objects.filter(pk=pk, state=JobState.RUNNING).update(
+                state=JobState.QUEUED, dirty=False, next_attempt_at=now, lease_until=None, outcome_unknown=False,
+                request_id=new_request_id(), updated_at=now)
+        QuickBooksConnection.objects.filter(pk__in={job.connection_id for job, _ in done}).update(last_sync_at=now)
+    return {pk: JobState.QUEUED if pk in rerun else JobState.DONE for pk in ids}
 
 
 def _request_id_after(exc: QboError, job: SyncJob) -> str:
@@ -105,6 +123,12 @@ def job_failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
         state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.throttle_wait()
     elif isinstance(exc, QboDependencyPending):
         state, fields["next_attempt_at"] = JobState.BACKOFF, max(filter(None, [backoff.dependency_wait(), exc.retry_at]))
+    elif isinstance(exc, QboValidation) and job.outcome_unknown:
+        # QBO replays its stored answer to a requestid it has seen. A send cut off mid-body (a worker killed
+        # while writing it) left a refusal of an empty body under the kept id; the lookup before this create
+        # found no record, so nothing was made under it: one fresh request settles which answer is real.
+        state, fields["next_attempt_at"], fields["outcome_unknown"] = JobState.QUEUED, timezone.now(), False
+        fields["attempts"] = job.attempts + 1
     elif isinstance(exc, QboTransient):
         attempts = job.attempts + 1
         fields["attempts"] = attempts

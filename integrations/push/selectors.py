@@ -143,7 +143,8 @@ def queue_banner(*, organization: Organization) -> QueueBanner:
         status="disconnected").first()
     if connection is None:
         return QueueBanner(state="not_connected")
-    jobs = SyncJob.objects.filter(connection=connection)
+    # Open jobs only: finished ones (a million, for a big company) are read through no index and shown nowhere.
+    jobs = SyncJob.objects.filter(connection=connection).exclude(state=JobState.DONE)
     # One pass over the open jobs for every figure the banner shows.
     counts = jobs.aggregate(
         pending=Count("id", filter=Q(state=JobState.BACKOFF)),

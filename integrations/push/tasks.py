@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from celery import shared_task
+from django.conf import settings
 
 from integrations.push.sweeper import push_due_count, push_prune
 from integrations.push.worker import run_next
@@ -29,7 +30,7 @@ def push_sweep() -> int:
     """Every few seconds: ring doorbells for due work (retries whose time came, jobs whose worker died,
     jobs whose message a flushed broker lost)."""
     due = push_due_count()
-    for _ in range(min(due, 4)):
+    for _ in range(min(due, settings.QBO_PUSH_DOORBELLS)):
         push_doorbell.delay()
     push_prune()
     return due

@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import Organization
 from customers.models import Customer
-from integrations.models import SyncJob
+from integrations.models import QuickBooksConnection, SyncJob
 from integrations.push.claim import job_claim_next
 from tests.integrations.push_helpers import connect_org
 
@@ -32,3 +32,24 @@ def test_a_small_queue_is_served_between_the_jobs_of_a_big_backlog(
         order.append(job.connection.organization.name)
     assert order.count("Small Shop") == 1 and order.index("Small Shop") <= 1
     assert SyncJob.objects.get(local_id=latecomer.pk, object_type="customer").state == "running"
+
+
+def test_a_company_being_pushed_is_claimed_again_only_when_every_other_company_is_busy(
+        qbo: Any, make_org: Callable[..., Organization], make_customer: Callable[..., Customer]) -> None:
+    """Many workers (a threads pool) on few companies: the next claim goes to a company nobody is pushing
+    for, so a second worker does not wait on the first's customer; a busy company still gets spare workers."""
+    first, second = make_org("First Served"), make_org("Second Served")
+    connect_org(qbo.control, first, qbo.company("First Books"))
+    connect_org(qbo.control, second, qbo.company("Second Books"))
+    for i in range(3):
+        make_customer(first, f"First {i}")
+    make_customer(second, "Second 0")
+
+    taken = job_claim_next()  # both never served: the lower id, First Served
+    assert taken is not None and taken.connection.organization == first
+    # First Served was served longest ago once more (as when its worker is slow), and is busy.
+    QuickBooksConnection.objects.filter(organization=first).update(last_served_at=None)
+    nxt = job_claim_next()
+    assert nxt is not None and nxt.connection.organization == second
+    spare = job_claim_next()  # nobody else has due work: the busy company gets the spare worker
+    assert spare is not None and spare.connection.organization == first

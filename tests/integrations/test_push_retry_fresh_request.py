@@ -16,7 +16,7 @@ from fsm.celery import app as celery_app
 from integrations.models import JobState, ObjectType, QuickBooksConnection, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice
-from tests.integrations.push_helpers import drain, make_due
+from tests.integrations.push_helpers import connect_org, drain, make_due
 from tests.integrations.push_ui_helpers import open_job
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +130,28 @@ def test_a_retry_after_an_unknown_outcome_keeps_its_request_id(
     job.refresh_from_db()
     assert job.state == JobState.DONE
     assert [c["DisplayName"] for c in qbo.control.objects(realm, "Customer")] == ["Annie Easley"]
+
+
+def test_a_refusal_replayed_for_a_send_cut_off_by_a_killed_worker_is_settled_by_one_fresh_request(
+        qbo: Any, realm: str, org: Organization, make_customer: Callable[..., Customer]) -> None:
+    """A worker killed between a create's headers and its body leaves QBO holding "invalid request" under
+    that requestid. The job is claimed again with its outcome unknown and the same id (right after a lost
+    answer), finds no record by name, sends, and gets the stored refusal back: it must not end in Error."""
+    import requests
+
+    conn = connect_org(qbo.control, org, realm)
+    person = make_customer(org, "Cut Off Customer", email="cut@example.com")
+    job = SyncJob.objects.get(connection=conn, object_type=ObjectType.CUSTOMER, local_id=person.pk)
+    cut = requests.post(f"{qbo.url}/v3/company/{realm}/customer", params={"requestid": job.request_id,
+                                                                           "minorversion": 75},
+                        headers={"Authorization": f"Bearer {conn.access_token}", "Accept": "application/json",
+                                 "Content-Type": "application/json"}, data=b"", timeout=10)
+    assert cut.status_code == 400  # what the killed worker's request left behind
+    SyncJob.objects.filter(pk=job.pk).update(outcome_unknown=True)  # as a reclaim after a dead lease sets it
+
+    states = [state for _, state in drain()]
+    assert states[0] == JobState.QUEUED  # the replayed refusal: once more, with a fresh requestid
+    job.refresh_from_db()
+    assert job.state == JobState.DONE, (states, job.last_error)
+    names = [c["DisplayName"] for c in qbo.control.objects(realm, "Customer")]
+    assert names.count("Cut Off Customer") == 1
