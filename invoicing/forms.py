@@ -184,3 +184,12 @@ class RefundForm(forms.Form):
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     received_on = forms.DateField(label="Refund date", widget=DateInput())
     note = forms.CharField(required=False, max_length=500)
+
+
+class SendForm(forms.Form):
+    """Send by email. Addresses are checked by invoicing.emailing (the API's rules too); cc/bcc are lists."""
+
+    to = forms.CharField(max_length=254, required=False, label="To",
+                         help_text="Empty: the customer's billing email.")
+    cc = forms.CharField(max_length=2000, required=False, label="Cc", help_text="Several: separate with commas.")
+    bcc = forms.CharField(max_length=2000, required=False, label="Bcc")

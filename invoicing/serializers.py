@@ -15,7 +15,7 @@ from rest_framework import serializers
 from accounts.api_base import OrgPrimaryKeyRelatedField
 from accounts.models import Organization
 from customers.models import Customer, Project
-from invoicing.models import Invoice, InvoiceLine, Payment, Product, TaxRate
+from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, Payment, Product, TaxRate
 from invoicing.selectors import invoice_actions_for
 from invoicing.services import LineInput, product_name_taken, product_sku_taken
 
@@ -191,3 +191,22 @@ class RefundInputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
     received_on = serializers.DateField(required=False, help_text="Defaults to today.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class SendInputSerializer(serializers.Serializer):
+    """Addresses are checked by invoicing.emailing, the same rules as the page's Send form."""
+
+    to = serializers.CharField(required=False, allow_blank=True, max_length=254, default="",
+                               help_text="Empty or left out: the customer's billing email.")
+    cc = serializers.ListField(child=serializers.CharField(max_length=254), required=False, default=list)
+    bcc = serializers.ListField(child=serializers.CharField(max_length=254), required=False, default=list)
+
+
+class InvoiceEmailSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.get_username", default=None, read_only=True)
+
+    class Meta:
+        model = InvoiceEmail
+        fields = ("id", "invoice", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at",
+                  "actor", "created_at")
+        read_only_fields = fields
