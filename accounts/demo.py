@@ -131,6 +131,20 @@ def _invoices(org: Organization, customers: list[Customer], products: list[Produ
     lifecycle.invoices_mark_overdue(today=today)
 
 
+# What the demo business prints on its invoices (filled in on later runs too, if still blank).
+_BUSINESS = {
+    "address_line1": "400 Commerce Dr", "city": "Springfield", "region": "IL", "postal_code": "62704",
+    "country": "USA", "email": "billing@demo-heating.example.com", "phone": "(555) 010-2026",
+    "payment_instructions": "Pay by check to Demo Heating & Cooling, 400 Commerce Dr, Springfield IL 62704,\n"
+                            "or by bank transfer: First Prairie Bank, routing 071000013, account 2026-4410.",
+}
+
+
+def _business_details(org: Organization) -> None:
+    if not org.address_line1:
+        Organization.objects.filter(pk=org.pk).update(**_BUSINESS)
+
+
 def demo_seed() -> tuple[Organization, bool]:
     """Create the demo organization once; later calls only make sure the demo logins work."""
     org = Organization.objects.filter(slug=DEMO_SLUG).first()
@@ -141,10 +155,15 @@ def demo_seed() -> tuple[Organization, bool]:
             rng = random.Random(2026)
             customers = _customers(org, rng)
             _invoices(org, customers, _products(org), rng)
+        _business_details(org)
         for username, role in DEMO_USERS:
             user = member_add(organization=org, username=username, role=role, password=DEMO_PASSWORD,
                               email=f"{username}@demo.example.com").user
             if not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            if role == Role.OWNER and not user.is_staff:
+                # Staff: the demo owner can open the dev inbox (`make run`) and the admin (scoped to the org).
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
     return org, created

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.admin_scoping import OrgScopedAdmin
-from invoicing.models import Invoice, InvoiceLine, Payment, Product, TaxRate
+from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, Payment, Product, TaxRate
 from invoicing.money import line_amount
 from invoicing.services import invoice_recompute_totals
 
@@ -35,6 +35,19 @@ class PaymentInline(admin.TabularInline):
     can_delete = False
 
 
+class InvoiceEmailInline(admin.TabularInline):
+    """The email log, read-only: sends happen through the invoice page or the API (they queue delivery)."""
+
+    model = InvoiceEmail
+    extra = 0
+    fields = ["created_at", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at", "actor"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(OrgScopedAdmin):
     list_display = ["number", "customer", "status", "issue_date", "due_date", "total", "balance", "organization"]
@@ -44,7 +57,7 @@ class InvoiceAdmin(OrgScopedAdmin):
     # Totals and status are owned by the services (one place computes them); admin shows them.
     readonly_fields = ["subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "tax_percent",
                        "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
-    inlines = [InvoiceLineInline, PaymentInline]
+    inlines = [InvoiceLineInline, PaymentInline, InvoiceEmailInline]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -61,3 +74,16 @@ class PaymentAdmin(OrgScopedAdmin):
     list_display = ["invoice", "kind", "amount", "received_on", "method", "organization"]
     list_filter = ["kind"]
     list_select_related = ["invoice", "organization"]
+
+
+@admin.register(InvoiceEmail)
+class InvoiceEmailAdmin(OrgScopedAdmin):
+    list_display = ["invoice", "to", "status", "attempts", "sent_at", "created_at", "organization"]
+    list_filter = ["status"]
+    search_fields = ["invoice__number", "to", "message_id"]
+    list_select_related = ["invoice", "organization"]
+    readonly_fields = ["invoice", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at", "actor",
+                       "organization"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a send is made on the invoice page or through the API, which queue its delivery

@@ -58,6 +58,7 @@ def invoice_email_deliver(*, email_id: int) -> InvoiceEmail | None:
         return email  # a duplicate message of the broker, or a row already settled
     message = _message(email, invoice_document(email.invoice))
     InvoiceEmail.objects.filter(pk=email.pk).update(attempts=F("attempts") + 1)
+    email.attempts += 1
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:

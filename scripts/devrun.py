@@ -48,6 +48,11 @@ def apply_defaults(env: MutableMapping[str, str]) -> None:
     if env["QBO_ENVIRONMENT"] == "simulator":
         # python-quickbooks' OAuth2Session refuses plain http; only the loopback simulator speaks it.
         env.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    # Invoice emails go to the dev SMTP server in the table below; its catch shows at /dev/inbox/ (staff).
+    env.setdefault("FSM_SMTP_PORT", "8025")
+    env.setdefault("EMAIL_HOST", "127.0.0.1")
+    env.setdefault("EMAIL_PORT", env["FSM_SMTP_PORT"])
+    env.setdefault("FSM_DEV_INBOX", "1")
     env.setdefault("PYTHONUNBUFFERED", "1")  # children's lines arrive as they are written
 
 
@@ -62,6 +67,7 @@ def stack(env: Mapping[str, str], *, with_simulator: bool) -> list[Child]:
         children.append(Child("qbo-sim", [PYTHON, "-m", "qbo_sim", "--port", env["QBO_SIM_PORT"],
                                           "--state", str(var_dir / "qbo_sim.json")]))
     children += [
+        Child("mail", [PYTHON, "manage.py", "dev_smtp", "--port", env["FSM_SMTP_PORT"]]),
         Child("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{env['FSM_PORT']}"]),
         Child("worker", [PYTHON, "-m", "celery", "-A", "fsm", "worker", "-l", "info", "--concurrency", "2"]),
         Child("beat", [PYTHON, "-m", "celery", "-A", "fsm", "beat", "-l", "info"]),
@@ -203,6 +209,7 @@ def main() -> int:
         if with_simulator:
             lines.append(f"  QuickBooks simulator: {os.environ['QBO_SIM_URL']} (QBO_ENVIRONMENT="
                          f"{os.environ['QBO_ENVIRONMENT']})")
+        lines.append(f"  caught mail (staff): {url}dev/inbox/ (SMTP on 127.0.0.1:{os.environ['FSM_SMTP_PORT']})")
         return [*lines, "  Ctrl-C stops everything."]
 
     supervisor = Supervisor(stack(os.environ, with_simulator=with_simulator), ready_url=url, on_ready=banner)
