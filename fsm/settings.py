@@ -65,6 +65,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
                 "integrations.context_processors.qbo_queue",
+                "devinbox.context_processors.dev_inbox",
             ],
         },
     },
