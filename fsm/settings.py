@@ -271,6 +271,7 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "fsm.localhost")
 # Delivery attempts of one Send before it shows as failed, and the first retry's delay (doubling after).
 INVOICE_EMAIL_MAX_ATTEMPTS = env_int("INVOICE_EMAIL_MAX_ATTEMPTS", 6, minimum=1)
 INVOICE_EMAIL_BACKOFF_BASE_SECONDS = env_int("INVOICE_EMAIL_BACKOFF_BASE_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["invoice-emails-sweep"] = {"task": "invoicing.tasks.invoice_emails_sweep", "schedule": 60.0}
 # The dev inbox: staff-only pages showing what the dev SMTP server caught (messages stored as .eml files).
 FSM_DEV_INBOX = env_bool("FSM_DEV_INBOX", False)
 DEV_MAIL_DIR = Path(env_str("FSM_DEV_MAIL_DIR", str(VAR_DIR / "mail")))

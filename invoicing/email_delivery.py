@@ -9,7 +9,9 @@ TransientEmailError, which the task retries with backoff.
 
 from __future__ import annotations
 
+import random
 import smtplib
+from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -26,7 +28,30 @@ from invoicing.pdf import invoice_pdf, invoice_pdf_filename
 
 
 class TransientEmailError(Exception):
-    """The mail server could not take the message now (4xx, unreachable, timeout): try again later."""
+    """The mail server could not take the message now (4xx, unreachable, timeout): try again in `retry_in` s."""
+
+    def __init__(self, message: str, retry_in: float) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+# How long one attempt may hold its row before a sweep may start another (SMTP timeouts are far shorter).
+CLAIM_SECONDS = 300
+
+
+def retry_delay(attempts: int) -> float:
+    """Doubling backoff less a random part of up to half, so a mail server that was down is not hit by every send
+    at once."""
+    cap = settings.INVOICE_EMAIL_BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return random.uniform(cap / 2, cap)
+
+
+def _claim(email_id: int) -> bool:
+    """Take the row for one attempt. A second task for the same send (a broker redelivery, the sweeper) finds it
+    taken or not yet due and does nothing, so one send is never mailed twice at the same time."""
+    now = timezone.now()
+    return bool(InvoiceEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED, next_attempt_at__lte=now)
+                .update(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1))
 
 
 def _message(email: InvoiceEmail, document: InvoiceDocument) -> EmailMultiAlternatives:
@@ -51,14 +76,13 @@ def _server_words(code: int, text: bytes | str) -> str:
 
 
 def invoice_email_deliver(*, email_id: int) -> InvoiceEmail | None:
-    """One delivery attempt. Returns the row (sent or failed), or raises TransientEmailError."""
-    email = (InvoiceEmail.objects.select_related("invoice__organization", "invoice__customer", "invoice__tax_rate")
-             .filter(pk=email_id).first())
-    if email is None or email.status != EmailStatus.QUEUED:
-        return email  # a duplicate message of the broker, or a row already settled
+    """One delivery attempt. Returns the row (sent, failed, or untouched when it was not this call's to
+    take), or raises TransientEmailError with the delay before the next attempt."""
+    if not _claim(email_id):
+        return InvoiceEmail.objects.filter(pk=email_id).first()
+    email = InvoiceEmail.objects.select_related("invoice__organization", "invoice__customer",
+                                                "invoice__tax_rate").get(pk=email_id)
     message = _message(email, invoice_document(email.invoice))
-    InvoiceEmail.objects.filter(pk=email.pk).update(attempts=F("attempts") + 1)
-    email.attempts += 1
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:
@@ -66,20 +90,25 @@ def invoice_email_deliver(*, email_id: int) -> InvoiceEmail | None:
         refused = "; ".join(f"{addr}: {_server_words(code, text)}" for addr, (code, text) in exc.recipients.items())
         if all(code >= 500 for code, _ in exc.recipients.values()):
             return _failed(email, f"The mail server refused the address ({refused}).")
-        raise _retrying(email, f"The mail server deferred the address ({refused}).") from exc
+        return _temporary(email, f"The mail server deferred the address ({refused}).")
     except smtplib.SMTPResponseException as exc:
         words = _server_words(exc.smtp_code, exc.smtp_error)
         if exc.smtp_code >= 500:
             return _failed(email, f"The mail server refused the message ({words}).")
-        raise _retrying(email, f"The mail server could not take the message now ({words}).") from exc
+        return _temporary(email, f"The mail server could not take the message now ({words}).")
     except (smtplib.SMTPException, OSError) as exc:
-        raise _retrying(email, f"The mail server could not be reached ({exc or type(exc).__name__}).") from exc
+        return _temporary(email, f"The mail server could not be reached ({exc or type(exc).__name__}).")
     return _delivered(email, message.extra_headers["Message-ID"])
 
 
-def _retrying(email: InvoiceEmail, error: str) -> TransientEmailError:
-    InvoiceEmail.objects.filter(pk=email.pk).update(error=f"{error} Trying again.")
-    return TransientEmailError(error)
+def _temporary(email: InvoiceEmail, error: str) -> InvoiceEmail:
+    """Try again later, or give up (the row fails, the invoice stays as it was) after the last attempt."""
+    if email.attempts >= settings.INVOICE_EMAIL_MAX_ATTEMPTS:
+        return _failed(email, f"{error} Gave up after {email.attempts} attempts.")
+    delay = retry_delay(email.attempts)
+    email.error, email.next_attempt_at = f"{error} Trying again.", timezone.now() + timedelta(seconds=delay)
+    email.save(update_fields=["error", "next_attempt_at", "updated_at"])
+    raise TransientEmailError(error, retry_in=delay)
 
 
 def _failed(email: InvoiceEmail, error: str) -> InvoiceEmail:
@@ -88,11 +117,12 @@ def _failed(email: InvoiceEmail, error: str) -> InvoiceEmail:
     return email
 
 
-def invoice_email_give_up(*, email_id: int, error: str) -> None:
-    """The task's last attempt failed for a temporary reason: the row fails, the invoice stays as it was."""
-    InvoiceEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
-        status=EmailStatus.FAILED, error=f"{error} Gave up after {settings.INVOICE_EMAIL_MAX_ATTEMPTS} attempts.",
-        updated_at=timezone.now())
+def invoice_emails_overdue(*, grace_seconds: int = 60) -> list[int]:
+    """Queued sends whose attempt is due and was not started (a lost broker message, a worker that died
+    mid-attempt): the beat sweep queues them again."""
+    due = timezone.now() - timedelta(seconds=grace_seconds)
+    return list(InvoiceEmail.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__lte=due)
+                .values_list("pk", flat=True))
 
 
 @transaction.atomic

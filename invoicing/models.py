@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.tenancy import OrgOwned
 
@@ -159,6 +160,8 @@ class InvoiceEmail(OrgOwned):
     bcc = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
+    # When the next delivery attempt may start; an attempt in progress holds it a few minutes ahead.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     error = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -167,7 +170,7 @@ class InvoiceEmail(OrgOwned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["invoice", "-created_at"])]
+        indexes = [models.Index(fields=["invoice", "-created_at"]), models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.invoice.number} to {self.to} ({self.get_status_display()})"

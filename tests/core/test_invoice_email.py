@@ -4,16 +4,18 @@ the server accepted the message; a refused address fails clearly; an unreachable
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import Organization
 from customers.models import Customer
 from invoicing import lifecycle
-from invoicing.email_delivery import TransientEmailError, invoice_email_deliver
+from invoicing.email_delivery import TransientEmailError, _claim, invoice_email_deliver, invoice_emails_overdue
 from invoicing.emailing import invoice_email_queue
 from invoicing.models import EmailStatus, Invoice, InvoiceEmail, InvoiceStatus
 from invoicing.tasks import send_invoice_email
@@ -76,6 +78,7 @@ def test_unreachable_server_is_retried_then_given_up(generated: Invoice, setting
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # type: ignore[attr-defined]
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # type: ignore[attr-defined]
     settings.INVOICE_EMAIL_MAX_ATTEMPTS = 3  # type: ignore[attr-defined]
+    settings.INVOICE_EMAIL_BACKOFF_BASE_SECONDS = 0  # type: ignore[attr-defined]
     email = invoice_email_queue(invoice=generated, actor=None)
 
     with pytest.raises(TransientEmailError):
@@ -87,7 +90,8 @@ def test_unreachable_server_is_retried_then_given_up(generated: Invoice, setting
     send_invoice_email.apply(args=[email.pk])  # the task: its retries run inline here, without the waits
 
     email.refresh_from_db()
-    assert (email.status, email.attempts) == (EmailStatus.FAILED, 1 + 3)
+    assert (email.status, email.attempts) == (EmailStatus.FAILED, 3)
+    assert email.error.startswith("The mail server could not be reached")
     assert email.error.endswith("Gave up after 3 attempts.")
     assert _status(generated) == InvoiceStatus.GENERATED
 
@@ -95,6 +99,7 @@ def test_unreachable_server_is_retried_then_given_up(generated: Invoice, setting
 def test_a_retry_after_the_server_is_back_delivers(generated: Invoice, dev_mail: DevMail, settings: object) -> None:
     port = settings.EMAIL_PORT  # type: ignore[attr-defined]
     settings.EMAIL_PORT = _free_port()  # type: ignore[attr-defined]
+    settings.INVOICE_EMAIL_BACKOFF_BASE_SECONDS = 0  # type: ignore[attr-defined]
     email = invoice_email_queue(invoice=generated, actor=None)
     with pytest.raises(TransientEmailError):
         invoice_email_deliver(email_id=email.pk)
@@ -129,6 +134,30 @@ def test_delivery_runs_once_per_send(generated: Invoice, dev_mail: DevMail) -> N
     invoice_email_deliver(email_id=email.pk)
     invoice_email_deliver(email_id=email.pk)  # the broker delivered the task twice
     assert len(dev_mail.messages()) == 1
+
+
+def test_a_send_in_progress_or_waiting_to_retry_is_not_started_again(generated: Invoice, dev_mail: DevMail,
+                                                                     settings: object) -> None:
+    email = invoice_email_queue(invoice=generated, actor=None)
+    assert _claim(email.pk)  # a worker is mid-attempt
+    assert invoice_email_deliver(email_id=email.pk).status == EmailStatus.QUEUED  # a second task leaves it
+    assert dev_mail.messages() == [] and invoice_emails_overdue(grace_seconds=0) == []
+
+    settings.EMAIL_PORT = _free_port()  # type: ignore[attr-defined]
+    InvoiceEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())  # that worker died
+    with pytest.raises(TransientEmailError) as deferred:
+        invoice_email_deliver(email_id=email.pk)
+    email.refresh_from_db()
+    assert 30 <= deferred.value.retry_in <= 60  # its 2nd attempt: 30 s doubled, less up to half (jitter)
+    assert email.next_attempt_at > timezone.now() and invoice_emails_overdue(grace_seconds=0) == []
+
+
+def test_sweep_requeues_a_send_whose_message_was_lost(generated: Invoice, dev_mail: DevMail) -> None:
+    email = invoice_email_queue(invoice=generated, actor=None)  # on_commit never ran: the message is lost
+    InvoiceEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=2))
+    assert invoice_emails_overdue() == [email.pk]
+    invoice_email_deliver(email_id=email.pk)  # what the task the sweep queued does
+    assert invoice_emails_overdue(grace_seconds=0) == [] and len(dev_mail.messages()) == 1
 
 
 def test_voided_while_queued_is_delivered_but_stays_void(generated: Invoice, dev_mail: DevMail) -> None:
