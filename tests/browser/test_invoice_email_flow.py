@@ -5,6 +5,7 @@ the same invoice, and the dev inbox (staff) opens the message and its PDF."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,7 +123,7 @@ def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
     with page.expect_download() as download:
         page.get_by_test_id("attachment").click()
     assert download.value.suggested_filename == f"invoice-{invoice.number}.pdf"
-    assert TOTAL in pdf_text(open(download.value.path(), "rb").read())
+    assert TOTAL in pdf_text(Path(download.value.path()).read_bytes())
     _shot(page, "dev-inbox-message")
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.SENT
     assert InvoiceEmail.objects.get().status == EmailStatus.SENT

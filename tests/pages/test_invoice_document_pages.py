@@ -64,8 +64,8 @@ def test_send_panel_queues_the_email_and_the_page_says_so(generated: Invoice, ow
 
     assert response.status_code == 302 and len(queued) == 1
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        f"Invoice {generated.number} is being emailed to jane@smith.example; it is marked sent once the mail "
-        "server accepts it."]
+        (f"Invoice {generated.number} is being emailed to jane@smith.example; it is marked sent once the mail "
+         "server accepts it.")]
     email = InvoiceEmail.objects.get()
     assert (email.to, email.cc, email.status) == ("jane@smith.example", ["boss@smith.example", "ap@smith.example"],
                                                   EmailStatus.QUEUED)
