@@ -8,15 +8,19 @@ tried by hand and is tested against a real server.
 from __future__ import annotations
 
 import fnmatch
+import logging
 import os
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+log = logging.getLogger("devinbox")
 
 DEFAULT_REFUSE = ("*@refused.example",)
 ENVELOPE_HEADER = "X-Dev-Envelope-To"  # bcc recipients appear in no header; the inbox shows them from here
@@ -31,6 +35,7 @@ class MaildirHandler:
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
         if any(fnmatch.fnmatch(address.lower(), pattern) for pattern in self.refuse):
+            log.info("refused %s (550)", address)
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -45,6 +50,8 @@ class MaildirHandler:
         partial = self.directory / f".{name}.part"
         partial.write_bytes(header + data)
         os.replace(partial, self.directory / name)
+        subject = BytesHeaderParser().parsebytes(data).get("Subject", "")
+        log.info("caught %r for %s as %s", subject, ", ".join(envelope.rcpt_tos), name)
         return "250 2.0.0 Message accepted for delivery"
 
 

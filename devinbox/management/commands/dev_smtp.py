@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -24,6 +25,8 @@ class Command(BaseCommand):
                             help=f"refuse recipients matching this pattern with 550 (default: {DEFAULT_REFUSE[0]})")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # aiosmtpd logs every SMTP command at INFO; one line per message caught (devinbox.server) is enough.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
