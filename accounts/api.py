@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from django.core.validators import FileExtensionValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER, ORG_HEADER_PARAM, OrgAPIMixin
-from accounts.models import Membership
+from accounts.models import LOGO_EXTENSIONS, Membership, Organization
 from accounts.permissions import CAPABILITIES, can
+from accounts.services import organization_business_update
+from accounts.validators import validate_logo
 
 
 class MembershipSerializer(serializers.Serializer):
@@ -68,3 +72,44 @@ class MeView(OrgAPIMixin, APIView):
             "organizations": _memberships(request.user),
         }
         return Response(MeSerializer(data).data)
+
+
+class BusinessDetailsSerializer(serializers.ModelSerializer):
+    """The model's validators (the logo's type and size included) are the page's rules too."""
+
+    logo = serializers.FileField(required=False, allow_null=True, write_only=True,
+                                 help_text="PNG, JPEG or GIF up to 1 MB (multipart upload); null removes it.")
+    has_logo = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organization
+        fields = ("name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "email",
+                  "phone", "logo", "has_logo", "payment_instructions")
+
+    def get_has_logo(self, organization: Organization) -> bool:
+        return bool(organization.logo)
+
+    def validate_logo(self, value: object) -> object:
+        if value is not None:
+            FileExtensionValidator(LOGO_EXTENSIONS)(value)
+            validate_logo(value)  # type: ignore[arg-type]
+        return value
+
+
+class BusinessDetailsView(OrgAPIMixin, APIView):
+    """What the organization prints on its invoices: any member reads, Owners and Admins change it."""
+
+    capabilities = {"get": None, "patch": "organization.edit"}
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], responses=BusinessDetailsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(BusinessDetailsSerializer(request.organization).data)
+
+    @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], request=BusinessDetailsSerializer,
+                   responses=BusinessDetailsSerializer)
+    def patch(self, request: Request) -> Response:
+        serializer = BusinessDetailsSerializer(request.organization, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        organization = organization_business_update(organization=request.organization, **serializer.validated_data)
+        return Response(BusinessDetailsSerializer(organization).data)

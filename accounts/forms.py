@@ -24,3 +24,15 @@ class OrganizationSwitchForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only organizations the user belongs to are valid choices, so a forged id is a form error.
         self.fields["organization"].queryset = Organization.objects.filter(memberships__user=user)
+
+
+class BusinessDetailsForm(forms.ModelForm):
+    """What the organization prints on invoices. Validation is the model's (the API uses the same)."""
+
+    class Meta:
+        model = Organization
+        fields = ["name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "email",
+                  "phone", "logo", "payment_instructions"]
+        labels = {"name": "Business name"}
+        widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3}),
+                   "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif"})}

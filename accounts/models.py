@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
 
-# Formats both xhtml2pdf (the invoice PDF) and browsers (the print view) draw.
+from accounts.validators import validate_logo
+
 LOGO_EXTENSIONS = ["png", "jpg", "jpeg", "gif"]
 
 
@@ -38,8 +39,8 @@ class Organization(models.Model):
     email = models.EmailField("billing email", blank=True, help_text="Replies to invoice emails go here.")
     phone = models.CharField(max_length=30, blank=True)
     logo = models.FileField(upload_to="logos/", blank=True,
-                            validators=[FileExtensionValidator(LOGO_EXTENSIONS)],
-                            help_text="PNG, JPEG or GIF, shown at the top of invoices.")
+                            validators=[FileExtensionValidator(LOGO_EXTENSIONS), validate_logo],
+                            help_text="PNG, JPEG or GIF up to 1 MB, shown at the top of invoices.")
     payment_instructions = models.TextField(
         "how to pay", blank=True, max_length=2000,
         help_text="Printed on every invoice, e.g. bank details or the checks' payee.")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("organizations/switch/", views.organization_switch, name="organization_switch"),
+    path("settings/business/", views.business_details, name="business_details"),
 ]
