@@ -99,7 +99,7 @@ class BusinessDetailsSerializer(serializers.ModelSerializer):
 class BusinessDetailsView(OrgAPIMixin, APIView):
     """What the organization prints on its invoices: any member reads, Owners and Admins change it."""
 
-    capabilities = {"get": None, "patch": "organization.edit"}
+    capabilities = {"get": None, "head": None, "options": None, "patch": "organization.edit"}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], responses=BusinessDetailsSerializer)

@@ -57,3 +57,8 @@ def test_members_read_and_only_managers_write(api: Callable[[str], APIClient], o
     assert technician.get(URL).json()["name"] == org.name
     assert technician.patch(URL, {"city": "X"}, format="json").status_code == 403
     assert api(Role.ADMIN).patch(URL, {"city": "Y"}, format="json").status_code == 200
+
+
+def test_head_and_options_answer(owner_api: APIClient) -> None:
+    assert owner_api.head(URL).status_code == 200
+    assert owner_api.options(URL).status_code == 200
