@@ -16,11 +16,13 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic only imports settings: the secrets here are build-time placeholders, never used at run time.
-RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=build-only \
-        python manage.py collectstatic --noinput \
+# collectstatic only imports settings: DEBUG's development defaults serve it and never reach run time,
+# where DJANGO_DEBUG is off (the default) and the secrets come from the environment.
+RUN DJANGO_DEBUG=1 python manage.py collectstatic --noinput \
     && mkdir -p /app/var/beat && chown -R fsm:fsm /app/var
 
 USER fsm
 EXPOSE 8000
-CMD ["gunicorn", "fsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The access log prints the path without its query string: the OAuth callback's carries the code and state.
+CMD ["gunicorn", "fsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", \
+     "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(L)ss"]

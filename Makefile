@@ -29,6 +29,8 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) -r requirements-dev.txt
 	touch $@ $(RUNTIME_STAMP)
 
+# `make run` is development: DEBUG on (the settings default is off), unless your shell says otherwise.
+run: export DJANGO_DEBUG ?= 1
 run: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
@@ -51,5 +53,5 @@ chromium:
 # tests start real worker, simulator and browser processes of their own.
 test: $(DEV_STAMP) chromium
 	$(PY) -m ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=fsm.settings_test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)

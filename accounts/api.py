@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.core.validators import FileExtensionValidator
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.authtoken.models import Token
+from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -13,6 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER, ORG_HEADER_PARAM, OrgAPIMixin
+from accounts.api_tokens import api_token_issue
+from accounts.backends import LOCKED_ATTR
+from accounts.forms import lockout_message
 from accounts.models import LOGO_EXTENSIONS, Membership, Organization
 from accounts.permissions import CAPABILITIES, can
 from accounts.services import organization_business_update
@@ -43,7 +46,8 @@ def _memberships(user: object) -> list[Membership]:
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange username and password for the token to send as `Authorization: Token <key>`."""
+    """Exchange username and password for a new token to send as `Authorization: Token <key>`. It expires
+    after FSM_API_TOKEN_TTL_HOURS and when the password changes."""
 
     # No session or token is needed to sign in, and none should trigger CSRF checks here.
     authentication_classes = ()
@@ -51,11 +55,21 @@ class TokenView(ObtainAuthToken):
     @extend_schema(tags=["auth"], auth=[], responses=TokenResponseSerializer)
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            locked = getattr(request, LOCKED_ATTR, None)
+            if locked is not None:  # the sign-in throttle refused it (accounts/throttle.py)
+                retry_after = max(1, int((locked - timezone.now()).total_seconds()))
+                return Response({"detail": lockout_message(locked)}, status=status.HTTP_429_TOO_MANY_REQUESTS,
+                                headers={"Retry-After": str(retry_after)})
+            # Answered, not raised: DRF rolls back the request's transaction on an exception, and the
+            # failed sign-in the throttle just counted must stay counted.
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
         user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
+        key = api_token_issue(user=user)
         organizations = MembershipSerializer(_memberships(user), many=True).data
-        return Response({"token": token.key, "organizations": organizations})
+        response = Response({"token": key, "organizations": organizations})
+        response.no_store = True  # the key is shown this once (fsm/middleware.py sets Cache-Control)
+        return response
 
 
 class MeView(OrgAPIMixin, APIView):

@@ -13,13 +13,14 @@ from django.db.models.deletion import ProtectedError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_tokens import HashedTokenAuthentication
 from accounts.models import Membership, Organization
 from accounts.permissions import can
 from accounts.selectors import membership_for_request
@@ -101,7 +102,7 @@ class OrgAPIMixin:
 
     # Token first: DRF takes the first authenticator's challenge, so an anonymous call gets
     # 401 + `WWW-Authenticate: Token` (a hint how to sign in) instead of a bare 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [HashedTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, HasOrgCapability]
     # action (or HTTP method on a plain APIView) -> capability; None lets any member in.
     capabilities: ClassVar[dict[str, str | None]] = {}

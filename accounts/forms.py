@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from accounts.backends import LOCKED_ATTR
 from accounts.models import Organization
 
 
@@ -15,6 +18,17 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def get_invalid_login_error(self) -> ValidationError:
+        locked = getattr(self.request, LOCKED_ATTR, None)
+        if locked is None:
+            return super().get_invalid_login_error()
+        return ValidationError(lockout_message(locked), code="locked_out")
+
+
+def lockout_message(locked_until: object) -> str:
+    minutes = max(1, -(-int((locked_until - timezone.now()).total_seconds()) // 60))  # type: ignore[operator]
+    return f"Too many failed sign-ins for this username. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
 class OrganizationSwitchForm(forms.Form):

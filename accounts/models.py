@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
+from django.utils import timezone
 
 from accounts.validators import validate_logo
 
@@ -78,3 +79,33 @@ class OrgSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="uniq_org_sequence")]
+
+
+class SignInFailure(models.Model):
+    """Failed sign-ins of one username (page and API alike), for the throttle in accounts/throttle.py.
+    Keyed by the name typed, existing or not, so the answer does not tell which usernames exist."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures} failed sign-in(s)"
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`), stored as the SHA-256 of its key: the key itself is
+    shown once, when issued, and a database dump holds nothing that signs anyone in. It expires, and it
+    stops working when its user's password changes (the fingerprint of the password hash it was issued
+    under no longer matches). See accounts/api_tokens.py."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to tell tokens apart.")
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

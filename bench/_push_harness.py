@@ -53,6 +53,7 @@ def environment(name: str, extra: dict[str, str], *, redis_db: int = 14) -> dict
         "QBO_ENVIRONMENT": "simulator",
         "OAUTHLIB_INSECURE_TRANSPORT": "1",
         "DJANGO_SETTINGS_MODULE": "fsm.settings",
+        "DJANGO_DEBUG": "1",  # a development run: embedded secrets, the simulator
         "FSM_LOG_LEVEL": "warning",
         **extra,
     }

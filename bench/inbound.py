@@ -40,6 +40,7 @@ def _setup_django(*, fresh: bool = True) -> None:
             stale.unlink()  # a fresh database per run: the numbers never depend on leftovers
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{db_file}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fsm.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # a benchmark is a development run (embedded secrets)
     os.environ.setdefault("FSM_LOG_LEVEL", "warning")
     # Doorbells go nowhere: the worker thread below polls the stored events, as a worker would.
     os.environ["CELERY_BROKER_URL"] = "memory://"

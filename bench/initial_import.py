@@ -50,7 +50,8 @@ def _environment(database_url: str | None) -> None:
             cur.execute(f'CREATE DATABASE "{name}"')
         admin.close()
     os.environ.update({"DATABASE_URL": database_url, "FSM_VAR_DIR": str(OUT), "QBO_ENVIRONMENT": "simulator",
-                       "FSM_LOG_LEVEL": "warning", "DJANGO_SETTINGS_MODULE": "fsm.settings"})
+                       "FSM_LOG_LEVEL": "warning", "DJANGO_SETTINGS_MODULE": "fsm.settings",
+                       "DJANGO_DEBUG": "1"})  # a development run: embedded secrets, the simulator
 
 
 def _seed_local(control: Any, realm: str) -> Any:

@@ -36,6 +36,7 @@ def _setup_django() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{OUT / 'bench.sqlite3'}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fsm.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # a benchmark is a development run (embedded secrets)
     os.environ.setdefault("FSM_LOG_LEVEL", "warning")
     import django
 

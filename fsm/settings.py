@@ -8,18 +8,18 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from fsm.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from fsm.env import env_bool, env_choice, env_int, env_list, env_secret, env_secret_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FSM_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-key-change-me"
+# Off unless asked for: `make run` and the test settings (fsm/settings_test.py) turn it on explicitly.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# With DEBUG off, a missing, placeholder or repository-known secret stops start-up (fsm/env.py).
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY", dev_default="dev-only-insecure-key-change-me", debug=DEBUG)
+# Earlier secret keys, still accepted for sessions and still decrypting stored tokens (rotation).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -50,7 +49,28 @@ MIDDLEWARE = [
     "accounts.middleware.CurrentOrganizationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fsm.middleware.SecurityHeadersMiddleware",
 ]
+
+# HTTPS and cookies. Production sits behind a TLS-terminating proxy (docker-compose.yml's nginx) that
+# sets X-Forwarded-Proto; only trust that header when such a proxy strips a client's own copy.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Secure cookies go over HTTPS only: off with DEBUG, where `make run` serves plain http on loopback.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+# htmx sends the CSRF token from the page (base.html's hx-headers), so no script needs the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: Intuit's redirect back to the OAuth callback is a cross-site top-level GET that must
+# carry the session.
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 
 ROOT_URLCONF = "fsm.urls"
 TEMPLATES = [
@@ -66,6 +86,7 @@ TEMPLATES = [
                 "accounts.context_processors.organization",
                 "integrations.context_processors.qbo_queue",
                 "devinbox.context_processors.dev_inbox",
+                "fsm.context_processors.support",
             ],
         },
     },
@@ -89,12 +110,29 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Django's default of 1,000 fields stops an invoice form at about 140 lines with a bare "Bad Request".
+# A line row posts 7 fields; this lets up to three times invoicing.validators.MAX_LINES (750) rows reach
+# the form, which answers the person with the line limit in words (tests/pages/test_invoice_limits.py).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 16_000
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Sign-in throttle (accounts/throttle.py): this many failed sign-ins for one username within the window
+# lock that username out (page and API alike, right password included) until the window has passed.
+SIGNIN_MAX_FAILURES = env_int("FSM_SIGNIN_MAX_FAILURES", 10, minimum=1)
+SIGNIN_LOCKOUT_SECONDS = env_int("FSM_SIGNIN_LOCKOUT_SECONDS", 900, minimum=1)
+# API tokens (accounts/api_tokens.py) are stored hashed and expire this many hours after issue.
+API_TOKEN_TTL_HOURS = env_int("FSM_API_TOKEN_TTL_HOURS", 24 * 30, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Who people write to when something goes wrong: shown on the QuickBooks page and the error pages
+# (Intuit's app review asks for a support contact inside the app).
+FSM_SUPPORT_EMAIL = env_str("FSM_SUPPORT_EMAIL", "support@fielddesk.example")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -108,7 +146,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api_tokens.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -162,17 +200,37 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 
+# Every handler redacts OAuth secrets (fsm/log_redaction.py): tokens, the callback's code and state,
+# Authorization headers. "django" and "django.server" (runserver's access log, which prints the OAuth
+# callback's query string) are routed through filtered handlers instead of Django's unfiltered defaults.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "fsm.log_redaction.RedactSecrets"}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter",
+                                     "format": "[{server_time}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env_choice("FSM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
+# Celery would replace the root handlers with its own (unfiltered) ones; keep ours.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # QuickBooks Online. QBO_ENVIRONMENT=simulator points the unmodified intuit-oauth and python-quickbooks
 # libraries at the bundled simulator (QBO_SIM_URL); sandbox/production talk to Intuit.
 QBO_ENVIRONMENT = env_choice("QBO_ENVIRONMENT", "simulator", ("simulator", "sandbox", "production"))
 QBO_SIM_URL = env_url("QBO_SIM_URL", "http://127.0.0.1:8765", schemes=("http", "https")).rstrip("/")
+# Where a person opens a record "in QuickBooks": the QuickBooks web app. The simulator serves the web app's
+# own paths (/app/invoice?txnId=N, /app/customerdetail?nameId=N, /app/homepage) on its host, so only this
+# host differs. Empty: QBO_SIM_URL for the simulator, app.sandbox.qbo.intuit.com / app.qbo.intuit.com else.
+QBO_APP_URL = env_url("QBO_APP_URL", "", schemes=("http", "https")).rstrip("/")
 QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "sim-client-id" if QBO_ENVIRONMENT == "simulator" else "")
 QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "sim-client-secret" if QBO_ENVIRONMENT == "simulator" else "")
 QBO_REDIRECT_URI = env_url(
@@ -182,9 +240,13 @@ QBO_HTTP_TIMEOUT_SECONDS = env_int("QBO_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
 # Webhooks (POST /hooks/quickbooks/): the "Verifier Token" from the Webhooks page of your Intuit app. Every
 # delivery's intuit-signature is an HMAC of its body with it; empty refuses all deliveries (503) and leaves
 # the CDC sweep to bring changes. The simulator signs with "sim-verifier-token" unless told otherwise.
-QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
-    "QBO_WEBHOOK_VERIFIER_TOKEN", "sim-verifier-token" if QBO_ENVIRONMENT == "simulator" else ""
+QBO_WEBHOOK_VERIFIER_TOKEN = env_secret(
+    "QBO_WEBHOOK_VERIFIER_TOKEN", dev_default="sim-verifier-token" if QBO_ENVIRONMENT == "simulator" else "",
+    debug=DEBUG, min_length=16,
 )
+if QBO_ENVIRONMENT == "simulator" and not DEBUG:
+    raise ImproperlyConfigured("QBO_ENVIRONMENT=simulator is for development (DJANGO_DEBUG=1); production talks to "
+                               "Intuit: set QBO_ENVIRONMENT to sandbox or production.")
 if QBO_ENVIRONMENT != "simulator" and not (QBO_CLIENT_ID and QBO_CLIENT_SECRET):
     raise ImproperlyConfigured(
         f"QBO_ENVIRONMENT={QBO_ENVIRONMENT} needs QBO_CLIENT_ID and QBO_CLIENT_SECRET from your Intuit app's Keys page."
@@ -196,9 +258,9 @@ if QBO_ENVIRONMENT == "simulator":
 # Token encryption at rest (django-fernet-encrypted-fields, Fernet). FIELD_ENCRYPTION_KEYS is a comma-
 # separated list; the first encrypts, all decrypt, so a new key is rotated in by putting it first and
 # running `manage.py qbo_rotate_token_keys`.
-SALT_KEY = env_list("FIELD_ENCRYPTION_KEYS", ["dev-only-token-key"] if DEBUG else [])
-if not SALT_KEY:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set (comma-separated secrets) when DJANGO_DEBUG is off.")
+# Each stored token's key is derived from DJANGO_SECRET_KEY and a key here; with DEBUG off the first one
+# must be a secret of your own (fsm/env.py).
+SALT_KEY = env_secret_list("FIELD_ENCRYPTION_KEYS", dev_default=["dev-only-token-key"], debug=DEBUG)
 
 # The push queue (integrations/push): retries, leases and the sweeper.
 QBO_BACKOFF_BASE_SECONDS = env_int("QBO_BACKOFF_BASE_SECONDS", 30, minimum=0)

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from fsm.api_docs import ApiDocsView
 from integrations.inbound.endpoint import quickbooks_webhook
 
 urlpatterns = [
@@ -15,5 +16,7 @@ urlpatterns = [
     path("api/v1/", include("fsm.api_urls")),
     path("dev/inbox/", include("devinbox.urls")),  # answers 404 unless FSM_DEV_INBOX=1 (make run)
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler500 = "fsm.views.server_error"

@@ -21,6 +21,7 @@ from accounts.permissions import can
 from integrations.models import ConnectionStatus, InvoiceTrigger, SyncPreferences
 from integrations.panel import Panel, quickbooks_panel
 from integrations.quickbooks.oauth import ConnectError, connect_start, connection_disconnect
+from integrations.quickbooks.switch import switch_cancel, switch_confirm, switch_pending
 from integrations.selectors import connection_live, preferences_for
 from integrations.services.preferences import PREFERENCE_FIELDS, preferences_update
 from integrations.views.common import PLAN_MESSAGE
@@ -60,11 +61,25 @@ class StatusSerializer(serializers.Serializer):
     queue = QueueSerializer()
 
 
+class PendingSwitchSerializer(serializers.Serializer):
+    company_name = serializers.CharField(allow_blank=True)
+    realm_id = serializers.CharField()
+    previous_company_name = serializers.CharField(allow_blank=True)
+    previous_realm_id = serializers.CharField(allow_blank=True)
+    expires_at = serializers.DateTimeField()
+
+
 class QuickBooksSerializer(serializers.Serializer):
     plan_includes_integration = serializers.BooleanField()
     can_manage = serializers.BooleanField()
     connection = StatusSerializer()
+    # A different company than the last one, authorized but not connected: POST switch/ to decide.
+    pending_switch = PendingSwitchSerializer(allow_null=True)
     preferences = PreferencesSerializer()
+
+
+class SwitchDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["confirm", "cancel"])
 
 
 def _status(panel: Panel) -> dict[str, object]:
@@ -82,12 +97,23 @@ def _status(panel: Panel) -> dict[str, object]:
     }
 
 
+def _pending(organization: Organization) -> dict[str, object] | None:
+    pending = switch_pending(organization=organization)
+    if pending is None:
+        return None
+    new, old = pending.connection, pending.previous
+    return {"company_name": new.company_name, "realm_id": new.realm_id,
+            "previous_company_name": old.company_name if old else "", "previous_realm_id": old.realm_id if old else "",
+            "expires_at": pending.expires_at}
+
+
 def _body(request: Request) -> dict[str, object]:
     organization: Organization = request.organization  # type: ignore[attr-defined]
     data = {
         "plan_includes_integration": organization.is_paid_plan,
         "can_manage": can(request.role, "integration.manage"),  # type: ignore[attr-defined]
         "connection": _status(quickbooks_panel(organization=organization)),
+        "pending_switch": _pending(organization),
         "preferences": PreferencesSerializer(preferences_for(organization=organization)).data,
     }
     return QuickBooksSerializer(data).data
@@ -172,9 +198,36 @@ class DisconnectView(OrgAPIMixin, APIView):
                          "connection": _status(quickbooks_panel(organization=organization))})
 
 
+class SwitchView(OrgAPIMixin, APIView):
+    """Decide a pending company switch: `confirm` connects the new company and queues its initial sync
+    (match first, then create); `cancel` revokes its grant. Nothing reaches it before a confirm."""
+
+    capabilities = {"post": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=SwitchDecisionSerializer,
+                   responses={200: QuickBooksSerializer, 409: inline_serializer(
+                       "QuickBooksNoSwitch", {"detail": serializers.CharField()})},
+                   summary="Confirm or cancel switching company (Owner)")
+    def post(self, request: Request) -> Response:
+        _require_paid_plan(request)
+        decision = SwitchDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        organization = request.organization  # type: ignore[attr-defined]
+        if decision.validated_data["decision"] == "cancel":
+            if switch_cancel(organization=organization, user=request.user) is None:
+                return Response({"detail": "No company switch is waiting."}, status=status.HTTP_409_CONFLICT)
+            return Response(_body(request))
+        try:
+            switch_confirm(organization=organization, user=request.user)
+        except ConnectError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(_body(request))
+
+
 # Included by fsm/api_urls.py at "integrations/quickbooks/".
 urlpatterns = [
     path("", QuickBooksView.as_view(), name="quickbooks"),
     path("connect-url/", ConnectUrlView.as_view(), name="quickbooks-connect-url"),
     path("disconnect/", DisconnectView.as_view(), name="quickbooks-disconnect"),
+    path("switch/", SwitchView.as_view(), name="quickbooks-switch"),
 ]

@@ -15,7 +15,10 @@ from integrations.models import AuditEvent, ConnectionStatus, JobState, QboEnvir
 from integrations.quickbooks.client import company_url
 from integrations.selectors import connection_latest
 
+# The rolling 100-day end is renewed by token upkeep while connected, so it is only worth a word late;
+# the 5-year hard end (x_refresh_token_hard_expires_in) moves only when the Owner reconnects: warn early.
 EXPIRY_WARNING = timedelta(days=14)
+HARD_EXPIRY_WARNING = timedelta(days=30)
 _PENDING = (JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF)
 
 
@@ -50,6 +53,20 @@ def authorization_end(connection: QuickBooksConnection) -> datetime | None:
     return min(ends) if ends else None
 
 
+def authorization_warning(connection: QuickBooksConnection, *, now: datetime | None = None) -> bool:
+    """Whether people should be told to reconnect before the authorization ends."""
+    return ending_soon(status=connection.status, rolling=connection.refresh_token_expires_at,
+                       hard=connection.refresh_token_hard_expires_at, now=now)
+
+
+def ending_soon(*, status: str, rolling: datetime | None, hard: datetime | None,
+                now: datetime | None = None) -> bool:
+    if status != ConnectionStatus.CONNECTED:
+        return False
+    now = now or timezone.now()
+    return bool((rolling and rolling - now <= EXPIRY_WARNING) or (hard and hard - now <= HARD_EXPIRY_WARNING))
+
+
 def _queue(connection: QuickBooksConnection) -> QueueCounts:
     rows = SyncJob.objects.filter(connection=connection).exclude(state=JobState.DONE).values("state").annotate(
         n=Count("id"))
@@ -79,6 +96,6 @@ def quickbooks_panel(*, organization: Organization, now: datetime | None = None)
         status=conn.status, status_label=conn.get_status_display(), environment=conn.environment,
         environment_label=conn.get_environment_display(), connection=conn,
         company_url=company_url(conn.realm_id) if conn.environment == settings.QBO_ENVIRONMENT else "",
-        authorization_ends_at=ends, expiry_warning=bool(ends and ends - now <= EXPIRY_WARNING),
+        authorization_ends_at=ends, expiry_warning=authorization_warning(conn, now=now),
         queue=queue, version=_version(organization, conn),
     )

@@ -15,9 +15,16 @@ def connection_live(*, organization: Organization) -> QuickBooksConnection | Non
 def connection_latest(*, organization: Organization) -> QuickBooksConnection | None:
     """The live link, else the most recently disconnected one (for the status panel)."""
     return connection_live(organization=organization) or (
-        QuickBooksConnection.objects.filter(organization=organization)
+        QuickBooksConnection.objects.filter(organization=organization, switch_pending_at__isnull=True)
         .select_related("connected_by").order_by("-disconnected_at", "-id").first()
     )
+
+
+def connection_switch_pending(*, organization: Organization) -> QuickBooksConnection | None:
+    """A different company's grant waiting for the Owner to confirm the switch (never live)."""
+    return (QuickBooksConnection.objects.filter(organization=organization, switch_pending_at__isnull=False,
+                                                status=ConnectionStatus.DISCONNECTED)
+            .order_by("-switch_pending_at").first())
 
 
 def connection_active(*, organization: Organization) -> QuickBooksConnection | None:

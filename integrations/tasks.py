@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from integrations.quickbooks.switch import switch_expire_stale
 from integrations.services.token_upkeep import tokens_refresh_due
 
 
 @shared_task(name="integrations.tasks.refresh_expiring_tokens")
 def refresh_expiring_tokens() -> dict[str, int]:
     result = tokens_refresh_due()
-    return {"refreshed": len(result.refreshed), "expired": len(result.expired), "failed": len(result.failed)}
+    # A company switch nobody decided on must not keep its grant live at Intuit.
+    withdrawn = switch_expire_stale()
+    return {"refreshed": len(result.refreshed), "expired": len(result.expired), "failed": len(result.failed),
+            "switches_withdrawn": withdrawn}

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from integrations.views import connection, page
+from integrations.views import connection, intuit, page, switch
 
 app_name = "integrations"
 urlpatterns = [
@@ -11,6 +11,11 @@ urlpatterns = [
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.
     path("quickbooks/callback/", connection.quickbooks_callback, name="quickbooks_callback"),
     path("quickbooks/disconnect/", connection.quickbooks_disconnect, name="quickbooks_disconnect"),
+    path("quickbooks/switch/", switch.quickbooks_switch, name="quickbooks_switch"),
+    # The URLs registered with Intuit's app settings (Launch, Reconnect, Disconnect landing): SECURITY.md.
+    path("quickbooks/launch/", intuit.quickbooks_launch, name="quickbooks_launch"),
+    path("quickbooks/reconnect/", intuit.quickbooks_reconnect, name="quickbooks_reconnect"),
+    path("quickbooks/disconnected/", intuit.quickbooks_disconnected, name="quickbooks_disconnected"),
     path("quickbooks/", include("integrations.push.urls")),
     path("quickbooks/import/", include("integrations.importer.urls")),
     path("quickbooks/changes/", include("integrations.inbound.urls")),

@@ -1,12 +1,17 @@
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from accounts.admin_scoping import OrgScopedAdmin
+from invoicing.forms import InvoiceFieldsMixin
 from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, Payment, Product, TaxRate
 from invoicing.money import line_amount
 from invoicing.services import invoice_recompute_totals
+from invoicing.validators import check_lines, invoice_edit_refusal
 
 
 @admin.register(Product)
@@ -21,8 +26,41 @@ class TaxRateAdmin(OrgScopedAdmin):
     list_display = ["name", "rate", "is_active", "organization"]
 
 
+class InvoiceLineFormSet(BaseInlineFormSet):
+    """The pages' and API's line rules for admin edits: nothing paid against it, a count and amounts that fit."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        invoice = self.instance
+        refusal = invoice_edit_refusal(invoice) if invoice.pk else None
+        if refusal and self.has_changed():
+            raise ValidationError(refusal)
+        kept = [form.cleaned_data for form in self.forms
+                if form.cleaned_data and not self._should_delete_form(form)]
+        try:
+            check_lines([(row["quantity"], row["unit_price"], row["taxable"]) for row in kept],
+                        tax_percent=invoice.tax_rate.rate if invoice.tax_rate else Decimal(0))
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+
+
+class InvoiceAdminForm(InvoiceFieldsMixin):
+    class Meta:
+        model = Invoice
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        refusal = invoice_edit_refusal(self.instance) if self.instance.pk else None
+        if refusal and self.has_changed():
+            raise ValidationError(refusal)
+        return super().clean()
+
+
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
+    formset = InvoiceLineFormSet
     extra = 0
     readonly_fields = ["amount"]
 
@@ -50,6 +88,7 @@ class InvoiceEmailInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(OrgScopedAdmin):
+    form = InvoiceAdminForm
     list_display = ["number", "customer", "status", "issue_date", "due_date", "total", "balance", "organization"]
     list_filter = ["status"]
     search_fields = ["number", "customer__display_name"]

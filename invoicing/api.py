@@ -15,13 +15,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api_base import ACTIVE_PARAM, OrgModelViewSet, choice_param, crud_capabilities, filter_active, int_param
-from accounts.permissions import can
 from invoicing import lifecycle
 from invoicing.document import invoice_document
 from invoicing.emailing import invoice_email_queue
@@ -29,6 +28,7 @@ from invoicing.models import Invoice, InvoiceStatus, Product, TaxRate
 from invoicing.pdf import invoice_pdf, invoice_pdf_filename
 from invoicing.selectors import (
     ACTION_CAPABILITIES,
+    invoice_can_edit,
     invoice_detail_queryset,
     invoice_document_queryset,
     invoice_emails,
@@ -46,6 +46,7 @@ from invoicing.serializers import (
     TaxRateSerializer,
 )
 from invoicing.services import invoice_create, invoice_update
+from invoicing.validators import invoice_edit_refusal
 
 
 @extend_schema_view(list=extend_schema(parameters=[ACTIVE_PARAM]))
@@ -86,8 +87,12 @@ def _transition_schema(summary: str, request: type[serializers.Serializer] | Non
         OpenApiParameter("customer", OpenApiTypes.INT, description="Only the invoices of this customer id."),
     ]),
     create=extend_schema(request=InvoiceWriteSerializer, responses={201: InvoiceDetailSerializer}),
-    update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL),
-    partial_update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL),
+    update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL, description=(
+        "`lines` is the whole list: items with an `id` keep that line (fields left out keep their value), "
+        "items without one are new, and a stored line the list does not name is removed.")),
+    partial_update=extend_schema(request=InvoiceWriteSerializer, responses=DETAIL, description=(
+        "`lines` lists changes only: an item with an `id` changes that line (or removes it with "
+        "`\"delete\": true`), an item without one adds a line, and every line not named stays as it is.")),
     destroy=extend_schema(summary="Delete a draft invoice (only drafts can be deleted)."),
 )
 @extend_schema(tags=["invoices"])
@@ -121,10 +126,13 @@ class InvoiceViewSet(OrgModelViewSet):
 
     def update(self, request: Request, *args: object, **kwargs: Any) -> Response:
         invoice = self.get_object()
-        if invoice.status != InvoiceStatus.DRAFT and not can(request.role, "invoice.finalize"):
+        refusal = invoice_edit_refusal(invoice)
+        if refusal:
+            raise ValidationError({"detail": refusal})
+        if not invoice_can_edit(invoice=invoice, role=request.role):
             # Technicians write drafts; once the office has finalized an invoice only the office edits it.
             raise PermissionDenied(f"Invoice {invoice.number} is finalized; only the office can edit it now.")
-        write = self._valid(InvoiceWriteSerializer, partial=kwargs.get("partial", False))
+        write = self._valid(InvoiceWriteSerializer, instance=invoice, partial=kwargs.get("partial", False))
         invoice = invoice_update(invoice=invoice, **write.service_kwargs(invoice))
         return Response(self._detail(invoice))
 

@@ -15,6 +15,7 @@ from customers.forms import DateInput
 from customers.models import Customer, Project
 from invoicing.models import Invoice, Product, TaxRate
 from invoicing.services import LineInput, product_name_taken, product_sku_taken
+from invoicing.validators import MAX_LINES, MEMO_MAX_LENGTH, check_invoice_fields
 
 
 class ProductForm(forms.ModelForm):
@@ -69,6 +70,8 @@ class ProductSelect(forms.Select):
 
 
 class LineForm(forms.Form):
+    # The stored line a row was loaded from: saving changes that line in place (None: a new line).
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # A plain choice field over products loaded once per page: a ModelChoiceField would query the
     # product table again for every line row.
     product = forms.TypedChoiceField(required=False, empty_value=None)
@@ -116,11 +119,15 @@ class LineForm(forms.Form):
         data = self.cleaned_data
         return LineInput(
             description=data["description"].strip(), quantity=data["quantity"], unit_price=data["unit_price"],
-            product=data["product"], taxable=data["taxable"],
+            product=data["product"], taxable=data["taxable"], id=data.get("id"),
         )
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": f"An invoice can have at most {MAX_LINES} lines (QuickBooks' limit).",
+    }
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -128,22 +135,47 @@ class BaseLineFormSet(forms.BaseFormSet):
             raise forms.ValidationError("An invoice needs at least one line.")
 
     def lines(self) -> list[LineInput]:
-        """Kept rows, in order: blank extra rows and rows marked for removal are skipped."""
+        """Kept rows, in order. Every row the invoice already had stays, changed or not, unless the person
+        removed it; a row added on the page counts only once something was filled in."""
         return [
-            form.to_line() for form in self.forms
-            if form.has_changed() and not self._should_delete_form(form) and form.cleaned_data
+            form.to_line() for index, form in enumerate(self.forms)
+            if not self._should_delete_form(form) and form.cleaned_data
+            and (index < self.initial_form_count() or form.has_changed())
         ]
 
+    def seen_line_ids(self) -> list[int]:
+        """The stored lines the page showed, removed ones included: the services refuse the save if another
+        line was added meanwhile, instead of dropping a line nobody here removed."""
+        return [form.cleaned_data["id"] for form in self.initial_forms if form.cleaned_data.get("id")]
 
-LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, can_delete=True, max_num=200,
-                                    validate_max=True)
+
+# The line limit itself is checked by invoicing.validators (through the services), with the count in its
+# message; absolute_max only stops a request so large that building its forms would be the problem.
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, can_delete=True,
+                                    max_num=MAX_LINES, absolute_max=MAX_LINES * 3)
 
 
-class InvoiceForm(forms.ModelForm):
+class InvoiceFieldsMixin(forms.ModelForm):
+    """The invoice field rules of invoicing.validators beside their fields: the page's form and the admin's."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            check_invoice_fields(issue_date=data.get("issue_date"), due_date=data.get("due_date"),
+                                 memo=data.get("memo") or "")
+        except forms.ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field in data:
+                    self.add_error(field, messages)
+        return data
+
+
+class InvoiceForm(InvoiceFieldsMixin):
     class Meta:
         model = Invoice
         fields = ["customer", "project", "issue_date", "due_date", "tax_rate", "memo"]
-        widgets = {"issue_date": DateInput(), "due_date": DateInput(), "memo": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"issue_date": DateInput(), "due_date": DateInput(),
+                   "memo": forms.Textarea(attrs={"rows": 2, "maxlength": MEMO_MAX_LENGTH})}
         labels = {"memo": "Memo (shown to the customer)"}
 
     def __init__(self, *args: Any, organization: Organization, customers: QuerySet[Customer],
@@ -164,9 +196,6 @@ class InvoiceForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        issue, due = data.get("issue_date"), data.get("due_date")
-        if issue and due and due < issue:
-            self.add_error("due_date", "The due date cannot be before the issue date.")
         project, customer = data.get("project"), data.get("customer")
         if project and customer and project.customer_id != customer.pk:
             self.add_error("project", "The project must belong to the invoice's customer.")

@@ -79,6 +79,10 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
     invoice = _lock(invoice, "finalize")
     if not invoice.lines.exists():
         raise TransitionError(f"Invoice {invoice.number} has no lines; add at least one before finalizing.")
+    if invoice.total <= 0:
+        # Nothing to bill: a 0.00 invoice would be sent, synced and counted as open for no money.
+        raise TransitionError(f"Invoice {invoice.number} totals {invoice.total:.2f}; give it a line with a price "
+                              "before finalizing, or delete the draft.")
     invoice.status, invoice.finalized_at = S.GENERATED, timezone.now()
     return _save(invoice, ["status", "finalized_at"])
 

@@ -13,7 +13,7 @@ from accounts.models import Organization
 from accounts.permissions import can
 from invoicing.lifecycle import allowed_actions
 from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxRate
-from invoicing.services import EDITABLE_STATUSES
+from invoicing.validators import invoice_edit_refusal
 
 S = InvoiceStatus
 # Issued and still expecting money (or an answer, for a dispute).
@@ -73,7 +73,7 @@ def invoice_can_edit(*, invoice: Invoice, role: str | None) -> bool:
     """Anyone may edit a draft (technicians write up work); issued invoices are the office's to correct."""
     if invoice.status == S.DRAFT:
         return can(role, "invoice.edit_draft")
-    return invoice.status in EDITABLE_STATUSES and invoice.amount_paid == 0 and can(role, "invoice.finalize")
+    return invoice_edit_refusal(invoice) is None and can(role, "invoice.finalize")
 
 
 def invoice_refundable(invoice: Invoice) -> Decimal:

@@ -88,28 +88,16 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class LineInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, help_text=(
+        "The stored line this item changes (its id stays). Without it the item is a new line."))
+    delete = serializers.BooleanField(required=False, help_text="True removes the line named by `id`.")
     product = OrgPrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=4000,
+                                        help_text="Defaults to the stored line's, else the product's name.")
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, required=False,
+                                        help_text="Required for a new line.")
     unit_price = serializers.DecimalField(**MONEY, required=False, help_text="Defaults to the product's price.")
     taxable = serializers.BooleanField(required=False, help_text="Defaults to the product's setting, else true.")
-
-    def validate(self, attrs: dict[str, Any]) -> LineInput:
-        # Returns the services' own input type, so the view hands validated lines straight over.
-        product: Product | None = attrs.get("product")
-        if "unit_price" in attrs:
-            unit_price = attrs["unit_price"]
-        elif product is not None:
-            unit_price = product.unit_price
-        else:
-            raise serializers.ValidationError({"unit_price": ["Give a unit price, or a product to take it from."]})
-        return LineInput(
-            description=attrs["description"].strip(),
-            quantity=attrs["quantity"],
-            unit_price=unit_price,
-            product=product,
-            taxable=attrs.get("taxable", product.taxable if product else True),
-        )
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -160,6 +148,41 @@ class InvoiceWriteSerializer(serializers.Serializer):
     memo = serializers.CharField(required=False, allow_blank=True)
     lines = LineInputSerializer(many=True, allow_empty=True)
 
+    def validate_lines(self, items: list[dict[str, Any]]) -> list[LineInput]:
+        """The invoice's complete list of lines after this request, for invoice_create/invoice_update.
+
+        PUT and POST send every line: a stored line the list does not name is removed. PATCH sends
+        changes: items with an `id` change (or, with `delete`, remove) that line, items without one are
+        added at the end, and every line it does not name stays exactly as it is.
+        """
+        instance: Invoice | None = self.instance
+        stored = {line.pk: line for line in instance.lines.select_related("product")} if instance else {}
+        errors: dict[str, Any] = {}
+        for index, item in enumerate(items):
+            if "id" in item and item["id"] not in stored:
+                errors[str(index)] = {"id": [f"Line {item['id']} is not a line of this invoice."]}
+            elif item.get("delete") and "id" not in item:
+                errors[str(index)] = {"delete": ["Give the id of the line to remove."]}
+            elif "id" not in item and "quantity" not in item:
+                errors[str(index)] = {"quantity": ["A new line needs a quantity."]}
+        if errors:
+            raise serializers.ValidationError(errors)
+        changes = {item["id"]: (index, item) for index, item in enumerate(items) if "id" in item}
+        if len(changes) != sum("id" in item for item in items):
+            raise serializers.ValidationError("A line is listed twice; list each line once.")
+        lines: list[LineInput] = []
+        if self.partial:
+            for line_id, line in stored.items():
+                index, item = changes.get(line_id, (None, {}))
+                if not item.get("delete"):
+                    lines.append(_line_input(index, item, line))
+        else:
+            lines.extend(_line_input(index, item, stored[item["id"]] if "id" in item else None)
+                         for index, item in enumerate(items) if not item.get("delete"))
+        lines.extend(_line_input(index, item, None) for index, item in enumerate(items)
+                     if self.partial and "id" not in item)
+        return lines
+
     def service_kwargs(self, instance: Invoice | None = None) -> dict[str, Any]:
         """Arguments for invoice_create/invoice_update; fields a PATCH left out keep their stored value."""
         data = self.validated_data
@@ -167,16 +190,40 @@ class InvoiceWriteSerializer(serializers.Serializer):
         for name, default in (("customer", None), ("project", None), ("tax_rate", None), ("issue_date", None),
                               ("due_date", None), ("memo", "")):
             kwargs[name] = data[name] if name in data else getattr(instance, name, default)
-        kwargs["lines"] = data["lines"] if "lines" in data else _stored_lines(instance)
+        kwargs["lines"] = data["lines"] if "lines" in data else _line_inputs(instance)
         return kwargs
 
 
-def _stored_lines(invoice: Invoice | None) -> list[LineInput]:
+def _line_input(index: int | None, item: dict[str, Any], line: InvoiceLine | None) -> LineInput:
+    """An item of the request over the stored line it names (None: a new line). What the item leaves out
+    keeps the stored value; a new line, or a stored one given another product, takes the product's."""
+    product: Product | None = item.get("product", line.product if line else None)
+    from_product = product is not None and (line is None or product != line.product)
+    if "unit_price" in item:
+        unit_price = item["unit_price"]
+    elif from_product:
+        unit_price = product.unit_price
+    elif line is not None:
+        unit_price = line.unit_price
+    else:
+        raise serializers.ValidationError({str(index): {"unit_price": [
+            "Give a unit price, or a product to take it from."]}})
+    if "taxable" in item:
+        taxable = item["taxable"]
+    elif from_product:
+        taxable = product.taxable
+    else:
+        taxable = line.taxable if line is not None else True
+    description = item.get("description", line.description if line else "")
+    return LineInput(description=description.strip(), quantity=item.get("quantity", line and line.quantity),
+                     unit_price=unit_price, product=product, taxable=taxable, id=line.pk if line else None)
+
+
+def _line_inputs(invoice: Invoice | None) -> list[LineInput]:
+    """The stored lines as they are (a PATCH that does not touch `lines`)."""
     if invoice is None:
         return []
-    return [LineInput(description=line.description, quantity=line.quantity, unit_price=line.unit_price,
-                      product=line.product, taxable=line.taxable)
-            for line in invoice.lines.select_related("product")]
+    return [_line_input(None, {}, line) for line in invoice.lines.select_related("product")]
 
 
 class PaymentInputSerializer(serializers.Serializer):

@@ -30,6 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--drop-rate", type=float, default=0.0, help="default share of commit-then-drop writes")
     p.add_argument("--timeout-rate", type=float, default=0.0, help="default share of hung requests")
     p.add_argument("--timeout-hang-seconds", type=float, default=30.0)
+    p.add_argument("--empty", action="store_true",
+                   help="new companies start empty (fixtures only) instead of with sandbox sample data")
     p.add_argument("--seed", type=int, help="makes fault draws, webhook jitter and seed data deterministic")
     p.add_argument("--no-throttle", action="store_true", help="disable the 500/min, 10 in flight limits")
     p.add_argument("--throttle-xml", action="store_true", help="answer 429 with the historical XML body")
@@ -60,7 +62,8 @@ def build_config(args: argparse.Namespace) -> SimConfig:
                      webhook_url=args.webhook_url, webhook_format=args.webhook_format,
                      webhook_time_scale=args.webhook_time_scale, verifier_token=args.verifier_token,
                      timeout_hang_seconds=args.timeout_hang_seconds,
-                     default_faults={k: v for k, v in faults.items() if v}, seed=args.seed)
+                     default_faults={k: v for k, v in faults.items() if v}, seed=args.seed,
+                     sample_data=not args.empty)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if ca_path:
         print(f"QBO_SIM_CA {ca_path}", flush=True)
     for name in args.seed_company:
-        co = sim.registry.create(name)
+        co = sim.registry.create(name, sample=False)  # the seed counts say exactly what it holds
         with co.lock:
             listener, co.listener = co.listener, None
             seed.seed(co, customers=args.seed_customers, items=args.seed_items, projects=args.seed_projects,

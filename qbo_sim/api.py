@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from . import batch_cdc, clock, errors, query_exec
+from . import attach, batch_cdc, clock, company, errors, ledger, query_exec, reports
 from .entities import BY_PATH, TYPES, ops
 from .entities.common import WriteOpts
 from .store import Company, Record
@@ -17,6 +17,8 @@ from .web import Request, Response, from_error
 if TYPE_CHECKING:
     from .sim import Simulator
 
+# Sales forms with GET /{entity}/{id}/pdf and POST /{entity}/{id}/send on Intuit's entity pages.
+SENDABLE = ("Invoice", "Estimate", "SalesReceipt", "CreditMemo", "RefundReceipt")
 MAX_REQUEST_ID = 50
 MAX_BATCH_REQUEST_ID = 36
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
@@ -126,27 +128,37 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
         return Response(200, batch_cdc.batch(sim, co, req.json(), has_request_id))
     if head == "cdc" and req.method == "GET":
         return Response(200, batch_cdc.cdc(co, req.query))
-    if head == "companyinfo" and req.method == "GET":
+    if head == "reports" and req.method == "GET" and len(rest) == 2:
+        return Response(200, reports.run(co, rest[1], req.query))
+    if head == "upload" and req.method == "POST":
+        return attach.upload(sim, co, req)
+    if head == "download" and req.method == "GET" and len(rest) == 2:
+        return attach.download(sim, co, rest[1])
+    if head == "companyinfo":
+        if req.method == "POST":
+            return _wrap("CompanyInfo", company.update_company_info(co, req.json()))
         return _wrap("CompanyInfo", ops.existing(co, "CompanyInfo", "1"))
     if head == "preferences":
         if req.method == "POST":
-            return _wrap("Preferences", batch_cdc.update_preferences(co, req.json()))
+            return _wrap("Preferences", company.update_preferences(co, req.json()))
         return _wrap("Preferences", ops.existing(co, "Preferences", "1"))
     entity = BY_PATH.get(head)
     if entity is None or req.method not in ("GET", "POST"):
         raise errors.unsupported(f"Operation Could not find resource for relative : {req.path}")
     if req.method == "GET":
         return _read(sim, req, co, entity, rest)
-    if len(rest) == 3 and entity == "Invoice" and rest[2].lower() == "send":
-        return _wrap(entity, batch_cdc.send_invoice(co, rest[1], req.query.get("sendTo")))
+    if len(rest) == 3 and entity in SENDABLE and rest[2].lower() == "send":
+        return _wrap(entity, batch_cdc.send_invoice(co, rest[1], req.query.get("sendTo"), entity))
     return _write(req, co, entity)
 
 
 def _read(sim: Simulator, req: Request, co: Company, entity: str, rest: list[str]) -> Response:
     if len(rest) < 2:
         raise errors.unsupported(f"Operation GET is not supported on {req.path}")
+    if entity == "Account":
+        ledger.refresh_accounts(co)
     rec = ops.existing(co, entity, rest[1])
-    if len(rest) == 3 and rest[2].lower() == "pdf" and entity == "Invoice":
+    if len(rest) == 3 and rest[2].lower() == "pdf" and entity in SENDABLE:
         return Response(200, PDF, "application/pdf")
     if entity == "Invoice" and "invoicelink" in req.query.get("include", "").lower() and rec.data.get("BillEmail"):
         body = {"Invoice": {**rec.data, "InvoiceLink": f"{sim.base_url}/comm/{co.realm_id}/invoice/{rec.id}"},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from . import clock, errors, query_exec
+from . import clock, errors, query_exec, schema
 from .entities import TYPES, ops
 from .entities.common import WriteOpts
 from .store import Company, Record
@@ -80,12 +80,12 @@ def cdc(co: Company, query: dict[str, str]) -> bytes:
     if since < clock.now() - CDC_WINDOW_S:
         # The exact QBO code for this is undocumented; the 30-day window itself is (§2.8).
         raise errors.business("changedSince must be within the last 30 days", "changedSince")
-    by_lower = {n.lower(): n for n in TYPES}
     found: list[tuple[str, list[Record]]] = []
     for name in names:
-        entity = by_lower.get(name.lower())
-        if entity is None or not TYPES[entity].cdc:
+        info = schema.entity(name)
+        if info is None or not info.cdc:  # QBO: only the entities its CDC page lists
             raise errors.unsupported(f"CDC is not supported for {name}")
+        entity = info.name
         found.append((entity, [r for r in co.records.get(entity, {}).values() if r.updated >= since]))
     budget = sorted((r.updated for _, recs in found for r in recs))[:CDC_MAX]
     cutoff = budget[-1] if len(budget) == CDC_MAX else None
@@ -98,27 +98,8 @@ def cdc(co: Company, query: dict[str, str]) -> bytes:
                        "time": clock.iso_ms(clock.now())}).encode()
 
 
-def update_preferences(co: Company, body: Any) -> Record:
-    """Preferences has no Id in python-quickbooks' save(); groups sent replace stored groups."""
-    if not isinstance(body, dict):
-        raise errors.bad_request_body("Expected a Preferences object")
-    rec = ops.existing(co, "Preferences", "1")
-    if str(body.get("SyncToken", rec.data["SyncToken"])) != rec.data["SyncToken"]:
-        raise errors.stale("Preferences", str(body.get("SyncToken")), rec.data["SyncToken"])
-    ts = clock.now()
-    for key, value in body.items():
-        if isinstance(value, dict) and key != "MetaData":
-            rec.data[key] = {**rec.data.get(key, {}), **value}
-    rec.data["SyncToken"] = str(int(rec.data["SyncToken"]) + 1)
-    rec.data["MetaData"]["LastUpdatedTime"] = clock.iso_s(ts)
-    rec.updated = ts
-    rec.touch()
-    co.emit("Preferences", "1", "Update", ts)
-    return rec
-
-
-def send_invoice(co: Company, ident: str, send_to: str | None) -> Record:
-    rec = ops.existing(co, "Invoice", ident)
+def send_invoice(co: Company, ident: str, send_to: str | None, entity: str = "Invoice") -> Record:
+    rec = ops.existing(co, entity, ident)
     address = send_to or (rec.data.get("BillEmail") or {}).get("Address")
     if not address:
         raise errors.required("BillEmail")
@@ -129,5 +110,5 @@ def send_invoice(co: Company, ident: str, send_to: str | None) -> Record:
     rec.data["MetaData"]["LastUpdatedTime"] = clock.iso_s(ts)
     rec.updated = ts
     rec.touch()
-    co.emit("Invoice", rec.id, "Emailed", ts)
+    co.emit(entity, rec.id, "Emailed", ts)
     return rec

@@ -42,6 +42,8 @@ class SimConfig:
     timeout_hang_seconds: float = 30.0
     default_faults: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
+    # New companies get Intuit-like sandbox sample data unless --empty (sample_data.py).
+    sample_data: bool = True
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()

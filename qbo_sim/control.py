@@ -39,7 +39,11 @@ def list_companies(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
 
 def create_company(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
     body = _body(req)
-    co = sim.registry.create(str(body.get("name") or "Sandbox Company"))
+    empty = body.get("empty")
+    if empty is None and body.get("seed"):
+        empty = True   # seed counts say exactly what the company holds
+    co = sim.registry.create(str(body.get("name") or "Sandbox Company"),
+                             sample=None if empty is None else not bool(empty))
     with co.lock:
         if body.get("preferences"):
             _switches(co, body["preferences"])

@@ -99,6 +99,11 @@ def query_parse(detail: str) -> ApiError:
     return validation("4000", "Error parsing query", f"QueryParserError: {detail}")
 
 
+def query_invalid(detail: str) -> ApiError:
+    # QBO: a query that parses but names what it cannot run (unknown entity or property).
+    return validation("4001", "Invalid query", f"QueryValidationError: {detail}")
+
+
 def _lower_envelope(message: str, detail: str | None, code: str, type_: str) -> dict[str, Any]:
     # QBO: 401/403 come from the gateway in a different, lower-case envelope (pqb#118).
     return {"warnings": None, "intuitObject": None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock
+from . import clock, company
 from .entities import ops
 from .entities.common import WriteOpts
 from .store import Company
@@ -42,8 +42,8 @@ def install(co: Company) -> None:
                    INTERNAL)
         ops.create(co, "Item", {"Name": "Hours", "Type": "Service", "IncomeAccountRef": {"value": "1"}},
                    INTERNAL)
-        ops.create(co, "CompanyInfo", {"Id": "1", **company_info(co)}, INTERNAL)
-        ops.create(co, "Preferences", {"Id": "1", **preferences()}, INTERNAL)
+        ops.create(co, "CompanyInfo", {"Id": "1", **company.company_info(co)}, INTERNAL)
+        ops.create(co, "Preferences", {"Id": "1", **company.preferences(co.name)}, INTERNAL)
     finally:
         co.listener = listener
 
@@ -63,36 +63,6 @@ def _tax(co: Company) -> None:
                                    {"TaxRateRef": {"value": "1", "name": "California"},
                                     "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}]},
                                "PurchaseTaxRateList": {"TaxRateDetail": []}}, INTERNAL)
-
-
-def company_info(co: Company) -> dict[str, Any]:
-    addr = {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA",
-            "PostalCode": "87999", "Country": "USA"}  # QBO returns ISO-3 "USA" since 2025 (§2.11)
-    return {"CompanyName": co.name, "LegalName": co.name, "CompanyAddr": addr,
-            "CustomerCommunicationAddr": dict(addr), "LegalAddr": dict(addr),
-            "PrimaryPhone": {"FreeFormNumber": "(650) 944-4444"}, "CompanyStartDate": clock.today(co.created),
-            "FiscalYearStartMonth": "January", "Country": "US", "Email": {"Address": "noreply@quickbooks.com"},
-            "SupportedLanguages": "en", "NameValue": [
-                {"Name": "NeoEnabled", "Value": "true"}, {"Name": "IndustryType", "Value": "Field services"},
-                {"Name": "SubscriptionStatus", "Value": "SUBSCRIBED"},
-                {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},
-                {"Name": "ItemCategoriesFeature", "Value": "true"}]}
-
-
-def preferences() -> dict[str, Any]:
-    return {
-        "AccountingInfoPrefs": {"UseAccountNumbers": False, "TrackDepartments": False,
-                                "ClassTrackingPerTxn": False, "CustomerTerminology": "Customers"},
-        "ProductAndServicesPrefs": {"ForSales": True, "ForPurchase": True, "QuantityWithPriceAndRate": True,
-                                    "QuantityOnHand": True},
-        "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDeposit": True, "AllowDiscount": True,
-                            "AllowShipping": False, "DefaultTerms": {"value": "3"}},
-        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
-        "ReportPrefs": {"ReportBasis": "Accrual"},
-        "OtherPrefs": {"NameValue": [{"Name": "ProjectsEnabled", "Value": "true"},
-                                     {"Name": "SalesFormsPrefs.DefaultShipMethod", "Value": "UPS"}]},
-    }
 
 
 def switches(co: Company) -> dict[str, bool]:

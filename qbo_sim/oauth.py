@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from . import idtoken, pages
+from . import errors, idtoken, pages
 from .tokens import Grant, OAuthError
 from .web import Request, Response, html_response, json_response, redirect
 
@@ -28,6 +28,7 @@ def discovery(sim: Simulator) -> Response:
     doc.update(response_types_supported=["code"], subject_types_supported=["public"],
                id_token_signing_alg_values_supported=["RS256"],
                scopes_supported=["openid", "email", "profile", "address", "phone", *ACCOUNTING_SCOPES],
+               # Both are accepted by /oauth2/v1/tokens/bearer (oauth._client) and by revoke.
                token_endpoint_auth_methods_supported=["client_secret_post", "client_secret_basic"],
                claims_supported=["aud", "exp", "iat", "iss", "realmid", "sub"])
     return json_response(doc)
@@ -38,28 +39,37 @@ def jwks(sim: Simulator, req: Request) -> Response:
 
 
 def _oauth_error(exc: OAuthError) -> Response:
-    return Response(exc.status, json.dumps(exc.body()).encode(), TOKEN_TYPE)
+    # RFC 6749 §5.2: a 401 invalid_client names the scheme the client should use.
+    headers = [("WWW-Authenticate", 'Basic realm="oauth"')] if exc.status == 401 else []
+    return Response(exc.status, json.dumps(exc.body()).encode(), TOKEN_TYPE, headers)
 
 
-def _client(sim: Simulator, req: Request) -> str:
+def _client(sim: Simulator, req: Request, form: dict[str, str] | None = None) -> str:
+    """Client authentication as the discovery document advertises it: HTTP Basic
+    (client_secret_basic) or client_id/client_secret in the form body (client_secret_post).
+    Anything else, or a wrong pair, is 401 ``{"error":"invalid_client"}`` (reference §1.7)."""
     auth = req.header("Authorization")
-    if auth[:6].lower() != "basic ":
+    if auth[:6].lower() == "basic ":
+        try:
+            client_id, _, secret = base64.b64decode(auth[6:].strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise OAuthError(401, "invalid_client") from exc
+    elif form is not None and form.get("client_id"):
+        client_id, secret = str(form["client_id"]), str(form.get("client_secret", ""))
+    else:
         raise OAuthError(401, "invalid_client")
-    try:
-        client_id, _, secret = base64.b64decode(auth[6:].strip()).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise OAuthError(401, "invalid_client") from exc
-    if sim.config.apps.get(client_id) != secret:
+    if not client_id or sim.config.apps.get(client_id) != secret:
         raise OAuthError(401, "invalid_client")
     return client_id
 
 
 def token(sim: Simulator, req: Request) -> Response:
     try:
-        client_id = _client(sim, req)
-        if "x-www-form-urlencoded" not in req.header("Content-Type"):
+        is_form = "x-www-form-urlencoded" in req.header("Content-Type")
+        form = req.form() if is_form else {}
+        client_id = _client(sim, req, form)
+        if not is_form:
             raise OAuthError(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded")
-        form = req.form()
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             grant, body = sim.tokens.exchange(client_id, form.get("code", ""), form.get("redirect_uri", ""))
@@ -74,8 +84,10 @@ def token(sim: Simulator, req: Request) -> Response:
             except OAuthError:
                 sim.count(known.realm_id if known else None, "token_refresh_failures")
                 raise
+        elif not grant_type:
+            raise OAuthError(400, "invalid_request", "grant_type is required")
         else:
-            raise OAuthError(400, "unsupported_grant_type")
+            raise OAuthError(400, "unsupported_grant_type")  # e.g. client_credentials, password
     except OAuthError as exc:
         return _oauth_error(exc)
     hard = body.pop("_hard_expires_in")
@@ -94,10 +106,13 @@ def _subject(grant: Grant) -> str:
 
 def revoke(sim: Simulator, req: Request) -> Response:
     try:
-        _client(sim, req)
+        body = req.json() if "json" in req.header("Content-Type") else req.form()
+    except errors.ApiError:
+        body = None
+    try:
+        _client(sim, req, body if isinstance(body, dict) else None)
     except OAuthError as exc:
         return _oauth_error(exc)
-    body = req.json() if "json" in req.header("Content-Type") else req.form()
     tok = body.get("token") if isinstance(body, dict) else None
     if not tok:
         return _oauth_error(OAuthError(400, "invalid_request", "token is required"))
@@ -106,15 +121,28 @@ def revoke(sim: Simulator, req: Request) -> Response:
 
 
 def userinfo(sim: Simulator, req: Request) -> Response:
+    """OpenID userinfo: ``sub`` always; the other claims only for the scopes granted
+    (email -> email, emailVerified; profile -> names; phone -> phoneNumber...; address)."""
     tok = req.bearer()
     grant = sim.tokens.grant_of(tok) if tok and sim.tokens.check(tok) else None
     if grant is None:
         return _oauth_error(OAuthError(401, "invalid_token"))
+    scopes = set(grant.scope.split())
+    if "openid" not in scopes:
+        return _oauth_error(OAuthError(403, "insufficient_scope", "The openid scope is required"))
     local, _, _ = grant.email.partition("@")
     given, _, family = local.replace(".", " ").title().partition(" ")
-    return json_response({"sub": _subject(grant), "email": grant.email, "emailVerified": True,
-                          "givenName": given, "familyName": family or "User",
-                          "phoneNumber": "+1 5555550100", "phoneNumberVerified": False})
+    out: dict[str, object] = {"sub": _subject(grant)}
+    if "email" in scopes:
+        out.update(email=grant.email, emailVerified=True)
+    if "profile" in scopes:
+        out.update(givenName=given, familyName=family or "User")
+    if "phone" in scopes:
+        out.update(phoneNumber="+1 5555550100", phoneNumberVerified=False)
+    if "address" in scopes:
+        out["address"] = {"streetAddress": "2700 Coast Avenue", "locality": "Mountain View",
+                          "region": "CA", "postalCode": "94043", "country": "US"}
+    return json_response(out)
 
 
 def _params(source: dict[str, str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .sim import Simulator
 
-_STYLE = """<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}
+STYLE = """<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}
 label{display:block;margin:.6rem 0 .2rem}input,select{padding:.35rem;min-width:18rem}
 button{margin:.8rem .5rem 0 0;padding:.45rem 1.2rem}.error{color:#b00020}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;font-size:.9rem}</style>"""
@@ -26,7 +26,7 @@ def authorize_page(params: dict[str, str], companies: list[tuple[str, str]], err
     err = f'<p id="error" class="error">{escape(error)}</p>' if error else ""
     scopes = ", ".join(escape(s) for s in params.get("scope", "").split())
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Intuit (QBO simulator) - Connect</title>
-{_STYLE}</head><body><h1>Sign in to connect your app</h1>
+{STYLE}</head><body><h1>Sign in to connect your app</h1>
 <p>App <code id="client-id">{escape(params.get("client_id", ""))}</code> asks for: <span id="scopes">{scopes}</span></p>
 {err}<form id="authorize-form" method="post" action="/connect/oauth2">{hidden}
 <label for="email">Email</label><input id="email" name="email" type="email" value="{escape(email)}" required>
@@ -40,7 +40,7 @@ def authorize_page(params: dict[str, str], companies: list[tuple[str, str]], err
 
 
 def error_page(title: str, detail: str, status_note: str = "") -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>{_STYLE}</head>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>{STYLE}</head>"
             f"<body><h1 id='error-title'>{escape(title)}</h1><p id='error'>{escape(detail)}</p>"
             f"<p>{escape(status_note)}</p></body></html>")
 
@@ -63,7 +63,7 @@ def home_page(sim: Simulator) -> str:
                     f"{r['ms']:.1f}", r.get("realm", "")]) for r in reversed(list(sim.recent))]
     cfg = sim.config
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>QBO simulator</title>
-<meta http-equiv="refresh" content="5">{_STYLE}</head><body><h1>QBO simulator</h1>
+<meta http-equiv="refresh" content="5">{STYLE}</head><body><h1>QBO simulator</h1>
 <p>Discovery: <code>{escape(sim.base_url)}/.well-known/openid_sandbox_configuration</code> &middot;
 API base: <code>{escape(sim.base_url)}/v3</code> &middot; throttle {"on" if cfg.throttle else "off"} &middot;
 webhooks: {escape(str(cfg.webhook_url or "off"))} ({escape(cfg.webhook_format)})</p>

@@ -7,8 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, errors
-from .entities import TYPES
+from . import clock, errors, ledger, schema
 from .query import Cond, Query, parse
 from .store import Company, Record
 
@@ -17,13 +16,30 @@ _DATE_HINT = re.compile(r"(Date|Time)$")
 
 def lookup(data: dict[str, Any], path: str) -> Any:
     value: Any = data
-    for part in path.split("."):
+    parts = path.split(".")
+    for n, part in enumerate(parts):
+        if isinstance(value, list):  # AttachableRef.EntityRef.value: any element may match
+            rest = ".".join(parts[n:])
+            return _Many(lookup(v, rest) for v in value if isinstance(v, dict))
         if not isinstance(value, dict):
             return None
-        value = value.get(part)
+        if part in value:
+            value = value[part]
+        else:  # QBO ignores case: EntityRef.Type is stored as "type"
+            value = next((v for k, v in value.items() if k.lower() == part.lower()), None)
     if isinstance(value, dict):  # CustomerRef = '5' compares the ref's value; emails their address
         return value.get("value", value.get("Address", value.get("FreeFormNumber", value.get("URI"))))
     return value
+
+
+class _Many(list[Any]):
+    """Values reached through a list; a condition holds if it holds for one of them."""
+
+
+def _any(value: Any, test: Callable[[Any], bool]) -> bool:
+    if isinstance(value, _Many):
+        return any(_any(v, test) for v in value)
+    return test(value)
 
 
 def _as_number(value: Any) -> float | None:
@@ -62,10 +78,11 @@ def _like(pattern: str) -> re.Pattern[str]:
 def _predicate(cond: Cond) -> Callable[[dict[str, Any]], bool]:
     if cond.op == "like":
         rx = _like(cond.values[0])
-        return lambda d: (v := lookup(d, cond.field)) is not None and rx.fullmatch(str(v)) is not None
+        return lambda d: _any(lookup(d, cond.field), lambda v: v is not None and rx.fullmatch(str(v)) is not None)
     if cond.op == "in":
-        return lambda d: any(_compare(cond.field, lookup(d, cond.field), "=", v) for v in cond.values)
-    return lambda d: _compare(cond.field, lookup(d, cond.field), cond.op, cond.values[0])
+        return lambda d: _any(lookup(d, cond.field),
+                              lambda v: any(_compare(cond.field, v, "=", w) for w in cond.values))
+    return lambda d: _any(lookup(d, cond.field), lambda v: _compare(cond.field, v, cond.op, cond.values[0]))
 
 
 def _sort_key(field: str) -> Callable[[Record], tuple[int, Any]]:
@@ -82,12 +99,31 @@ def _sort_key(field: str) -> Callable[[Record], tuple[int, Any]]:
     return key
 
 
+def resolve(q: Query) -> schema.EntityInfo:
+    """Canonical entity and property spellings; QBO ignores their case and rejects what it
+    cannot filter or sort on (4001) instead of answering an empty result."""
+    info = schema.entity(q.entity)
+    if info is None:
+        raise errors.query_invalid(f"value {q.entity} is not a valid entity")
+    q.entity = info.name
+
+    def canon(prop: str) -> str:
+        name = info.resolve(prop)
+        if name is None:
+            raise errors.query_invalid(f"property '{prop}' is not queryable for entity {info.name}")
+        return name
+
+    q.conds = [Cond(canon(c.field), c.op, c.values) for c in q.conds]
+    q.order = [(canon(name), desc) for name, desc in q.order]
+    return info
+
+
 def select(co: Company, q: Query) -> list[Record]:
-    et = TYPES.get(q.entity)
-    if et is None:
-        raise errors.query_parse(f"QueryValidationError: value {q.entity} is not a valid entity")
+    info = resolve(q)
+    if info.name == "Account":
+        ledger.refresh_accounts(co)   # QBO computes CurrentBalance from the transactions
     conds = list(q.conds)
-    if et.name_list and not any(c.field == "Active" for c in conds):
+    if info.name_list and not any(c.field == "Active" for c in conds):
         conds.append(Cond("Active", "=", [True]))  # QBO: name lists are active-only by default
     preds = [_predicate(c) for c in conds]
     rows = [r for r in co.records.get(q.entity, {}).values()
@@ -96,6 +132,16 @@ def select(co: Company, q: Query) -> list[Record]:
     for name, desc in reversed(q.order):
         rows.sort(key=_sort_key(name), reverse=desc)
     return rows
+
+
+def _project(data: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    lower = {k.lower(): k for k in data}
+    out = {"Id": data["Id"]}
+    for f in fields:
+        key = lower.get(f.split(".")[0].lower())
+        if key is not None:
+            out[key] = data[key]
+    return {**out, "domain": "QBO", "sparse": True}
 
 
 def run(co: Company, text: str) -> bytes:
@@ -110,9 +156,7 @@ def run(co: Company, text: str) -> bytes:
     if q.fields is None:
         items = b",".join(r.json() for r in page)
     else:
-        wanted = ["Id", *[f for f in q.fields if f != "Id"]]
-        items = b",".join(json.dumps({**{f: r.data[f] for f in wanted if f in r.data}, "domain": "QBO",
-                                      "sparse": True}).encode() for r in page)
+        items = b",".join(json.dumps(_project(r.data, q.fields)).encode() for r in page)
     return (b'{"QueryResponse":{"' + q.entity.encode() + b'":[' + items + b'],"startPosition":'
             + str(q.start).encode() + b',"maxResults":' + str(len(page)).encode() + b'},"time":"'
             + now.encode() + b'"}')

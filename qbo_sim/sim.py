@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from . import api, clock, control, errors, fixtures, oauth, pages
+from . import api, attach, clock, control, errors, fixtures, oauth, pages, record_pages, sample_data
 from .config import SimConfig
 from .store import Company, Registry
 from .tokens import TokenStore
@@ -29,8 +29,14 @@ class Simulator:
         self.stopping = threading.Event()
         self.state_file = state_file
 
-    def _install(self, co: Company) -> None:
+    def _install(self, co: Company, sample: bool | None = None) -> None:
         fixtures.install(co)
+        if self.config.sample_data if sample is None else sample:
+            listener, co.listener = co.listener, None   # sample data fires no webhooks
+            try:
+                sample_data.install(co)
+            finally:
+                co.listener = listener
         defaults = dict(self.config.default_faults)
         if self.config.seed is not None and "seed" not in defaults:
             defaults["seed"] = self.config.seed
@@ -47,8 +53,10 @@ class Simulator:
 
     def log_request(self, req: Request, resp: Response, ms: float) -> None:
         realm = req.path.split("/")[3] if req.path.startswith("/v3/company/") else ""
+        # minorversion is logged so a client can prove every API call it made was pinned (§2.3).
         self.recent.append({"ts": clock.now(), "method": req.method, "path": req.path,
-                            "status": resp.action or resp.status, "ms": ms, "realm": realm})
+                            "status": resp.action or resp.status, "ms": ms, "realm": realm,
+                            "minorversion": req.query.get("minorversion", "")})
 
     def handle(self, req: Request) -> Response:
         try:
@@ -61,6 +69,8 @@ class Simulator:
         if path.startswith("/v3/company/"):
             parts = path[len("/v3/company/"):].split("/")
             return api.handle(self, req, parts[0], [p for p in parts[1:] if p])
+        if path.startswith("/_sim/files/") and method == "GET":
+            return attach_file(self, path)
         if path.startswith("/_sim/") or path == "/_sim":
             return control.handle(self, req)
         if path.rstrip("/") in DISCOVERY_PATHS and method == "GET":
@@ -74,6 +84,12 @@ class Simulator:
         handler = routes.get((method, path.rstrip("/") or "/"))
         if handler is not None:
             return handler(self, req)
+        if method == "GET" and path.startswith("/app/"):
+            return record_pages.app_page(self, req)
+        if method == "GET" and path.startswith("/comm/"):
+            parts = path.split("/")   # /comm/{realm}/invoice/{id}
+            if len(parts) == 5 and parts[3] == "invoice":
+                return record_pages.invoice_link(self, parts[2], parts[4])
         if path == "/" and method == "GET":
             return html_response(pages.home_page(self))
         return json_response({"error": "not_found", "path": path}, 404)
@@ -94,3 +110,13 @@ class Simulator:
         if target:
             save(self, target)
         return target
+
+
+def attach_file(sim: Simulator, path: str) -> Response:
+    """The TempDownloadUri of an uploaded Attachable (Intuit serves these from a file host)."""
+    parts = path.split("/")
+    co = sim.registry.get(parts[3]) if len(parts) == 5 else None
+    if co is None:
+        return json_response({"error": "not_found", "path": path}, 404)
+    with co.lock:
+        return attach.file_bytes(co, parts[4])

@@ -3,6 +3,7 @@ mutation atomic; readers take it too so they never see half a write."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections import Counter, OrderedDict, defaultdict
@@ -69,6 +70,7 @@ class Company:
         self.by_customer: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.children: dict[str, set[str]] = defaultdict(set)            # customer -> sub-customers
         self.replays: OrderedDict[str, tuple[int, bytes, str]] = OrderedDict()
+        self.files: dict[str, bytes] = {}                                  # Attachable id -> upload
         self.faults = FaultSettings()
         self.throttle = ThrottleState()
         self.stats = Stats()
@@ -106,6 +108,7 @@ class Company:
             return {"realm_id": self.realm_id, "name": self.name, "created": self.created,
                     "seq": dict(self.seq), "doc_seq": self.doc_seq, "faults": self.faults.as_dict(),
                     "records": {e: [r.to_state() for r in recs.values()] for e, recs in self.records.items()},
+                    "files": {k: base64.b64encode(v).decode() for k, v in self.files.items()},
                     "replays": {k: [s, b.decode("utf-8", "replace"), c] for k, (s, b, c) in self.replays.items()}}
 
     @classmethod
@@ -117,6 +120,7 @@ class Company:
         for entity, recs in raw.get("records", {}).items():
             for r in recs:
                 co.insert(Record.from_state(entity, r))
+        co.files = {k: base64.b64decode(v) for k, v in raw.get("files", {}).items()}
         for key, (status, body, ctype) in raw.get("replays", {}).items():
             co.replays[key] = (status, body.encode(), ctype)
         return co
@@ -125,13 +129,14 @@ class Company:
 class Registry:
     """All companies. ``installer`` adds the per-company fixtures (chart of accounts...)."""
 
-    def __init__(self, installer: Callable[[Company], None], listener: ChangeListener) -> None:
+    def __init__(self, installer: Callable[[Company, bool | None], None], listener: ChangeListener) -> None:
         self.lock = threading.Lock()
         self.companies: dict[str, Company] = {}
         self.installer, self.listener = installer, listener
         self.realm_seq = 0
 
-    def create(self, name: str, realm_id: str | None = None) -> Company:
+    def create(self, name: str, realm_id: str | None = None, sample: bool | None = None) -> Company:
+        """``sample``: add the sandbox sample data (None: the simulator's default, ``--empty`` off)."""
         with self.lock:
             if realm_id is None:
                 self.realm_seq += 1
@@ -143,7 +148,7 @@ class Registry:
             co.listener = self.listener
             self.companies[realm_id] = co
         with co.lock:
-            self.installer(co)
+            self.installer(co, sample)
         return co
 
     def add(self, co: Company) -> None:

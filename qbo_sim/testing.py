@@ -32,11 +32,18 @@ PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 
 class SimulatorProcess:
-    """``with SimulatorProcess(["--no-throttle"]) as sim: sim.url, sim.control ...``"""
+    """``with SimulatorProcess(["--no-throttle"]) as sim: sim.url, sim.control ...``
+
+    Test runs start with empty companies (``--empty``) so every test sees only what it creates;
+    ``sample_data=True`` gives them the sandbox sample data a user's run gets."""
 
     def __init__(self, args: Sequence[str] = (), *, host: str = "127.0.0.1", python: str = sys.executable,
-                 env: dict[str, str] | None = None, startup_timeout: float = 20.0) -> None:
-        self.args, self.host, self.python = list(args), host, python
+                 env: dict[str, str] | None = None, startup_timeout: float = 20.0,
+                 sample_data: bool = False) -> None:
+        args = list(args)
+        if not sample_data and "--empty" not in args:
+            args.append("--empty")
+        self.args, self.host, self.python = args, host, python
         self.env, self.startup_timeout = env, startup_timeout
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
@@ -127,8 +134,11 @@ class SimControl:
         return self._call("GET", "/companies")
 
     def create_company(self, name: str = "Sandbox Company", seed: dict[str, int] | None = None,
-                       preferences: dict[str, bool] | None = None) -> str:
+                       preferences: dict[str, bool] | None = None, empty: bool | None = None) -> str:
+        """``empty``: None follows the simulator (``--empty`` or sample data), True/False override."""
         body: dict[str, Any] = {"name": name, "seed": seed or {}, "preferences": preferences or {}}
+        if empty is not None:
+            body["empty"] = empty
         return str(self._call("POST", "/companies", body)["realm_id"])
 
     def company(self, realm_id: str) -> dict[str, Any]:

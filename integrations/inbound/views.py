@@ -16,7 +16,7 @@ from accounts.permissions import can
 from integrations.inbound import selectors
 from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request, ref_repush
 from integrations.models import DriftItem, ExternalRef, QuickBooksConnection, WebhookEvent
-from integrations.quickbooks.errors import QboError
+from integrations.quickbooks.errors import QboError, with_reference
 from integrations.selectors import connection_active
 
 PAGE = "integrations:inbound"
@@ -86,7 +86,8 @@ def inbound_drift_fix(request: HttpRequest, item_id: int) -> HttpResponse:
     try:
         outcome = drift_fix(item=item, direction=direction, actor=request.user)  # type: ignore[arg-type]
     except (ValidationError, QboError) as exc:
-        text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
+        text = ("; ".join(exc.messages) if isinstance(exc, ValidationError)
+                else with_reference(exc.message, exc.call.intuit_tid))
         messages.error(request, f"{item.label}: {text}")
     else:
         messages.success(request, f"{item.label}: {outcome}.")

@@ -43,6 +43,10 @@ class QuickBooksConnection(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
+    # Set while a different company than the one the organization used last waits for the Owner's
+    # confirmation: the row stays Disconnected (nothing syncs, no import is queued) and holds the new
+    # grant until the Owner confirms (activated) or cancels (grant revoked, tokens wiped).
+    switch_pending_at = models.DateTimeField(null=True, blank=True)
     # Round-robin fairness: the push queue serves the connection waiting longest first.
     last_served_at = models.DateTimeField(null=True, blank=True)
     # QBO ids looked up once and reused (an Item needs an income account; lines need a fallback item).

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db.models import Count, Min, Model, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from customers.models import Customer, Project
 from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection, SyncJob
-from integrations.quickbooks.client import company_url
+from integrations.quickbooks.client import company_url, qbo_app_url
 from invoicing.models import Invoice, Payment, Product
 
 if TYPE_CHECKING:
@@ -90,28 +89,21 @@ def object_labels(*, organization: Organization, keys: Iterable[Key]) -> dict[Ke
     return labels
 
 
-_QBO_ENTITY = {ObjectType.INVOICE: "Invoice", ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item",
-               ObjectType.PAYMENT: "Payment"}
-# QBO's own pages for one record; the query parameter names are QBO's.
+# The QuickBooks web app's page for one record; the path and query parameter names are QBO's. The
+# simulator serves the same paths, so QBO_APP_URL alone decides where the link goes.
 _QBO_PAGES = {ObjectType.INVOICE: "app/invoice?txnId=", ObjectType.CUSTOMER: "app/customerdetail?nameId=",
               ObjectType.PAYMENT: "app/recvpayment?txnId="}
 
 
 def qbo_record_url(*, realm_id: str, object_type: str, qbo_id: str) -> str:
-    """Where a person opens one pushed record: the simulator's object view, or the record's page in QBO
-    (the company's home page when QBO has no page per record of that type)."""
+    """Where a person opens one pushed record in QuickBooks (the company's home page when QBO has no page
+    per record of that type). realmId names the company for the simulator; QBO uses the signed-in one."""
     if not (realm_id and qbo_id):
         return ""
-    if settings.QBO_ENVIRONMENT == "simulator":
-        entity = _QBO_ENTITY.get(object_type)
-        if entity is None:
-            return company_url(realm_id)
-        return f"{settings.QBO_SIM_URL}/_sim/companies/{realm_id}/objects/{entity}/{qbo_id}"
     page = _QBO_PAGES.get(object_type)
     if page is None:
         return company_url(realm_id)
-    host = "https://app.sandbox.qbo.intuit.com" if settings.QBO_ENVIRONMENT == "sandbox" else "https://app.qbo.intuit.com"
-    return f"{host}/{page}{qbo_id}"
+    return f"{qbo_app_url()}/{page}{qbo_id}&realmId={realm_id}"
 
 
 @dataclass(frozen=True)
@@ -123,6 +115,10 @@ class QueueBadge:
     pending: int = 0
     errors: int = 0
     paused: int = 0
+    # For the every-page "authorization ends soon" banner (templatetags/qbo.py), read in the same query.
+    company_name: str = ""
+    refresh_token_expires_at: datetime | None = None
+    refresh_token_hard_expires_at: datetime | None = None
 
     @property
     def tone(self) -> str:
@@ -159,7 +155,8 @@ def queue_badge(*, organization: Organization) -> QueueBadge:
            .annotate(pending=Count("jobs", filter=Q(jobs__state__in=_PENDING)),
                      errors=Count("jobs", filter=Q(jobs__state=JobState.ERROR)),
                      paused=Count("jobs", filter=Q(jobs__state=JobState.PAUSED)))
-           .order_by("id").values("realm_id", "status", "pending", "errors", "paused").first())
+           .order_by("id").values("realm_id", "status", "pending", "errors", "paused", "company_name",
+                                  "refresh_token_expires_at", "refresh_token_hard_expires_at").first())
     return QueueBadge(**row) if row else QueueBadge()
 
 

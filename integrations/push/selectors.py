@@ -6,10 +6,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 
 from accounts.models import Organization
-from integrations.models import ConnectionStatus, ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
+from integrations.models import (
+    ConnectionStatus,
+    ExternalRef,
+    JobState,
+    ObjectType,
+    QuickBooksConnection,
+    SyncAttempt,
+    SyncJob,
+)
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
 from integrations.selectors import connection_active
 from invoicing.models import Invoice, InvoiceStatus
@@ -115,7 +123,10 @@ def queue_banner(*, organization: Organization) -> QueueBanner:
         pending_retry=counts["pending"],
         next_retry_at=counts["next_at"],
         queued=counts["queued"],
-        errors=list(jobs.filter(state=JobState.ERROR).order_by("-updated_at")[:100]),
+        # Each error with the intuit_tid of its last answer from QBO: Intuit's support asks for it.
+        errors=list(jobs.filter(state=JobState.ERROR).annotate(last_intuit_tid=Subquery(
+            SyncAttempt.objects.filter(job=OuterRef("pk")).exclude(intuit_tid="")
+            .order_by("-started_at", "-id").values("intuit_tid")[:1])).order_by("-updated_at")[:100]),
         paused=counts["paused"],
     )
     if banner.paused:

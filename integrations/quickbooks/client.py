@@ -35,7 +35,7 @@ def discovery_environment() -> str:
 
 def make_auth_client(*, access_token: str | None = None, refresh_token: str | None = None,
                      realm_id: str | None = None) -> AuthClient:
-    return AuthClient(
+    auth = AuthClient(
         client_id=settings.QBO_CLIENT_ID,
         client_secret=settings.QBO_CLIENT_SECRET,
         redirect_uri=settings.QBO_REDIRECT_URI,
@@ -44,15 +44,26 @@ def make_auth_client(*, access_token: str | None = None, refresh_token: str | No
         refresh_token=refresh_token,
         realm_id=realm_id,
     )
+    # QBO sends the refresh token's 5-year hard limit (x_refresh_token_hard_expires_in) only when asked
+    # with this header. intuit-oauth 1.2.6 (pinned by python-quickbooks 0.9.12) never asks, but its
+    # AuthClient is a requests.Session and sends its token requests through itself, so a session header
+    # rides along; it copies every key of the token JSON onto the client, where tokens_store finds it.
+    auth.headers["x-include-refresh-token-hard-expires-in"] = "true"
+    return auth
+
+
+_QBO_APP_HOSTS = {"sandbox": "https://app.sandbox.qbo.intuit.com", "production": "https://app.qbo.intuit.com"}
+
+
+def qbo_app_url() -> str:
+    """The QuickBooks web app's host (the simulator serves the same /app/... paths on its own host)."""
+    return settings.QBO_APP_URL or _QBO_APP_HOSTS.get(settings.QBO_ENVIRONMENT, settings.QBO_SIM_URL)
 
 
 def company_url(realm_id: str) -> str:
-    """Where a person opens this company in QuickBooks."""
-    if settings.QBO_ENVIRONMENT == "simulator":
-        return f"{settings.QBO_SIM_URL}/?realm={realm_id}"
-    if settings.QBO_ENVIRONMENT == "sandbox":
-        return "https://app.sandbox.qbo.intuit.com/app/homepage"
-    return "https://app.qbo.intuit.com/app/homepage"
+    """Where a person opens this company in QuickBooks (the web app's home page; the simulator serves it too).
+    QBO picks the company from the signed-in session; realmId tells the simulator which one."""
+    return f"{qbo_app_url()}/app/homepage?realmId={realm_id}"
 
 
 def _quote(value: str) -> str:
@@ -181,4 +192,4 @@ class QboClient:
         return result.get("CDCResponse", [{}])[0].get("QueryResponse", [])
 
 
-__all__ = ["QboClient", "QboError", "company_url", "make_auth_client"]
+__all__ = ["QboClient", "QboError", "company_url", "make_auth_client", "qbo_app_url"]

@@ -118,3 +118,9 @@ class QboDependencyPending(QboError):
     def __init__(self, message: str, *, retry_at: object | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.retry_at = retry_at
+
+
+def with_reference(text: str, intuit_tid: str | None) -> str:
+    """A message for a person: plain language, then QuickBooks' request id when there is one. Intuit's
+    support asks for `intuit_tid`, and Intuit's app review wants it shown with every error."""
+    return f"{text} QuickBooks reference (intuit_tid): {intuit_tid}." if intuit_tid else text

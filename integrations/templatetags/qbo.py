@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from integrations.panel import ending_soon
+
 register = template.Library()
 
 AUDIT_LABELS = {
@@ -11,6 +13,8 @@ AUDIT_LABELS = {
     "reconnected": "Reconnected (reauthorized)",
     "disconnected": "Disconnected",
     "connect_cancelled": "Connection cancelled",
+    "switch_pending": "Company switch awaiting confirmation",
+    "switch_cancelled": "Company switch cancelled",
     "preferences_changed": "Preferences changed",
     "authorization_expired": "Authorization expired",
     "refresh_failed": "Token refresh failed",
@@ -21,3 +25,15 @@ AUDIT_LABELS = {
 def audit_label(action: str) -> str:
     # Other parts of the integration add their own actions; show those readably too.
     return AUDIT_LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+@register.inclusion_tag("integrations/_authorization_banner.html", takes_context=True)
+def qbo_authorization_banner(context: template.Context) -> dict[str, object]:
+    """On every page of a signed-in member: the QuickBooks authorization ends soon (Intuit asks apps to
+    prompt a reconnect before the 5-year hard limit)."""
+    badge = context.get("qbo_queue")  # the nav badge's one query carries the dates (context processor)
+    if badge is None or not ending_soon(status=badge.status, rolling=badge.refresh_token_expires_at,
+                                        hard=badge.refresh_token_hard_expires_at):
+        return {"show": False}
+    ends = min(d for d in (badge.refresh_token_expires_at, badge.refresh_token_hard_expires_at) if d)
+    return {"show": True, "ends_at": ends, "company": badge.company_name}

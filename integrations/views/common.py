@@ -8,6 +8,7 @@ from django.shortcuts import render
 from accounts.permissions import can
 from integrations.forms import SyncPreferencesForm
 from integrations.panel import quickbooks_panel
+from integrations.quickbooks.switch import switch_pending
 from integrations.selectors import audit_events, preferences_for
 
 PLAN_MESSAGE = ("The QuickBooks integration is part of the Pro and Enterprise plans; this organization is on "
@@ -29,4 +30,5 @@ def page_context(request: HttpRequest, *, form: SyncPreferencesForm | None = Non
         "paid_plan": organization.is_paid_plan,
         "prefs_form": form,
         "events": audit_events(organization=organization, limit=30),
+        "switch": switch_pending(organization=organization),
     }

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import org_member_required
+from accounts.permissions import can
 from integrations.forms import DisconnectForm
 from integrations.quickbooks.oauth import ConnectError, connect_complete, connect_start, connection_disconnect
 from integrations.selectors import connection_live
-from integrations.views.common import plan_refused
+from integrations.views.common import PLAN_MESSAGE, plan_refused
 
 PAGE = "integrations:quickbooks"
+SWITCH = "integrations:quickbooks_switch"
+log = logging.getLogger(__name__)
 
 
-def _session_key(request: HttpRequest) -> str:
+def session_key_of(request: HttpRequest) -> str:
     # The state is bound to this browser session; make sure it has a key before we bind to it.
     if request.session.session_key is None:
         request.session.save()
@@ -30,7 +37,7 @@ def quickbooks_connect(request: HttpRequest) -> HttpResponse:
     if not organization.is_paid_plan:
         return plan_refused(request)
     try:
-        url = connect_start(organization=organization, user=request.user, session_key=_session_key(request))
+        url = connect_start(organization=organization, user=request.user, session_key=session_key_of(request))
     except ConnectError as exc:
         messages.error(request, str(exc))
         return redirect(PAGE)
@@ -38,18 +45,34 @@ def quickbooks_connect(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@org_member_required("integration.manage")
+@login_required
 def quickbooks_callback(request: HttpRequest) -> HttpResponse:
-    """Where Intuit sends the browser back. Every outcome lands on the settings page with a message."""
-    if not request.organization.is_paid_plan:  # type: ignore[attr-defined]
-        return plan_refused(request)  # before the state is touched: nothing is exchanged
+    """Where Intuit sends the browser back. Intuit's review: this URL answers with a redirect and a
+    message on every path (a wrong role, the plan, a refusal, a bug), never a rendered page or a 500."""
+    organization = getattr(request, "organization", None)
+    if organization is None:
+        messages.error(request, "Choose an organization first, then connect QuickBooks again.")
+        return redirect("dashboard")
+    if not can(request.role, "integration.manage"):  # type: ignore[attr-defined]
+        messages.error(request, "Only the organization’s Owner can connect QuickBooks; nothing was connected.")
+        return redirect(PAGE)
+    if not organization.is_paid_plan:
+        messages.error(request, PLAN_MESSAGE)  # before the state is touched: nothing is exchanged
+        return redirect(PAGE)
     try:
-        conn = connect_complete(organization=request.organization, user=request.user,  # type: ignore[attr-defined]
-                                session_key=_session_key(request), params=request.GET.dict())
+        conn = connect_complete(organization=organization, user=request.user,
+                                session_key=session_key_of(request), params=request.GET.dict())
     except ConnectError as exc:
         # A cancel is the person's own choice, not a failure.
         (messages.warning if request.GET.get("error") else messages.error)(request, str(exc))
         return redirect(PAGE)
+    except Exception:
+        log.exception("qbo.callback_failed organization=%s", organization.pk)
+        messages.error(request, "Something went wrong while finishing the connection, and nothing was connected. "
+                                f"Try again; if it keeps happening, write to {settings.FSM_SUPPORT_EMAIL}.")
+        return redirect(PAGE)
+    if conn.switch_pending_at is not None:
+        return redirect(SWITCH)
     messages.success(request, f"Connected to QuickBooks company “{conn.company_name}”.")
     return redirect(PAGE)
 

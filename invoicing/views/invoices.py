@@ -30,7 +30,8 @@ from invoicing.selectors import (
     product_choices,
     tax_rate_choices,
 )
-from invoicing.services import EDITABLE_STATUSES, invoice_create, invoice_update
+from invoicing.services import invoice_create, invoice_update
+from invoicing.validators import invoice_edit_refusal
 
 INVOICES_PER_PAGE = 50
 DEFAULT_TERMS_DAYS = 30
@@ -157,14 +158,14 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
 @org_member_required("invoice.edit_draft")
 def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice.objects.for_org(request.organization).select_related("customer"), pk=pk)
-    if invoice.status not in EDITABLE_STATUSES or invoice.amount_paid > 0:
-        messages.error(request, f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; "
-                                "only invoices with nothing paid against them can be edited.")
+    refusal = invoice_edit_refusal(invoice)
+    if refusal:
+        messages.error(request, refusal)
         return redirect("invoicing:invoice_detail", pk=invoice.pk)
     if not invoice_can_edit(invoice=invoice, role=request.role):
         raise PermissionDenied("Your role may edit drafts only; ask the office to correct an issued invoice.")
     lines = [
-        {"product": line.product_id and str(line.product_id), "description": line.description,
+        {"id": line.pk, "product": line.product_id and str(line.product_id), "description": line.description,
          "quantity": line.quantity.normalize(), "unit_price": line.unit_price, "taxable": line.taxable}
         for line in invoice.lines.all()
     ]
@@ -204,10 +205,13 @@ def _save_invoice(invoice: Invoice, form: InvoiceForm, formset: Any) -> Invoice 
     try:
         if invoice.pk is None:
             return invoice_create(organization=form.organization, lines=formset.lines(), **fields)
-        return invoice_update(invoice=invoice, lines=formset.lines(), **fields)
+        return invoice_update(invoice=invoice, lines=formset.lines(), seen_line_ids=formset.seen_line_ids(), **fields)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
         for field, messages_ in errors.items():
+            if field == "lines":  # shown above the line editor, where the person fixes it
+                formset.non_form_errors().extend(messages_)
+                continue
             target = field if field in form.fields else None
             for message in messages_:
                 form.add_error(target, message)

@@ -17,13 +17,15 @@ def rebuild_indexes(co: Company) -> None:
             data = rec.data
             if entity in ("Customer", "Vendor", "Employee"):
                 co.names[PERSON_GROUP][name_key(data["DisplayName"])] = (entity, rec.id)
-            elif entity in ("Item", "Account", "Term", "PaymentMethod"):
+            elif entity in ("Item", "Account", "Term", "PaymentMethod", "Class", "Department"):
                 co.names[entity][name_key(data["Name"])] = (entity, rec.id)
+            elif entity == "TaxAgency":
+                co.names[entity][name_key(data["DisplayName"])] = (entity, rec.id)
             parent = (data.get("ParentRef") or {}).get("value")
             if entity == "Customer" and parent:
                 co.children[parent].add(rec.id)
             customer = (data.get("CustomerRef") or {}).get("value")
-            if entity in ("Invoice", "Payment") and customer:
+            if entity in ("Invoice", "Payment", "CreditMemo") and customer:
                 co.by_customer[customer].add((entity, rec.id))
             if entity == "Payment" and not rec.deleted and not rec.voided:
                 for line in data.get("Line", []):

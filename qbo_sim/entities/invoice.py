@@ -8,6 +8,7 @@ from typing import Any
 from .. import clock, errors
 from ..store import Company, Record
 from .common import USD, EntityType, WriteOpts, number, resolve_ref, set_default
+from .links import estimate_links, link_estimates
 from .people import refresh_balance
 
 MAX_DOC_NUMBER = 21
@@ -17,7 +18,7 @@ _ZERO_JUNK = ("Qty", "UnitPrice", "TaxInclusiveAmt")  # python-quickbooks sends 
 class InvoiceType(EntityType):
     name = "Invoice"
     deletable = voidable = True
-    readonly_fields = frozenset({"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "LinkedTxn",
+    readonly_fields = frozenset({"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt",
                                  "DeliveryInfo", "InvoiceLink", "EInvoiceStatus", "CurrencyRef",
                                  "GlobalTaxCalculation"})
     keep_empty_lists = frozenset({"Line"})
@@ -46,7 +47,7 @@ class InvoiceType(EntityType):
         d["TotalAmt"], d["Deposit"] = total, deposit
         d["Balance"] = round(total - deposit - applied, 2)
         d["HomeBalance"] = d["Balance"]
-        d["LinkedTxn"] = list(old.data.get("LinkedTxn", [])) if old else []
+        d["LinkedTxn"] = estimate_links(co, d, old)  # payment links stay server-owned
         d["DocNumber"] = self._doc_number(co, d.get("DocNumber"), old, opts)
         if d["DocNumber"] is None:
             del d["DocNumber"]
@@ -107,6 +108,7 @@ class InvoiceType(EntityType):
             refresh_balance(co, old_customer)
         co.by_customer[new_customer].add(("Invoice", rec.id))
         refresh_balance(co, new_customer)
+        link_estimates(co, rec, old, ts)
 
 
 def build_lines(co: Company, raw_lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float, float, float]:

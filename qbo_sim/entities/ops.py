@@ -8,8 +8,10 @@ from typing import Any
 from .. import clock, errors
 from ..store import Company, Record
 from . import TYPES
+from .books import deposited_in
 from .common import EntityType, WriteOpts, strip_junk
 from .invoice import void_invoice
+from .links import link_estimates
 from .payment import relink, unlink_invoice, void_payment
 
 
@@ -112,6 +114,8 @@ def delete(co: Company, name: str, body: Any, *, check_token: bool = True) -> Re
     old = rec.data
     if name == "Invoice":
         unlink_invoice(co, rec.id, ts)
+    if name in ("Payment", "SalesReceipt") and (holder := deposited_in(co, name, rec.id)):
+        raise errors.business(f"This transaction is in deposit {holder}; remove it from the deposit first")
     rec.deleted, rec.updated = True, ts
     rec.data = {**old, "SyncToken": str(int(old["SyncToken"]) + 1)}
     rec.data["MetaData"] = {**old["MetaData"], "LastUpdatedTime": clock.iso_s(ts)}
@@ -120,6 +124,8 @@ def delete(co: Company, name: str, body: Any, *, check_token: bool = True) -> Re
         et.after_write(co, old, rec, ts)
     else:
         _refresh_customer(co, rec)
+    if name == "Invoice":
+        link_estimates(co, rec, old, ts)
     co.emit(name, rec.id, "Delete", ts)
     return rec
 
@@ -135,11 +141,15 @@ def void(co: Company, name: str, body: Any, *, check_token: bool = True) -> Reco
         _sync_token(body, rec)
     ts = clock.now()
     old = strip_junk(dict(rec.data))
+    if name in ("Payment", "SalesReceipt") and (holder := deposited_in(co, name, rec.id)):
+        raise errors.business(f"This transaction is in deposit {holder}; remove it from the deposit first")
     if name == "Invoice":
         unlink_invoice(co, rec.id, ts)
         void_invoice(co, rec)
-    else:
+    elif name == "Payment":
         void_payment(co, rec)
+    else:
+        void_invoice(co, rec)  # QBO zeroes every voided sales form the same way
     rec.data["SyncToken"] = str(int(rec.data["SyncToken"]) + 1)
     rec.data["MetaData"]["LastUpdatedTime"] = clock.iso_s(ts)
     rec.updated = ts

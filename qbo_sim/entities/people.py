@@ -145,7 +145,12 @@ def refresh_balance(co: Company, customer_id: str) -> None:
         txn = co.get(entity, ident)
         if txn is None or txn.deleted or txn.voided:
             continue
-        own += txn.data.get("Balance", 0.0) if entity == "Invoice" else -txn.data.get("UnappliedAmt", 0.0)
+        if entity == "Invoice":
+            own += txn.data.get("Balance", 0.0)
+        elif entity == "CreditMemo":  # QBO: an unused credit lowers what the customer owes
+            own -= txn.data.get("RemainingCredit", 0.0)
+        else:
+            own -= txn.data.get("UnappliedAmt", 0.0)
     with_jobs = own + sum(co.records["Customer"][child].data.get("BalanceWithJobs", 0.0)
                           for child in co.children.get(customer_id, ()))
     rec.data["Balance"], rec.data["BalanceWithJobs"] = round(own, 2), round(with_jobs, 2)

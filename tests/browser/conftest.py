@@ -6,11 +6,14 @@ shared by every suite that drives a browser (two sync_playwright() loops in one 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 
+from integrations.importer import run as import_run
 from qbo_sim.testing import SimulatorProcess
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR  # noqa: F401 - re-exported for tests
 
@@ -30,3 +33,26 @@ def qbo_live(sim: SimulatorProcess, live_server: Any, settings: Any) -> Simulato
     settings.QBO_SIM_URL = sim.url
     settings.QBO_REDIRECT_URI = f"{live_server.url}{QBO_PAGE}callback/"
     return sim
+
+
+@pytest.fixture
+def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[threading.Thread]]:
+    """Stands in for the Celery worker at the broker edge: the doorbell rung on commit runs the job in a
+    thread of this process (the job itself, its database and QBO calls, are the real ones)."""
+    threads: list[threading.Thread] = []
+
+    def run(run_id: int) -> None:
+        try:
+            import_run.import_execute(run_id)
+        finally:
+            connection.close()
+
+    def ring(run_id: int) -> None:
+        thread = threading.Thread(target=run, args=(run_id,), daemon=True)
+        threads.append(thread)
+        thread.start()
+
+    monkeypatch.setattr(import_run, "_enqueue", ring)
+    yield threads
+    for thread in threads:
+        thread.join(60)

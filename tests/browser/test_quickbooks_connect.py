@@ -124,7 +124,8 @@ def test_dispatcher_sees_status_without_buttons_and_posts_are_refused(
     _shot(page, "6-dispatcher")
     # The browser's own session and CSRF token: a refusal here is the role, not a missing token.
     statuses = page.evaluate("""async (urls) => {
-        const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
+        // The page's token, as htmx sends it (the CSRF cookie is HttpOnly: no script reads it).
+        const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
         const out = [];
         for (const url of urls) {
             const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': token}, body: new FormData()});
@@ -149,3 +150,56 @@ def test_starter_sees_the_upgrade_notice(qbo_live: SimulatorProcess, live_server
     expect(page.get_by_test_id("qbo-upgrade")).to_contain_text("How to upgrade")
     expect(page.get_by_test_id("qbo-connect")).to_have_count(0)
     _shot(page, "7-starter")
+
+
+def test_owner_switches_company_only_after_the_confirmation(
+        qbo_live: SimulatorProcess, live_server: Any, demo: Organization, worker: list[Any],
+        new_page: Callable[[], Any]) -> None:
+    """Issue 11.3 in a browser: connect A (its initial sync pushes and imports), disconnect, connect B:
+    a page names both companies and nothing reaches B until the Owner presses Switch; B's sync then
+    links the customer it already has instead of creating it again."""
+    from playwright.sync_api import expect
+
+    control = qbo_live.control
+    realm_a, realm_b = control.create_company("Alder Books A"), control.create_company("Birch Books B")
+    shared = Customer.objects.for_org(demo).order_by("pk").first()
+    control.entities(realm_b, "Customer", {"DisplayName": shared.display_name,
+                                           **({"PrimaryEmailAddr": {"Address": shared.email}} if shared.email else {})})
+    page = new_page()
+    _sign_in(page, live_server.url, "owner")
+    page.goto(f"{live_server.url}{PAGE}")
+    page.get_by_test_id("qbo-connect").click()
+    _authorize_at_intuit(page, qbo_live.url, realm_a)
+    page.wait_for_url(f"{live_server.url}{PAGE}")
+    expect(page.get_by_test_id("qbo-import")).to_have_attribute("data-state", "done", timeout=90_000)
+    page.get_by_test_id("qbo-disconnect").click()
+    page.get_by_test_id("qbo-disconnect-submit").click()
+    expect(page.get_by_test_id("qbo-status-label")).to_have_text("Disconnected")
+
+    page.get_by_test_id("qbo-connect").click()
+    _authorize_at_intuit(page, qbo_live.url, realm_b)
+
+    page.wait_for_url(f"{live_server.url}{PAGE}switch/")
+    expect(page.get_by_role("heading", name="Switch to a different QuickBooks company?")).to_be_visible()
+    expect(page.get_by_test_id("qbo-switch-old")).to_have_text("Alder Books A")
+    expect(page.get_by_test_id("qbo-switch-new")).to_have_text("Birch Books B")
+    expect(page.get_by_test_id("qbo-switch-confirm")).to_contain_text("kept but not used")
+    _shot(page, "8-switch-confirm")
+    writes_to_b = [r for r in control.requests() if r["realm"] == realm_b and r["method"] == "POST"]
+    assert writes_to_b == []
+    assert [c["DisplayName"] for c in control.objects(realm_b, "Customer")] == [shared.display_name]
+
+    page.get_by_test_id("qbo-switch-submit").click()
+
+    page.wait_for_url(f"{live_server.url}{PAGE}")
+    expect(page.locator(".message-success")).to_contain_text("Connected to QuickBooks company “Birch Books B”")
+    expect(page.get_by_test_id("qbo-company")).to_have_text("Birch Books B")
+    expect(page.get_by_test_id("qbo-import")).to_have_attribute("data-state", "done", timeout=90_000)
+    _shot(page, "9-switched")
+    conn_b = QuickBooksConnection.objects.get(organization=demo, realm_id=realm_b)
+    names = [c["DisplayName"] for c in control.objects(realm_b, "Customer")]
+    assert names.count(shared.display_name) == 1  # matched, not created twice
+    ref = ExternalRef.objects.get(connection=conn_b, object_type="customer", local_id=shared.pk)
+    assert ref.qbo_id == next(str(c["Id"]) for c in control.objects(realm_b, "Customer")
+                              if c["DisplayName"] == shared.display_name)
+    assert ExternalRef.objects.filter(connection__realm_id=realm_a).exists()  # A's links are kept

@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
 from customers.models import Customer
-from integrations.importer import run as import_run
 from integrations.models import ExternalRef, ImportRun, ImportState, ObjectType, ReviewItem, ReviewState
 from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR
@@ -22,29 +20,6 @@ from tests.browser.test_invoice_flow import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGE = "/settings/integrations/quickbooks/"
-
-
-@pytest.fixture
-def worker(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
-    """Stands in for the Celery worker at the broker edge: the doorbell rung on commit runs the job in a
-    thread of this process (the job itself, its database and QBO calls, are the real ones)."""
-    threads: list[threading.Thread] = []
-
-    def run(run_id: int) -> None:
-        try:
-            import_run.import_execute(run_id)
-        finally:
-            connection.close()
-
-    def ring(run_id: int) -> None:
-        thread = threading.Thread(target=run, args=(run_id,), daemon=True)
-        threads.append(thread)
-        thread.start()
-
-    monkeypatch.setattr(import_run, "_enqueue", ring)
-    yield threads
-    for thread in threads:
-        thread.join(60)
 
 
 @pytest.fixture

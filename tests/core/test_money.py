@@ -161,8 +161,11 @@ def test_overdue_sweep_moves_only_generated_and_sent_past_due_with_a_balance(
         "disputed": invoice_in(S.DISPUTED, due=past),
         "void": invoice_in(S.VOID, due=past),
     }
-    free = create_invoice(org, customer, due=past, lines=[_line("1", "0.00")])
-    stay["nothing owed"] = lifecycle.invoice_send(invoice=lifecycle.invoice_finalize(invoice=free))
+    # A 0.00 invoice cannot be finalized; a sent one can be corrected down to nothing owed.
+    free = lifecycle.invoice_send(invoice=lifecycle.invoice_finalize(
+        invoice=create_invoice(org, customer, due=past, lines=[_line("1", "10.00")])))
+    stay["nothing owed"] = invoice_update(invoice=free, customer=customer, issue_date=free.issue_date,
+                                          due_date=past, lines=[_line("1", "0.00")])
 
     changed = lifecycle.invoices_mark_overdue()
 

@@ -44,14 +44,17 @@ def test_other_roles_see_status_read_only_and_cannot_post(role: str, org: Organi
 
     html = client.get(PAGE).content.decode()
     posts = [client.post(PAGE + "connect/"), client.post(PAGE + "disconnect/", {"confirm": "True"}),
-             client.get(PAGE + "disconnect/"), client.post(PAGE + "preferences/", {**ALL_PREFS, "sync_payments": ""}),
-             client.get(PAGE + "callback/", {"state": "x", "code": "y", "realmId": "1"})]
+             client.get(PAGE + "disconnect/"), client.post(PAGE + "preferences/", {**ALL_PREFS, "sync_payments": ""})]
+    # Intuit's review: the OAuth callback answers with a redirect and a message, never a rendered 403.
+    callback = client.get(PAGE + "callback/", {"state": "x", "code": "y", "realmId": "1"})
 
     assert "Fir Tree Books" in html and "Connected" in html and "9130357766" in html
     for control in ("qbo-connect", "qbo-disconnect", "qbo-save-preferences"):
         assert f'data-testid="{control}"' not in html
     assert 'data-testid="qbo-read-only"' in html and html.count("disabled") >= 6
-    assert [p.status_code for p in posts] == [403] * 5
+    assert [p.status_code for p in posts] == [403] * 4
+    assert callback.status_code == 302 and callback["Location"] == PAGE
+    assert any("Only the organization’s Owner can connect" in str(m) for m in client.get(PAGE).context["messages"])
     conn.refresh_from_db()
     assert conn.status == "connected" and conn.refresh_token == "RT1-r"
     assert not OAuthState.objects.exists()
@@ -134,12 +137,18 @@ def test_status_partial_answers_204_until_something_changes(org: Organization, o
 
 @pytest.mark.parametrize(("field", "days", "warned"), [
     ("refresh_token_expires_at", 10, True), ("refresh_token_hard_expires_at", 13, True),
-    ("refresh_token_hard_expires_at", 20, False), ("refresh_token_expires_at", 60, False)])
-def test_warning_fourteen_days_before_the_authorization_ends(field: str, days: int, warned: bool, org: Organization,
-                                                             owner_client: Client) -> None:
+    ("refresh_token_hard_expires_at", 29, True), ("refresh_token_hard_expires_at", 31, False),
+    ("refresh_token_expires_at", 20, False), ("refresh_token_expires_at", 60, False)])
+def test_warning_before_the_authorization_ends(field: str, days: int, warned: bool, org: Organization,
+                                               owner_client: Client) -> None:
+    """14 days before the rolling end (upkeep renews it), 30 days before the 5-year hard end (only a
+    reconnect moves it): on the QuickBooks page and in the banner of every page."""
     _linked(org, **{field: timezone.now() + timedelta(days=days)})
     html = owner_client.get(PAGE).content.decode()
     assert ('data-testid="qbo-expiry-warning"' in html) is warned
+    elsewhere = owner_client.get("/customers/").content.decode()
+    assert ('data-testid="qbo-authorization-banner"' in elsewhere) is warned
+    assert ('data-testid="qbo-connect"' in html) is warned  # the Owner can renew it right there
 
 
 def test_audit_list_shows_who_and_what(org: Organization, owner_client: Client, member: Callable) -> None:

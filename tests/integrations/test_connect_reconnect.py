@@ -79,7 +79,10 @@ def test_different_company_after_disconnect_gets_fresh_links(qbo: Qbo, org: Orga
     ExternalRef.objects.create(connection=first, object_type="customer", local_id=3, qbo_id="12")
     owner_client.post(PAGE + "disconnect/", {"confirm": "True"})
 
-    second = connect(owner_client, org, qbo.company("New Books"))
+    params = authorize_at_sim(qbo, start_connect(owner_client), realm_id=qbo.company("New Books"))
+    assert owner_client.get(CALLBACK, params)["Location"] == PAGE + "switch/"  # a switch waits for the Owner
+    owner_client.post(PAGE + "switch/", {"decision": "confirm"})
+    second = QuickBooksConnection.objects.get(organization=org, company_name="New Books")
 
     assert second.pk != first.pk and second.status == ConnectionStatus.CONNECTED
     assert not ExternalRef.objects.filter(connection=second).exists()  # never another company's ids

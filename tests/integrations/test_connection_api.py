@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.api_tokens import api_token_issue
 from accounts.models import Organization, Plan, Role
 from integrations.models import AuditEvent, ConnectionStatus, OAuthState, QuickBooksConnection, SyncPreferences
 from tests.integrations.conftest import CALLBACK, Qbo, authorize_at_sim
@@ -111,7 +111,7 @@ def test_starter_reads_but_every_write_is_refused_with_the_plan(make_org: Callab
 def test_connect_url_with_a_token_then_finishing_in_the_browser(qbo: Qbo, org: Organization, member: Callable) -> None:
     membership = member(org, Role.OWNER)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=membership.user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=membership.user)}")
     realm = qbo.company("Token Flow Books")
 
     response = api.post(API + "connect-url/")

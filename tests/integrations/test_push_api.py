@@ -139,7 +139,7 @@ def test_sync_log_lists_filters_and_scopes(org: Organization, other_org: Organiz
     first = body["results"][0]
     assert (first["outcome"], first["object_label"], first["intuit_tid"], first["http_status"], first["qbo_id"]) == (
         "create", f"Invoice {sent[0].number}", "tid-0", 200, "77")
-    assert first["qbo_url"].endswith(f"/_sim/companies/{conn.realm_id}/objects/Invoice/77")
+    assert first["qbo_url"].endswith(f"/app/invoice?txnId=77&realmId={conn.realm_id}")  # QBO's page path
     assert [r["outcome"] for r in owner.get(LOG, {"outcome": "failed"}).json()["results"]] == ["error", "backoff"]
     assert [r["outcome"] for r in owner.get(LOG, {"object_type": "invoice", "outcome": "backoff"}).json()[
         "results"]] == ["backoff"]

@@ -84,7 +84,7 @@ def test_action_label_table(case: str, org: Organization, owner_client: Client,
     if mapped:
         link = one(html, "qbo-id")
         assert "#4711" in link.text
-        assert link.attrs["href"].endswith(f"/_sim/companies/{conn.realm_id}/objects/Invoice/4711")
+        assert link.attrs["href"].endswith(f"/app/invoice?txnId=4711&realmId={conn.realm_id}")
     else:
         assert not by_testid(html, "qbo-id")
     if job_state in (JobState.BACKOFF, JobState.ERROR):
@@ -218,8 +218,9 @@ def test_sync_then_run_shows_force_resync_and_a_working_qbo_link(
     [action] = _both_pages(owner_client, invoice)
     assert action.text == "Force re-sync"
     link = one(owner_client.get(f"/invoices/{invoice.pk}/").content, "qbo-id")
-    qbo_invoice = requests.get(link.attrs["href"], timeout=10).json()
-    assert qbo_invoice["DocNumber"] == invoice.number and f"#{qbo_invoice['Id']}" in link.text
+    page = requests.get(link.attrs["href"], timeout=10)  # QBO's own page for the record: HTML, not JSON
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f"Invoice #{invoice.number}" in page.text and "txnId=" in link.attrs["href"]
 
 
 # ---- the list stays constant-query with the sync items shown -------------------------------------------

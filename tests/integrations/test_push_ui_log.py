@@ -51,7 +51,7 @@ def test_every_attempt_with_its_details(org: Organization, owner_client: Client,
     assert "Created" in created and "#314" in created and "95 ms" in created
     page = html.decode()
     assert f'href="/invoices/{invoice.pk}/"' in page
-    assert f"/_sim/companies/{conn.realm_id}/objects/Invoice/314" in page
+    assert f"/app/invoice?txnId=314&amp;realmId={conn.realm_id}" in page
 
 
 def test_filters_by_outcome_object_and_date(org: Organization, owner_client: Client) -> None:

@@ -15,6 +15,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role
+from integrations.fields import SecretUndecryptable
 from integrations.models import QuickBooksConnection
 from tests.integrations.conftest import Qbo
 
@@ -79,10 +80,16 @@ def _use_keys(settings: object, *keys: str) -> None:
         field.__dict__.pop("f", None)
 
 
+def keys_fixture(settings: object) -> Iterator[Callable[..., None]]:
+    """keys("new", "old") switches FIELD_ENCRYPTION_KEYS for the test, and back afterwards."""
+    original = list(settings.SALT_KEY)  # type: ignore[attr-defined]
+    yield lambda *k: _use_keys(settings, *k)
+    _use_keys(settings, *original)
+
+
 @pytest.fixture
 def keys(settings: object) -> Iterator[Callable[..., None]]:
-    yield lambda *k: _use_keys(settings, *k)
-    _use_keys(settings, *settings.SALT_KEY)  # type: ignore[attr-defined]
+    yield from keys_fixture(settings)
 
 
 def test_tokens_survive_key_rotation(org: Organization, keys: Callable[..., None]) -> None:
@@ -99,7 +106,8 @@ def test_tokens_survive_key_rotation(org: Organization, keys: Callable[..., None
     rotated = QuickBooksConnection.objects.get(pk=conn.pk)
     assert (rotated.access_token, rotated.refresh_token) == ("eyJ-access-plain", "RT1-111-H0-plain")
     keys("key-A")  # the old key alone no longer reads them: they really were re-encrypted
-    assert QuickBooksConnection.objects.get(pk=conn.pk).refresh_token != "RT1-111-H0-plain"
+    with pytest.raises(SecretUndecryptable):
+        QuickBooksConnection.objects.get(pk=conn.pk).refresh_token  # noqa: B018
 
 
 def test_rotation_without_the_old_key_refuses_and_loses_nothing(org: Organization,

@@ -41,7 +41,7 @@ def test_refreshes_only_the_connections_that_are_due(qbo: Qbo, connected_org: Ca
 
     counts = refresh_expiring_tokens()
 
-    assert counts == {"refreshed": 2, "expired": 0, "failed": 0}
+    assert counts == {"refreshed": 2, "expired": 0, "failed": 0, "switches_withdrawn": 0}
     assert qbo.refreshes(stale.realm_id) == before[stale.pk] + 1
     assert qbo.refreshes(ending.realm_id) == before[ending.pk] + 1
     assert qbo.refreshes(fresh.realm_id) == before[fresh.pk]
@@ -61,7 +61,7 @@ def test_a_dead_grant_is_marked_expired_and_audited_and_others_still_refresh(qbo
 
     counts = refresh_expiring_tokens()
 
-    assert counts == {"refreshed": 1, "expired": 1, "failed": 0}
+    assert counts == {"refreshed": 1, "expired": 1, "failed": 0, "switches_withdrawn": 0}
     assert QuickBooksConnection.objects.get(pk=dead.pk).status == ConnectionStatus.AUTH_EXPIRED
     assert AuditEvent.objects.filter(organization=dead.organization, action="authorization_expired").exists()
     assert QuickBooksConnection.objects.get(pk=alive.pk).status == ConnectionStatus.CONNECTED
@@ -75,7 +75,7 @@ def test_unreachable_qbo_is_audited_as_a_refresh_failure(qbo: Qbo, settings: obj
 
     counts = refresh_expiring_tokens()
 
-    assert counts == {"refreshed": 0, "expired": 0, "failed": 1}
+    assert counts == {"refreshed": 0, "expired": 0, "failed": 1, "switches_withdrawn": 0}
     stored = QuickBooksConnection.objects.get(pk=conn.pk)
     assert stored.status == ConnectionStatus.CONNECTED and stored.refresh_token == conn.refresh_token
     event = AuditEvent.objects.get(organization=conn.organization, action="refresh_failed")

@@ -126,3 +126,18 @@ def test_control_revoke_and_expiry_answer_401_lowercase_envelope(sim: SimulatorP
     control.revoke(realm)
     with pytest.raises(AuthClientError):  # ...revocation is not
         client.refresh()
+
+
+def test_hard_expiry_only_when_asked_for(sim: SimulatorProcess) -> None:
+    """§1.5: `x_refresh_token_hard_expires_in` (the 5-year limit) comes only with the request header."""
+    plain, callback = _connect(sim, new_company="Hard Limit Co")
+    plain.get_bearer_token(callback["code"], realm_id=callback["realmId"])
+    assert getattr(plain, "x_refresh_token_hard_expires_in", None) is None
+
+    asking, callback = _connect(sim, new_company="Hard Limit Co 2")
+    asking.headers["x-include-refresh-token-hard-expires-in"] = "true"
+    asking.get_bearer_token(callback["code"], realm_id=callback["realmId"])
+    five_years = 5 * 365 * 86400
+    assert five_years - 60 <= asking.x_refresh_token_hard_expires_in <= five_years
+    asking.refresh()
+    assert five_years - 60 <= asking.x_refresh_token_hard_expires_in <= five_years  # refreshing never extends it

@@ -1,0 +1,111 @@
+"""What an invoice's input must be, in one place: the pages, the API and the admin all call these.
+
+Pure functions of their arguments (no queries, no writes); each raises Django's ValidationError keyed by
+the field a person would fix, so every caller shows the same sentence beside the same field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from invoicing.models import Invoice, InvoiceStatus
+from invoicing.money import invoice_totals, line_amount
+
+# Statuses whose lines and dates may still change (nothing paid against them yet).
+EDITABLE_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.GENERATED, InvoiceStatus.SENT, InvoiceStatus.OVERDUE)
+
+# Every money column is DecimalField(max_digits=12, decimal_places=2): nothing above this fits.
+MONEY_MAX = Decimal("9999999999.99")
+# QuickBooks takes at most 750 lines on a taxable transaction (Intuit's Invoice reference; see
+# qbo-tax-and-money.md §4.1): refusing here says so before the invoice exists, not when its sync fails.
+MAX_LINES = 750
+# The memo is printed for the customer. QBO's CustomerMemo holds at most 1000 characters and its
+# PrivateNote 4000 (qbo-tax-and-money.md §7): 1000 fits either.
+MEMO_MAX_LENGTH = 1000
+# Year 1 or 9999 is a typo, not a bill; a fixed window keeps the rule the same on every day it runs.
+DATE_MIN = date(1970, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def invoice_edit_refusal(invoice: Invoice) -> str | None:
+    """Why the invoice's lines, dates and customer can no longer change; None when they can."""
+    if invoice.status in EDITABLE_STATUSES and invoice.amount_paid == 0:
+        return None
+    return (f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; "
+            "only invoices with nothing paid against them can be edited.")
+
+
+def validate_invoice_date(value: date) -> None:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(
+            f"Give a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}; {value.isoformat()} is outside it.",
+            code="date_window",
+        )
+
+
+def validate_memo(value: str) -> None:
+    if len(value) > MEMO_MAX_LENGTH:
+        raise ValidationError(
+            f"The memo can have at most {MEMO_MAX_LENGTH:,} characters (QuickBooks' limit for a customer "
+            f"memo); this one has {len(value):,}.",
+            code="memo_length",
+        )
+
+
+def check_invoice_fields(*, issue_date: date | None, due_date: date | None, memo: str) -> None:
+    """Dates inside the window, due on or after issue, a memo QuickBooks can hold."""
+    errors: dict[str, list[str]] = {}
+    for name, value in (("issue_date", issue_date), ("due_date", due_date)):
+        if value is not None:
+            try:
+                validate_invoice_date(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    if issue_date and due_date and due_date < issue_date and "due_date" not in errors:
+        errors["due_date"] = ["The due date cannot be before the issue date."]
+    try:
+        validate_memo(memo)
+    except ValidationError as exc:
+        errors["memo"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_lines(lines: Sequence[tuple[Decimal, Decimal, bool]], *, tax_percent: Decimal) -> None:
+    """(quantity, unit price, taxable) rows: how many, and whether every amount and the total fit.
+
+    A line of 1,000,000 × 100,000.00 is 100,000,000,000.00, more than the database column holds:
+    without this check it fails as a database error (a 500), or worse on SQLite, stores and reads badly.
+    """
+    if not lines:
+        raise ValidationError({"lines": ["An invoice needs at least one line."]})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": [
+            (f"An invoice can have at most {MAX_LINES} lines (QuickBooks' limit); this one has {len(lines):,}. "
+            "Split the work over several invoices.")]})
+    errors = [
+        f"Line {index}: {quantity.normalize():f} × {_money(price)} = {_money(amount)} is more than one line can "
+        f"hold ({_money(MONEY_MAX)})."
+        for index, (quantity, price, _) in enumerate(lines, start=1)
+        if (amount := line_amount(quantity, price)) > MONEY_MAX
+    ]
+    if errors:
+        raise ValidationError({"lines": errors})
+    _, _, total = invoice_totals(((line_amount(q, p), taxable) for q, p, taxable in lines), tax_percent)
+    if total > MONEY_MAX:
+        raise ValidationError({"lines": [
+            (f"The invoice would total {_money(total)}, more than one invoice can hold ({_money(MONEY_MAX)}). "
+            "Split the work over several invoices.")]})
+
+
+def line_rows(lines: Iterable[object]) -> list[tuple[Decimal, Decimal, bool]]:
+    """The (quantity, unit price, taxable) rows check_lines reads, from LineInputs or InvoiceLines."""
+    return [(line.quantity, line.unit_price, line.taxable) for line in lines]  # type: ignore[attr-defined]
