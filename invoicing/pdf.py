@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import logging
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from xhtml2pdf import pisa
 
@@ -25,9 +27,19 @@ def invoice_html(document: InvoiceDocument, *, screen: bool = False, **extra: st
     return render_to_string(TEMPLATE, {"doc": document, "screen": screen, **extra})
 
 
+def _local_file(uri: str, rel: str) -> str:
+    """xhtml2pdf's link_callback: the stylesheet's static URL → its file. Nothing else is fetched (no network):
+    the logo is inlined as a data URI and customer text is escaped, so no other URL can appear."""
+    if uri.startswith(settings.STATIC_URL):
+        found = finders.find(uri.split(settings.STATIC_URL, 1)[1])
+        if isinstance(found, str):
+            return found
+    return ""
+
+
 def invoice_pdf(document: InvoiceDocument) -> bytes:
     out = io.BytesIO()
-    result = pisa.CreatePDF(invoice_html(document), dest=out, encoding="utf-8")
+    result = pisa.CreatePDF(invoice_html(document), dest=out, encoding="utf-8", link_callback=_local_file)
     if result.err:
         raise PdfError(f"Invoice {document.number}: the PDF could not be drawn ({result.err} errors).")
     return out.getvalue()

@@ -75,6 +75,9 @@ def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
 
     settings.FSM_DEV_INBOX = True
     page = new_page()
+    violations: list[str] = []  # the print view and the dev inbox run under the site's CSP too
+    page.on("console", lambda msg: violations.append(f"{page.url}: {msg.text}")
+            if "Content Security Policy" in msg.text else None)
     base = live_server.url
     _sign_in(page, base, "owner")
     customer = _create_customer(page, base)
@@ -109,6 +112,10 @@ def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
 
     page.goto(f"{base}/invoices/{invoice.pk}/print/")
     expect(page.get_by_test_id("doc-total")).to_have_text(TOTAL)
+    expect(page.locator(".business-name")).to_have_css("font-weight", "700")  # the stylesheet applied
+    page.evaluate("window.print = () => { window.printed = true; }")  # headless: note the call instead
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printed") is True
     shown = page.locator("body").inner_text()
     for expected in (invoice.number, "Ada Lovelace", "12 Analytical Way", "Haul-away fee", SUBTOTAL,
                      "Springfield sales tax 8.875%", TAX, TOTAL):
@@ -127,6 +134,7 @@ def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
     _shot(page, "dev-inbox-message")
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.SENT
     assert InvoiceEmail.objects.get().status == EmailStatus.SENT
+    assert violations == []
 
 
 def _attachment(dev_mail: DevMail, name: str) -> bytes:

@@ -61,7 +61,10 @@ def test_document_carries_what_the_customer_sees(billed: Invoice) -> None:
 
 
 def test_pdf_text_shows_the_document(billed: Invoice) -> None:
-    text = pdf_text(invoice_pdf(invoice_document(Invoice.objects.get(pk=billed.pk))))
+    pdf = invoice_pdf(invoice_document(Invoice.objects.get(pk=billed.pk)))
+    text = pdf_text(pdf)
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    assert (box.width, box.height) == (612, 792)  # US Letter from the stylesheet's @page (xhtml2pdf's own is A4)
 
     for expected in ("Acme Heating", "400 Commerce Dr", "Springfield, IL 62704", "Jane Smith", "12 Elm St",
                      billed.number, "Furnace tune-up", "Air filter 16x25x1", "$1,249.00", "Haul-away (not taxed)",
@@ -76,8 +79,10 @@ def test_pdf_and_print_view_come_from_one_template(billed: Invoice) -> None:
     doc = invoice_document(Invoice.objects.get(pk=billed.pk))
     pdf_html, screen_html = invoice_html(doc), invoice_html(doc, screen=True, pdf_url="/p", back_url="/b")
     assert 'data-testid="print-toolbar"' in screen_html and "print-toolbar" not in pdf_html
-    body = screen_html.split('data-testid="print-toolbar"')[1].split("</div>", 1)[1]
-    assert body.strip() == pdf_html.split("<body>", 1)[1].strip()
+    assert "js/print.js" in screen_html and "<script" not in pdf_html
+    screen_body = screen_html.split('data-testid="print-toolbar"')[1].split("</div>", 1)[1].split("<script")[0]
+    pdf_body = pdf_html.split("<body>", 1)[1].split("</body>")[0]
+    assert screen_body.strip() == pdf_body.strip()  # the same document, the print view only adds its toolbar
 
 
 def test_logo_is_drawn_in_the_pdf(org: Organization, billed: Invoice, settings: object, tmp_path: object) -> None:

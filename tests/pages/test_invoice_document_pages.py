@@ -40,7 +40,7 @@ def test_print_view_and_pdf_show_the_same_invoice(generated: Invoice, owner_clie
                      "$10.00", "$200.00", "$210.00", "Pay by check."):
         assert expected in html and expected in text, expected
     assert 'data-testid="doc-total">$210.00<' in html
-    assert 'onclick="window.print()"' in html and reverse("invoicing:invoice_pdf", args=[generated.pk]) in html
+    assert "data-print" in html and "js/print.js" in html and reverse("invoicing:invoice_pdf", args=[generated.pk]) in html
 
 
 def test_print_view_and_pdf_of_another_orgs_invoice_are_404(generated: Invoice, other_org: Organization,
