@@ -43,10 +43,13 @@ class OrganizationSwitchForm(forms.Form):
 class BusinessDetailsForm(forms.ModelForm):
     """What the organization prints on invoices. Validation is the model's (the API uses the same)."""
 
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+
     class Meta:
         model = Organization
         fields = ["name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "email",
                   "phone", "logo", "payment_instructions"]
         labels = {"name": "Business name"}
         widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3}),
-                   "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif"})}
+                   # A plain file input: the page shows the current logo itself (media files are not served)
+                   "logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif"})}

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import org_member_required
 from accounts.forms import BusinessDetailsForm, OrganizationSwitchForm, SignInForm
 from accounts.models import Membership
-from accounts.selectors import SESSION_ORG_KEY
+from accounts.selectors import SESSION_ORG_KEY, organization_logo_data_uri
 from accounts.services import organization_business_update
 from invoicing.selectors import dashboard_summary, invoice_recent
 
@@ -63,10 +63,13 @@ def business_details(request: HttpRequest) -> HttpResponse:
     form = BusinessDetailsForm(request.POST or None, request.FILES or None, instance=org)
     if request.method == "POST":
         if form.is_valid():
-            organization_business_update(organization=org, **{
-                field: form.cleaned_data[field] for field in form.changed_data})
+            changes = {field: form.cleaned_data[field] for field in form.changed_data if field != "remove_logo"}
+            if form.cleaned_data["remove_logo"] and "logo" not in changes:
+                changes["logo"] = None
+            organization_business_update(organization=org, **changes)
             messages.success(request, "Business details saved; invoices print them from now on.")
             return redirect("business_details")
         org.refresh_from_db()  # the form's failed validation left its values on the instance
-    return render(request, "accounts/business_details.html", {"form": form},
+    return render(request, "accounts/business_details.html",
+                  {"form": form, "logo_data_uri": organization_logo_data_uri(org)},
                   status=400 if request.method == "POST" else 200)

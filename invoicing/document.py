@@ -8,13 +8,12 @@ changes: the template already loops over `tax_lines` and shows `discount` and `t
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from accounts.models import Organization
+from accounts.selectors import organization_logo_data_uri
 from customers.models import Customer
 from invoicing.models import Invoice
 
@@ -79,18 +78,6 @@ def customer_address(customer: Customer) -> tuple[str, ...]:
                     customer.billing_country)
 
 
-def _logo_data_uri(organization: Organization) -> str:
-    if not organization.logo:
-        return ""
-    try:
-        with organization.logo.open("rb") as handle:
-            data = handle.read()
-    except OSError:  # the file was removed from storage: the invoice still renders, without a logo
-        return ""
-    mime = mimetypes.guess_type(organization.logo.name)[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
 def _plain(value: Decimal) -> Decimal:
     """2.000 → 2 and 1.500 → 1.5, never 1E+2 (Decimal.normalize alone turns 100 into that)."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
@@ -114,7 +101,7 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
         business_name=organization.name,
         business_address=business_address(organization),
         business_contact=_address(organization.email, organization.phone),
-        logo_data_uri=_logo_data_uri(organization),
+        logo_data_uri=organization_logo_data_uri(organization),
         customer_name=customer.display_name,
         customer_address=customer_address(customer),
         customer_email=customer.email,

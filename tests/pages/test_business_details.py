@@ -39,7 +39,9 @@ def test_owner_saves_the_business_and_its_invoices_print_it(org: Organization, o
     assert doc.logo_data_uri.startswith("data:image/png;base64,")
     logo = org.logo.name
 
-    owner_client.post(URL, {**FIELDS, "logo-clear": "on"})  # the form's "clear" box
+    page = owner_client.get(URL).content.decode()
+    assert 'src="data:image/png;base64,' in page and "Remove the logo" in page  # shown inline, no media URL
+    owner_client.post(URL, {**FIELDS, "remove_logo": "on"})
     org.refresh_from_db()
     assert not org.logo and not org.logo.storage.exists(logo)
 
