@@ -1,12 +1,14 @@
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from accounts.admin_scoping import OrgScopedAdmin
+from invoicing.emailing import invoice_email_queue
 from invoicing.forms import InvoiceFieldsMixin
 from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, Payment, Product, TaxRate
 from invoicing.money import line_amount
@@ -97,6 +99,18 @@ class InvoiceAdmin(OrgScopedAdmin):
     readonly_fields = ["subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "tax_percent",
                        "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
     inlines = [InvoiceLineInline, PaymentInline, InvoiceEmailInline]
+    actions = ["email_to_customers"]
+
+    @admin.action(description="Email the selected invoices (PDF attached) to their customers' billing email")
+    def email_to_customers(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        """The page's and API's Send, to the billing address: the same checks, queued and logged the same way."""
+        for invoice in queryset.select_related("customer"):
+            try:
+                email = invoice_email_queue(invoice=invoice, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{invoice.number}: {' '.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{invoice.number}: being emailed to {email.to}.", messages.SUCCESS)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

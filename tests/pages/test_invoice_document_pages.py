@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -127,3 +128,16 @@ def test_dev_inbox_is_off_unless_enabled_and_staff_only(generated: Invoice, owne
     assert pdf["Content-Type"] == "application/pdf" and "$210.00" in pdf_text(pdf.content)
     assert client.get(reverse("devinbox:attachment", args=[caught.name, 1])).status_code == 404
     assert client.get(reverse("devinbox:message", args=["..%2Fsecret.eml"])).status_code == 404
+
+
+def test_admin_action_emails_like_the_page(generated: Invoice, org: Organization,
+                                           make_invoice: Callable[..., Invoice]) -> None:
+    draft = make_invoice(org, customer=generated.customer)
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-123"))
+    response = client.post("/admin/invoicing/invoice/", {"action": "email_to_customers",
+                                                        "_selected_action": [generated.pk, draft.pk]}, follow=True)
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert f"{generated.number}: being emailed to jane@smith.example." in shown
+    assert f"{draft.number}: Invoice {draft.number} is draft and cannot be sent." in shown
+    assert [(e.invoice_id, e.status) for e in InvoiceEmail.objects.all()] == [(generated.pk, EmailStatus.QUEUED)]
