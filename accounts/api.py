@@ -51,6 +51,8 @@ class TokenView(ObtainAuthToken):
 
     # No session or token is needed to sign in, and none should trigger CSRF checks here.
     authentication_classes = ()
+    # The sign-in throttle answers 429 from inside post() (accounts/throttle.py), not as a DRF throttle.
+    error_responses = {"429": "Too many failed sign-ins; `Retry-After` says when to try again."}
 
     @extend_schema(tags=["auth"], auth=[], responses=TokenResponseSerializer)
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:

@@ -77,6 +77,10 @@ def _has_handler(view: APIView, request: Request) -> bool:
 
 def _capability_for(view: APIView) -> str | None:
     action = getattr(view, "action", None) or (view.request.method or "").lower()
+    if action in ("options", "metadata"):
+        return None  # describes the endpoint only; DRF's metadata asks each method's own permission
+    if action == "head":
+        action = "get"  # Django answers HEAD with the GET handler: the same capability
     try:
         return view.capabilities[action]  # type: ignore[attr-defined]
     except (AttributeError, KeyError):
@@ -117,6 +121,9 @@ class OrgAPIMixin:
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DjangoValidationError):
             exc = django_error_to_drf(exc)
+        elif isinstance(exc, ValidationError) and isinstance(exc.detail, list):
+            # A bare list (DRF's SearchFilter refusing a NUL character) becomes the documented shape.
+            exc = ValidationError({"detail": " ".join(str(message) for message in exc.detail)})
         return super().handle_exception(exc)  # type: ignore[misc]
 
     def get_serializer_context(self) -> dict[str, Any]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.api_base import OrgPrimaryKeyRelatedField
 from customers.models import Customer, Project
+from customers.services import project_check_customer_change
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -42,4 +44,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end < start:
             raise serializers.ValidationError({"end_date": ["The end date cannot be before the start date."]})
+        if self.instance is not None and "customer" in attrs:
+            try:
+                project_check_customer_change(project=self.instance, customer=attrs["customer"])
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict) from None
         return attrs

@@ -1,6 +1,8 @@
 """The REST API, version 1: every route acts within the caller's organization."""
 
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import BusinessDetailsView, MeView, TokenView
@@ -8,6 +10,12 @@ from customers.api import CustomerViewSet, ProjectViewSet
 from invoicing.api import InvoiceViewSet, ProductViewSet, TaxRateViewSet
 
 app_name = "api"
+
+
+@csrf_exempt  # changes nothing: a DELETE to a wrong path gets this 404, not the CSRF page
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"detail": "Not found."}, status=404)
+
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -23,4 +31,7 @@ urlpatterns = [
     path("integrations/quickbooks/", include("integrations.api")),
     path("", include("integrations.push.api")),  # the push queue, sync log and invoices/{id}/sync/
     *router.urls,
+    # Anything else under the API (an id that is not a number, a misspelt path) answers JSON like the
+    # API does, not the site's HTML 404 page.
+    re_path(r"^.*/$", api_not_found, name="not-found"),
 ]

@@ -1,19 +1,29 @@
-from decimal import Decimal
+"""Admin for products, tax rates, invoices and payments: the same rules as the pages and the API.
+
+An invoice's lines are edited here only while it is a draft (after that it belongs to the customer and
+to QuickBooks; the pages change it through invoice_update, which checks what was paid); the line rules
+are the services' (invoice_validate, with invoicing.validators' count and money limits), the header's
+those of the invoice page (InvoiceFieldsMixin), totals come from invoice_recompute_totals, numbers from the
+organization's sequence, and payments are recorded only through the lifecycle (pages, API).
+"""
+
+from __future__ import annotations
+
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from accounts.admin_scoping import OrgScopedAdmin
+from accounts.admin_scoping import OrgScopedAdmin, OrgScopedTabularInline
 from invoicing.emailing import invoice_email_queue
 from invoicing.forms import InvoiceFieldsMixin
-from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, Payment, Product, TaxRate
+from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, InvoiceStatus, Payment, Product, TaxRate
 from invoicing.money import line_amount
-from invoicing.services import invoice_recompute_totals
-from invoicing.validators import check_lines, invoice_edit_refusal
+from invoicing.services import LineInput, invoice_number_next, invoice_recompute_totals, invoice_validate
+from invoicing.validators import invoice_edit_refusal
 
 
 @admin.register(Product)
@@ -28,27 +38,40 @@ class TaxRateAdmin(OrgScopedAdmin):
     list_display = ["name", "rate", "is_active", "organization"]
 
 
+def _is_draft(invoice: Invoice | None) -> bool:
+    return invoice is None or invoice.pk is None or invoice.status == InvoiceStatus.DRAFT
+
+
 class InvoiceLineFormSet(BaseInlineFormSet):
-    """The pages' and API's line rules for admin edits: nothing paid against it, a count and amounts that fit."""
+    """Checks the lines, with the invoice's header as the form above left it, by the services' rules."""
 
     def clean(self) -> None:
         super().clean()
-        if any(self.errors):
-            return
         invoice = self.instance
-        refusal = invoice_edit_refusal(invoice) if invoice.pk else None
-        if refusal and self.has_changed():
-            raise ValidationError(refusal)
-        kept = [form.cleaned_data for form in self.forms
-                if form.cleaned_data and not self._should_delete_form(form)]
+        if any(self.errors) or not _is_draft(invoice):
+            return  # a finalized invoice's lines are shown read-only and never saved from here
         try:
-            check_lines([(row["quantity"], row["unit_price"], row["taxable"]) for row in kept],
-                        tax_percent=invoice.tax_rate.rate if invoice.tax_rate else Decimal(0))
+            customer = invoice.customer
+        except ObjectDoesNotExist:
+            return  # the invoice form itself reports the missing customer
+        lines = [
+            LineInput(description=form.cleaned_data.get("description", ""),
+                      quantity=form.cleaned_data.get("quantity") or 0,
+                      unit_price=form.cleaned_data.get("unit_price") or 0,
+                      product=form.cleaned_data.get("product"), taxable=form.cleaned_data.get("taxable", True))
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            invoice_validate(organization=invoice.organization, customer=customer, project=invoice.project,
+                             tax_rate=invoice.tax_rate, lines=lines)
         except ValidationError as exc:
-            raise ValidationError(exc.messages) from None
+            raise ValidationError([m for messages in exc.message_dict.values() for m in messages]) from None
 
 
 class InvoiceAdminForm(InvoiceFieldsMixin):
+    """The page's field rules (dates, memo); a change the edit rule refuses is refused here too."""
+
     class Meta:
         model = Invoice
         fields = "__all__"
@@ -60,22 +83,42 @@ class InvoiceAdminForm(InvoiceFieldsMixin):
         return super().clean()
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(OrgScopedTabularInline):
     model = InvoiceLine
     formset = InvoiceLineFormSet
     extra = 0
+    fields = ["position", "product", "description", "quantity", "unit_price", "taxable", "amount"]
     readonly_fields = ["amount"]
 
+    def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return _is_draft(obj) and super().has_add_permission(request, obj)
 
-class PaymentInline(admin.TabularInline):
+    def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+class PaymentInline(OrgScopedTabularInline):
     model = Payment
     extra = 0
     fields = ["kind", "amount", "received_on", "method", "reference"]
     readonly_fields = fields
     can_delete = False
 
+    def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return False
 
-class InvoiceEmailInline(admin.TabularInline):
+
+# Totals, number and status are owned by the services (one place computes them); admin shows them.
+_OWNED_BY_SERVICES = ["number", "subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance",
+                      "tax_percent", "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
+# After finalizing, an invoice changes only through the lifecycle and the invoice page's edit rule.
+_HEADER = ["organization", "customer", "project", "tax_rate", "issue_date", "due_date", "memo"]
+
+
+class InvoiceEmailInline(OrgScopedTabularInline):
     """The email log, read-only: sends happen through the invoice page or the API (they queue delivery)."""
 
     model = InvoiceEmail
@@ -95,9 +138,7 @@ class InvoiceAdmin(OrgScopedAdmin):
     list_filter = ["status"]
     search_fields = ["number", "customer__display_name"]
     list_select_related = ["customer", "organization"]
-    # Totals and status are owned by the services (one place computes them); admin shows them.
-    readonly_fields = ["subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "tax_percent",
-                       "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
+    readonly_fields = _OWNED_BY_SERVICES
     inlines = [InvoiceLineInline, PaymentInline, InvoiceEmailInline]
     actions = ["email_to_customers"]
 
@@ -112,8 +153,19 @@ class InvoiceAdmin(OrgScopedAdmin):
             else:
                 self.message_user(request, f"{invoice.number}: being emailed to {email.to}.", messages.SUCCESS)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if _is_draft(obj) else [*fields, *(f for f in _HEADER if f not in fields)]
+
+    def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
+        if not change:
+            obj.number = invoice_number_next(organization=obj.organization)
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
+        if not _is_draft(form.instance):
+            return
         # Line edits in admin go through the same totals code as every other write.
         for line in form.instance.lines.all():
             line.amount = line_amount(line.quantity, line.unit_price)
@@ -124,9 +176,21 @@ class InvoiceAdmin(OrgScopedAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(OrgScopedAdmin):
+    """Read-only: a payment changes an invoice's balance and status, so it is recorded (or refunded)
+    through the lifecycle on the invoice page or the API, never typed in here."""
+
     list_display = ["invoice", "kind", "amount", "received_on", "method", "organization"]
     list_filter = ["kind"]
     list_select_related = ["invoice", "organization"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        return False
 
 
 @admin.register(InvoiceEmail)

@@ -66,6 +66,13 @@ def _check_refs(*, organization: Organization, customer: Customer, project: Proj
     check_lines(line_rows(lines), tax_percent=tax_rate.rate if tax_rate else Decimal(0))
 
 
+def invoice_validate(*, organization: Organization, customer: Customer, project: Project | None,
+                     tax_rate: TaxRate | None, lines: list[LineInput]) -> None:
+    """The rules of an invoice's customer, project, tax rate and lines, for writers that cannot call
+    invoice_create/invoice_update before saving (the admin validates its line formset with them)."""
+    _check_refs(organization=organization, customer=customer, project=project, tax_rate=tax_rate, lines=lines)
+
+
 def _check_input(*, organization: Organization, customer: Customer, project: Project | None,
                  tax_rate: TaxRate | None, lines: list[LineInput], issue_date: date, due_date: date,
                  memo: str) -> None:

@@ -51,10 +51,17 @@ def quickbooks_webhook(request: HttpRequest) -> JsonResponse:
         log.warning("QuickBooks webhook refused: bad or missing intuit-signature")
         return _error(401, "Invalid intuit-signature.")
     try:
-        events = parse(body)
+        delivery = parse(body)
     except MalformedWebhook as exc:
         return _error(400, str(exc))
-    stored = events_store(events=events)
+    # The readable events are stored even when others are refused: answering 400 makes Intuit deliver the
+    # whole body again, and the stored ones then dedupe, so nothing valid is lost and nothing doubles.
+    stored = events_store(events=delivery.events)
     if stored:
         transaction.on_commit(_ring_doorbell)
-    return JsonResponse({"received": len(events), "stored": stored})
+    answer: dict[str, object] = {"received": len(delivery.events), "stored": stored}
+    if delivery.rejected:
+        log.warning("QuickBooks webhook: %d event(s) refused: %s", len(delivery.rejected), delivery.rejected[:5])
+        answer |= {"error": f"{len(delivery.rejected)} event(s) could not be read.", "rejected": delivery.rejected[:20]}
+        return JsonResponse(answer, status=400)
+    return JsonResponse(answer)

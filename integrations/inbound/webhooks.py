@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,56 +48,121 @@ def signature_valid(body: bytes, header: str | None, verifier_token: str) -> boo
     return hmac.compare_digest(expected, header.strip().encode())
 
 
-def parse(body: bytes) -> list[ParsedEvent]:
+# Intuit's payloads are a few levels deep (eventNotifications → dataChangeEvent → entities → entry); a
+# signed body nested deeper than this is not one of theirs, and unbounded depth would exhaust the parser.
+MAX_DEPTH = 16
+# Each event's values go into these columns: longer ones are refused (a database would reject the row).
+_LIMITS = {name: WebhookEvent._meta.get_field(name).max_length for name in ("realm_id", "entity", "entity_id",
+                                                                             "operation")}
+MAX_EVENT_ID = 200
+
+
+@dataclass(frozen=True)
+class ParsedDelivery:
+    events: list[ParsedEvent]
+    rejected: list[str]  # one plain reason per event that could not be read; the others are kept
+
+
+def _depth(data: object) -> int:
+    """Nesting depth, without recursion (a hostile body must not exhaust the stack here either)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def parse(body: bytes) -> ParsedDelivery:
+    """The events of a delivery. A body that is not one of Intuit's two formats raises MalformedWebhook;
+    an event that cannot be read is listed in `rejected` and the readable ones are still returned."""
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise MalformedWebhook(f"Body is nested deeper than {MAX_DEPTH} levels.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedWebhook(f"Body is not JSON: {exc}") from None
+    if _depth(data) > MAX_DEPTH:
+        raise MalformedWebhook(f"Body is nested deeper than {MAX_DEPTH} levels.")
+    events: list[ParsedEvent] = []
+    rejected: list[str] = []
     if isinstance(data, list):  # CloudEvents: an array of events, each with its own id and realm
-        return [_cloudevent(item) for item in data]
+        for index, item in enumerate(data):
+            _read(lambda item=item: [_cloudevent(item)], f"Event {index}", events, rejected)
+        return ParsedDelivery(events, rejected)
     if isinstance(data, dict) and isinstance(data.get("eventNotifications"), list):
-        return [event for note in data["eventNotifications"] for event in _legacy(note)]
+        for index, note in enumerate(data["eventNotifications"]):
+            _legacy(note, f"eventNotifications[{index}]", events, rejected)
+        return ParsedDelivery(events, rejected)
     raise MalformedWebhook("Expected a CloudEvents array or an eventNotifications object.")
 
 
-def _required(obj: dict[str, Any], key: str, where: str) -> str:
+def _read(make: Callable[[], list[ParsedEvent]], where: str, events: list[ParsedEvent],
+          rejected: list[str]) -> None:
+    try:
+        events.extend(make())
+    except MalformedWebhook as exc:
+        rejected.append(f"{where}: {exc}")
+
+
+def _required(obj: dict[str, Any], key: str, where: str, limit: int | None = None) -> str:
     value = obj.get(key)
     if value in (None, "") or isinstance(value, dict | list):
         raise MalformedWebhook(f"{where} has no {key}.")
-    return str(value)
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        raise MalformedWebhook(f"{where} has a {key} longer than {limit} characters.")
+    return text
 
 
 def _cloudevent(item: object) -> ParsedEvent:
     if not isinstance(item, dict):
         raise MalformedWebhook("Each CloudEvent must be an object.")
-    event_id = _required(item, "id", "A CloudEvent")
+    event_id = _required(item, "id", "A CloudEvent", MAX_EVENT_ID)
     kind = _required(item, "type", f"CloudEvent {event_id}").split(".")
     if len(kind) < 3 or kind[0] != "qbo":
         raise MalformedWebhook(f"CloudEvent {event_id} has an unknown type.")
+    entity = _ENTITY_BY_LOWER.get(kind[1].lower(), kind[1])
+    operation = OPERATIONS.get(kind[2].lower(), kind[2])
+    for name, value in (("entity", entity), ("operation", operation)):
+        if len(value) > _LIMITS[name]:
+            raise MalformedWebhook(f"CloudEvent {event_id} has an {name} longer than {_LIMITS[name]} characters.")
     data = item.get("data") if isinstance(item.get("data"), dict) else {}
     return ParsedEvent(
-        dedupe_key=_key("ce", event_id), format="cloudevents", realm_id=_required(item, "intuitaccountid", event_id),
-        entity=_ENTITY_BY_LOWER.get(kind[1].lower(), kind[1]), entity_id=_required(item, "intuitentityid", event_id),
-        operation=OPERATIONS.get(kind[2].lower(), kind[2]), occurred_at=parse_qbo_time(item.get("time")),
+        dedupe_key=_key("ce", event_id), format="cloudevents",
+        realm_id=_required(item, "intuitaccountid", f"CloudEvent {event_id}", _LIMITS["realm_id"]),
+        entity=entity, entity_id=_required(item, "intuitentityid", f"CloudEvent {event_id}", _LIMITS["entity_id"]),
+        operation=operation, occurred_at=parse_qbo_time(item.get("time")),
         payload={"data": data, "type": item.get("type"), "id": event_id},
     )
 
 
-def _legacy(note: object) -> list[ParsedEvent]:
+def _legacy(note: object, where: str, events: list[ParsedEvent], rejected: list[str]) -> None:
     if not isinstance(note, dict) or not isinstance(note.get("dataChangeEvent"), dict):
-        raise MalformedWebhook("Each eventNotification needs a realmId and a dataChangeEvent.")
-    realm = _required(note, "realmId", "An eventNotification")
+        rejected.append(f"{where}: each eventNotification needs a realmId and a dataChangeEvent.")
+        return
+    try:
+        realm = _required(note, "realmId", "An eventNotification", _LIMITS["realm_id"])
+    except MalformedWebhook as exc:
+        rejected.append(f"{where}: {exc}")
+        return
     entities = note["dataChangeEvent"].get("entities")
     if not isinstance(entities, list):
-        raise MalformedWebhook("dataChangeEvent.entities must be a list.")
-    return [_legacy_entity(realm, entry) for entry in entities]
+        rejected.append(f"{where}: dataChangeEvent.entities must be a list.")
+        return
+    for index, entry in enumerate(entities):
+        _read(lambda entry=entry: [_legacy_entity(realm, entry)], f"{where}.entities[{index}]", events, rejected)
 
 
 def _legacy_entity(realm: str, entry: object) -> ParsedEvent:
     if not isinstance(entry, dict):
         raise MalformedWebhook("Each entity entry must be an object.")
-    name, ident = _required(entry, "name", "An entity entry"), _required(entry, "id", "An entity entry")
-    operation, updated = _required(entry, "operation", ident), str(entry.get("lastUpdated", ""))
+    name = _required(entry, "name", "An entity entry", _LIMITS["entity"])
+    ident = _required(entry, "id", "An entity entry", _LIMITS["entity_id"])
+    operation, updated = _required(entry, "operation", ident, _LIMITS["operation"]), str(entry.get("lastUpdated", ""))
     # Legacy events have no id: the same realm, entity, id, operation and time is the same event.
     return ParsedEvent(
         dedupe_key=_key("lg", f"{realm}|{name}|{ident}|{operation}|{updated}"), format="legacy", realm_id=realm,

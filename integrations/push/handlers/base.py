@@ -7,13 +7,16 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from integrations.models import ExternalRef, QuickBooksConnection, SyncJob
 from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboNotFound, QboStale
+from integrations.quickbooks.errors import QboNotFound, QboStale, QboValidation
+
+M = TypeVar("M", bound=Model)
 
 _FORBIDDEN = re.compile(r"[:\t\r\n]+")
 _SUFFIX = re.compile(r"(.*) \((\d+)\)")
@@ -42,6 +45,11 @@ def payload_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _foreign(model: type[Model], pk: int) -> QboValidation:
+    return QboValidation(f"{str(model._meta.verbose_name).capitalize()} {pk} belongs to another organization; "
+                         "nothing was sent to QuickBooks.", code="foreign-object")
+
+
 @dataclass
 class PushResult:
     qbo_id: str
@@ -56,6 +64,22 @@ class PushContext:
     job: SyncJob
     local_id: int
     notes: list[str] = field(default_factory=list)
+
+    def load(self, queryset: QuerySet[M]) -> M:
+        """The job's object, looked up only among the rows of the organization that owns the job's
+        connection: a pk of another tenant's row must never reach this company's books."""
+        model = queryset.model
+        try:
+            return queryset.filter(organization_id=self.connection.organization_id).get(pk=self.local_id)
+        except model.DoesNotExist:
+            if model._default_manager.filter(pk=self.local_id).exists():
+                raise _foreign(model, self.local_id) from None
+            raise
+
+    def check_own(self, obj: Model) -> None:
+        """Refuse a related row (an invoice line's product) of another organization than the connection's."""
+        if obj.organization_id != self.connection.organization_id:  # type: ignore[attr-defined]
+            raise _foreign(type(obj), obj.pk)
 
     def ref(self, object_type: str, local_id: int) -> ExternalRef | None:
         return ExternalRef.objects.filter(connection=self.connection, object_type=object_type,

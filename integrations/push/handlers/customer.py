@@ -63,7 +63,7 @@ def _merged(ctx: PushContext, ref: ExternalRef, customer: Customer, current: dic
 
 
 def push_customer(ctx: PushContext) -> PushResult:
-    customer = Customer.objects.get(pk=ctx.local_id)
+    customer = ctx.load(Customer.objects.all())
     body = customer_payload(customer)
     ref = ctx.ref(ObjectType.CUSTOMER, customer.pk)
     if ref is not None:

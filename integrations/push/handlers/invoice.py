@@ -83,7 +83,7 @@ def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
 
 
 def push_invoice(ctx: PushContext) -> PushResult:
-    invoice = Invoice.objects.select_related("customer").get(pk=ctx.local_id)
+    invoice = ctx.load(Invoice.objects.select_related("customer"))
     if invoice.status in NEVER_SYNC_STATUSES:
         # Disputed after a create we could not see: map what QBO may hold, so that when the dispute ends
         # the invoice is updated there rather than created again (QBO would refuse the DocNumber).

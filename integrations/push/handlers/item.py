@@ -65,7 +65,7 @@ def _merged(ctx: PushContext, ref: ExternalRef, product: Product, current: dict[
 
 
 def push_item(ctx: PushContext) -> PushResult:
-    product = Product.objects.get(pk=ctx.local_id)
+    product = ctx.load(Product.objects.all())
     body = item_payload(product, income_account_id(ctx))
     ref = ctx.ref(ObjectType.ITEM, product.pk)
     if ref is not None:
@@ -80,4 +80,7 @@ def push_item(ctx: PushContext) -> PushResult:
 
 
 def ensure_item(ctx: PushContext, product: Product) -> str:
+    # An invoice line pointing at another tenant's product (the admin once allowed it) is refused here,
+    # before any outbox row of that product is made on this connection.
+    ctx.check_own(product)
     return ensure_pushed(ctx, ObjectType.ITEM, product.pk, f"product “{product.name}”")

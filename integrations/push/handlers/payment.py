@@ -37,7 +37,7 @@ def _find(ctx: PushContext, payment: Payment, ref_num: str) -> dict[str, Any] | 
 
 
 def push_payment(ctx: PushContext) -> PushResult:
-    payment = Payment.objects.select_related("invoice", "invoice__customer").get(pk=ctx.local_id)
+    payment = ctx.load(Payment.objects.select_related("invoice", "invoice__customer"))
     if payment.kind != PaymentKind.PAYMENT:
         raise SkipPush("Refunds stay in FieldDesk; record the refund in QuickBooks if your books need it.")
     ref = ctx.ref(ObjectType.PAYMENT, payment.pk)
