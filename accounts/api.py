@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -116,7 +116,7 @@ class BusinessDetailsView(OrgAPIMixin, APIView):
     """What the organization prints on its invoices: any member reads, Owners and Admins change it."""
 
     capabilities = {"get": None, "head": None, "options": None, "patch": "organization.edit"}
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]  # JSON like every API body; multipart only to upload the logo
 
     @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], responses=BusinessDetailsSerializer)
     def get(self, request: Request) -> Response:

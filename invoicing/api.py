@@ -160,7 +160,7 @@ class InvoiceViewSet(OrgModelViewSet):
 
     @extend_schema(summary="Every send and resend of the invoice by email, newest first.",
                    responses={200: InvoiceEmailSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])  # a short log: one list
     def emails(self, request: Request, pk: str) -> Response:
         return Response(InvoiceEmailSerializer(invoice_emails(invoice=self.get_object()), many=True).data)
 
