@@ -115,7 +115,7 @@ class BusinessDetailsSerializer(serializers.ModelSerializer):
 class BusinessDetailsView(OrgAPIMixin, APIView):
     """What the organization prints on its invoices: any member reads, Owners and Admins change it."""
 
-    capabilities = {"get": None, "head": None, "options": None, "patch": "organization.edit"}
+    capabilities = {"get": None, "head": None, "options": None, "patch": "organization.manage"}
     parser_classes = [JSONParser, MultiPartParser]  # JSON like every API body; multipart only to upload the logo
 
     @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], responses=BusinessDetailsSerializer)

@@ -1,5 +1,6 @@
 """Deterministic demo data: one Pro organization with people in every role, customers, products and
-invoices in every status. Built through the same services the pages and API use."""
+invoices in every status; a Starter organization (no QuickBooks on that plan) with its owner, so plan
+gating can be tried; a Django admin superuser. Built through the same services the pages and API use."""
 
 from __future__ import annotations
 
@@ -9,19 +10,26 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from accounts.models import Organization, Plan, Role
 from accounts.services import member_add, organization_create
 from customers.models import Customer, Project, ProjectStatus
 from invoicing import lifecycle
-from invoicing.models import Invoice, InvoiceStatus, Product, ProductType, TaxRate
-from invoicing.services import LineInput, invoice_create
+from invoicing.models import DiscountKind, Invoice, InvoiceStatus, LineKind, Product, ProductType, TaxCode, TaxRate
+from invoicing.services import InvoiceMoney, LineInput, invoice_create
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "fsm-demo-2026"
 DEMO_USERS = (("owner", Role.OWNER), ("admin", Role.ADMIN), ("dispatcher", Role.DISPATCHER),
               ("technician", Role.TECHNICIAN))
+DEMO_NAME = "Demo Heating & Cooling"
+STARTER_SLUG = "demo-starter"
+STARTER_NAME = "Corner Plumbing"
+STARTER_OWNER = "starter-owner"
+SUPERUSER = "superuser"
 
 _FIRST = ["Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Mia", "Lucas", "Amelia",
           "Mateo", "Harper", "Ethan", "Chloé", "Sean", "Zoë", "Renée", "Diego", "Hana"]
@@ -92,6 +100,33 @@ def _refund(inv: Invoice, share: Decimal) -> None:
     lifecycle.invoice_refund(invoice=inv, amount=(inv.amount_paid * share).quantize(Decimal("0.01")))
 
 
+# Springfield, IL sales tax as its three component rates (8.875 % together), and an exempt code.
+_RATES = [("Illinois state", "6.25", "Illinois Department of Revenue"),
+          ("Sangamon County", "1.0", "Illinois Department of Revenue"),
+          ("Springfield city", "1.625", "City of Springfield")]
+
+
+def _tax_codes(org: Organization) -> TaxCode:
+    rates = [TaxRate.objects.create(organization=org, name=n, rate=Decimal(r), agency=a) for n, r, a in _RATES]
+    springfield = TaxCode.objects.create(organization=org, name="Springfield sales tax")
+    springfield.rates.set(rates)
+    state = TaxCode.objects.create(organization=org, name="Illinois state only")
+    state.rates.set(rates[:1])
+    TaxCode.objects.create(organization=org, name="Exempt (resale)")
+    return springfield
+
+
+def _money(n: int, lines: list[LineInput]) -> InvoiceMoney:
+    """A discount on some invoices (a percent, or an amount when the lines are large enough), an internal
+    note on others."""
+    if n % 4 == 1 or (n % 4 == 3 and sum(line.quantity * line.unit_price for line in lines) < 100):
+        return InvoiceMoney(discount_kind=DiscountKind.PERCENT, discount_value=Decimal(10),
+                            internal_note="Returning-customer discount approved by the office.")
+    if n % 4 == 3:
+        return InvoiceMoney(discount_kind=DiscountKind.AMOUNT, discount_value=Decimal("25.00"))
+    return InvoiceMoney(internal_note="Gate code 4521; dog in the yard." if n % 3 == 0 else "")
+
+
 def _customers(org: Organization, rng: random.Random) -> list[Customer]:
     customers = []
     for i in range(50):
@@ -104,6 +139,8 @@ def _customers(org: Organization, rng: random.Random) -> list[Customer]:
             phone=f"(555) 01{i:02d}-{rng.randint(1000, 9999)}", billing_line1=f"{100 + i * 3} Main St",
             billing_city="Springfield", billing_region="IL", billing_postal_code=f"627{i:02d}",
             billing_country="USA", is_active=i != 49,
+            # Commercial accounts on Net 15, a few residential ones due on receipt, the rest the default Net 30.
+            payment_terms_days=15 if company else (0 if i % 7 == 0 else None),
         ))
     Customer.objects.bulk_create(customers)
     created = list(Customer.objects.for_org(org).order_by("id"))
@@ -113,27 +150,30 @@ def _customers(org: Organization, rng: random.Random) -> list[Customer]:
     return created
 
 
-def _products(org: Organization) -> list[Product]:
+def _products(org: Organization, tax: TaxCode) -> list[Product]:
     Product.objects.bulk_create(
         Product(organization=org, name=n, sku=s, type=t, unit_price=Decimal(p), taxable=tx,
-                description=f"{n} — standard rate")
+                tax_code=tax if tx else None, description=f"{n} — standard rate")
         for n, s, t, p, tx in _PRODUCTS
     )
     return list(Product.objects.for_org(org).order_by("id"))
 
 
 def _invoices(org: Organization, customers: list[Customer], products: list[Product], rng: random.Random) -> None:
-    tax = TaxRate.objects.create(organization=org, name="Springfield sales tax", rate=Decimal("8.875"))
     today = date.today()
     for status, recipe in _RECIPES.items():
         for n in range(10):
             issued = today - timedelta(days=60 if status == InvoiceStatus.OVERDUE else rng.randint(0, 20))
             lines = [LineInput(description=p.name, quantity=Decimal(rng.choice(["1", "1", "2", "1.5", "3"])),
-                               unit_price=p.unit_price, product=p, taxable=p.taxable)
+                               unit_price=p.unit_price, product=p, taxable=p.taxable, tax_code=p.tax_code)
                      for p in rng.sample(products, rng.randint(1, 4))]
+            if n == 5 and sum(line.quantity * line.unit_price for line in lines) >= 100:
+                lines.append(LineInput(description="Credit: missed appointment window", quantity=Decimal(1),
+                                       unit_price=Decimal("20.00"), kind=LineKind.CREDIT, taxable=False))
+            # Due dates follow each customer's payment terms (Net 30 unless the customer has its own).
             invoice = invoice_create(organization=org, customer=customers[(n * 5 + len(status)) % 49],
-                                     issue_date=issued, due_date=issued + timedelta(days=30), lines=lines,
-                                     tax_rate=tax, memo="Thank you for your business.")
+                                     issue_date=issued, lines=lines, memo="Thank you for your business.",
+                                     money=_money(n, lines))
             recipe(invoice)
     lifecycle.invoices_mark_overdue(today=today)
 
@@ -152,25 +192,58 @@ def _business_details(org: Organization) -> None:
         Organization.objects.filter(pk=org.pk).update(**_BUSINESS)
 
 
+def demo_logins() -> list[tuple[str, str]]:
+    """Every demo login and what it is for (all share DEMO_PASSWORD): printed by seed_demo and `make run`."""
+    return [
+        *((username, f"{role.label} of {DEMO_NAME} (Pro plan)") for username, role in DEMO_USERS),
+        (STARTER_OWNER, f"Owner of {STARTER_NAME} (Starter plan: no QuickBooks)"),
+        (SUPERUSER, "Django admin superuser, /admin/ (member of no organization)"),
+    ]
+
+
+def _ensure_password(user: AbstractBaseUser) -> None:
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+
+
+def _starter_seed() -> Organization:
+    org = Organization.objects.filter(slug=STARTER_SLUG).first()
+    if org is None:
+        org = organization_create(name=STARTER_NAME, plan=Plan.STARTER, slug=STARTER_SLUG)
+        Customer.objects.bulk_create(
+            Customer(organization=org, display_name=name, email=f"customer{i}@example.com")
+            for i, name in enumerate(["Ruth Alvarez", "Kenji Sato", "Bakery on 5th"])
+        )
+        Product.objects.create(organization=org, name="Drain clearing", unit_price=Decimal("175.00"))
+    _ensure_password(member_add(organization=org, username=STARTER_OWNER, role=Role.OWNER, password=DEMO_PASSWORD,
+                                email=f"{STARTER_OWNER}@demo.example.com").user)
+    return org
+
+
+def _superuser_seed() -> None:
+    user, _ = get_user_model().objects.get_or_create(username=SUPERUSER,
+                                                     defaults={"email": f"{SUPERUSER}@demo.example.com"})
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    _ensure_password(user)
+
+
 def demo_seed() -> tuple[Organization, bool]:
-    """Create the demo organization once; later calls only make sure the demo logins work."""
+    """Create the demo organizations once; later calls only make sure the demo logins work."""
     org = Organization.objects.filter(slug=DEMO_SLUG).first()
     created = org is None
     with transaction.atomic():
         if org is None:
-            org = organization_create(name="Demo Heating & Cooling", plan=Plan.PRO, slug=DEMO_SLUG)
+            org = organization_create(name=DEMO_NAME, plan=Plan.PRO, slug=DEMO_SLUG)
             rng = random.Random(2026)
             customers = _customers(org, rng)
-            _invoices(org, customers, _products(org), rng)
-        _business_details(org)
+            _invoices(org, customers, _products(org, _tax_codes(org)), rng)
         for username, role in DEMO_USERS:
-            user = member_add(organization=org, username=username, role=role, password=DEMO_PASSWORD,
-                              email=f"{username}@demo.example.com").user
-            if not user.check_password(DEMO_PASSWORD):
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
-            if role == Role.OWNER and not user.is_staff:
-                # Staff: the demo owner can open the dev inbox (`make run`) and the admin (scoped to the org).
-                user.is_staff = True
-                user.save(update_fields=["is_staff"])
+            _ensure_password(member_add(organization=org, username=username, role=role, password=DEMO_PASSWORD,
+                                        email=f"{username}@demo.example.com").user)
+        _business_details(org)
+        _starter_seed()
+        _superuser_seed()
     return org, created

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.backends import LOCKED_ATTR
-from accounts.models import Organization
+from accounts.models import Organization, timezone_names
 
 
 class SignInForm(AuthenticationForm):
@@ -53,3 +53,11 @@ class BusinessDetailsForm(forms.ModelForm):
         widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3}),
                    # A plain file input: the page shows the current logo itself (media files are not served)
                    "logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif"})}
+
+
+class OrganizationSettingsForm(forms.Form):
+    timezone = forms.ChoiceField(label="Time zone", help_text="Every date and time in the app is shown in this zone.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(name, name.replace("_", " ")) for name in sorted(timezone_names())]

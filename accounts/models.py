@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from django.conf import settings
-from django.core.validators import FileExtensionValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -25,10 +29,56 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", "Technician"
 
 
+# Payment terms offered as presets; any whole number of days from 0 to MAX_TERMS_DAYS is accepted.
+TERMS_PRESETS: dict[int, str] = {0: "Due on receipt", 15: "Net 15", 30: "Net 30", 60: "Net 60"}
+MAX_TERMS_DAYS = 365
+
+
+def terms_label(days: int | None) -> str:
+    """E.g. "Due on receipt", "Net 30", or "Net 45" for custom days (QuickBooks names its Terms the same way)."""
+    if days is None:
+        return "Custom due date"
+    return TERMS_PRESETS.get(days, f"Net {days}")
+
+
+class TaxRounding(models.TextChoices):
+    # Why two rules: QuickBooks rounds US sales tax once per rate on the taxable subtotal
+    # (NetAmountTaxable x TaxPercent) but rounds per line in non-US (VAT/GST) companies; our totals must
+    # match the books the invoices are pushed to, to the cent.
+    PER_INVOICE = "invoice", "Once per rate on the invoice's taxable subtotal (US sales tax)"
+    PER_LINE = "line", "Per line, then summed (VAT / GST: UK, Canada, Australia)"
+@cache
+def timezone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the tz database once per process
+
+
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/Chicago.")
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.STARTER)
+    # Invoice money settings; each new invoice copies them, so changing one never alters issued invoices.
+    prices_include_tax = models.BooleanField(
+        "prices include tax", default=False,
+        help_text="Tax-inclusive prices (common for VAT/GST): line amounts already contain the tax.")
+    tax_after_discount = models.BooleanField(
+        "apply tax after the discount", default=True,
+        help_text="On: the invoice discount lowers the taxed amount. Off: tax is computed before the discount.")
+    tax_rounding = models.CharField(max_length=10, choices=TaxRounding.choices, default=TaxRounding.PER_INVOICE)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "default payment terms (days)", default=30, validators=[MaxValueValidator(MAX_TERMS_DAYS)],
+        help_text="0 = Due on receipt, 15 = Net 15, 30 = Net 30, or any number of days up to 365.")
+    # Every time its people see is shown in this zone (activated per request by the middleware).
+    timezone = models.CharField("time zone", max_length=64, default=default_timezone,
+                                validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
     # The business as its customers see it: the head of every invoice PDF and print view.
     address_line1 = models.CharField("address line 1", max_length=200, blank=True)

@@ -26,8 +26,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "invoice.refund": _MANAGERS,
     "invoice.delete_draft": _OFFICE,
     "invoice.sync": _OFFICE,
-    # The business's name, address, logo and payment instructions printed on invoices.
-    "organization.edit": _MANAGERS,
+    "organization.manage": _MANAGERS,
     "integration.view": _ALL,
     "integration.manage": frozenset({Role.OWNER}),
 }

@@ -53,3 +53,10 @@ def organization_business_update(*, organization: Organization, **fields: object
     if old_logo and "logo" in fields and organization.logo.name != old_logo:
         organization.logo.storage.delete(old_logo)  # a replaced or removed logo leaves no file behind
     return organization
+
+
+def organization_set_timezone(*, organization: Organization, timezone: str) -> Organization:
+    organization.timezone = timezone
+    organization.full_clean(validate_unique=False)
+    organization.save(update_fields=["timezone"])
+    return organization

@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("organizations/switch/", views.organization_switch, name="organization_switch"),
     path("settings/business/", views.business_details, name="business_details"),
+    path("settings/", views.organization_settings, name="organization_settings"),
 ]

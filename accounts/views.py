@@ -1,20 +1,22 @@
-"""Sign-in, sign-out, the dashboard and the organization switcher."""
+"""Sign-in, sign-out, the dashboard, the organization switcher and the organization's settings."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import org_member_required
-from accounts.forms import BusinessDetailsForm, OrganizationSwitchForm, SignInForm
+from accounts.forms import BusinessDetailsForm, OrganizationSettingsForm, OrganizationSwitchForm, SignInForm
 from accounts.models import Membership
+from accounts.permissions import can
 from accounts.selectors import SESSION_ORG_KEY, organization_logo_data_uri
-from accounts.services import organization_business_update
+from accounts.services import organization_business_update, organization_set_timezone
 from invoicing.selectors import dashboard_summary, invoice_recent
 
 
@@ -56,7 +58,7 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/organization_switch.html", {"form": form, "memberships": memberships})
 
 
-@org_member_required("organization.edit")
+@org_member_required("organization.manage")
 def business_details(request: HttpRequest) -> HttpResponse:
     """The business's name, address, logo and payment instructions, as its invoices print them."""
     org = request.organization
@@ -73,3 +75,21 @@ def business_details(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/business_details.html",
                   {"form": form, "logo_data_uri": organization_logo_data_uri(org)},
                   status=400 if request.method == "POST" else 200)
+
+
+@org_member_required()
+@require_http_methods(["GET", "POST"])
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    """Every member sees the settings; Owners and Admins change them."""
+    organization = request.organization  # type: ignore[attr-defined]
+    can_manage = can(request.role, "organization.manage")  # type: ignore[attr-defined]
+    form = OrganizationSettingsForm(request.POST or None, initial={"timezone": organization.timezone})
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Your role may not change the organization's settings (organization.manage).")
+        if form.is_valid():
+            organization_set_timezone(organization=organization, timezone=form.cleaned_data["timezone"])
+            messages.success(request, f"Times are now shown in {organization.timezone}.")
+            return redirect("organization_settings")
+    return render(request, "accounts/organization_settings.html",
+                  {"form": form, "can_manage": can_manage, "organization": organization})

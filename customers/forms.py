@@ -15,10 +15,11 @@ class CustomerForm(forms.ModelForm):
         fields = [
             "display_name", "company_name", "given_name", "family_name", "email", "phone",
             "billing_line1", "billing_line2", "billing_city", "billing_region", "billing_postal_code",
-            "billing_country", "notes", "is_active",
+            "billing_country", "payment_terms_days", "notes", "is_active",
         ]
         labels = {"display_name": "Display name", "given_name": "First name", "family_name": "Last name"}
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3}),
+                   "payment_terms_days": forms.NumberInput(attrs={"list": "terms-presets", "min": 0, "max": 365})}
 
     def clean_display_name(self) -> str:
         # A name of spaces would pass `required` and show up as a blank row in every list.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 
+from accounts.models import MAX_TERMS_DAYS
 from accounts.tenancy import OrgOwned
 
 
@@ -21,6 +23,9 @@ class Customer(OrgOwned):
     billing_postal_code = models.CharField("postal code", max_length=20, blank=True)
     billing_country = models.CharField("country", max_length=60, blank=True)
     notes = models.TextField(blank=True, max_length=2000)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "payment terms (days)", null=True, blank=True, validators=[MaxValueValidator(MAX_TERMS_DAYS)],
+        help_text="Blank: the organization's default terms. 0 = Due on receipt, 15 = Net 15, 30 = Net 30.")
     is_active = models.BooleanField("active", default=True)
 
     class Meta:

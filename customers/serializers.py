@@ -20,7 +20,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         fields = (
             "id", "display_name", "company_name", "given_name", "family_name", "email", "phone",
             "billing_line1", "billing_line2", "billing_city", "billing_region", "billing_postal_code",
-            "billing_country", "notes", "is_active", *TIMESTAMPS,
+            "billing_country", "payment_terms_days", "notes", "is_active", *TIMESTAMPS,
         )
         read_only_fields = TIMESTAMPS
 

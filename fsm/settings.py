@@ -168,6 +168,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "invoicing.models.InvoiceStatus",
         "ProjectStatusEnum": "customers.models.ProjectStatus",
+        "LineKindEnum": "invoicing.models.LineKind",
+        "DiscountKindEnum": "invoicing.models.DiscountKind",
+        "TaxRoundingEnum": "accounts.models.TaxRounding",
     },
 }
 
@@ -181,6 +184,9 @@ if not CELERY_BROKER_URL:
     for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport with an atomic write (fsm/broker.py says why: the stock one crashes the
+    # worker when it reads a message file still being written).
+    CELERY_BROKER_TRANSPORT = "fsm.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
@@ -209,7 +215,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "fsm.log_redaction.RedactSecrets"}},
+    "filters": {
+        "redact_secrets": {"()": "fsm.log_redaction.RedactSecrets"},
+        "client_error_without_traceback": {"()": "fsm.log_filters.ClientErrorWithoutTraceback"},
+    },
     "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter",
                                      "format": "[{server_time}] {message}", "style": "{"}},
     "handlers": {
@@ -217,11 +226,16 @@ LOGGING = {
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
                           "filters": ["redact_secrets"]},
     },
-    "root": {"handlers": ["console"], "level": env_choice("FSM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
     "loggers": {
+        # A refused request (4xx) is one warning line, without the traceback Django attaches.
+        "django.request": {"filters": ["client_error_without_traceback"]},
+        # Django's default config gives "django" its own console handler (when DEBUG) on top of the root's,
+        # so each of its lines printed twice; the root console alone prints them (no ADMINS: no mail).
         "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Configuring "django" resets its children: runserver's request lines keep Django's own format.
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
+    "root": {"handlers": ["console"], "level": env_choice("FSM_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }
 # Celery would replace the root handlers with its own (unfiltered) ones; keep ours.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -38,6 +38,9 @@ class Panel:
     connection: QuickBooksConnection | None = None
     company_url: str = ""
     authorization_ends_at: datetime | None = None
+    # True when that end is QuickBooks' 5-year cap (only a reconnect moves it); False when it is the rolling
+    # refresh-token end, which every refresh (each sync, the token upkeep) pushes ~100 days forward.
+    authorization_capped: bool = False
     expiry_warning: bool = False
     queue: QueueCounts = field(default_factory=QueueCounts)
     version: str = ""
@@ -97,5 +100,6 @@ def quickbooks_panel(*, organization: Organization, now: datetime | None = None)
         environment_label=conn.get_environment_display(), connection=conn,
         company_url=company_url(conn.realm_id) if conn.environment == settings.QBO_ENVIRONMENT else "",
         authorization_ends_at=ends, expiry_warning=authorization_warning(conn, now=now),
+        authorization_capped=bool(ends and ends == conn.refresh_token_hard_expires_at),
         queue=queue, version=_version(organization, conn),
     )

@@ -1,9 +1,12 @@
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from integrations.views import connection, intuit, page, switch
 
 app_name = "integrations"
 urlpatterns = [
+    # QuickBooks is the only integration: the Integrations breadcrumb lands on its page.
+    path("", RedirectView.as_view(pattern_name="integrations:quickbooks"), name="index"),
     path("quickbooks/", page.quickbooks_page, name="quickbooks"),
     path("quickbooks/status/", page.quickbooks_status, name="quickbooks_status"),
     path("quickbooks/preferences/", page.quickbooks_preferences, name="quickbooks_preferences"),

@@ -1,14 +1,15 @@
-"""Admin for products, tax rates, invoices and payments: the same rules as the pages and the API.
+"""Admin for products, tax rates and codes, invoices and payments: the same rules as the pages and the API.
 
 An invoice's lines are edited here only while it is a draft (after that it belongs to the customer and
 to QuickBooks; the pages change it through invoice_update, which checks what was paid); the line rules
 are the services' (invoice_validate, with invoicing.validators' count and money limits), the header's
-those of the invoice page (InvoiceFieldsMixin), totals come from invoice_recompute_totals, numbers from the
-organization's sequence, and payments are recorded only through the lifecycle (pages, API).
+those of the invoice page (InvoiceFieldsMixin, discount_check), totals come from invoice_recompute_totals,
+numbers from the organization's sequence, and payments are recorded only through the lifecycle (pages, API).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
@@ -20,22 +21,68 @@ from django.http import HttpRequest
 from accounts.admin_scoping import OrgScopedAdmin, OrgScopedTabularInline
 from invoicing.emailing import invoice_email_queue
 from invoicing.forms import InvoiceFieldsMixin
-from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, InvoiceStatus, Payment, Product, TaxRate
+from invoicing.models import (
+    Invoice,
+    InvoiceEmail,
+    InvoiceLine,
+    InvoiceStatus,
+    InvoiceTaxLine,
+    LineKind,
+    Payment,
+    Product,
+    TaxCode,
+    TaxRate,
+)
 from invoicing.money import line_amount
-from invoicing.services import LineInput, invoice_number_next, invoice_recompute_totals, invoice_validate
+from invoicing.services import (
+    LineInput,
+    discount_check,
+    invoice_number_next,
+    invoice_recompute_totals,
+    invoice_validate,
+)
+from invoicing.totals import discount_of
 from invoicing.validators import invoice_edit_refusal
 
 
 @admin.register(Product)
 class ProductAdmin(OrgScopedAdmin):
-    list_display = ["name", "sku", "type", "unit_price", "taxable", "is_active", "organization"]
+    list_display = ["name", "sku", "type", "unit_price", "tax_code", "taxable", "is_active", "organization"]
     list_filter = ["type", "is_active", "taxable"]
     search_fields = ["name", "sku"]
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        if "tax_code" in form.changed_data:
+            obj.taxable = obj.tax_code_id is not None  # the same rule as the product form and API
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(TaxRate)
 class TaxRateAdmin(OrgScopedAdmin):
-    list_display = ["name", "rate", "is_active", "organization"]
+    list_display = ["name", "rate", "agency", "is_active", "organization"]
+    search_fields = ["name", "agency"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.base_fields["rate"].validators.append(_rate_in_range)
+        return form
+
+
+def _rate_in_range(value: Decimal) -> None:
+    if not 0 <= value <= 100:
+        raise ValidationError("The rate is a percentage between 0 and 100.")
+
+
+@admin.register(TaxCode)
+class TaxCodeAdmin(OrgScopedAdmin):
+    list_display = ["name", "total_percent", "is_active", "organization"]
+    filter_horizontal = ["rates"]
+    search_fields = ["name"]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        foreign = form.instance.rates.exclude(organization=form.instance.organization)
+        form.instance.rates.remove(*foreign)  # a code only combines its own organization's rates
 
 
 def _is_draft(invoice: Invoice | None) -> bool:
@@ -43,7 +90,9 @@ def _is_draft(invoice: Invoice | None) -> bool:
 
 
 class InvoiceLineFormSet(BaseInlineFormSet):
-    """Checks the lines, with the invoice's header as the form above left it, by the services' rules."""
+    """Checks the lines, with the invoice's header as the form above left it, by the services' rules, and
+    what the totals will refuse (a discount above the lines, credits above the items) while the admin can
+    still show the error instead of failing after the save."""
 
     def clean(self) -> None:
         super().clean()
@@ -58,19 +107,29 @@ class InvoiceLineFormSet(BaseInlineFormSet):
             LineInput(description=form.cleaned_data.get("description", ""),
                       quantity=form.cleaned_data.get("quantity") or 0,
                       unit_price=form.cleaned_data.get("unit_price") or 0,
-                      product=form.cleaned_data.get("product"), taxable=form.cleaned_data.get("taxable", True))
+                      product=form.cleaned_data.get("product"),
+                      taxable=form.cleaned_data.get("taxable", True) or form.cleaned_data.get("tax_code") is not None,
+                      tax_code=form.cleaned_data.get("tax_code"),
+                      kind=form.cleaned_data.get("kind") or LineKind.ITEM)
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         try:
             invoice_validate(organization=invoice.organization, customer=customer, project=invoice.project,
-                             tax_rate=invoice.tax_rate, lines=lines)
+                             tax_rate=None, lines=lines)
         except ValidationError as exc:
             raise ValidationError([m for messages in exc.message_dict.values() for m in messages]) from None
+        lines_sum = sum((line_amount(line.quantity, line.unit_price) * (-1 if line.kind == LineKind.CREDIT else 1)
+                         for line in lines), Decimal("0.00"))
+        if lines_sum < 0:
+            raise ValidationError("The credits are more than the items; an invoice cannot total less than zero.")
+        discount = discount_of(kind=invoice.discount_kind, value=invoice.discount_value, lines_sum=lines_sum)
+        if discount > lines_sum:
+            raise ValidationError(f"The discount ({discount}) is more than the lines ({lines_sum}).")
 
 
 class InvoiceAdminForm(InvoiceFieldsMixin):
-    """The page's field rules (dates, memo); a change the edit rule refuses is refused here too."""
+    """The page's field rules (dates, memo, discount); a change the edit rule refuses is refused here too."""
 
     class Meta:
         model = Invoice
@@ -80,14 +139,24 @@ class InvoiceAdminForm(InvoiceFieldsMixin):
         refusal = invoice_edit_refusal(self.instance) if self.instance.pk else None
         if refusal and self.has_changed():
             raise ValidationError(refusal)
-        return super().clean()
+        data = super().clean()  # the dates and memo (InvoiceFieldsMixin)
+        if "discount_kind" not in self.fields:
+            return data  # read-only after finalizing
+        try:
+            data["discount_value"] = discount_check(kind=data.get("discount_kind", ""),
+                                                    value=data.get("discount_value"))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    self.add_error(field if field in self.fields else None, error)
+        return data
 
 
 class InvoiceLineInline(OrgScopedTabularInline):
     model = InvoiceLine
     formset = InvoiceLineFormSet
     extra = 0
-    fields = ["position", "product", "description", "quantity", "unit_price", "taxable", "amount"]
+    fields = ["position", "kind", "product", "description", "quantity", "unit_price", "tax_code", "taxable", "amount"]
     readonly_fields = ["amount"]
 
     def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
@@ -98,6 +167,17 @@ class InvoiceLineInline(OrgScopedTabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
         return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+class InvoiceTaxLineInline(OrgScopedTabularInline):
+    model = InvoiceTaxLine
+    extra = 0
+    fields = ["name", "agency", "percent", "taxable_amount", "amount"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return False
 
 
 class PaymentInline(OrgScopedTabularInline):
@@ -112,10 +192,12 @@ class PaymentInline(OrgScopedTabularInline):
 
 
 # Totals, number and status are owned by the services (one place computes them); admin shows them.
-_OWNED_BY_SERVICES = ["number", "subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance",
-                      "tax_percent", "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
+_OWNED_BY_SERVICES = ["number", "subtotal", "discount_amount", "tax_amount", "total", "amount_paid",
+                      "amount_refunded", "balance", "prices_include_tax", "tax_after_discount", "tax_rounding",
+                      "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
 # After finalizing, an invoice changes only through the lifecycle and the invoice page's edit rule.
-_HEADER = ["organization", "customer", "project", "tax_rate", "issue_date", "due_date", "memo"]
+_HEADER = ["organization", "customer", "project", "issue_date", "due_date", "terms_days", "discount_kind",
+           "discount_value", "memo", "internal_note"]
 
 
 class InvoiceEmailInline(OrgScopedTabularInline):
@@ -139,7 +221,7 @@ class InvoiceAdmin(OrgScopedAdmin):
     search_fields = ["number", "customer__display_name"]
     list_select_related = ["customer", "organization"]
     readonly_fields = _OWNED_BY_SERVICES
-    inlines = [InvoiceLineInline, PaymentInline, InvoiceEmailInline]
+    inlines = [InvoiceLineInline, InvoiceTaxLineInline, PaymentInline, InvoiceEmailInline]
     actions = ["email_to_customers"]
 
     @admin.action(description="Email the selected invoices (PDF attached) to their customers' billing email")
@@ -168,8 +250,10 @@ class InvoiceAdmin(OrgScopedAdmin):
             return
         # Line edits in admin go through the same totals code as every other write.
         for line in form.instance.lines.all():
-            line.amount = line_amount(line.quantity, line.unit_price)
-            line.save(update_fields=["amount"])
+            line.amount = line_amount(line.quantity, line.unit_price) * (-1 if line.kind == LineKind.CREDIT else 1)
+            if line.tax_code_id is not None:
+                line.taxable = True
+            line.save(update_fields=["amount", "taxable"])
         invoice_recompute_totals(invoice=form.instance)
         form.instance.save()
 

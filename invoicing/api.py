@@ -1,4 +1,5 @@
-"""REST endpoints for products, tax rates and invoices, with the invoice lifecycle as POST actions.
+"""REST endpoints for products, tax rates and codes, invoice settings and invoices, with the invoice
+lifecycle as POST actions.
 
 Invoices are written only through invoicing.services and invoicing.lifecycle, which compute totals
 and refuse illegal transitions; their ValidationErrors become 400 responses (see accounts.api_base).
@@ -19,12 +20,22 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.api_base import ACTIVE_PARAM, OrgModelViewSet, choice_param, crud_capabilities, filter_active, int_param
+from accounts.api_base import (
+    ACTIVE_PARAM,
+    ORG_HEADER_PARAM,
+    OrgAPIMixin,
+    OrgModelViewSet,
+    choice_param,
+    crud_capabilities,
+    filter_active,
+    int_param,
+)
 from invoicing import lifecycle
 from invoicing.document import invoice_document
 from invoicing.emailing import invoice_email_queue
-from invoicing.models import Invoice, InvoiceStatus, Product, TaxRate
+from invoicing.models import Invoice, InvoiceStatus, Product, TaxCode, TaxRate
 from invoicing.pdf import invoice_pdf, invoice_pdf_filename
 from invoicing.selectors import (
     ACTION_CAPABILITIES,
@@ -37,12 +48,14 @@ from invoicing.selectors import (
 from invoicing.serializers import (
     InvoiceDetailSerializer,
     InvoiceEmailSerializer,
+    InvoiceSettingsSerializer,
     InvoiceSummarySerializer,
     InvoiceWriteSerializer,
     PaymentInputSerializer,
     ProductSerializer,
     RefundInputSerializer,
     SendInputSerializer,
+    TaxCodeSerializer,
     TaxRateSerializer,
 )
 from invoicing.services import invoice_create, invoice_update
@@ -72,6 +85,38 @@ class TaxRateViewSet(OrgModelViewSet):
 
     def scope(self, queryset: models.QuerySet) -> models.QuerySet:
         return filter_active(queryset, self.request) if self.action == "list" else queryset
+
+
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_PARAM]))
+@extend_schema(tags=["tax codes"])
+class TaxCodeViewSet(OrgModelViewSet):
+    """Tax codes: one or more component tax rates charged together (none for an exempt code)."""
+
+    model = TaxCode
+    serializer_class = TaxCodeSerializer
+    capabilities = crud_capabilities("product.view", "product.edit")
+
+    def scope(self, queryset: models.QuerySet) -> models.QuerySet:
+        queryset = queryset.prefetch_related("rates")
+        return filter_active(queryset, self.request) if self.action == "list" else queryset
+
+
+@extend_schema(tags=["invoice settings"], parameters=[ORG_HEADER_PARAM])
+class InvoiceSettingsView(OrgAPIMixin, APIView):
+    """The organization's tax-inclusive prices, tax-after-discount, tax rounding and default payment terms."""
+
+    capabilities = {"get": "product.view", "patch": "product.edit"}
+
+    @extend_schema(responses=InvoiceSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(InvoiceSettingsSerializer(request.organization).data)
+
+    @extend_schema(request=InvoiceSettingsSerializer, responses=InvoiceSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        serializer = InvoiceSettingsSerializer(request.organization, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
 
 
 DETAIL = {200: InvoiceDetailSerializer}

@@ -2,8 +2,7 @@
 body all render, so they cannot disagree.
 
 `invoice_document()` is the only place that decides which invoice fields reach the customer. Internal
-notes never do. When invoices gain tax codes with several rates, discounts and terms, only this builder
-changes: the template already loops over `tax_lines` and shows `discount` and `terms` when present.
+notes never do.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from decimal import Decimal
 from accounts.models import Organization
 from accounts.selectors import organization_logo_data_uri
 from customers.models import Customer
-from invoicing.models import Invoice
+from invoicing.models import DiscountKind, Invoice, LineKind
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,7 @@ class DocumentLine:
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
+    credit: bool = False  # a credit line: its amount is subtracted
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,21 @@ def _percent_label(percent: Decimal) -> str:
     return f"{_plain(percent)}%"
 
 
+def _discount(invoice: Invoice) -> LabelledAmount | None:
+    if not invoice.discount_amount:
+        return None
+    label = f"Discount {_plain(invoice.discount_value)}%" if invoice.discount_kind == DiscountKind.PERCENT else "Discount"
+    return LabelledAmount(label, invoice.discount_amount)
+
+
+def _terms(invoice: Invoice) -> str:
+    if invoice.terms_days is None:
+        return ""  # a due date chosen by hand: it is printed on its own
+    return "Due on receipt" if invoice.terms_days == 0 else f"Net {invoice.terms_days}"
+
+
 def invoice_document(invoice: Invoice) -> InvoiceDocument:
     organization, customer = invoice.organization, invoice.customer
-    tax_lines: tuple[LabelledAmount, ...] = ()
-    if invoice.tax_rate_id is not None or invoice.tax_amount:
-        name = invoice.tax_rate.name if invoice.tax_rate is not None else "Tax"
-        tax_lines = (LabelledAmount(f"{name} {_percent_label(invoice.tax_percent)}", invoice.tax_amount),)
     return InvoiceDocument(
         number=invoice.number,
         status=invoice.get_status_display(),
@@ -105,17 +114,19 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
         customer_name=customer.display_name,
         customer_address=customer_address(customer),
         customer_email=customer.email,
-        lines=tuple(DocumentLine(line.description, _plain(line.quantity), line.unit_price, line.amount)
+        lines=tuple(DocumentLine(line.description, _plain(line.quantity), line.unit_price, line.amount,
+                                 credit=line.kind == LineKind.CREDIT)
                     for line in invoice.lines.all()),
         subtotal=invoice.subtotal,
-        discount=None,  # invoices have no discount yet
-        tax_lines=tax_lines,
+        discount=_discount(invoice),
+        # One line per component rate, as computed and copied onto the invoice (QBO's TxnTaxDetail.TaxLine).
+        tax_lines=tuple(LabelledAmount(f"{tax.name} {_plain(tax.percent)}%", tax.amount)
+                        for tax in invoice.tax_lines.all()),
         total=invoice.total,
         amount_paid=invoice.amount_paid,
         amount_refunded=invoice.amount_refunded,
         balance=invoice.balance,
-        terms="",  # invoices have no terms field yet; the due date is printed on its own
-        # The invoice form labels the memo "shown to the customer", so it is the customer's message.
-        customer_message=invoice.memo,
+        terms=_terms(invoice),
+        customer_message=invoice.memo,  # the "message to the customer"; invoice.internal_note never leaves the app
         how_to_pay=organization.payment_instructions,
     )

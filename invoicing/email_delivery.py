@@ -80,8 +80,7 @@ def invoice_email_deliver(*, email_id: int) -> InvoiceEmail | None:
     take), or raises TransientEmailError with the delay before the next attempt."""
     if not _claim(email_id):
         return InvoiceEmail.objects.filter(pk=email_id).first()
-    email = InvoiceEmail.objects.select_related("invoice__organization", "invoice__customer",
-                                                "invoice__tax_rate").get(pk=email_id)
+    email = InvoiceEmail.objects.select_related("invoice__organization", "invoice__customer").get(pk=email_id)
     message = _message(email, invoice_document(email.invoice))
     try:
         message.send()

@@ -1,14 +1,16 @@
-"""Products and services, tax rates, invoices with lines, payments and refunds."""
+"""Products and services, tax codes and their rates, invoices with lines, payments and refunds."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.models import MAX_TERMS_DAYS, TaxRounding
 from accounts.tenancy import OrgOwned
 
 ZERO = Decimal("0.00")
@@ -25,7 +27,11 @@ class Product(OrgOwned):
     type = models.CharField(max_length=20, choices=ProductType.choices, default=ProductType.SERVICE)
     description = models.TextField(blank=True, max_length=4000)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    # QuickBooks' US Item.Taxable; kept true exactly when the product has a default tax code (set by the
+    # forms and API), and by the import for items that come from QuickBooks without a code.
     taxable = models.BooleanField(default=True)
+    tax_code = models.ForeignKey("TaxCode", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name="default tax code")
     is_active = models.BooleanField("active", default=True)
 
     class Meta:
@@ -42,8 +48,11 @@ class Product(OrgOwned):
 
 
 class TaxRate(OrgOwned):
+    """One component rate with the agency it is paid to (QBO's TaxRate), e.g. a state's 6.25 %."""
+
     name = models.CharField(max_length=100)
     rate = models.DecimalField("rate (%)", max_digits=6, decimal_places=3)
+    agency = models.CharField(max_length=100, blank=True, help_text="Who the tax is paid to.")
     is_active = models.BooleanField("active", default=True)
 
     class Meta:
@@ -52,6 +61,42 @@ class TaxRate(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.rate.normalize()}%)"
+
+
+class TaxCode(OrgOwned):
+    """What a line is taxed with (QBO's TaxCode): one or more component rates, or none for exempt sales.
+
+    E.g. "Springfield" = IL state 6.25 % + county 1 % + city 1.625 %; "GST/PST BC" = 5 % + 7 %;
+    "20.0% S"; "Exempt" (no rates)."""
+
+    name = models.CharField(max_length=100)
+    rates = models.ManyToManyField(TaxRate, blank=True, related_name="codes")
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), "organization", name="uniq_taxcode_name_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def total_percent(self) -> Decimal:
+        """The rates added up (uses prefetched rates when there are)."""
+        return sum((rate.rate for rate in self.rates.all()), Decimal(0))
+
+
+class DiscountKind(models.TextChoices):
+    NONE = "", "No discount"
+    PERCENT = "percent", "Percent"
+    AMOUNT = "amount", "Amount"
+
+
+class LineKind(models.TextChoices):
+    ITEM = "item", "Item"
+    # A credit given on the invoice (e.g. goodwill, a returned part): its own kind of line with a positive
+    # price that is subtracted, rather than a negative price on a product line.
+    CREDIT = "credit", "Credit"
 
 
 class InvoiceStatus(models.TextChoices):
@@ -76,17 +121,28 @@ class Invoice(OrgOwned):
     status = models.CharField(max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
     issue_date = models.DateField()
     due_date = models.DateField()
-    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    # The percentage applied, copied from tax_rate when totals are computed, so editing a rate
-    # later never changes an invoice already issued.
-    tax_percent = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal(0))
+    # The payment terms that set the due date; null when the due date was chosen by hand.
+    terms_days = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(MAX_TERMS_DAYS)])
+    # Copied from the organization when the invoice is created, so a later change of those settings never
+    # changes this invoice's totals, even when it is edited.
+    prices_include_tax = models.BooleanField(default=False)
+    tax_after_discount = models.BooleanField(default=True)
+    tax_rounding = models.CharField(max_length=10, choices=TaxRounding.choices, default=TaxRounding.PER_INVOICE)
+    discount_kind = models.CharField(max_length=10, choices=DiscountKind.choices, blank=True, default="")
+    discount_value = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO,
+                                         help_text="A percentage (10.00 = 10 %) or an amount, as chosen in Discount.")
+    # Net of tax for tax-exclusive prices; for tax-inclusive prices the lines minus the tax they contain.
     subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     balance = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
-    memo = models.TextField(blank=True)
+    # The message printed for the customer (its API name stays "memo", as before).
+    memo = models.TextField("message to the customer", blank=True)
+    internal_note = models.TextField(blank=True, max_length=4000,
+                                     help_text="For the business only: never printed, e-mailed or sent to QuickBooks.")
     status_before_dispute = models.CharField(max_length=20, choices=InvoiceStatus.choices, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -110,8 +166,13 @@ class InvoiceLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     description = models.CharField(max_length=4000, blank=True)
     quantity = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal(1))
+    kind = models.CharField(max_length=10, choices=LineKind.choices, default=LineKind.ITEM)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    # Quantity x unit price in cents; negative for a credit line.
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    tax_code = models.ForeignKey(TaxCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Subject to sales tax (QBO US TAX/NON). A line with a tax code is taxable; a taxable line without one
+    # is how invoices written before tax codes (with no tax rate) were stored, and they keep it.
     taxable = models.BooleanField(default=True)
 
     class Meta:
@@ -119,6 +180,26 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice.number} #{self.position}"
+
+
+class InvoiceTaxLine(models.Model):
+    """Tax per component rate as computed for the invoice, with the name and percent copied, so a later
+    edit of a rate or code never changes an issued invoice (QBO's TxnTaxDetail.TaxLine)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="tax_lines")
+    position = models.PositiveIntegerField(default=0)
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField(max_length=100)
+    agency = models.CharField(max_length=100, blank=True)
+    percent = models.DecimalField(max_digits=6, decimal_places=3)
+    taxable_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.percent.normalize()}%: {self.amount}"
 
 
 class PaymentKind(models.TextChoices):

@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from accounts.models import Organization
 from accounts.permissions import can
 from invoicing.lifecycle import allowed_actions
-from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxRate
+from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxCode, TaxRate
 from invoicing.validators import invoice_edit_refusal
 
 S = InvoiceStatus
@@ -45,9 +45,10 @@ def invoice_list(*, organization: Organization, status: str = "", customer_id: i
 def invoice_detail_queryset(*, organization: Organization) -> QuerySet[Invoice]:
     return (
         Invoice.objects.for_org(organization)
-        .select_related("customer", "project", "tax_rate")
+        .select_related("customer", "project")
         .prefetch_related(
-            "lines__product", Prefetch("payments", queryset=Payment.objects.order_by("received_on", "id"))
+            "lines__product", "lines__tax_code", "tax_lines",
+            Prefetch("payments", queryset=Payment.objects.order_by("received_on", "id")),
         )
     )
 
@@ -55,7 +56,7 @@ def invoice_detail_queryset(*, organization: Organization) -> QuerySet[Invoice]:
 def invoice_document_queryset(*, organization: Organization) -> QuerySet[Invoice]:
     """What invoicing.document.invoice_document reads, joined: the PDF and the print view."""
     return (Invoice.objects.for_org(organization)
-            .select_related("organization", "customer", "tax_rate").prefetch_related("lines"))
+            .select_related("organization", "customer").prefetch_related("lines", "tax_lines"))
 
 
 def invoice_emails(*, invoice: Invoice) -> list[InvoiceEmail]:
@@ -118,7 +119,7 @@ def invoice_recent(*, organization: Organization, limit: int = 8) -> list[Invoic
 
 
 def product_list(*, organization: Organization, query: str = "", active: str = "") -> QuerySet[Product]:
-    qs = Product.objects.for_org(organization).order_by("name", "id")
+    qs = Product.objects.for_org(organization).select_related("tax_code").order_by("name", "id")
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(sku__icontains=query) | Q(description__icontains=query))
     if active == "yes":
@@ -134,5 +135,15 @@ def product_choices(*, organization: Organization, keep_ids: Collection[int] = (
     return list(Product.objects.for_org(organization).filter(wanted).order_by("name", "id"))
 
 
-def tax_rate_choices(*, organization: Organization, keep_id: int | None = None) -> QuerySet[TaxRate]:
-    return TaxRate.objects.for_org(organization).filter(Q(is_active=True) | Q(pk=keep_id)).order_by("name")
+def tax_code_choices(*, organization: Organization, keep_ids: Collection[int] = ()) -> list[TaxCode]:
+    """Active codes, plus inactive ones an invoice already uses, so editing it keeps its lines valid."""
+    wanted = Q(is_active=True) | Q(pk__in=list(keep_ids))
+    return list(TaxCode.objects.for_org(organization).filter(wanted).order_by("name", "id"))
+
+
+def tax_codes_with_rates(*, organization: Organization) -> QuerySet[TaxCode]:
+    return TaxCode.objects.for_org(organization).prefetch_related("rates").order_by("name", "id")
+
+
+def tax_rates(*, organization: Organization) -> QuerySet[TaxRate]:
+    return TaxRate.objects.for_org(organization).order_by("name", "id")

@@ -1,4 +1,4 @@
-"""API representations of products, tax rates, invoices, their lines and payments.
+"""API representations of products, tax rates and codes, invoices, their lines and payments.
 
 Money totals are never read from the client: the write serializers have no such fields and
 invoicing.services computes them.
@@ -9,15 +9,35 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api_base import OrgPrimaryKeyRelatedField
-from accounts.models import Organization
+from accounts.models import MAX_TERMS_DAYS, Organization
 from customers.models import Customer, Project
-from invoicing.models import Invoice, InvoiceEmail, InvoiceLine, Payment, Product, TaxRate
+from invoicing.models import (
+    DiscountKind,
+    Invoice,
+    InvoiceEmail,
+    InvoiceLine,
+    InvoiceTaxLine,
+    LineKind,
+    Payment,
+    Product,
+    TaxCode,
+    TaxRate,
+)
 from invoicing.selectors import invoice_actions_for
-from invoicing.services import LineInput, product_name_taken, product_sku_taken
+from invoicing.services import (
+    InvoiceMoney,
+    LineInput,
+    discount_check,
+    product_name_taken,
+    product_sku_taken,
+    tax_code_name_taken,
+    tax_rate_name_taken,
+)
 
 TIMESTAMPS = ("created_at", "updated_at")
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -34,10 +54,20 @@ class _OrgSerializerMixin:
 
 
 class ProductSerializer(_OrgSerializerMixin, serializers.ModelSerializer):
+    tax_code = OrgPrimaryKeyRelatedField(queryset=TaxCode.objects.all(), required=False, allow_null=True,
+                                         help_text="The default tax code of its invoice lines.")
+
     class Meta:
         model = Product
-        fields = ("id", "name", "sku", "type", "description", "unit_price", "taxable", "is_active", *TIMESTAMPS)
+        fields = ("id", "name", "sku", "type", "description", "unit_price", "tax_code", "taxable", "is_active",
+                  *TIMESTAMPS)
         read_only_fields = TIMESTAMPS
+        extra_kwargs = {"taxable": {"help_text": "QuickBooks' US Taxable flag; follows tax_code when that is given."}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "tax_code" in attrs:
+            attrs["taxable"] = attrs["tax_code"] is not None  # the same rule as the product form
+        return attrs
 
     def validate_name(self, value: str) -> str:
         value = value.strip()
@@ -62,15 +92,14 @@ class ProductSerializer(_OrgSerializerMixin, serializers.ModelSerializer):
 class TaxRateSerializer(_OrgSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = TaxRate
-        fields = ("id", "name", "rate", "is_active", *TIMESTAMPS)
+        fields = ("id", "name", "rate", "agency", "is_active", *TIMESTAMPS)
         read_only_fields = TIMESTAMPS
 
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
             raise serializers.ValidationError("Give the tax rate a name.")
-        clash = TaxRate.objects.for_org(self.organization).filter(name__iexact=value).exclude(pk=self.instance_id)
-        if clash.exists():
+        if tax_rate_name_taken(organization=self.organization, name=value, exclude_id=self.instance_id):
             raise serializers.ValidationError(f"A tax rate named {value!r} already exists.")
         return value
 
@@ -80,10 +109,42 @@ class TaxRateSerializer(_OrgSerializerMixin, serializers.ModelSerializer):
         return value
 
 
+class TaxCodeSerializer(_OrgSerializerMixin, serializers.ModelSerializer):
+    rates = OrgPrimaryKeyRelatedField(queryset=TaxRate.objects.all(), many=True, required=False,
+                                      help_text="Ids of the component tax rates; none for an exempt code.")
+    total_percent = serializers.DecimalField(max_digits=7, decimal_places=3, read_only=True)
+
+    class Meta:
+        model = TaxCode
+        fields = ("id", "name", "rates", "total_percent", "is_active", *TIMESTAMPS)
+        read_only_fields = TIMESTAMPS
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("Give the tax code a name.")
+        if tax_code_name_taken(organization=self.organization, name=value, exclude_id=self.instance_id):
+            raise serializers.ValidationError(f"A tax code named {value!r} already exists.")
+        return value
+
+    def validate_rates(self, value: list[TaxRate]) -> list[TaxRate]:
+        if len({rate.pk for rate in value}) != len(value):
+            raise serializers.ValidationError("A rate can appear once in a code.")
+        return value
+
+
 class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
-        fields = ("id", "position", "product", "description", "quantity", "unit_price", "amount", "taxable")
+        fields = ("id", "position", "kind", "product", "description", "quantity", "unit_price", "amount",
+                  "tax_code", "taxable")
+        read_only_fields = fields
+
+
+class InvoiceTaxLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceTaxLine
+        fields = ("tax_rate", "name", "agency", "percent", "taxable_amount", "amount")
         read_only_fields = fields
 
 
@@ -91,13 +152,19 @@ class LineInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, help_text=(
         "The stored line this item changes (its id stays). Without it the item is a new line."))
     delete = serializers.BooleanField(required=False, help_text="True removes the line named by `id`.")
+    kind = serializers.ChoiceField(choices=LineKind.choices, required=False,
+                                   help_text="item (the default for a new line), or credit: a positive price "
+                                             "taken off the invoice.")
     product = OrgPrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000,
                                         help_text="Defaults to the stored line's, else the product's name.")
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3, required=False,
                                         help_text="Required for a new line.")
     unit_price = serializers.DecimalField(**MONEY, required=False, help_text="Defaults to the product's price.")
-    taxable = serializers.BooleanField(required=False, help_text="Defaults to the product's setting, else true.")
+    tax_code = OrgPrimaryKeyRelatedField(queryset=TaxCode.objects.all(), required=False, allow_null=True,
+                                         help_text="Defaults to the product's code; null for no tax.")
+    taxable = serializers.BooleanField(required=False, help_text="Before tax codes: with the invoice's tax_rate. "
+                                       "Defaults to whether the line has a tax code, else the product's setting.")
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -129,12 +196,15 @@ class InvoiceSummarySerializer(serializers.ModelSerializer):
 
 class InvoiceDetailSerializer(InvoiceSummarySerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
+    tax_lines = InvoiceTaxLineSerializer(many=True, read_only=True, help_text="Tax per component rate.")
     payments = PaymentSerializer(many=True, read_only=True)
 
     class Meta(InvoiceSummarySerializer.Meta):
-        fields = (*SUMMARY_FIELDS, "tax_rate", "tax_percent", "memo", "finalized_at", "sent_at", "voided_at",
-                  "lines", "payments", *TIMESTAMPS)
+        fields = (*SUMMARY_FIELDS, "terms_days", "discount_kind", "discount_value", "discount_amount",
+                  "prices_include_tax", "tax_after_discount", "tax_rounding", "tax_lines", "memo", "internal_note",
+                  "finalized_at", "sent_at", "voided_at", "lines", "payments", *TIMESTAMPS)
         read_only_fields = fields
+        extra_kwargs = {"memo": {"help_text": "The message to the customer."}}
 
 
 class InvoiceWriteSerializer(serializers.Serializer):
@@ -142,11 +212,31 @@ class InvoiceWriteSerializer(serializers.Serializer):
 
     customer = OrgPrimaryKeyRelatedField(queryset=Customer.objects.all())
     project = OrgPrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
-    tax_rate = OrgPrimaryKeyRelatedField(queryset=TaxRate.objects.all(), required=False, allow_null=True)
+    tax_rate = OrgPrimaryKeyRelatedField(
+        queryset=TaxRate.objects.all(), required=False, allow_null=True, write_only=True,
+        help_text="Before tax codes: taxable lines without a tax_code are taxed with the code of this one rate.")
     issue_date = serializers.DateField()
-    due_date = serializers.DateField()
-    memo = serializers.CharField(required=False, allow_blank=True)
+    due_date = serializers.DateField(required=False, allow_null=True,
+                                     help_text="Leave out (or null) to follow the payment terms.")
+    terms_days = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_TERMS_DAYS,
+                                          help_text="Payment terms in days (0 = due on receipt); default: the "
+                                                    "customer's terms, else the organization's.")
+    discount_kind = serializers.ChoiceField(choices=DiscountKind.choices, required=False, allow_blank=True)
+    discount_value = serializers.DecimalField(**MONEY, required=False, allow_null=True,
+                                              help_text="A percentage (10.00 = 10 %) or an amount.")
+    memo = serializers.CharField(required=False, allow_blank=True, help_text="The message to the customer.")
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=4000,
+                                          help_text="Never shown to the customer nor sent to QuickBooks.")
     lines = LineInputSerializer(many=True, allow_empty=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "discount_kind" in attrs:  # otherwise the services check the value against the stored kind
+            try:
+                attrs["discount_value"] = discount_check(kind=attrs.get("discount_kind", ""),
+                                                         value=attrs.get("discount_value"))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict) from None
+        return attrs
 
     def validate_lines(self, items: list[dict[str, Any]]) -> list[LineInput]:
         """The invoice's complete list of lines after this request, for invoice_create/invoice_update.
@@ -156,7 +246,8 @@ class InvoiceWriteSerializer(serializers.Serializer):
         added at the end, and every line it does not name stays exactly as it is.
         """
         instance: Invoice | None = self.instance
-        stored = {line.pk: line for line in instance.lines.select_related("product")} if instance else {}
+        stored = ({line.pk: line for line in instance.lines.select_related("product", "tax_code")}
+                  if instance else {})
         errors: dict[str, Any] = {}
         for index, item in enumerate(items):
             if "id" in item and item["id"] not in stored:
@@ -187,16 +278,27 @@ class InvoiceWriteSerializer(serializers.Serializer):
         """Arguments for invoice_create/invoice_update; fields a PATCH left out keep their stored value."""
         data = self.validated_data
         kwargs: dict[str, Any] = {}
-        for name, default in (("customer", None), ("project", None), ("tax_rate", None), ("issue_date", None),
-                              ("due_date", None), ("memo", "")):
+        for name, default in (("customer", None), ("project", None), ("issue_date", None), ("memo", "")):
             kwargs[name] = data[name] if name in data else getattr(instance, name, default)
+        kwargs["tax_rate"] = data.get("tax_rate")
+        money = {}
+        for name, default in (("discount_kind", ""), ("discount_value", Decimal(0)), ("internal_note", ""),
+                              ("terms_days", None)):
+            money[name] = data[name] if name in data else getattr(instance, name, default)
+        kwargs["money"] = InvoiceMoney(**money)
+        if "due_date" in data or "terms_days" in data:
+            kwargs["due_date"] = data.get("due_date")
+        elif instance is not None:
+            # A PATCH that moves the issue date keeps an invoice on terms on its terms; a hand-picked date stays.
+            kwargs["due_date"] = None if instance.terms_days is not None else instance.due_date
         kwargs["lines"] = data["lines"] if "lines" in data else _line_inputs(instance)
         return kwargs
 
 
 def _line_input(index: int | None, item: dict[str, Any], line: InvoiceLine | None) -> LineInput:
     """An item of the request over the stored line it names (None: a new line). What the item leaves out
-    keeps the stored value; a new line, or a stored one given another product, takes the product's."""
+    keeps the stored value; a new line, or a stored one given another product, takes the product's price,
+    tax code and taxable setting. `taxable` without a code is the API before tax codes (see tax_rate)."""
     product: Product | None = item.get("product", line.product if line else None)
     from_product = product is not None and (line is None or product != line.product)
     if "unit_price" in item:
@@ -208,22 +310,31 @@ def _line_input(index: int | None, item: dict[str, Any], line: InvoiceLine | Non
     else:
         raise serializers.ValidationError({str(index): {"unit_price": [
             "Give a unit price, or a product to take it from."]}})
+    if "tax_code" in item:
+        tax_code = item["tax_code"]
+    elif from_product:
+        tax_code = product.tax_code
+    else:
+        tax_code = line.tax_code if line is not None else None
     if "taxable" in item:
         taxable = item["taxable"]
+    elif "tax_code" in item:
+        taxable = tax_code is not None
     elif from_product:
         taxable = product.taxable
     else:
         taxable = line.taxable if line is not None else True
     description = item.get("description", line.description if line else "")
     return LineInput(description=description.strip(), quantity=item.get("quantity", line and line.quantity),
-                     unit_price=unit_price, product=product, taxable=taxable, id=line.pk if line else None)
+                     unit_price=unit_price, product=product, taxable=taxable, tax_code=tax_code,
+                     kind=item.get("kind", line.kind if line else LineKind.ITEM), id=line.pk if line else None)
 
 
 def _line_inputs(invoice: Invoice | None) -> list[LineInput]:
     """The stored lines as they are (a PATCH that does not touch `lines`)."""
     if invoice is None:
         return []
-    return [_line_input(None, {}, line) for line in invoice.lines.select_related("product")]
+    return [_line_input(None, {}, line) for line in invoice.lines.select_related("product", "tax_code")]
 
 
 class PaymentInputSerializer(serializers.Serializer):
@@ -238,6 +349,14 @@ class RefundInputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
     received_on = serializers.DateField(required=False, help_text="Defaults to today.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class InvoiceSettingsSerializer(serializers.ModelSerializer):
+    """The organization's invoice money settings; new invoices copy them."""
+
+    class Meta:
+        model = Organization
+        fields = ("prices_include_tax", "tax_after_discount", "tax_rounding", "payment_terms_days")
 
 
 class SendInputSerializer(serializers.Serializer):

@@ -1,28 +1,47 @@
-"""Writes for products and invoices. Totals are computed here and only here (the rules input must meet
-are in invoicing/validators.py)."""
+"""Writes for products, tax codes and invoices. Totals are computed here and only here (the arithmetic is
+in invoicing/totals.py, whose rules are stated there; the rules input must meet are in invoicing/validators.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.db.models.functions import Lower
 
-from accounts.models import Organization
+from accounts.models import MAX_TERMS_DAYS, Organization
 from accounts.services import sequence_next
 from customers.models import Customer, Project
-from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, Product, TaxRate
-from invoicing.money import invoice_totals, line_amount, to_cents
-from invoicing.validators import check_invoice_fields, check_lines, invoice_edit_refusal, line_rows
+from invoicing import totals as arithmetic
+from invoicing.models import (
+    ZERO,
+    DiscountKind,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    InvoiceTaxLine,
+    LineKind,
+    Product,
+    TaxCode,
+    TaxRate,
+)
+from invoicing.money import line_amount, to_cents
+from invoicing.validators import (
+    check_invoice_fields,
+    check_lines,
+    check_total,
+    invoice_edit_refusal,
+    validate_invoice_date,
+)
 
 INVOICE_NUMBER_PREFIX = "INV-"
 STALE_LINES = ("The lines changed since this invoice was opened (a line was added, removed or listed twice); "
                "reload it and make your change again.")
-LINE_FIELDS = ("position", "product", "description", "quantity", "unit_price", "amount", "taxable")
+LINE_FIELDS = ("position", "product", "description", "kind", "quantity", "unit_price", "amount", "tax_code", "taxable")
 
 
 @dataclass(frozen=True)
@@ -34,13 +53,42 @@ class LineInput:
     quantity: Decimal
     unit_price: Decimal
     product: Product | None = None
+    # Subject to tax. False means no tax whatever the code; a taxable line without a code is taxed with the
+    # invoice's legacy `tax_rate` when one is given (the API before tax codes), else not at all.
     taxable: bool = True
+    tax_code: TaxCode | None = None
+    kind: str = LineKind.ITEM
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceMoney:
+    """The invoice-level money inputs besides lines: discount, notes and terms."""
+
+    discount_kind: str = DiscountKind.NONE
+    discount_value: Decimal = ZERO
+    internal_note: str = ""
+    terms_days: int | None = None
 
 
 def invoice_number_next(*, organization: Organization) -> str:
     value = sequence_next(organization=organization, name="invoice")
     return f"{INVOICE_NUMBER_PREFIX}{value:06d}"
+
+
+def tax_code_for_rate(*, rate: TaxRate) -> TaxCode:
+    """The code made of this one rate (found, or created with the rate's name): how the legacy `tax_rate`
+    of an invoice write maps onto per-line codes. The data migration made one for every existing rate."""
+    single = (TaxCode.objects.for_org(rate.organization_id).annotate(n=Count("rates"))
+              .filter(n=1, rates=rate).order_by("id").first())
+    if single is not None:
+        return single
+    name = rate.name
+    if TaxCode.objects.for_org(rate.organization_id).filter(name__iexact=name).exists():
+        name = f"{rate.name} ({rate.rate.normalize()}%)"[:100]
+    code = TaxCode.objects.create(organization_id=rate.organization_id, name=name, is_active=rate.is_active)
+    code.rates.add(rate)
+    return code
 
 
 def _check_refs(*, organization: Organization, customer: Customer, project: Project | None,
@@ -55,15 +103,67 @@ def _check_refs(*, organization: Organization, customer: Customer, project: Proj
     for index, line in enumerate(lines, start=1):
         if line.product is not None and line.product.organization_id != organization.id:
             errors.setdefault("lines", []).append(f"Line {index}: choose a product of this organization.")
+        if line.tax_code is not None and line.tax_code.organization_id != organization.id:
+            errors.setdefault("lines", []).append(f"Line {index}: choose a tax code of this organization.")
+        if line.kind not in LineKind.values:
+            errors.setdefault("lines", []).append(f"Line {index}: the kind must be one of {', '.join(LineKind.values)}.")
         if line.quantity <= 0:
             errors.setdefault("lines", []).append(f"Line {index}: quantity must be greater than zero.")
         if line.unit_price < 0:
-            errors.setdefault("lines", []).append(f"Line {index}: unit price cannot be negative.")
+            hint = "" if line.kind == LineKind.CREDIT else "; to take money off, add a credit line instead"
+            errors.setdefault("lines", []).append(f"Line {index}: unit price cannot be negative{hint}.")
         if not line.description and line.product is None:
             errors.setdefault("lines", []).append(f"Line {index}: give a product or a description.")
     if errors:
         raise ValidationError(errors)
-    check_lines(line_rows(lines), tax_percent=tax_rate.rate if tax_rate else Decimal(0))
+    legacy_percent = tax_rate.rate if tax_rate is not None else Decimal(0)
+    check_lines([(line.quantity, line.unit_price, line.kind == LineKind.CREDIT,
+                  (line.tax_code.total_percent if line.tax_code else legacy_percent) if line.taxable else Decimal(0))
+                 for line in lines])
+
+
+def discount_check(*, kind: str, value: Decimal | None) -> Decimal:
+    """The discount value, or a ValidationError naming what is wrong. Pages, API and admin all call this."""
+    if kind not in DiscountKind.values:
+        raise ValidationError({"discount_kind": [f"Choose one of: {', '.join(v or 'none' for v in DiscountKind.values)}."]})
+    if kind == DiscountKind.NONE:
+        return ZERO
+    if value is None:
+        raise ValidationError({"discount_value": ["Give the discount, or choose no discount."]})
+    if value <= 0:
+        raise ValidationError({"discount_value": ["The discount must be greater than zero."]})
+    if kind == DiscountKind.PERCENT and value > 100:
+        raise ValidationError({"discount_value": ["A percentage discount is at most 100."]})
+    if value != to_cents(value):
+        raise ValidationError({"discount_value": ["Use at most two decimals."]})
+    return value
+
+
+def terms_check(days: int | None, field: str = "terms_days") -> None:
+    if days is not None and not 0 <= days <= MAX_TERMS_DAYS:
+        raise ValidationError({field: [f"Payment terms are 0 (due on receipt) to {MAX_TERMS_DAYS} days."]})
+
+
+def terms_for(*, customer: Customer, organization: Organization) -> int:
+    """The customer's own terms, else the organization's default."""
+    return customer.payment_terms_days if customer.payment_terms_days is not None else organization.payment_terms_days
+
+
+def _due_date(*, organization: Organization, customer: Customer, issue_date: date, due_date: date | None,
+              terms_days: int | None) -> tuple[date, int | None]:
+    """(due date, terms applied). No due date: the terms set it (given, else the customer's, else the
+    organization's). A due date chosen by hand is kept; with terms too, the two must agree."""
+    terms_check(terms_days)
+    if due_date is None:
+        days = terms_days if terms_days is not None else terms_for(customer=customer, organization=organization)
+        return issue_date + timedelta(days=days), days
+    if due_date < issue_date:
+        raise ValidationError({"due_date": ["The due date cannot be before the issue date."]})
+    if terms_days is not None and issue_date + timedelta(days=terms_days) != due_date:
+        message = (f"The due date does not match the terms ({terms_days} days after the issue date); "
+                   "leave the due date empty to follow the terms.")
+        raise ValidationError({"due_date": [message]})
+    return due_date, terms_days
 
 
 def invoice_validate(*, organization: Organization, customer: Customer, project: Project | None,
@@ -74,26 +174,44 @@ def invoice_validate(*, organization: Organization, customer: Customer, project:
 
 
 def _check_input(*, organization: Organization, customer: Customer, project: Project | None,
-                 tax_rate: TaxRate | None, lines: list[LineInput], issue_date: date, due_date: date,
-                 memo: str) -> None:
-    """The dates and memo, and the references and lines, refused together (their fields never overlap)."""
+                 tax_rate: TaxRate | None, lines: list[LineInput], issue_date: date, due_date: date | None,
+                 memo: str, terms_days: int | None) -> tuple[date, int | None]:
+    """The dates, terms and memo, and the references and lines, refused together (their fields never
+    overlap). Returns the due date and the terms that set it (see _due_date)."""
     errors: dict[str, list[str]] = {}
     try:
         check_invoice_fields(issue_date=issue_date, due_date=due_date, memo=memo)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    due = issue_date
+    if not errors.keys() & {"issue_date", "due_date"}:
+        try:
+            due, terms_days = _due_date(organization=organization, customer=customer, issue_date=issue_date,
+                                        due_date=due_date, terms_days=terms_days)
+            validate_invoice_date(due)  # the terms may carry it past the window
+        except ValidationError as exc:
+            errors.update(exc.message_dict if hasattr(exc, "error_dict") else {"due_date": exc.messages})
     try:
         _check_refs(organization=organization, customer=customer, project=project, tax_rate=tax_rate, lines=lines)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    return due, terms_days
 
 
-def _write_lines(invoice: Invoice, lines: list[LineInput], seen_line_ids: Collection[int] = ()) -> None:
+def _effective_code(line: LineInput, legacy: TaxCode | None) -> TaxCode | None:
+    if not line.taxable:
+        return None
+    return line.tax_code or legacy
+
+
+def _write_lines(invoice: Invoice, lines: list[LineInput], tax_rate: TaxRate | None = None,
+                 seen_line_ids: Collection[int] = ()) -> None:
     """Make the invoice's lines exactly `lines`: named lines change in place (their ids stay), new ones
     are added, and stored lines no input names are deleted. With `seen_line_ids` (the lines the person's
-    page showed), a line added since by someone else is not theirs to remove: the save is refused."""
+    page showed), a line added since by someone else is not theirs to remove: the save is refused.
+    A taxable line without a code takes the code of the legacy `tax_rate`; a credit's amount is negative."""
     stored = {line.pk: line for line in invoice.lines.all()}
     named = [line.id for line in lines if line.id is not None]
     unknown = [line_id for line_id in named if line_id not in stored]
@@ -101,60 +219,118 @@ def _write_lines(invoice: Invoice, lines: list[LineInput], seen_line_ids: Collec
     if unknown or added_since or len(set(named)) != len(named):
         # A stale page (someone else changed the lines meanwhile) or a hand-made request.
         raise ValidationError({"lines": [STALE_LINES]})
+    legacy = tax_code_for_rate(rate=tax_rate) if tax_rate is not None else None
     keep, add = [], []
     for position, line in enumerate(lines, start=1):
         row = stored[line.id] if line.id is not None else InvoiceLine(invoice=invoice)
-        row.position, row.product, row.taxable = position, line.product, line.taxable
+        row.position, row.product, row.taxable, row.kind = position, line.product, line.taxable, line.kind
         row.description = line.description or (line.product.name if line.product else "")
         row.quantity, row.unit_price = line.quantity, to_cents(line.unit_price)
-        row.amount = line_amount(line.quantity, line.unit_price)
+        row.amount = line_amount(line.quantity, line.unit_price) * (-1 if line.kind == LineKind.CREDIT else 1)
+        row.tax_code = _effective_code(line, legacy)
         (keep if line.id is not None else add).append(row)
     invoice.lines.exclude(pk__in=named).delete()
     InvoiceLine.objects.bulk_update(keep, LINE_FIELDS)
     InvoiceLine.objects.bulk_create(add)
 
 
+def _arithmetic_lines(lines: list[InvoiceLine]) -> list[arithmetic.Line]:
+    codes = {line.tax_code_id for line in lines if line.tax_code_id}
+    rates_of: dict[int, tuple[arithmetic.Rate, ...]] = {
+        code.pk: tuple(arithmetic.Rate(key=r.pk, name=r.name, percent=r.rate, agency=r.agency)
+                       for r in sorted(code.rates.all(), key=lambda r: (r.name.lower(), r.pk)))
+        for code in TaxCode.objects.filter(pk__in=codes).prefetch_related("rates")
+    }
+    return [arithmetic.Line(amount=line.amount, rates=rates_of.get(line.tax_code_id, ()), code_key=line.tax_code_id)
+            for line in lines]
+
+
 def invoice_recompute_totals(*, invoice: Invoice) -> None:
-    """Subtotal, tax, total and balance from the stored lines and payments. The one place they are made."""
-    invoice.tax_percent = invoice.tax_rate.rate if invoice.tax_rate else Decimal(0)
-    invoice.subtotal, invoice.tax_amount, invoice.total = invoice_totals(
-        ((line.amount, line.taxable) for line in invoice.lines.all()), invoice.tax_percent)
+    """Subtotal, discount, tax per rate, total and balance from the stored lines and payments. The one
+    place they are made. Refuses a discount larger than the lines, a negative total and one too big to store."""
+    lines = list(invoice.lines.all())
+    result = arithmetic.compute(
+        _arithmetic_lines(lines), discount_kind=invoice.discount_kind, discount_value=invoice.discount_value,
+        prices_include_tax=invoice.prices_include_tax, tax_after_discount=invoice.tax_after_discount,
+        rounding=invoice.tax_rounding,
+    )
+    if result.lines_sum < 0:
+        credits = -sum((line.amount for line in lines if line.amount < 0), ZERO)
+        message = f"The credits ({credits}) are more than the items; an invoice cannot total less than zero."
+        raise ValidationError({"lines": [message]})
+    entered = arithmetic.discount_of(kind=invoice.discount_kind, value=invoice.discount_value,
+                                     lines_sum=result.lines_sum)
+    if entered > result.lines_sum:
+        message = f"The discount ({entered}) is more than the lines ({result.lines_sum})."
+        raise ValidationError({"discount_value": [message]})
+    if result.total < 0:
+        # Credits carrying more tax than the items they offset (QBO refuses a negative total too).
+        message = (f"The invoice would total {result.total}; an invoice cannot total less than zero. "
+                   "Check the credits and their tax codes.")
+        raise ValidationError({"lines": [message]})
+    check_total(max(result.total, result.lines_sum))
+    invoice.subtotal, invoice.discount_amount = result.subtotal, result.discount
+    invoice.tax_amount, invoice.total = result.tax, result.total
     invoice.balance = invoice.total - invoice.amount_paid
+    if invoice.pk is not None:
+        invoice.tax_lines.all().delete()
+        InvoiceTaxLine.objects.bulk_create(
+            InvoiceTaxLine(invoice=invoice, position=position, tax_rate_id=tax_line.rate.key,
+                           name=tax_line.rate.name, agency=tax_line.rate.agency, percent=tax_line.rate.percent,
+                           taxable_amount=tax_line.taxable_amount, amount=tax_line.amount)
+            for position, tax_line in enumerate(result.tax_lines, start=1)
+        )
+
+
+def _apply_money(invoice: Invoice, money: InvoiceMoney) -> None:
+    invoice.discount_kind = money.discount_kind
+    invoice.discount_value = discount_check(kind=money.discount_kind, value=money.discount_value)
+    invoice.internal_note = money.internal_note
 
 
 @transaction.atomic
-def invoice_create(*, organization: Organization, customer: Customer, issue_date: date, due_date: date,
-                   lines: list[LineInput], project: Project | None = None, tax_rate: TaxRate | None = None,
-                   memo: str = "") -> Invoice:
-    _check_input(organization=organization, customer=customer, project=project, tax_rate=tax_rate, lines=lines,
-                 issue_date=issue_date, due_date=due_date, memo=memo)
+def invoice_create(*, organization: Organization, customer: Customer, issue_date: date,
+                   lines: list[LineInput], due_date: date | None = None, project: Project | None = None,
+                   tax_rate: TaxRate | None = None, memo: str = "", money: InvoiceMoney | None = None) -> Invoice:
+    money = money or InvoiceMoney()
+    due_date, terms_days = _check_input(organization=organization, customer=customer, project=project,
+                                        tax_rate=tax_rate, lines=lines, issue_date=issue_date, due_date=due_date,
+                                        memo=memo, terms_days=money.terms_days)
     if any(line.id is not None for line in lines):
         raise ValidationError({"lines": ["A new invoice has no stored lines to refer to."]})
-    invoice = Invoice.objects.create(
-        organization=organization, number=invoice_number_next(organization=organization), customer=customer,
-        project=project, issue_date=issue_date, due_date=due_date, tax_rate=tax_rate, memo=memo,
+    invoice = Invoice(
+        organization=organization, customer=customer, project=project, issue_date=issue_date, due_date=due_date,
+        terms_days=terms_days, memo=memo, prices_include_tax=organization.prices_include_tax,
+        tax_after_discount=organization.tax_after_discount, tax_rounding=organization.tax_rounding,
     )
-    _write_lines(invoice, lines)
+    _apply_money(invoice, money)
+    invoice.number = invoice_number_next(organization=organization)
+    invoice.save()
+    _write_lines(invoice, lines, tax_rate)
     invoice_recompute_totals(invoice=invoice)
     invoice.save()
     return invoice
 
 
 @transaction.atomic
-def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, due_date: date,
-                   lines: list[LineInput], project: Project | None = None, tax_rate: TaxRate | None = None,
-                   memo: str = "", seen_line_ids: Collection[int] = ()) -> Invoice:
+def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, lines: list[LineInput],
+                   due_date: date | None = None, project: Project | None = None, tax_rate: TaxRate | None = None,
+                   memo: str = "", money: InvoiceMoney | None = None,
+                   seen_line_ids: Collection[int] = ()) -> Invoice:
+    money = money or InvoiceMoney()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     refusal = invoice_edit_refusal(invoice)
     if refusal:
         raise ValidationError(refusal)
     if invoice.status != InvoiceStatus.DRAFT and customer.pk != invoice.customer_id:
         raise ValidationError({"customer": ["The customer of a finalized invoice cannot change; void it instead."]})
-    _check_input(organization=invoice.organization, customer=customer, project=project, tax_rate=tax_rate,
-                 lines=lines, issue_date=issue_date, due_date=due_date, memo=memo)
-    invoice.customer, invoice.project, invoice.tax_rate = customer, project, tax_rate
-    invoice.issue_date, invoice.due_date, invoice.memo = issue_date, due_date, memo
-    _write_lines(invoice, lines, seen_line_ids)
+    due_date, terms_days = _check_input(organization=invoice.organization, customer=customer, project=project,
+                                        tax_rate=tax_rate, lines=lines, issue_date=issue_date, due_date=due_date,
+                                        memo=memo, terms_days=money.terms_days)
+    invoice.customer, invoice.project = customer, project
+    invoice.issue_date, invoice.due_date, invoice.terms_days, invoice.memo = issue_date, due_date, terms_days, memo
+    _apply_money(invoice, money)
+    _write_lines(invoice, lines, tax_rate, seen_line_ids)
     invoice_recompute_totals(invoice=invoice)
     invoice.save()
     return invoice
@@ -174,3 +350,18 @@ def product_sku_taken(*, organization: Organization, sku: str, exclude_id: int |
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     return qs.exists()
+
+
+def tax_code_name_taken(*, organization: Organization, name: str, exclude_id: int | None = None) -> bool:
+    qs = TaxCode.objects.for_org(organization).filter(name__iexact=name.strip()).exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def tax_rate_name_taken(*, organization: Organization, name: str, exclude_id: int | None = None) -> bool:
+    qs = TaxRate.objects.for_org(organization).filter(name__iexact=name.strip()).exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def tax_rate_check(value: Decimal) -> None:
+    if not 0 <= value <= 100:
+        raise ValidationError({"rate": ["The rate is a percentage between 0 and 100."]})

@@ -1,13 +1,18 @@
 from django.urls import path
 
 from invoicing.selectors import ACTION_CAPABILITIES
-from invoicing.views import actions, document, invoices, products
+from invoicing.views import actions, document, invoices, products, settings
 
 app_name = "invoicing"
 urlpatterns = [
     path("products/", products.product_index, name="product_list"),
     path("products/new/", products.product_create, name="product_create"),
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
+    path("settings/invoicing/", settings.invoice_settings, name="invoice_settings"),
+    path("settings/invoicing/tax-codes/new/", settings.tax_code_form, name="tax_code_create"),
+    path("settings/invoicing/tax-codes/<int:pk>/", settings.tax_code_form, name="tax_code_edit"),
+    path("settings/invoicing/tax-rates/new/", settings.tax_rate_form, name="tax_rate_create"),
+    path("settings/invoicing/tax-rates/<int:pk>/", settings.tax_rate_form, name="tax_rate_edit"),
     path("invoices/", invoices.invoice_index, name="invoice_list"),
     path("invoices/new/", invoices.invoice_new, name="invoice_create"),
     path("invoices/project-options/", invoices.invoice_project_options, name="invoice_project_options"),

@@ -6,14 +6,15 @@ the field a person would fix, so every caller shows the same sentence beside the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from invoicing import totals as arithmetic
 from invoicing.models import Invoice, InvoiceStatus
-from invoicing.money import invoice_totals, line_amount
+from invoicing.money import line_amount
 
 # Statuses whose lines and dates may still change (nothing paid against them yet).
 EDITABLE_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.GENERATED, InvoiceStatus.SENT, InvoiceStatus.OVERDUE)
@@ -79,11 +80,22 @@ def check_invoice_fields(*, issue_date: date | None, due_date: date | None, memo
         raise ValidationError(errors)
 
 
-def check_lines(lines: Sequence[tuple[Decimal, Decimal, bool]], *, tax_percent: Decimal) -> None:
-    """(quantity, unit price, taxable) rows: how many, and whether every amount and the total fit.
+def check_total(total: Decimal) -> None:
+    """An invoice total the money columns can hold."""
+    if total > MONEY_MAX:
+        raise ValidationError({"lines": [
+            (f"The invoice would total {_money(total)}, more than one invoice can hold ({_money(MONEY_MAX)}). "
+            "Split the work over several invoices.")]})
+
+
+def check_lines(lines: Sequence[tuple[Decimal, Decimal, bool, Decimal]]) -> None:
+    """(quantity, unit price, is a credit, tax percent of the line's code) rows: how many, and whether every
+    amount and the total fit.
 
     A line of 1,000,000 × 100,000.00 is 100,000,000,000.00, more than the database column holds:
     without this check it fails as a database error (a 500), or worse on SQLite, stores and reads badly.
+    The total is the largest the lines can come to (tax added on top, no discount; totals.py's arithmetic);
+    invoice_recompute_totals checks the exact one again with check_total.
     """
     if not lines:
         raise ValidationError({"lines": ["An invoice needs at least one line."]})
@@ -94,18 +106,15 @@ def check_lines(lines: Sequence[tuple[Decimal, Decimal, bool]], *, tax_percent: 
     errors = [
         f"Line {index}: {quantity.normalize():f} × {_money(price)} = {_money(amount)} is more than one line can "
         f"hold ({_money(MONEY_MAX)})."
-        for index, (quantity, price, _) in enumerate(lines, start=1)
+        for index, (quantity, price, _, _) in enumerate(lines, start=1)
         if (amount := line_amount(quantity, price)) > MONEY_MAX
     ]
     if errors:
         raise ValidationError({"lines": errors})
-    _, _, total = invoice_totals(((line_amount(q, p), taxable) for q, p, taxable in lines), tax_percent)
-    if total > MONEY_MAX:
-        raise ValidationError({"lines": [
-            (f"The invoice would total {_money(total)}, more than one invoice can hold ({_money(MONEY_MAX)}). "
-            "Split the work over several invoices.")]})
-
-
-def line_rows(lines: Iterable[object]) -> list[tuple[Decimal, Decimal, bool]]:
-    """The (quantity, unit price, taxable) rows check_lines reads, from LineInputs or InvoiceLines."""
-    return [(line.quantity, line.unit_price, line.taxable) for line in lines]  # type: ignore[attr-defined]
+    # Each line taxed on its own with its code's combined percent: a bound for an early, clear refusal.
+    result = arithmetic.compute([
+        arithmetic.Line(amount=line_amount(quantity, price) * (-1 if credit else 1),
+                        rates=(arithmetic.Rate(key=index, name="", percent=percent),) if percent else ())
+        for index, (quantity, price, credit, percent) in enumerate(lines)
+    ])
+    check_total(max(result.total, result.lines_sum))

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from . import persist, seed
+from . import kinds, persist, seed
 from .config import SimConfig
 from .server import SimServer
 from .sim import Simulator
@@ -46,6 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tls-dir", help="where --tls writes ca.pem/server.pem/server.key (default: a temp dir)")
     p.add_argument("--client-id", default="sim-client-id")
     p.add_argument("--client-secret", default="sim-client-secret")
+    p.add_argument("--kind", choices=kinds.KINDS, default=kinds.DEFAULT_KIND,
+                   help="kind of company new companies are (tax model, country); default us_manual")
     p.add_argument("--seed-company", action="append", default=[], metavar="NAME",
                    help="create a company at start (repeatable); seeded with the counts below")
     for what in ("customers", "items", "projects", "invoices", "payments"):
@@ -63,7 +65,7 @@ def build_config(args: argparse.Namespace) -> SimConfig:
                      webhook_time_scale=args.webhook_time_scale, verifier_token=args.verifier_token,
                      timeout_hang_seconds=args.timeout_hang_seconds,
                      default_faults={k: v for k, v in faults.items() if v}, seed=args.seed,
-                     sample_data=not args.empty)
+                     sample_data=not args.empty, default_kind=args.kind)
 
 
 def main(argv: list[str] | None = None) -> int:

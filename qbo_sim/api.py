@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from . import attach, batch_cdc, clock, company, errors, ledger, query_exec, reports
+from . import attach, batch_cdc, clock, company, errors, ledger, query_exec, reports, taxservice
 from .entities import BY_PATH, TYPES, ops
 from .entities.common import WriteOpts
 from .store import Company, Record
@@ -134,6 +134,9 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
         return attach.upload(sim, co, req)
     if head == "download" and req.method == "GET" and len(rest) == 2:
         return attach.download(sim, co, rest[1])
+    if head == "taxservice" and req.method == "POST" and len(rest) == 2 and rest[1].lower() == "taxcode":
+        body = {"TaxService": taxservice.create_tax_code(co, req.json()), "time": clock.iso_ms(clock.now())}
+        return Response(200, json.dumps(body).encode())
     if head == "companyinfo":
         if req.method == "POST":
             return _wrap("CompanyInfo", company.update_company_info(co, req.json()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock, errors
+from . import clock, errors, kinds
 from .entities.common import strip_junk
 from .store import Company, Record
 
@@ -23,7 +23,8 @@ def _message(subject: str, company: str) -> dict[str, str]:
             "Message": f"Dear [Name],\n\nPlease review the {subject.lower()} below.\n\nHave a great day!\n{company}"}
 
 
-def preferences(company_name: str = "Sandbox Company") -> dict[str, Any]:
+def preferences(company_name: str = "Sandbox Company", kind: str = kinds.DEFAULT_KIND) -> dict[str, Any]:
+    currency = kinds.home_currency(kind)
     return {
         "AccountingInfoPrefs": {"FirstMonthOfFiscalYear": "January", "UseAccountNumbers": False,
                                 "TaxYearMonth": "January", "ClassTrackingPerTxn": False,
@@ -55,8 +56,8 @@ def preferences(company_name: str = "Sandbox Company") -> dict[str, Any]:
                                          "BooleanValue": False}]}]},
         "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True, "ShowBillRateToAll": False,
                               "WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": True},
-        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True, "TaxGroupCodeRef": {"value": "2"}},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
+        "TaxPrefs": kinds.tax_prefs(kind),
+        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": currency}},
         "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
         "OtherPrefs": {"NameValue": [
             {"Name": "ProjectsEnabled", "Value": "true"},
@@ -71,18 +72,17 @@ def preferences(company_name: str = "Sandbox Company") -> dict[str, Any]:
             {"Name": "NumberFormat", "Value": "US Number"}, {"Name": "NumberFormatMnemonic", "Value": "US_NB"},
             {"Name": "WarnDuplicateCheckNumber", "Value": "true"}, {"Name": "WarnDuplicateBillNumber", "Value": "false"},
             {"Name": "WarnDuplicateJournalNumber", "Value": "false"}, {"Name": "UsingLanguage", "Value": "English"},
-            {"Name": "UsingMultiCurrency", "Value": "false"}]},
+            {"Name": "UsingMultiCurrency", "Value": "false"}, *kinds.other_prefs(kind)]},
     }
 
 
-def company_info(co: Company) -> dict[str, Any]:
-    addr = {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA",
-            "PostalCode": "87999", "Country": "USA"}  # QBO returns ISO-3 "USA" since 2025 (§2.11)
+def company_info(co: Company, kind: str = kinds.DEFAULT_KIND) -> dict[str, Any]:
+    addr = {"Id": "1", **kinds.address(kind)}  # QBO returns ISO-3 "USA" since 2025 (§2.11)
     return {"CompanyName": co.name, "LegalName": co.name, "CompanyAddr": addr,
             "CustomerCommunicationAddr": dict(addr), "LegalAddr": dict(addr),
             "CustomerCommunicationEmailAddr": {"Address": "noreply@quickbooks.com"},
             "PrimaryPhone": {"FreeFormNumber": "(650) 944-4444"}, "CompanyStartDate": clock.today(co.created),
-            "FiscalYearStartMonth": "January", "Country": "US", "Email": {"Address": "noreply@quickbooks.com"},
+            "FiscalYearStartMonth": "January", "Country": kinds.country_code(kind), "Email": {"Address": "noreply@quickbooks.com"},
             "SupportedLanguages": "en", "NameValue": [
                 {"Name": "NeoEnabled", "Value": "true"}, {"Name": "IndustryType", "Value": "Field services"},
                 {"Name": "IndustryCode", "Value": "238220"}, {"Name": "CompanyType", "Value": "Other/None"},

@@ -6,6 +6,7 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from . import kinds, tax_switches
 from .errors import ApiError, fault_body
 
 WEBHOOK_FORMATS = ("cloudevents", "legacy")
@@ -44,6 +45,10 @@ class SimConfig:
     seed: int | None = None
     # New companies get Intuit-like sandbox sample data unless --empty (sample_data.py).
     sample_data: bool = True
+    # Kind of company (kinds.KINDS) made by the authorize page and by POST /_sim/companies without one.
+    default_kind: str = kinds.DEFAULT_KIND
+    # The unverified tax facts (tax_switches.py); a PATCH merges into them.
+    tax_switches: dict[str, Any] = field(default_factory=lambda: dict(tax_switches.DEFAULTS))
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -68,6 +73,18 @@ class SimConfig:
 def _coerce(key: str, value: Any, current: Any) -> Any:
     if key == "webhook_format" and value not in WEBHOOK_FORMATS:
         raise ApiError(400, fault_body("2170", "Invalid enumeration", f"webhook_format: {value}"))
+    if key == "default_kind":
+        try:
+            return kinds.check(value)
+        except ValueError as exc:
+            raise ApiError(400, fault_body("2170", "Invalid enumeration", f"default_kind: {exc}")) from exc
+    if key == "tax_switches":
+        if not isinstance(value, dict):
+            raise ApiError(400, fault_body("2010", "tax_switches must be an object", key))
+        try:
+            return tax_switches.update(value)
+        except KeyError as exc:
+            raise ApiError(400, fault_body("2010", "Unknown tax switch", str(exc))) from exc
     if key == "apps":
         if not isinstance(value, dict):
             raise ApiError(400, fault_body("2010", "apps must be an object", key))

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import control_data, errors, fixtures, seed
+from . import control_data, errors, fixtures, kinds, seed
 from .control_data import company
 from .stats import duplicates, object_counts
 from .store import Company
@@ -29,7 +29,7 @@ def _body(req: Request) -> dict[str, Any]:
 
 def _summary(co: Company) -> dict[str, Any]:
     with co.lock:
-        return {"realm_id": co.realm_id, "name": co.name, "objects": object_counts(co),
+        return {"realm_id": co.realm_id, "name": co.name, "kind": kinds.kind_of(co), "objects": object_counts(co),
                 "preferences": fixtures.switches(co)}
 
 
@@ -42,13 +42,18 @@ def create_company(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
     empty = body.get("empty")
     if empty is None and body.get("seed"):
         empty = True   # seed counts say exactly what the company holds
+    try:
+        kind = kinds.check(body.get("kind")) if body.get("kind") else None
+    except ValueError as exc:
+        raise errors.ApiError(400, {"error": "invalid_kind", "detail": str(exc)}) from exc
     co = sim.registry.create(str(body.get("name") or "Sandbox Company"),
-                             sample=None if empty is None else not bool(empty))
+                             sample=None if empty is None else not bool(empty), kind=kind)
     with co.lock:
         if body.get("preferences"):
             _switches(co, body["preferences"])
         seeded = _seed(co, body.get("seed") or {}) if body.get("seed") else {}
-    return json_response({"realm_id": co.realm_id, "name": co.name, "seeded": seeded}, 201)
+    return json_response({"realm_id": co.realm_id, "name": co.name, "kind": kinds.kind_of(co), "seeded": seeded},
+                         201)
 
 
 def get_company(sim: Simulator, req: Request, m: dict[str, str]) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock, company
+from . import clock, company, kinds
 from .entities import ops
 from .entities.common import WriteOpts
 from .store import Company
@@ -21,48 +21,51 @@ ACCOUNTS: list[dict[str, Any]] = [
     {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"},
     {"Name": "Accounts Payable (A/P)", "AccountType": "Accounts Payable"},
     {"Name": "Sales Tax Payable", "AccountType": "Other Current Liability"},
+    # §6.1: the account of DiscountLineDetail, Preferences.SalesFormsPrefs.DefaultDiscountAccount.
+    {"Name": "Discounts given", "AccountType": "Income", "AccountSubType": "DiscountsRefundsGiven"},
 ]
 SWITCHES = {"CustomTxnNumbers": ("SalesFormsPrefs",), "PartnerTaxEnabled": ("TaxPrefs",),
-            "ProjectsEnabled": ("OtherPrefs",)}
+            "ProjectsEnabled": ("OtherPrefs",), "AllowDiscount": ("SalesFormsPrefs",),
+            "AllowDeposit": ("SalesFormsPrefs",)}
 
 
-def install(co: Company) -> None:
-    """Called with ``co.lock`` held while the company is created; fires no webhooks."""
+def install(co: Company, kind: str = kinds.DEFAULT_KIND) -> None:
+    """Called with ``co.lock`` held while the company is created; fires no webhooks. ``kind``: one of
+    ``kinds.KINDS``; it decides the tax records, Preferences.TaxPrefs and CompanyInfo.Country."""
     listener, co.listener = co.listener, None
     try:
         for acct in ACCOUNTS:
             ops.create(co, "Account", acct, INTERNAL)
-        _tax(co)
+        for entity, body in kinds.tax_records(kind):
+            ops.create(co, entity, body, INTERNAL)
         for name, days in (("Due on receipt", 0), ("Net 15", 15), ("Net 30", 30), ("Net 60", 60)):
             ops.create(co, "Term", {"Name": name, "DueDays": days}, INTERNAL)
-        for name, kind in (("Cash", "NON_CREDIT_CARD"), ("Check", "NON_CREDIT_CARD"),
-                           ("Credit Card", "CREDIT_CARD")):
-            ops.create(co, "PaymentMethod", {"Name": name, "Type": kind}, INTERNAL)
+        for name, method in (("Cash", "NON_CREDIT_CARD"), ("Check", "NON_CREDIT_CARD"),
+                             ("Credit Card", "CREDIT_CARD")):
+            ops.create(co, "PaymentMethod", {"Name": name, "Type": method}, INTERNAL)
         ops.create(co, "Item", {"Name": "Services", "Type": "Service", "IncomeAccountRef": {"value": "1"}},
                    INTERNAL)
         ops.create(co, "Item", {"Name": "Hours", "Type": "Service", "IncomeAccountRef": {"value": "1"}},
                    INTERNAL)
-        ops.create(co, "CompanyInfo", {"Id": "1", **company.company_info(co)}, INTERNAL)
-        ops.create(co, "Preferences", {"Id": "1", **company.preferences(co.name)}, INTERNAL)
+        ops.create(co, "CompanyInfo", {"Id": "1", **company.company_info(co, kind)}, INTERNAL)
+        prefs = company.preferences(co.name, kind)
+        discounts = co.names["Account"].get("discounts given")
+        if discounts:   # Intuit's example gives the id as a string ("86")
+            prefs["SalesFormsPrefs"]["DefaultDiscountAccount"] = discounts[1]
+        ops.create(co, "Preferences", {"Id": "1", **prefs}, INTERNAL)
     finally:
         co.listener = listener
 
 
-def _tax(co: Company) -> None:
-    ops.create(co, "TaxRate", {"Id": "1", "Name": "California", "Description": "California sales tax",
-                               "RateValue": 8.0, "Active": True, "SpecialTaxType": "NONE",
-                               "DisplayType": "ReadOnly", "AgencyRef": {"value": "1"}}, INTERNAL)
-    # QBO US: line tax codes are the pseudo codes TAX/NON; TxnTaxCodeRef picks a real code.
-    ops.create(co, "TaxCode", {"Id": "TAX", "Name": "TAX", "Description": "TAX", "Taxable": True,
-                               "TaxGroup": False, "Active": True}, INTERNAL)
-    ops.create(co, "TaxCode", {"Id": "NON", "Name": "NON", "Description": "NON", "Taxable": False,
-                               "TaxGroup": False, "Active": True}, INTERNAL)
-    ops.create(co, "TaxCode", {"Id": "2", "Name": "California", "Description": "California sales tax",
-                               "Taxable": True, "TaxGroup": True, "Active": True,
-                               "SalesTaxRateList": {"TaxRateDetail": [
-                                   {"TaxRateRef": {"value": "1", "name": "California"},
-                                    "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}]},
-                               "PurchaseTaxRateList": {"TaxRateDetail": []}}, INTERNAL)
+def _ast_records(co: Company) -> None:
+    """A company switched to AST gets the engine's agencies, rates and codes (§3.2), no webhooks."""
+    listener, co.listener = co.listener, None
+    try:
+        for entity, body in kinds.tax_records("us_ast"):
+            if co.get(entity, body["Id"]) is None:
+                ops.create(co, entity, body, INTERNAL)
+    finally:
+        co.listener = listener
 
 
 def switches(co: Company) -> dict[str, bool]:
@@ -71,7 +74,9 @@ def switches(co: Company) -> dict[str, bool]:
     other = {nv["Name"]: nv["Value"] for nv in (data.get("OtherPrefs") or {}).get("NameValue", [])}
     return {"CustomTxnNumbers": bool((data.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")),
             "PartnerTaxEnabled": bool((data.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
-            "ProjectsEnabled": other.get("ProjectsEnabled") == "true"}
+            "ProjectsEnabled": other.get("ProjectsEnabled") == "true",
+            "AllowDiscount": bool((data.get("SalesFormsPrefs") or {}).get("AllowDiscount")),
+            "AllowDeposit": bool((data.get("SalesFormsPrefs") or {}).get("AllowDeposit"))}
 
 
 def set_switches(co: Company, patch: dict[str, Any]) -> dict[str, bool]:
@@ -87,6 +92,8 @@ def set_switches(co: Company, patch: dict[str, Any]) -> dict[str, bool]:
             data["OtherPrefs"]["NameValue"] = [{"Name": key, "Value": "true" if value else "false"}, *pairs]
         else:
             data.setdefault(SWITCHES[key][0], {})[key] = bool(value)
+    if (data.get("TaxPrefs") or {}).get("PartnerTaxEnabled") is True:
+        _ast_records(co)
     ts = clock.now()
     data["SyncToken"] = str(int(data["SyncToken"]) + 1)
     data["MetaData"]["LastUpdatedTime"] = clock.iso_s(ts)

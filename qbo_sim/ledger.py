@@ -46,9 +46,23 @@ def _income_lines(co: Company, rec: Record) -> Iterator[tuple[str, float]]:
             first = first or acct
             yield acct, float(line.get("Amount", 0.0))
         elif kind == "DiscountLineDetail":
-            discount += float(line.get("Amount", 0.0))
+            account = ((line.get("DiscountLineDetail") or {}).get("DiscountAccountRef") or {}).get("value")
+            if account:
+                yield account, -float(line.get("Amount", 0.0))
+            else:
+                discount += float(line.get("Amount", 0.0))
     if discount and first:
-        yield first, -discount   # assumption: a discount reduces the first line's income account
+        yield first, -discount   # assumption: without an account a discount reduces the first line's income
+
+
+def _net_income(co: Company, rec: Record) -> list[tuple[str, float]]:
+    """Income per account. TaxInclusive lines hold gross amounts (§4.1): the tax inside is not income."""
+    income = list(_income_lines(co, rec))
+    tax = float((rec.data.get("TxnTaxDetail") or {}).get("TotalTax", 0.0) or 0.0)
+    included = round(sum(amount for _, amount in income) + tax - float(rec.data.get("TotalAmt", 0.0) or 0.0), 2)
+    if income and abs(included) > 0.005:
+        income.append((income[0][0], -included))
+    return income
 
 
 def _cash_payment(co: Company, rec: Record, ar: str | None) -> list[tuple[str | None, float]]:
@@ -65,7 +79,7 @@ def _cash_payment(co: Company, rec: Record, ar: str | None) -> list[tuple[str | 
                 continue
             share = float(line["Amount"]) / total
             unapplied -= float(line["Amount"])
-            out.extend((acct, -amount * share) for acct, amount in _income_lines(co, inv))
+            out.extend((acct, -amount * share) for acct, amount in _net_income(co, inv))
             tax = float((inv.data.get("TxnTaxDetail") or {}).get("TotalTax", 0.0) or 0.0)
             out.append((_sales_tax_account(co), -tax * share))
     out.append((ar, -unapplied))   # money received ahead of any invoice: a customer credit
@@ -88,7 +102,7 @@ def postings(co: Company, rec: Record, cash: bool = False) -> list[Posting]:
     if kind in ("Invoice", "SalesReceipt", "CreditMemo", "RefundReceipt"):
         sign = 1.0 if kind in ("Invoice", "SalesReceipt") else -1.0   # credits/refunds reverse a sale
         out.append((ar if kind in ("Invoice", "CreditMemo") else deposit_to, sign * total))
-        out.extend((acct, -sign * amount) for acct, amount in _income_lines(co, rec))
+        out.extend((acct, -sign * amount) for acct, amount in _net_income(co, rec))
         out.append((_sales_tax_account(co), -sign * tax))
     elif kind == "Payment" and cash:
         out = _cash_payment(co, rec, ar)

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from . import errors, idtoken, pages
+from . import errors, idtoken, kinds, pages
 from .tokens import Grant, OAuthError
 from .web import Request, Response, html_response, json_response, redirect
 
@@ -190,8 +190,12 @@ def authorize_post(sim: Simulator, req: Request) -> Response:
     realm_id: str | None = None
     if any(s in params["scope"].split() for s in ACCOUNTING_SCOPES):
         new_name, chosen = form.get("new_company", "").strip(), form.get("realm", "")
+        kind = form.get("kind", "")
+        if kind and kind not in kinds.KINDS:
+            return html_response(pages.authorize_page(params, companies, "Unknown kind of company.", email), 200)
         if new_name or not chosen:
-            realm_id = sim.registry.create(new_name or f"Sandbox Company US {len(companies) + 1}").realm_id
+            realm_id = sim.registry.create(new_name or f"Sandbox Company US {len(companies) + 1}",
+                                           kind=kind or None).realm_id
         elif sim.registry.get(chosen) is not None:
             realm_id = chosen
         else:

@@ -8,6 +8,8 @@ import time
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from . import kinds
+
 if TYPE_CHECKING:
     from .sim import Simulator
 
@@ -24,6 +26,7 @@ def authorize_page(params: dict[str, str], companies: list[tuple[str, str]], err
     options = "".join(f'<option value="{escape(rid)}">{escape(name)} ({escape(rid)})</option>'
                       for rid, name in companies)
     err = f'<p id="error" class="error">{escape(error)}</p>' if error else ""
+    kind_options = "".join(f'<option value="{k}">{escape(label)}</option>' for k, label in kinds.LABELS.items())
     scopes = ", ".join(escape(s) for s in params.get("scope", "").split())
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Intuit (QBO simulator) - Connect</title>
 {STYLE}</head><body><h1>Sign in to connect your app</h1>
@@ -34,6 +37,8 @@ def authorize_page(params: dict[str, str], companies: list[tuple[str, str]], err
 <label for="realm">Company</label><select id="realm" name="realm">
 <option value="">- create a new sandbox company -</option>{options}</select>
 <label for="new_company">New company name</label><input id="new_company" name="new_company" placeholder="Sandbox Company US 1">
+<label for="kind">Kind of new company</label><select id="kind" name="kind">
+<option value="">- the simulator's default -</option>{kind_options}</select>
 <div><button id="authorize" type="submit" name="action" value="authorize">Connect</button>
 <button id="cancel" type="submit" name="action" value="cancel" formnovalidate>Cancel</button></div>
 </form></body></html>"""

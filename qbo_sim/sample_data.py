@@ -6,9 +6,10 @@ the chart of accounts come from ``fixtures``. ``--empty`` (or ``"empty": true`` 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from . import clock
+from . import clock, kinds
 from .entities import ops
 from .entities.common import WriteOpts
 from .store import Company
@@ -46,13 +47,15 @@ ITEMS = [("Design", 75.0, "Custom Design"), ("Gardening", 0.0, "Weekly Gardening
          ("Rocks", 0.0, "Garden Rocks"), ("Sprinkler Heads", 2.0, "Sprinkler Heads")]
 
 
-def _line(item: str, qty: float, price: float, desc: str) -> dict[str, Any]:
+def _line(item: str, qty: float, price: float, desc: str, code: str = "NON") -> dict[str, Any]:
     return {"DetailType": "SalesItemLineDetail", "Description": desc, "Amount": round(qty * price, 2),
             "SalesItemLineDetail": {"ItemRef": {"value": item}, "Qty": qty, "UnitPrice": price,
-                                    "TaxCodeRef": {"value": "NON"}}}
+                                    "TaxCodeRef": {"value": code}}}
 
 
 def install(co: Company) -> None:
+    # Untaxed lines: NON in a US company, the kind's exempt code elsewhere (TAX/NON are US-only, §4.1).
+    line = partial(_line, code=kinds.sale_code(co, False))
     income = co.names["Account"]["services"][1]
     ids: dict[str, str] = {}
     for body in CUSTOMERS:
@@ -74,22 +77,22 @@ def install(co: Company) -> None:
         return ops.create(co, "Invoice", body, INTERNAL).id
 
     est = ops.create(co, "Estimate", {"CustomerRef": {"value": ids["Cool Cars"]}, "TxnDate": ago[20],
-                                      "Line": [_line(items["Pest Control"], 1, 35.0, "Pest Control Services"),
-                                               _line(items["Installation"], 3, 50.0, "Installation")]}, INTERNAL)
-    invoice("Amy's Bird Sanctuary", [_line(items["Design"], 3, 75.0, "Custom Design")], 5)
-    paid = invoice("Bill's Windsurf Shop", [_line(items["Pest Control"], 2, 35.0, "Pest Control Services")], 45)
-    part = invoice("Red Rock Diner", [_line(items["Gardening"], 4, 40.0, "Weekly Gardening Service")], 20)
-    invoice("55 Twin Lane", [_line(items["Sprinkler Heads"], 25, 2.0, "Sprinkler Heads"),
-                             _line(items["Installation"], 2, 50.0, "Installation")], 75)  # overdue
-    invoice("0969 Ocean View Road", [_line(items["Rocks"], 10, 8.0, "Garden Rocks")], 20)
-    invoice("Cool Cars", [_line(items["Pest Control"], 1, 35.0, "Pest Control Services"),
-                          _line(items["Installation"], 3, 50.0, "Installation")], 5,
+                                      "Line": [line(items["Pest Control"], 1, 35.0, "Pest Control Services"),
+                                               line(items["Installation"], 3, 50.0, "Installation")]}, INTERNAL)
+    invoice("Amy's Bird Sanctuary", [line(items["Design"], 3, 75.0, "Custom Design")], 5)
+    paid = invoice("Bill's Windsurf Shop", [line(items["Pest Control"], 2, 35.0, "Pest Control Services")], 45)
+    part = invoice("Red Rock Diner", [line(items["Gardening"], 4, 40.0, "Weekly Gardening Service")], 20)
+    invoice("55 Twin Lane", [line(items["Sprinkler Heads"], 25, 2.0, "Sprinkler Heads"),
+                             line(items["Installation"], 2, 50.0, "Installation")], 75)  # overdue
+    invoice("0969 Ocean View Road", [line(items["Rocks"], 10, 8.0, "Garden Rocks")], 20)
+    invoice("Cool Cars", [line(items["Pest Control"], 1, 35.0, "Pest Control Services"),
+                          line(items["Installation"], 3, 50.0, "Installation")], 5,
             LinkedTxn=[{"TxnId": est.id, "TxnType": "Estimate"}])
     for customer, inv, amount, days in (("Bill's Windsurf Shop", paid, 70.0, 20), ("Red Rock Diner", part, 60.0, 5)):
         ops.create(co, "Payment", {"CustomerRef": {"value": ids[customer]}, "TotalAmt": amount, "TxnDate": ago[days],
                                    "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": inv, "TxnType": "Invoice"}]}]},
                    INTERNAL)
     ops.create(co, "SalesReceipt", {"CustomerRef": {"value": ids["Amy's Bird Sanctuary"]}, "TxnDate": ago[20],
-                                    "Line": [_line(items["Gardening"], 1, 40.0, "Weekly Gardening Service")]}, INTERNAL)
+                                    "Line": [line(items["Gardening"], 1, 40.0, "Weekly Gardening Service")]}, INTERNAL)
     ops.create(co, "CreditMemo", {"CustomerRef": {"value": ids["Amy's Bird Sanctuary"]}, "TxnDate": ago[5],
-                                  "Line": [_line(items["Design"], 1, 25.0, "Design credit")]}, INTERNAL)
+                                  "Line": [line(items["Design"], 1, 25.0, "Design credit")]}, INTERNAL)

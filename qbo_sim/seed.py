@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from . import clock
+from . import clock, kinds
 from .entities import ops
 from .entities.common import WriteOpts
 from .errors import ApiError
@@ -137,10 +137,11 @@ def _invoices(co: Company, rng: random.Random, customers: list[str], items: list
             lines.append({"DetailType": "SalesItemLineDetail", "Amount": round(qty * price, 2),
                           "Description": item.data["Name"],
                           "SalesItemLineDetail": {"ItemRef": {"value": item.id}, "Qty": qty, "UnitPrice": price,
-                                                  "TaxCodeRef": {"value": "TAX" if item.data.get("Taxable") else "NON"}}})
+                                                  "TaxCodeRef": {"value": kinds.sale_code(co, bool(item.data.get("Taxable")))}}})
         body: dict[str, Any] = {"CustomerRef": {"value": rng.choice(customers)}, "Line": lines,
                                 "TxnDate": clock.add_days(clock.today(), -rng.randint(0, 60))}
-        if any(ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "TAX" for ln in lines):
+        if kinds.kind_of(co) == "us_manual" and any(
+                ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "TAX" for ln in lines):
             body["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": "2"}}
         ident = _try_create(co, "Invoice", body, made)
         if ident:

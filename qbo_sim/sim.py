@@ -29,8 +29,8 @@ class Simulator:
         self.stopping = threading.Event()
         self.state_file = state_file
 
-    def _install(self, co: Company, sample: bool | None = None) -> None:
-        fixtures.install(co)
+    def _install(self, co: Company, sample: bool | None = None, kind: str | None = None) -> None:
+        fixtures.install(co, kind or self.config.default_kind)
         if self.config.sample_data if sample is None else sample:
             listener, co.listener = co.listener, None   # sample data fires no webhooks
             try:

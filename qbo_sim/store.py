@@ -129,14 +129,17 @@ class Company:
 class Registry:
     """All companies. ``installer`` adds the per-company fixtures (chart of accounts...)."""
 
-    def __init__(self, installer: Callable[[Company, bool | None], None], listener: ChangeListener) -> None:
+    def __init__(self, installer: Callable[[Company, bool | None, str | None], None],
+                 listener: ChangeListener) -> None:
         self.lock = threading.Lock()
         self.companies: dict[str, Company] = {}
         self.installer, self.listener = installer, listener
         self.realm_seq = 0
 
-    def create(self, name: str, realm_id: str | None = None, sample: bool | None = None) -> Company:
-        """``sample``: add the sandbox sample data (None: the simulator's default, ``--empty`` off)."""
+    def create(self, name: str, realm_id: str | None = None, sample: bool | None = None,
+               kind: str | None = None) -> Company:
+        """``sample``: add the sandbox sample data (None: the simulator's default, ``--empty`` off);
+        ``kind``: the kind of company (``kinds.KINDS``; None: the simulator's default)."""
         with self.lock:
             if realm_id is None:
                 self.realm_seq += 1
@@ -148,7 +151,7 @@ class Registry:
             co.listener = self.listener
             self.companies[realm_id] = co
         with co.lock:
-            self.installer(co, sample)
+            self.installer(co, sample, kind)
         return co
 
     def add(self, co: Company) -> None:

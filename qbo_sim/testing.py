@@ -134,9 +134,13 @@ class SimControl:
         return self._call("GET", "/companies")
 
     def create_company(self, name: str = "Sandbox Company", seed: dict[str, int] | None = None,
-                       preferences: dict[str, bool] | None = None, empty: bool | None = None) -> str:
-        """``empty``: None follows the simulator (``--empty`` or sample data), True/False override."""
+                       preferences: dict[str, bool] | None = None, empty: bool | None = None,
+                       kind: str | None = None) -> str:
+        """``empty``: None follows the simulator (``--empty`` or sample data), True/False override.
+        ``kind``: us_manual (default), us_ast, us_no_tax, ca, uk or au (qbo_sim/kinds.py)."""
         body: dict[str, Any] = {"name": name, "seed": seed or {}, "preferences": preferences or {}}
+        if kind is not None:
+            body["kind"] = kind
         if empty is not None:
             body["empty"] = empty
         return str(self._call("POST", "/companies", body)["realm_id"])
@@ -218,10 +222,11 @@ class SimControl:
 def authorize(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID, redirect_uri: str = DEFAULT_REDIRECT_URI,
               scope: str = ACCOUNTING_SCOPE, state: str = "test-state", realm_id: str | None = None,
               new_company: str | None = None, email: str = "dev@example.com", action: str = "authorize",
-              auth_url: str | None = None) -> dict[str, str]:
+              auth_url: str | None = None, kind: str = "") -> dict[str, str]:
     """Submit the simulator's authorize form like a person would and return the callback query
     (``code``, ``state``, ``realmId`` or ``error``). Pass ``auth_url`` from
-    ``AuthClient.get_authorization_url`` to use exactly what the library built."""
+    ``AuthClient.get_authorization_url`` to use exactly what the library built. ``kind``: the kind
+    of a new company (empty: the simulator's default)."""
     http = requests.Session()
     if auth_url is None:
         auth_url = f"{sim_url}/connect/oauth2"
@@ -233,7 +238,7 @@ def authorize(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID, redirect_uri:
         params = {k: v[0] for k, v in parse_qs(urlsplit(auth_url).query).items()}
     page.raise_for_status()
     form = {**params, "email": email, "password": "x", "realm": realm_id or "", "new_company": new_company or "",
-            "action": action}
+            "action": action, "kind": kind}
     resp = http.post(f"{sim_url}/connect/oauth2", data=form, allow_redirects=False, timeout=10)
     if resp.status_code != 302:
         raise RuntimeError(f"authorize did not redirect: {resp.status_code} {resp.text[:200]}")

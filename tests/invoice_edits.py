@@ -2,8 +2,10 @@
 round-trip tests of the invoice page (tests/pages) and the API (tests/api); plus a reader of a form's
 fields as a browser would submit them.
 
-The expected totals are worked out here from first principles (half-up to cents, tax on the taxable
-subtotal), not with invoicing.money, so a bug there cannot hide behind an agreeing test.
+A line is taxed with one of two single-rate tax codes, or not at all; an edit may change its code. The
+expected totals are worked out here from first principles (half-up to cents, each rate's tax rounded once
+on the lines carrying it: the organization's default per-invoice rounding, prices before tax), not with
+invoicing.totals, so a bug there cannot hide behind an agreeing test.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from hypothesis import strategies as st
 
 from accounts.models import Organization
 from customers.models import Customer
-from invoicing.models import Invoice, TaxRate
+from invoicing.models import Invoice, TaxCode, TaxRate
 from invoicing.services import LineInput, invoice_create
 
 CENT = Decimal("0.01")
+# The tax codes a line may carry (None: no tax), each of one rate of this percent.
+CODES = {"Low": Decimal("8.875"), "High": Decimal(10)}
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class Line:
     description: str
     quantity: Decimal
     unit_price: Decimal
-    taxable: bool
+    tax_code: str | None  # a name in CODES
 
     @property
     def amount(self) -> Decimal:
@@ -39,7 +43,6 @@ class Line:
 @dataclass(frozen=True)
 class Plan:
     start: list[Line]
-    tax_percent: Decimal | None
     # One per starting line: ("keep", None), ("edit", the line it becomes) or ("delete", None).
     actions: list[tuple[str, Line | None]]
     added: list[Line]
@@ -55,8 +58,11 @@ class Plan:
     def totals(self) -> tuple[Decimal, Decimal, Decimal]:
         lines = self.expected()
         subtotal = sum((line.amount for line in lines), Decimal("0.00"))
-        taxable = sum((line.amount for line in lines if line.taxable), Decimal("0.00"))
-        tax = (taxable * (self.tax_percent or 0) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        tax = sum(
+            (sum((line.amount for line in lines if line.tax_code == name), Decimal("0.00")) * percent / 100)
+            .quantize(CENT, rounding=ROUND_HALF_UP)
+            for name, percent in CODES.items()
+        )
         return subtotal, tax, subtotal + tax
 
 
@@ -65,7 +71,7 @@ lines = st.builds(
     description=st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=24),
     quantity=st.decimals(min_value=Decimal("0.001"), max_value=Decimal(5000), places=3),
     unit_price=st.decimals(min_value=Decimal("0.00"), max_value=Decimal("99999.99"), places=2),
-    taxable=st.booleans(),
+    tax_code=st.sampled_from([None, *CODES]),
 )
 
 
@@ -75,25 +81,33 @@ def plans(draw: st.DrawFn) -> Plan:
     actions = [draw(st.one_of(st.just(("keep", None)), st.just(("delete", None)),
                               lines.map(lambda line: ("edit", line))))
                for _ in start]
-    return Plan(start=start, actions=actions, added=draw(st.lists(lines, max_size=3)),
-                tax_percent=draw(st.sampled_from([None, Decimal("8.875"), Decimal(10)])))
+    return Plan(start=start, actions=actions, added=draw(st.lists(lines, max_size=3)))
+
+
+def tax_codes(organization: Organization) -> dict[str, TaxCode]:
+    """The CODES of the organization, made on first use."""
+    codes = {}
+    for name, percent in CODES.items():
+        code, created = TaxCode.objects.get_or_create(organization=organization, name=name)
+        if created:
+            code.rates.add(TaxRate.objects.create(organization=organization, name=f"{name} rate", rate=percent))
+        codes[name] = code
+    return codes
 
 
 def create_start(organization: Organization, customer: Customer, plan: Plan) -> Invoice:
-    tax_rate = None
-    if plan.tax_percent is not None:
-        tax_rate, _ = TaxRate.objects.get_or_create(organization=organization, name=f"Tax {plan.tax_percent}",
-                                                    defaults={"rate": plan.tax_percent})
+    codes = tax_codes(organization)
     today = date.today()
     return invoice_create(
         organization=organization, customer=customer, issue_date=today, due_date=today + timedelta(days=30),
-        tax_rate=tax_rate, lines=[LineInput(description=line.description, quantity=line.quantity,
-                                            unit_price=line.unit_price, taxable=line.taxable)
-                                  for line in plan.start])
+        lines=[LineInput(description=line.description, quantity=line.quantity, unit_price=line.unit_price,
+                         tax_code=codes.get(line.tax_code or ""), taxable=line.tax_code is not None)
+               for line in plan.start])
 
 
 def stored(invoice: Invoice) -> list[Line]:
-    return [Line(line.description, line.quantity, line.unit_price, line.taxable) for line in invoice.lines.all()]
+    return [Line(line.description, line.quantity, line.unit_price, line.tax_code.name if line.tax_code else None)
+            for line in invoice.lines.select_related("tax_code")]
 
 
 def assert_left_as_planned(invoice: Invoice, plan: Plan, start_ids: list[int]) -> None:

@@ -55,6 +55,7 @@ class QuickBooksConnection(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "QuickBooks connection"  # Django would derive "quick books connection"
         constraints = [
             models.UniqueConstraint(fields=["organization", "realm_id", "environment"], name="uniq_org_realm"),
             # One accounting integration at a time: at most one live (not disconnected) link per org.
@@ -85,6 +86,9 @@ class SyncPreferences(models.Model):
     sync_payments = models.BooleanField(default=True)
     invoice_trigger = models.CharField(max_length=20, choices=InvoiceTrigger.choices, default=InvoiceTrigger.ON_FINALIZE)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "sync preferences"  # not "sync preferencess"
 
     def __str__(self) -> str:
         return f"QuickBooks preferences of {self.organization}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from accounts.models import Organization
 from integrations.models import (
@@ -90,11 +91,32 @@ def invoice_sync_action(*, invoice: Invoice) -> SyncAction:
     return invoice_sync_actions(organization=invoice.organization, invoices=[invoice])[invoice.pk]
 
 
+WAITING_SHOWN = 5  # backoff items the banner names; the rest are "and N more"
+
+
+def retry_wait(next_at: datetime | None, *, now: datetime) -> str:
+    """ "in 42 seconds", "in 3 minutes", "in 1 h 05 min", or "due now". Backoffs start at 30 s, so Django's
+    timeuntil (whole minutes, rounded down) said "in 0 minutes" for nearly every retry."""
+    if next_at is None:
+        return ""
+    seconds = int((next_at - now).total_seconds() + 0.999)
+    if seconds <= 0:
+        return "due now"
+    if seconds < 60:
+        return f"in {seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return f"in {minutes} minutes" if minutes != 1 else "in 1 minute"
+    return f"in {minutes // 60} h {minutes % 60:02d} min"
+
+
 @dataclass
 class QueueBanner:
     state: str  # empty | pending | errors | paused | not_connected
     pending_retry: int = 0
     next_retry_at: datetime | None = None
+    next_retry_in: str = ""
+    waiting: list[SyncJob] = field(default_factory=list)  # the first WAITING_SHOWN in backoff, soonest first
     queued: int = 0
     errors: list[SyncJob] = field(default_factory=list)
     paused: int = 0
@@ -103,6 +125,10 @@ class QueueBanner:
     @property
     def open_total(self) -> int:
         return self.pending_retry + self.queued + len(self.errors) + self.paused
+
+    @property
+    def waiting_more(self) -> int:
+        return self.pending_retry - len(self.waiting)
 
 
 def queue_banner(*, organization: Organization) -> QueueBanner:
@@ -122,6 +148,9 @@ def queue_banner(*, organization: Organization) -> QueueBanner:
         state="empty",
         pending_retry=counts["pending"],
         next_retry_at=counts["next_at"],
+        next_retry_in=retry_wait(counts["next_at"], now=timezone.now()),
+        waiting=list(jobs.filter(state=JobState.BACKOFF).order_by("next_attempt_at", "pk")[:WAITING_SHOWN])
+        if counts["pending"] else [],
         queued=counts["queued"],
         # Each error with the intuit_tid of its last answer from QBO: Intuit's support asks for it.
         errors=list(jobs.filter(state=JobState.ERROR).annotate(last_intuit_tid=Subquery(

@@ -43,9 +43,10 @@ class ErrorItem:
 def _version(banner: QueueBanner) -> str:
     """Changes whenever what the banner shows changes (or a minute passes: "next retry in …" moves)."""
     errors = [(job.pk, job.updated_at.isoformat()) for job in banner.errors]
+    waiting = [(job.pk, job.updated_at.isoformat()) for job in banner.waiting]
     minute = int(timezone.now().timestamp() // 60)
-    raw = repr((banner.state, banner.pending_retry, banner.next_retry_at, banner.queued, banner.paused,
-                banner.paused_reason, errors, minute))
+    raw = repr((banner.state, banner.pending_retry, banner.next_retry_at, banner.next_retry_in, banner.queued,
+                banner.paused, banner.paused_reason, errors, waiting, minute))
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
@@ -53,10 +54,12 @@ def banner_context(request: HttpRequest, *, notice: str = "", notice_tone: str =
     """What the banner partial shows; the QuickBooks page's template tag and the polled view share it."""
     organization = request.organization  # type: ignore[attr-defined]
     banner = queue_banner(organization=organization)
-    labels = object_labels(organization=organization, keys=[(j.object_type, j.local_id) for j in banner.errors])
+    labels = object_labels(organization=organization,
+                           keys=[(j.object_type, j.local_id) for j in [*banner.errors, *banner.waiting]])
     return {
         "banner": banner,
         "error_items": [ErrorItem(job, labels[(job.object_type, job.local_id)]) for job in banner.errors],
+        "waiting_items": [ErrorItem(job, labels[(job.object_type, job.local_id)]) for job in banner.waiting],
         "version": _version(banner),
         "can_sync": can(request.role, "invoice.sync"),  # type: ignore[attr-defined]
         "notice": notice,

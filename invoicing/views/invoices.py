@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.decorators import org_member_required
+from accounts.models import terms_label
 from customers.models import Customer
 from customers.selectors import project_options
 from integrations.push.selectors import SyncAction, invoice_sync_actions
@@ -28,13 +28,12 @@ from invoicing.selectors import (
     invoice_list,
     invoice_refundable,
     product_choices,
-    tax_rate_choices,
+    tax_code_choices,
 )
 from invoicing.services import invoice_create, invoice_update
 from invoicing.validators import invoice_edit_refusal
 
 INVOICES_PER_PAGE = 50
-DEFAULT_TERMS_DAYS = 30
 
 
 # Button and menu labels of the lifecycle actions.
@@ -123,6 +122,8 @@ def invoice_detail_context(request: HttpRequest, invoice: Invoice, **forms: Any)
     return {
         "invoice": invoice,
         "lines": list(invoice.lines.all()),
+        "tax_lines": list(invoice.tax_lines.all()),
+        "terms": terms_label(invoice.terms_days),
         "payments": [p for p in payments if p.kind == "payment"],
         "refunds": [p for p in payments if p.kind == "refund"],
         "actions": {action: True for action in actions},
@@ -147,8 +148,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @org_member_required("invoice.edit_draft")
 def invoice_new(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    initial = {"issue_date": today, "due_date": today + timedelta(days=DEFAULT_TERMS_DAYS)}
+    # No due date: the customer's (or the organization's) payment terms set it when the invoice is saved.
+    initial: dict[str, Any] = {"issue_date": timezone.localdate()}
     customer_id = _int_or_none(request.GET.get("customer"))
     if customer_id is not None:
         initial["customer"] = customer_id
@@ -166,10 +167,13 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Your role may edit drafts only; ask the office to correct an issued invoice.")
     lines = [
         {"id": line.pk, "product": line.product_id and str(line.product_id), "description": line.description,
-         "quantity": line.quantity.normalize(), "unit_price": line.unit_price, "taxable": line.taxable}
+         "kind": line.kind, "quantity": line.quantity.normalize(), "unit_price": line.unit_price,
+         "tax_code": line.tax_code_id and str(line.tax_code_id), "taxable": line.taxable}
         for line in invoice.lines.all()
     ]
-    return _invoice_form(request, invoice, initial={}, lines=lines)
+    # An invoice whose due date follows its terms shows the terms only, so a new issue date moves the due date.
+    initial = {"due_date": None} if invoice.terms_days is not None else {}
+    return _invoice_form(request, invoice, initial=initial, lines=lines)
 
 
 def _invoice_form(request: HttpRequest, invoice: Invoice, *, initial: dict[str, Any],
@@ -178,13 +182,14 @@ def _invoice_form(request: HttpRequest, invoice: Invoice, *, initial: dict[str, 
     data = request.POST if request.method == "POST" else None
     customer_id = _int_or_none(data.get("customer") if data else None) or invoice.customer_id or initial.get("customer")
     products = product_choices(organization=org, keep_ids=[int(line["product"]) for line in lines if line["product"]])
+    tax_codes = tax_code_choices(organization=org, keep_ids=[int(line["tax_code"]) for line in lines if line["tax_code"]])
     form = InvoiceForm(
         data, instance=invoice, initial=initial, organization=org,
         customers=Customer.objects.for_org(org).order_by("display_name", "id"),
         projects=project_options(organization=org, customer_id=customer_id),
-        tax_rates=tax_rate_choices(organization=org, keep_id=invoice.tax_rate_id),
     )
-    formset = LineFormSet(data, initial=lines or None, prefix="lines", form_kwargs={"products": products})
+    formset = LineFormSet(data, initial=lines or None, prefix="lines",
+                          form_kwargs={"products": products, "tax_codes": tax_codes})
     if not lines and data is None:
         formset.extra = 1  # a new invoice opens with one empty row to fill in
     if data is not None and form.is_valid() and formset.is_valid():
@@ -200,8 +205,8 @@ def _invoice_form(request: HttpRequest, invoice: Invoice, *, initial: dict[str, 
 
 def _save_invoice(invoice: Invoice, form: InvoiceForm, formset: Any) -> Invoice | None:
     """Hand the checked input to the services; their refusals become errors on the form, nothing saved."""
-    fields = {key: form.cleaned_data[key] for key in ("customer", "project", "issue_date", "due_date", "tax_rate")}
-    fields["memo"] = form.cleaned_data["memo"]
+    fields = {key: form.cleaned_data[key] for key in ("customer", "project", "issue_date", "due_date", "memo")}
+    fields["money"] = form.money()
     try:
         if invoice.pk is None:
             return invoice_create(organization=form.organization, lines=formset.lines(), **fields)

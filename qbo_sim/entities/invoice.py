@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .. import clock, errors
 from ..store import Company, Record
-from .common import USD, EntityType, WriteOpts, number, resolve_ref, set_default
+from .common import EntityType, WriteOpts, number, resolve_ref, set_default
 from .links import estimate_links, link_estimates
 from .people import refresh_balance
+from .taxcalc import Totals, currency_ref, sales_totals
 
 MAX_DOC_NUMBER = 21
-_ZERO_JUNK = ("Qty", "UnitPrice", "TaxInclusiveAmt")  # python-quickbooks sends 0 for "not set"
 
 
 class InvoiceType(EntityType):
     name = "Invoice"
     deletable = voidable = True
     readonly_fields = frozenset({"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt",
-                                 "DeliveryInfo", "InvoiceLink", "EInvoiceStatus", "CurrencyRef",
-                                 "GlobalTaxCalculation"})
+                                 "DeliveryInfo", "InvoiceLink", "EInvoiceStatus", "CurrencyRef"})
     keep_empty_lists = frozenset({"Line"})
 
     def prepare(self, co: Company, body: dict[str, Any], old: Record | None, opts: WriteOpts,
@@ -30,16 +28,9 @@ class InvoiceType(EntityType):
         d = dict(body)
         customer = resolve_ref(co, d, "CustomerRef", "Customer", required=True)
         assert customer is not None
-        raw_lines = [ln for ln in d.get("Line") or [] if ln.get("DetailType") != "SubTotalLineDetail"]
-        if not raw_lines:
-            raise errors.required("Line")  # QBO: "Required parameter Line is missing in the request"
-        lines, subtotal, taxable, discount = build_lines(co, raw_lines)
-        if d.get("ApplyTaxAfterDiscount") and subtotal:
-            taxable -= discount * taxable / subtotal
-        d["TxnTaxDetail"], tax = compute_tax(co, d.get("TxnTaxDetail") or {}, taxable)
-        d["Line"] = [*lines, {"Amount": round(subtotal, 2), "DetailType": "SubTotalLineDetail",
-                              "SubTotalLineDetail": {}}]
-        total = round(subtotal - discount + tax, 2)
+        totals = sales_totals(co, d)
+        set_tax_detail(d, totals)
+        total = totals.total
         applied = round(sum(co.applied.get(old.id, {}).values()), 2) if old else 0.0
         deposit = number(d.get("Deposit", 0), "Deposit")
         if applied + deposit > total + 0.005:
@@ -53,6 +44,7 @@ class InvoiceType(EntityType):
             del d["DocNumber"]
         self._dates(co, d, customer, ts)
         self._defaults(d, customer, old)
+        d["CurrencyRef"] = currency_ref(co)
         return d
 
     def _doc_number(self, co: Company, doc: Any, old: Record | None, opts: WriteOpts) -> str | None:
@@ -92,8 +84,8 @@ class InvoiceType(EntityType):
     def _defaults(self, d: dict[str, Any], customer: Record, old: Record | None) -> None:
         set_default(d, "PrintStatus", "NotSet")
         set_default(d, "EmailStatus", "NotSet")
-        set_default(d, "ApplyTaxAfterDiscount", False)
-        d["CurrencyRef"] = dict(USD)
+        if "GlobalTaxCalculation" not in d:   # US only (§6.2); sales_totals drops it elsewhere
+            set_default(d, "ApplyTaxAfterDiscount", False)
         email = customer.data.get("PrimaryEmailAddr")
         if "BillEmail" not in d and email:
             d["BillEmail"] = dict(email)
@@ -111,95 +103,13 @@ class InvoiceType(EntityType):
         link_estimates(co, rec, old, ts)
 
 
-def build_lines(co: Company, raw_lines: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float, float, float]:
-    out: list[dict[str, Any]] = []
-    subtotal = taxable = discount_pct = discount_amt = 0.0
-    for n, raw in enumerate(raw_lines, 1):
-        line = {k: v for k, v in raw.items() if k not in ("LineNum", "Id", "LinkedTxn", "CustomField")}
-        line["Id"], line["LineNum"] = str(n), n
-        kind = line.get("DetailType")
-        if kind == "SalesItemLineDetail":
-            amount, is_taxable = _sales_line(co, line)
-            subtotal += amount
-            taxable += amount if is_taxable else 0.0
-        elif kind == "DiscountLineDetail":
-            detail = line.setdefault("DiscountLineDetail", {})
-            if detail.get("PercentBased"):
-                discount_pct += number(detail.get("DiscountPercent", 0), "DiscountPercent")
-            else:
-                discount_amt += number(line.get("Amount", 0), "Line.Amount")
-        elif kind == "DescriptionOnly":
-            line.setdefault("DescriptionLineDetail", {})
-            line.pop("Amount", None)
-        elif kind is None:
-            raise errors.required("Line.DetailType")
-        else:
-            raise errors.validation("2170", "Invalid Enumeration",
-                                    f"Line.DetailType {kind} is not supported by the simulator", "Line")
-        out.append(line)
-    discount = round(discount_amt + subtotal * discount_pct / 100, 2)
-    for line in out:
-        if line["DetailType"] == "DiscountLineDetail":
-            detail = line["DiscountLineDetail"]
-            line["Amount"] = (round(subtotal * number(detail.get("DiscountPercent", 0), "x") / 100, 2)
-                              if detail.get("PercentBased") else number(line.get("Amount", 0), "x"))
-    return out, round(subtotal, 2), round(taxable, 2), discount
-
-
-def _sales_line(co: Company, line: dict[str, Any]) -> tuple[float, bool]:
-    detail = {k: v for k, v in (line.get("SalesItemLineDetail") or {}).items()
-              if not (k in _ZERO_JUNK and v in (0, 0.0, "0"))}
-    if "ItemRef" not in detail:
-        detail["ItemRef"] = {"value": _default_item(co)}  # QBO falls back to the "Services" item
-    resolve_ref(co, detail, "ItemRef", "Item")
-    detail.setdefault("TaxCodeRef", {"value": "NON"})
-    resolve_ref(co, detail, "TaxCodeRef", "TaxCode")
-    qty, price = detail.get("Qty"), detail.get("UnitPrice")
-    amount = line.get("Amount")
-    if amount is None:
-        if qty is None or price is None:
-            raise errors.required("Line.Amount")
-        amount = float(qty) * float(price)
-    amount = number(amount, "Line.Amount")
-    if qty is not None and price is not None and abs(_cents(qty, price) - amount) > 0.005:
-        # QBO 6070: Amount must equal UnitPrice * Qty when both are given (assumption, §5.4).
-        raise errors.validation("6070", "Amount is not equal to UnitPrice * Qty",
-                                f"Amount {amount} != {qty} * {price}", "Line.Amount")
-    line["Amount"], line["SalesItemLineDetail"] = amount, detail
-    return amount, detail["TaxCodeRef"]["value"] == "TAX"
-
-
-def _cents(qty: Any, price: Any) -> float:
-    # QBO rounds Qty * UnitPrice half-up to cents in decimal (1.5 * 12.49 = 18.735 -> 18.74); binary
-    # floats would round it down and reject a correct Amount.
-    exact = Decimal(str(qty)) * Decimal(str(price))
-    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def _default_item(co: Company) -> str:
-    owner = co.names["Item"].get("services")
-    return owner[1] if owner else "1"
-
-
-def compute_tax(co: Company, raw: dict[str, Any], taxable: float) -> tuple[dict[str, Any], float]:
-    """US-style: TxnTaxCodeRef picks a TaxCode whose rates apply to the TAX lines. Without one,
-    an explicit TotalTax is taken as is (AST accepts an override)."""
-    holder = {"TxnTaxCodeRef": raw.get("TxnTaxCodeRef")}
-    code = resolve_ref(co, holder, "TxnTaxCodeRef", "TaxCode")
-    if code is None:
-        total = number(raw.get("TotalTax", 0) or 0, "TxnTaxDetail.TotalTax")
-        return {"TotalTax": total}, total
-    tax_lines, total = [], 0.0
-    for det in (code.data.get("SalesTaxRateList") or {}).get("TaxRateDetail", []):
-        rate = co.live("TaxRate", det["TaxRateRef"]["value"])
-        pct = float(rate.data.get("RateValue", 0)) if rate else 0.0
-        amount = round(taxable * pct / 100, 2)
-        total += amount
-        tax_lines.append({"Amount": amount, "DetailType": "TaxLineDetail", "TaxLineDetail": {
-            "TaxRateRef": {"value": det["TaxRateRef"]["value"]}, "PercentBased": True,
-            "TaxPercent": pct, "NetAmountTaxable": taxable}})
-    total = round(total, 2)
-    return {"TxnTaxCodeRef": holder["TxnTaxCodeRef"], "TotalTax": total, "TaxLine": tax_lines}, total
+def set_tax_detail(d: dict[str, Any], totals: Totals) -> None:
+    """Store the computed lines and TxnTaxDetail (none in a company without sales tax, §1.1)."""
+    d["Line"] = totals.lines
+    if totals.detail is None:
+        d.pop("TxnTaxDetail", None)
+    else:
+        d["TxnTaxDetail"] = totals.detail
 
 
 def next_doc_number(co: Company) -> str:

@@ -13,6 +13,7 @@ from .common import EntityType, WriteOpts, strip_junk
 from .invoice import void_invoice
 from .links import link_estimates
 from .payment import relink, unlink_invoice, void_payment
+from .taxcalc import recomputable
 
 
 def entity_type(name: str) -> EntityType:
@@ -87,6 +88,8 @@ def update(co: Company, name: str, body: dict[str, Any], opts: WriteOpts, *, che
     if body.get("sparse") in (True, "true"):
         # QBO sparse update: only the fields sent change; "" cannot clear DisplayName.
         merged = {**et.writable(rec.data), **cleaned}
+        if "Line" in cleaned and "TxnTaxDetail" not in cleaned and "TxnTaxDetail" in merged:
+            merged["TxnTaxDetail"] = recomputable(merged["TxnTaxDetail"])
     else:
         # QBO full update: every writable field missing from the body becomes null.
         merged = cleaned

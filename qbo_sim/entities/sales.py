@@ -8,9 +8,10 @@ from typing import Any
 
 from .. import clock, errors
 from ..store import Company, Record
-from .common import USD, EntityType, WriteOpts, resolve_ref, set_default
-from .invoice import MAX_DOC_NUMBER, build_lines, compute_tax, next_doc_number
+from .common import EntityType, WriteOpts, resolve_ref, set_default
+from .invoice import MAX_DOC_NUMBER, next_doc_number, set_tax_detail
 from .people import refresh_balance
+from .taxcalc import currency_ref, sales_totals
 
 
 class SalesFormType(EntityType):
@@ -29,14 +30,9 @@ class SalesFormType(EntityType):
             raise errors.business("A voided transaction cannot be changed")
         d = dict(body)
         resolve_ref(co, d, "CustomerRef", "Customer", required=self.needs_customer)
-        raw_lines = [ln for ln in d.get("Line") or [] if ln.get("DetailType") != "SubTotalLineDetail"]
-        if not raw_lines:
-            raise errors.required("Line")
-        lines, subtotal, taxable, discount = build_lines(co, raw_lines)
-        d["TxnTaxDetail"], tax = compute_tax(co, d.get("TxnTaxDetail") or {}, taxable)
-        d["Line"] = [*lines, {"Amount": round(subtotal, 2), "DetailType": "SubTotalLineDetail",
-                              "SubTotalLineDetail": {}}]
-        d["TotalAmt"] = round(subtotal - discount + tax, 2)
+        totals = sales_totals(co, d)
+        set_tax_detail(d, totals)
+        d["TotalAmt"] = totals.total
         doc = d.get("DocNumber")
         if doc is None and old is not None:
             doc = old.data.get("DocNumber")
@@ -50,7 +46,7 @@ class SalesFormType(EntityType):
             raise errors.validation("2080", "Invalid Date", f"TxnDate: {d['TxnDate']!r}", "TxnDate")
         set_default(d, "PrintStatus", "NotSet")
         set_default(d, "EmailStatus", "NotSet")
-        d["CurrencyRef"] = dict(USD)
+        d["CurrencyRef"] = currency_ref(co)
         d["LinkedTxn"] = list(old.data.get("LinkedTxn", [])) if old else []
         self.extra(co, d, old, ts)
         return d

@@ -36,7 +36,8 @@
   var total = form.querySelector("input[name$='-TOTAL_FORMS']");
 
   function money(value) {
-    return "$" + value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    var text = "$" + Math.abs(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return value < 0 ? "\u2212" + text : text;
   }
 
   // A preview only: the server recomputes every amount when the invoice is saved.
@@ -47,7 +48,8 @@
       var price = parseFloat((row.querySelector("input[name$='-unit_price']") || {}).value);
       var cell = row.querySelector("[data-line-amount]");
       if (isNaN(qty) || isNaN(price)) { cell.textContent = "—"; return; }
-      var amount = Math.round(qty * price * 100) / 100;
+      var kind = row.querySelector("select[name$='-kind']");
+      var amount = Math.round(qty * price * 100) / 100 * (kind && kind.value === "credit" ? -1 : 1);
       cell.textContent = money(amount);
       if (!row.classList.contains("removed")) subtotal += amount;
     });
@@ -65,12 +67,13 @@
       description.dataset.autofilled = "1";
     }
     row.querySelector("input[name$='-unit_price']").value = option.dataset.price;
-    row.querySelector("input[name$='-taxable']").checked = option.dataset.taxable === "1";
+    row.querySelector("select[name$='-tax_code']").value = option.dataset.taxCode || "";
     refreshPreview();
   }
 
   form.addEventListener("change", function (event) {
     if (event.target.matches("[data-line-product]")) fillFromProduct(event.target);
+    if (event.target.matches("select[name$='-kind']")) refreshPreview();
   });
   form.addEventListener("input", function (event) {
     if (event.target.matches("input[name$='-description']")) event.target.dataset.autofilled = "0";

@@ -19,39 +19,39 @@ from accounts.models import Organization
 from customers.models import Customer
 from invoicing.models import Invoice
 from tests.api.conftest import API, invoice_payload
-from tests.invoice_edits import Line, Plan, assert_left_as_planned, create_start, plans, stored
+from tests.invoice_edits import Line, Plan, assert_left_as_planned, create_start, plans, stored, tax_codes
 
 
-def _item(line: Line, old: Line | None = None) -> dict[str, Any]:
+def _item(codes: dict[str, int], line: Line, old: Line | None = None) -> dict[str, Any]:
     """The fields of `line` a client sends: all of them for a new line, only what differs for a change."""
-    fields = {"description": line.description, "quantity": f"{line.quantity:f}",
-              "unit_price": f"{line.unit_price:f}", "taxable": line.taxable}
+    def fields(line: Line) -> dict[str, Any]:
+        return {"description": line.description, "quantity": f"{line.quantity:f}",
+                "unit_price": f"{line.unit_price:f}", "tax_code": codes.get(line.tax_code or "")}
     if old is None:
-        return fields
-    before = {"description": old.description, "quantity": f"{old.quantity:f}", "unit_price": f"{old.unit_price:f}",
-              "taxable": old.taxable}
-    return {key: value for key, value in fields.items() if before[key] != value}
+        return fields(line)
+    before = fields(old)
+    return {key: value for key, value in fields(line).items() if before[key] != value}
 
 
-def _patch_body(plan: Plan, ids: list[int]) -> dict[str, Any]:
+def _patch_body(plan: Plan, ids: list[int], codes: dict[str, int]) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for line_id, old, (what, new) in zip(ids, plan.start, plan.actions, strict=True):
         if what == "edit":
-            items.append({"id": line_id, **_item(new, old)})
+            items.append({"id": line_id, **_item(codes, new, old)})
         elif what == "delete":
             items.append({"id": line_id, "delete": True})
-    return {"lines": items + [_item(line) for line in plan.added]}
+    return {"lines": items + [_item(codes, line) for line in plan.added]}
 
 
-def _put_body(plan: Plan, ids: list[int], invoice: Invoice) -> dict[str, Any]:
+def _put_body(plan: Plan, ids: list[int], invoice: Invoice, codes: dict[str, int]) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for line_id, old, (what, new) in zip(ids, plan.start, plan.actions, strict=True):
         if what == "keep":
             items.append({"id": line_id})  # named, nothing changed: kept as stored
         elif what == "edit":
-            items.append({"id": line_id, **_item(new, old)})
-    return invoice_payload(invoice.customer, tax_rate=invoice.tax_rate_id, memo=invoice.memo,
-                           lines=items + [_item(line) for line in plan.added])
+            items.append({"id": line_id, **_item(codes, new, old)})
+    return invoice_payload(invoice.customer, memo=invoice.memo,
+                           lines=items + [_item(codes, line) for line in plan.added])
 
 
 @hsettings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -61,7 +61,8 @@ def test_an_edit_leaves_exactly_the_planned_lines(plan: Plan, method: str, org: 
     customer = Customer.objects.for_org(org).first() or make_customer(org)
     invoice = create_start(org, customer, plan)
     ids = list(invoice.lines.values_list("id", flat=True))
-    body = _patch_body(plan, ids) if method == "patch" else _put_body(plan, ids, invoice)
+    codes = {name: code.pk for name, code in tax_codes(org).items()}
+    body = _patch_body(plan, ids, codes) if method == "patch" else _put_body(plan, ids, invoice, codes)
     response = getattr(owner_api, method)(f"{API}/invoices/{invoice.pk}/", body, format="json")
     if not plan.expected():
         assert response.status_code == 400, response.content
@@ -108,3 +109,20 @@ def test_line_ids_must_be_this_invoices(owner_api: APIClient, org: Organization,
         assert response.status_code == 400
         assert response.json()["lines"] == {"0": {"id": [f"Line {theirs.pk} is not a line of this invoice."]}}
     assert other.lines.get().amount == 7 and mine.lines.get().amount == 100
+
+
+def test_patching_one_lines_kind_and_tax_code_keeps_its_id_and_the_others(
+        owner_api: APIClient, org: Organization, make_invoice: Callable[..., Invoice]) -> None:
+    invoice = make_invoice(org, tax_percent="10", lines=[("1", "100.00"), ("1", "20.00"), ("1", "5.00")])
+    ids = list(invoice.lines.values_list("id", flat=True))
+    codes = tax_codes(org)
+    body = {"lines": [{"id": ids[1], "kind": "credit", "tax_code": codes["High"].pk}]}
+    response = owner_api.patch(f"{API}/invoices/{invoice.pk}/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert [(line["id"], line["kind"], line["amount"], line["tax_code"]) for line in response.json()["lines"]] == [
+        (ids[0], "item", "100.00", invoice.lines.get(pk=ids[0]).tax_code_id),
+        (ids[1], "credit", "-20.00", codes["High"].pk),
+        (ids[2], "item", "5.00", invoice.lines.get(pk=ids[2]).tax_code_id)]
+    # 105.00 taxed at the invoice's 10 % code, less a 20.00 credit carrying 10 % of its own.
+    assert (response.json()["subtotal"], response.json()["tax_amount"], response.json()["total"]) == (
+        "85.00", "8.50", "93.50")

@@ -117,27 +117,46 @@ def test_invoice_form_line_editor(live_server: Any, demo: None, new_page: Callab
 
     rows = page.locator("tbody[data-lines] tr[data-line]:not(.removed)")
     first = rows.nth(0)
-    first.locator("select").select_option(label="Duct cleaning")
+    first.locator("select[name$='-product']").select_option(label="Duct cleaning")
     expect(first.locator("input[name$='-description']")).to_have_value("Duct cleaning — standard rate")
     expect(first.locator("input[name$='-unit_price']")).to_have_value("349.00")
     first.locator("input[name$='-quantity']").fill("2")
 
     page.get_by_role("button", name="+ Add line").click()
     page.get_by_role("button", name="+ Add line").click()
-    expect(rows).to_have_count(3)
+    page.get_by_role("button", name="+ Add line").click()
+    expect(rows).to_have_count(4)
     rows.nth(1).locator("input[name$='-description']").fill("Haul-away fee")
     rows.nth(1).locator("input[name$='-unit_price']").fill("25")
     rows.nth(2).get_by_role("button", name="Remove line").click()
-    expect(rows).to_have_count(2)
-    expect(page.locator("[data-preview-subtotal]")).to_have_text("$723.00")
+    expect(rows).to_have_count(3)
+    # A part takes its product's default tax code; a credit row previews as money taken off.
+    part = rows.nth(2)
+    part.locator("select[name$='-product']").select_option(label="Smart thermostat")
+    expect(part.locator("select[name$='-tax_code'] option:checked")).to_have_text("Springfield sales tax")
+    page.get_by_role("button", name="+ Add line").click()
+    credit = rows.nth(3)
+    credit.locator("select[name$='-kind']").select_option("credit")
+    credit.locator("input[name$='-description']").fill("Goodwill")
+    credit.locator("input[name$='-unit_price']").fill("23")
+    expect(credit.locator("[data-line-amount]")).to_have_text("\u2212$23.00")
+    expect(page.locator("[data-preview-subtotal]")).to_have_text("$919.00")
+    page.locator("#id_discount_kind").select_option("percent")
+    page.locator("#id_discount_value").fill("10")
     page.screenshot(path=str(SCREENSHOT_DIR / "fsm-invoice-form.png"), full_page=True)
 
     page.get_by_role("button", name="Create draft invoice").click()
     expect(page.locator("h1 .badge")).to_have_text("Draft")
     invoice = Invoice.objects.filter(organization__slug="demo").order_by("-id").first()
-    assert (invoice.customer_id, invoice.project_id, str(invoice.subtotal)) == (customer.pk, project.pk, "723.00")
-    assert list(invoice.lines.values_list("description", flat=True)) == ["Duct cleaning — standard rate",
-                                                                        "Haul-away fee"]
+    # 698 + 25 + 219 - 23 = 919; 10 % off = 91.90; the thermostat's 219 less its 21.90 share is taxed.
+    assert (invoice.customer_id, invoice.project_id, str(invoice.subtotal), str(invoice.discount_amount)) == (
+        customer.pk, project.pk, "919.00", "91.90")
+    assert list(invoice.lines.values_list("description", "kind")) == [
+        ("Duct cleaning — standard rate", "item"), ("Haul-away fee", "item"),
+        ("Smart thermostat — standard rate", "item"), ("Goodwill", "credit")]
+    assert [str(t.taxable_amount) for t in invoice.tax_lines.all()] == ["197.10"] * 3
+    expect(page.get_by_test_id("invoice-tax-line")).to_have_count(3)
+    expect(page.get_by_test_id("invoice-discount")).to_contain_text("−$91.90")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Invoices").click()
     page.screenshot(path=str(SCREENSHOT_DIR / "fsm-invoice-list.png"), full_page=False)

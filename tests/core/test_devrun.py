@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import os
-import selectors
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from scripts import devrun
 from scripts.devrun import Child, Supervisor
@@ -23,8 +26,9 @@ PARENT_AND_GRANDCHILD = textwrap.dedent("""
     print(f"pids {os.getpid()} {grandchild.pid}", flush=True)
     time.sleep(300)
 """)
-# A child that shrugs off SIGINT, so only the SIGKILL after the grace period ends it.
-STUBBORN = "import signal, os, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print(f'pids {os.getpid()}', flush=True); time.sleep(300)"
+# A child that shrugs off SIGINT and SIGTERM, so only the SIGKILL after the grace period ends it.
+STUBBORN = ("import signal, os, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN); print(f'pids {os.getpid()}', flush=True); time.sleep(300)")
 
 
 def _alive(pid: int) -> bool:
@@ -50,12 +54,27 @@ def test_a_child_that_exits_stops_the_others_and_says_so() -> None:
     text = out.getvalue()
     assert status == 1
     assert "sleeper | hello" in text
-    assert "devrun  | crasher exited unexpectedly (code 3); stopping the others." in text
+    assert "devrun  | crasher exited unexpectedly (code 3); stopping sleeper." in text
+    assert text.rstrip().endswith("devrun  | all stopped.")
     assert sleeper.proc is not None and sleeper.proc.returncode is not None
     assert _wait_gone([sleeper.proc.pid]) == []
 
 
-def test_sigterm_stops_every_child_and_what_they_started(tmp_path: Path) -> None:
+class _GonePipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_output_does_not_keep_the_children_running() -> None:
+    """`make run | tee log`: Ctrl-C kills tee too, and every line devrun writes after that fails."""
+    sleeper = Child("sleeper", [PY, "-c", "import time; time.sleep(300)"])
+    crasher = Child("crasher", [PY, "-c", "import time; time.sleep(1); raise SystemExit(3)"])
+    assert Supervisor([sleeper, crasher], out=_GonePipe(), env=dict(os.environ)).run() == 1
+    assert sleeper.proc is not None
+    assert _wait_gone([sleeper.proc.pid]) == []
+
+
+def _start_driver(tmp_path: Path) -> tuple[subprocess.Popen[str], list[int], Callable[[], str]]:
     driver = tmp_path / "driver.py"
     driver.write_text(textwrap.dedent(f"""
         import sys
@@ -66,24 +85,67 @@ def test_sigterm_stops_every_child_and_what_they_started(tmp_path: Path) -> None
         sys.exit(serve(Supervisor(children, grace=2.0)))
     """))
     proc = subprocess.Popen([PY, str(driver)], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
+    # A thread reads every line: select() on a buffered pipe misses lines that arrived in one chunk.
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    reader.start()
     pids: list[int] = []
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + 30
-        while len(pids) < 3 and time.monotonic() < deadline:
-            if not sel.select(timeout=1):
-                continue  # a loaded machine can take seconds to start three interpreters
-            line = proc.stdout.readline()
-            if "| pids " in line:
-                pids += [int(pid) for pid in line.split("| pids ")[1].split()]
-    assert len(pids) == 3, f"children did not report in: {pids}"
+    deadline = time.monotonic() + 30  # a loaded machine can take seconds to start three interpreters
+    while len(pids) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        pids = [int(pid) for line in list(lines) if "| pids " in line for pid in line.split("| pids ")[1].split()]
+    if len(pids) < 3:
+        proc.kill()  # its children lead groups of their own; the grace-free kill below ends the reported ones
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        raise AssertionError(f"children did not report in: {pids}")
 
-    proc.send_signal(signal.SIGTERM)
-    rest, _ = proc.communicate(timeout=30)
+    def finish() -> str:
+        proc.wait(timeout=30)
+        reader.join(timeout=5)
+        return "".join(lines)
+
+    return proc, pids, finish
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_signal_stops_every_child_and_what_they_started(tmp_path: Path, sig: signal.Signals) -> None:
+    proc, pids, finish = _start_driver(tmp_path)
+    proc.send_signal(sig)
+    rest = finish()
     assert proc.returncode == 0
+    assert f"{sig.name} received; stopping family, stubborn." in rest
     assert "stubborn did not stop within 2s; killing it." in rest
     assert _wait_gone(pids) == []
+
+
+def test_a_second_ctrl_c_kills_at_once(tmp_path: Path) -> None:
+    proc, pids, finish = _start_driver(tmp_path)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    rest = finish()
+    assert time.monotonic() - started < 1.5  # not the 2 s grace
+    assert "stubborn is still stopping; killing it (second signal)." in rest
+    assert _wait_gone(pids) == []
+
+
+def test_the_signal_handler_returns_while_the_main_thread_holds_a_lock() -> None:
+    """The old handler set a threading.Event; a signal arriving while the main thread was inside that
+    Event's wait (holding its lock) deadlocked devrun and left every child running. The handler may run at
+    any bytecode, so it must take no lock: here it runs while the supervisor's Event lock is held."""
+    supervisor = Supervisor([], out=io.StringIO(), env={})
+    done = threading.Event()
+
+    def handle_while_locked() -> None:
+        with supervisor.stopping._cond:  # what Event.wait holds, in the thread the handler interrupts
+            supervisor.request_stop(signal.SIGINT, None)
+        done.set()
+
+    threading.Thread(target=handle_while_locked, daemon=True).start()
+    assert done.wait(5), "the signal handler blocked on a lock"
+    assert supervisor.signals == [signal.SIGINT]
 
 
 def test_defaults_point_children_at_the_simulator_without_overriding_choices() -> None:
@@ -96,6 +158,7 @@ def test_defaults_point_children_at_the_simulator_without_overriding_choices() -
     # Invoice emails go to the dev SMTP server the stack starts, and its inbox page is on.
     assert (env["EMAIL_HOST"], env["EMAIL_PORT"], env["FSM_DEV_INBOX"]) == ("127.0.0.1", "8025", "1")
     assert env["QBO_REDIRECT_URI"] == "http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
+    assert env["QBO_WEBHOOK_VERIFIER_TOKEN"] == "sim-verifier-token"  # the app reads it; the simulator signs with it
 
     chosen = {"QBO_ENVIRONMENT": "sandbox", "QBO_SIM_URL": "http://127.0.0.1:1/", "FSM_PORT": "8001"}
     devrun.apply_defaults(chosen)
@@ -112,3 +175,16 @@ def test_the_stack_uses_the_ports_and_skips_an_absent_simulator() -> None:
     assert with_sim["web"][-2:] == ["runserver", "127.0.0.1:8001"]
     assert with_sim["worker"][-7:] == ["-A", "fsm", "worker", "-l", "info", "--concurrency", "2"]
     assert [child.name for child in devrun.stack(env, with_simulator=False)] == ["mail", "web", "worker", "beat"]
+
+
+def test_the_simulator_delivers_webhooks_to_the_app_with_the_token_it_verifies() -> None:
+    env = {"FSM_PORT": "8001", "QBO_SIM_PORT": "9001", "QBO_WEBHOOK_VERIFIER_TOKEN": "shared-secret"}
+    devrun.apply_defaults(env)
+    sim = next(child.argv for child in devrun.stack(env, with_simulator=True) if child.name == "qbo-sim")
+    assert sim[sim.index("--webhook-url") + 1] == "http://127.0.0.1:8001/hooks/quickbooks/"
+    assert sim[sim.index("--verifier-token") + 1] == "shared-secret"
+
+    elsewhere = {"FSM_PORT": "8001", "QBO_SIM_PORT": "9001", "QBO_ENVIRONMENT": "sandbox"}
+    devrun.apply_defaults(elsewhere)  # Intuit's sandbox sends the webhooks; the simulator must not
+    sim = next(child.argv for child in devrun.stack(elsewhere, with_simulator=True) if child.name == "qbo-sim")
+    assert "--webhook-url" not in sim

@@ -162,3 +162,21 @@ def test_audit_list_shows_who_and_what(org: Organization, owner_client: Client, 
     assert "Token refresh failed" in html and "HTTP 503" in html and "System" in html
     assert "Connected" in html and owner.get_username() in html
     assert html.index("Token refresh failed") < html.index("realm 913")  # newest first
+
+
+@pytest.mark.parametrize(("fields", "says", "never"), [
+    ({"refresh_token_expires_at": 60, "refresh_token_hard_expires_at": 1500},
+     "No reconnect needed: each refresh extends the refresh token", "Reconnect by"),
+    ({"refresh_token_expires_at": 90, "refresh_token_hard_expires_at": 40},
+     "Reconnect by", "No reconnect needed"),
+    ({"refresh_token_expires_at": 10}, "The authorization itself ends on the date above.", "Reconnect by"),
+])
+def test_the_authorization_row_says_which_end_applies_once(fields: dict[str, int], says: str, never: str,
+                                                           org: Organization, owner_client: Client) -> None:
+    """It said "until <date> (renewed automatically while connected)": both an end and no end."""
+    _linked(org, **{name: timezone.now() + timedelta(days=days) for name, days in fields.items()})
+    html = owner_client.get(PAGE).content.decode()
+    row = html.split('data-testid="qbo-authorization">')[1].split("</dd>")[0]
+    assert "Access token renewed automatically while connected." in row
+    assert says in row and never not in row
+    assert "Authorization until" not in html

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role
 from integrations.models import ConnectionStatus, JobState, ObjectType
+from integrations.push.selectors import retry_wait
 from invoicing.models import Invoice, InvoiceStatus
 from tests.integrations.push_ui_helpers import add_job, by_testid, db_connection, one, set_status
 
@@ -174,3 +175,34 @@ def test_nav_badge_costs_one_query_and_only_for_members(org: Organization, owner
     assert len(mine) == 1, mine
     anonymous = Client().get("/login/")
     assert anonymous.status_code == 200 and not by_testid(anonymous.content, "qbo-nav-badge")
+
+
+def test_backoff_says_how_long_in_seconds_and_names_the_waiting_items(
+        org: Organization, owner_client: Client, issued: Callable, make_customer: Callable) -> None:
+    """Backoffs start at 30 s: "in 0 minutes" said nothing, and nobody could tell which items waited."""
+    customers = [make_customer(org, f"Waiting Customer {n}") for n in range(3)]  # before connecting: no auto-queue
+    invoices = [issued() for _ in range(4)]
+    conn = db_connection(org)
+    now = timezone.now()
+    for n, invoice in enumerate(invoices):
+        add_job(conn, invoice, JobState.BACKOFF, attempts=2, next_attempt_at=now + timedelta(seconds=40 + 60 * n),
+                last_error="QuickBooks did not answer (timeout).")
+    for n, customer in enumerate(customers):
+        add_job(conn, customer, JobState.BACKOFF, object_type=ObjectType.CUSTOMER,
+                attempts=1, next_attempt_at=now + timedelta(hours=1, minutes=n))
+    _, html = _banner(owner_client)
+    wait = one(html, "qbo-queue-next-retry-in").text
+    assert wait in {"(in 40 seconds)", "(in 39 seconds)", "(in 38 seconds)"}, wait
+    items = by_testid(html, "qbo-queue-waiting-item")
+    assert len(items) == 5
+    assert f"Invoice {invoices[0].number}" in items[0].text and "attempt 2" in items[0].text
+    assert "QuickBooks did not answer" in items[0].text
+    assert one(html, "qbo-queue-waiting-more").text == "and 2 more"
+
+
+def test_retry_wait_reads_naturally() -> None:
+    now = timezone.now()
+    assert retry_wait(now - timedelta(seconds=5), now=now) == "due now"
+    assert retry_wait(now + timedelta(seconds=1), now=now) == "in 1 second"
+    assert retry_wait(now + timedelta(seconds=61), now=now) == "in 2 minutes"
+    assert retry_wait(now + timedelta(minutes=65), now=now) == "in 1 h 05 min"

@@ -195,17 +195,18 @@ def test_invoice_project_of_another_customer(org: Organization, owner_client: Cl
 def test_invoice_create_computes_totals_on_the_server(org: Organization, owner_client: Client,
                                                       make_customer: Callable[..., Customer],
                                                       make_product: Callable[..., Product]) -> None:
-    from invoicing.models import TaxRate
+    from invoicing.models import TaxCode, TaxRate
 
     customer = make_customer(org)
     product = make_product(org, "Filter", unit_price="12.50", taxable=False)
-    tax = TaxRate.objects.create(organization=org, name="State", rate="10")
+    code = TaxCode.objects.create(organization=org, name="State")
+    code.rates.add(TaxRate.objects.create(organization=org, name="State", rate="10"))
     project = Project.objects.create(organization=org, customer=customer, name="Kitchen")
     data = _invoice_post(customer, [
-        _line(quantity="3", unit_price="100.00"),
-        _line(product=str(product.pk), description="", quantity="2", unit_price="12.50", taxable=""),
+        _line(quantity="3", unit_price="100.00", tax_code=str(code.pk)),
+        _line(product=str(product.pk), description="", quantity="2", unit_price="12.50", tax_code=""),
         _line(description="Removed row", quantity="1", unit_price="999", DELETE="on"),
-    ], tax_rate=str(tax.pk), project=str(project.pk), subtotal="1", total="1")  # client totals are ignored
+    ], project=str(project.pk), subtotal="1", total="1")  # client totals are ignored
     response = owner_client.post(reverse("invoicing:invoice_create"), data)
     invoice = Invoice.objects.get()
     assert response["Location"] == reverse("invoicing:invoice_detail", args=[invoice.pk])

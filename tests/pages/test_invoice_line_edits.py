@@ -20,16 +20,23 @@ from accounts.models import Organization
 from customers.models import Customer
 from invoicing.models import Invoice
 from invoicing.services import LineInput, invoice_update
-from tests.invoice_edits import Line, Plan, assert_left_as_planned, create_start, form_fields, plans, stored
+from tests.invoice_edits import (
+    Line,
+    Plan,
+    assert_left_as_planned,
+    create_start,
+    form_fields,
+    plans,
+    stored,
+    tax_codes,
+)
 
 
-def _set_line(data: dict[str, str], index: int, line: Line) -> None:
+def _set_line(data: dict[str, str], index: int, line: Line, codes: dict[str, str]) -> None:
     data[f"lines-{index}-description"] = line.description
     data[f"lines-{index}-quantity"] = f"{line.quantity:f}"
     data[f"lines-{index}-unit_price"] = f"{line.unit_price:f}"
-    data.pop(f"lines-{index}-taxable", None)
-    if line.taxable:
-        data[f"lines-{index}-taxable"] = "on"
+    data[f"lines-{index}-tax_code"] = codes.get(line.tax_code or "", "")  # the row's Tax <select>
 
 
 def _submit_plan(client: Client, invoice: Invoice, plan: Plan) -> tuple[int, dict[str, str]]:
@@ -39,14 +46,16 @@ def _submit_plan(client: Client, invoice: Invoice, plan: Plan) -> tuple[int, dic
     data = form_fields(page.content.decode())
     rows = int(data["lines-TOTAL_FORMS"])
     assert rows == len(plan.start)
+    codes = {name: str(code.pk) for name, code in tax_codes(invoice.organization).items()}
     for index, (what, new) in enumerate(plan.actions):
         if what == "edit":
-            _set_line(data, index, new)
+            _set_line(data, index, new, codes)
         elif what == "delete":
             data[f"lines-{index}-DELETE"] = "on"  # what the row's ✕ button ticks
     for offset, line in enumerate(plan.added):  # "+ Add line" copies the blank row with the next index
-        data.update({f"lines-{rows + offset}-id": "", f"lines-{rows + offset}-product": ""})
-        _set_line(data, rows + offset, line)
+        data.update({f"lines-{rows + offset}-id": "", f"lines-{rows + offset}-product": "",
+                     f"lines-{rows + offset}-kind": "item"})
+        _set_line(data, rows + offset, line, codes)
     data["lines-TOTAL_FORMS"] = str(rows + len(plan.added))
     response = client.post(url, data)
     return response.status_code, {"messages": " ".join(m.message for m in get_messages(response.wsgi_request)),

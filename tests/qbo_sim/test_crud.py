@@ -239,9 +239,11 @@ def test_companyinfo_and_preferences(qb: Any, realm: str, control: SimControl) -
     info = CompanyInfo.get(realm, qb=qb)
     assert info.CompanyName.startswith("Test Co") and info.CompanyAddr.Country == "USA"
     prefs = Preferences.get(qb=qb)
-    assert prefs.SalesFormsPrefs.CustomTxnNumbers is False and prefs.TaxPrefs.PartnerTaxEnabled is True
+    # The default company is US manual sales tax: QBO leaves PartnerTaxEnabled out (reference §1.1), and
+    # python-quickbooks' TaxPrefs() then reads it as True (its constructor default): read the raw JSON.
+    assert prefs.SalesFormsPrefs.CustomTxnNumbers is False and prefs.TaxPrefs.UsingSalesTax is True
     control.preferences(realm, CustomTxnNumbers=True, ProjectsEnabled=False)
-    assert control.preferences(realm) == {"CustomTxnNumbers": True, "PartnerTaxEnabled": True,
-                                          "ProjectsEnabled": False}
+    assert control.preferences(realm) == {"CustomTxnNumbers": True, "PartnerTaxEnabled": False,
+                                          "ProjectsEnabled": False, "AllowDiscount": True, "AllowDeposit": True}
     cust, item = new_customer(qb, "Custom Numbers Co"), new_item(qb, "Part C", 5.0)
     assert not getattr(new_invoice(qb, cust, item), "DocNumber", None)  # no auto-number when custom

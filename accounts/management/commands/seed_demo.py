@@ -4,15 +4,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, DEMO_USERS, demo_seed
+from accounts.demo import DEMO_PASSWORD, demo_logins, demo_seed
 
 
 class Command(BaseCommand):
-    help = "Create the demo organization (Pro plan) with people in every role and sample data. Idempotent."
+    help = ("Create the demo organizations (Pro with people in every role and sample data, Starter with an owner) "
+            "and an admin superuser. Idempotent.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         org, created = demo_seed()
         verb = "Created" if created else "Kept existing"
         self.stdout.write(self.style.SUCCESS(f"{verb} demo organization {org.name!r} ({org.get_plan_display()})."))
-        for username, role in DEMO_USERS:
-            self.stdout.write(f"  {role.label:<11} {username} / {DEMO_PASSWORD}")
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        for username, what in demo_logins():
+            self.stdout.write(f"  {username:<14} {what}")

@@ -11,7 +11,7 @@ from integrations.push.handlers.customer import ensure_customer
 from integrations.push.handlers.item import ensure_item
 from integrations.push.policy import NEVER_SYNC_STATUSES
 from integrations.quickbooks.errors import QboNotFound, QboStale
-from invoicing.models import Invoice, InvoiceStatus
+from invoicing.models import Invoice, InvoiceStatus, LineKind
 
 
 class SkipPush(Exception):
@@ -21,7 +21,9 @@ class SkipPush(Exception):
 def _line(ctx: PushContext, line: Any) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "Qty": float(line.quantity),
-        "UnitPrice": float(line.unit_price),
+        # A credit line is stored with a positive price and a negative amount; QBO wants
+        # Amount = Qty x UnitPrice (6070 otherwise), so the price goes out negative.
+        "UnitPrice": float(-line.unit_price if line.kind == LineKind.CREDIT else line.unit_price),
         "TaxCodeRef": {"value": "TAX" if line.taxable else "NON"},
     }
     if line.product is not None:

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_organization_business_details'),
-        ('invoicing', '0001_initial'),
+        ('accounts', '0006_organization_business_details'),
+        ('invoicing', '0004_remove_invoice_tax_rate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

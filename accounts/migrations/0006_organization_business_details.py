@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_api_tokens_hashed'),
+        ('accounts', '0005_organization_timezone'),
     ]
 
     operations = [
