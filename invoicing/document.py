@@ -23,7 +23,7 @@ class DocumentLine:
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
-    credit: bool = False  # a credit line: its amount is subtracted
+    credit: bool = False  # a credit line: `amount` (given as a positive figure) is subtracted
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
         customer_name=customer.display_name,
         customer_address=customer_address(customer),
         customer_email=customer.email,
-        lines=tuple(DocumentLine(line.description, _plain(line.quantity), line.unit_price, line.amount,
+        lines=tuple(DocumentLine(line.description, _plain(line.quantity), line.unit_price, abs(line.amount),
                                  credit=line.kind == LineKind.CREDIT)
                     for line in invoice.lines.all()),
         subtotal=invoice.subtotal,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,9 +15,9 @@ from pypdf import PdfReader
 from accounts.models import Organization
 from customers.models import Customer
 from invoicing.document import invoice_document
-from invoicing.models import Invoice
+from invoicing.models import DiscountKind, Invoice, LineKind, TaxCode, TaxRate
 from invoicing.pdf import invoice_html, invoice_pdf
-from invoicing.services import LineInput, invoice_update
+from invoicing.services import InvoiceMoney, LineInput, invoice_create, invoice_update
 from tests.conftest import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,8 @@ def billed(org: Organization, make_customer: Callable[..., Customer], make_invoi
              LineInput("Air filter 16x25x1", Decimal(100), Decimal("12.49")),
              LineInput("Haul-away (not taxed)", Decimal("1.5"), Decimal("20.00"), taxable=False)]
     return invoice_update(invoice=invoice, customer=customer, issue_date=invoice.issue_date,
-                          due_date=invoice.due_date, lines=lines, tax_rate=invoice.tax_rate,
+                          due_date=invoice.due_date, lines=lines,
+                          tax_rate=TaxRate.objects.get(organization=org, name="Tax 8.875"),
                           memo="Thanks for choosing us!")
 
 
@@ -102,3 +104,31 @@ def test_a_missing_logo_file_still_renders(org: Organization, billed: Invoice, s
     doc = invoice_document(Invoice.objects.select_related("organization").get(pk=billed.pk))
     assert doc.logo_data_uri == ""
     assert "Acme Heating" in pdf_text(invoice_pdf(doc))
+
+
+def test_two_tax_codes_a_discount_terms_and_a_credit_reach_the_pdf_but_not_the_internal_note(
+        org: Organization, make_customer: Callable[..., Customer]) -> None:
+    gst = TaxRate.objects.create(organization=org, name="GST", rate=Decimal(5))
+    pst = TaxRate.objects.create(organization=org, name="PST", rate=Decimal(7))
+    gst_only, gst_pst = TaxCode.objects.create(organization=org, name="GST"), TaxCode.objects.create(
+        organization=org, name="GST/PST BC")
+    gst_only.rates.set([gst])
+    gst_pst.rates.set([gst, pst])
+    invoice = invoice_create(
+        organization=org, customer=make_customer(org, "Jane Smith"), issue_date=date(2026, 3, 2),
+        lines=[LineInput("Labour", Decimal(2), Decimal("100.00"), tax_code=gst_only),
+               LineInput("Thermostat", Decimal(1), Decimal("200.00"), tax_code=gst_pst),
+               LineInput("Goodwill", Decimal(1), Decimal("50.00"), taxable=False, kind=LineKind.CREDIT)],
+        memo="Thanks!", money=InvoiceMoney(discount_kind=DiscountKind.PERCENT, discount_value=Decimal(10),
+                                           internal_note="Customer is slow to pay", terms_days=15))
+
+    doc = invoice_document(Invoice.objects.get(pk=invoice.pk))
+    text = pdf_text(invoice_pdf(doc))
+
+    assert doc.discount is not None and doc.discount.label == "Discount 10%"
+    assert [tax.label for tax in doc.tax_lines] == ["GST 5%", "PST 7%"]
+    assert doc.terms == "Net 15" and doc.lines[2].credit
+    for expected in ("Discount 10%", f"-${doc.discount.amount:,.2f}", "GST 5%", "PST 7%", "Net 15", "-$50.00",
+                     f"${doc.total:,.2f}", "Thanks!"):
+        assert expected in text, expected
+    assert "slow to pay" not in text and "slow to pay" not in invoice_html(doc, screen=True)
