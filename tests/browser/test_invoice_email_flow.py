@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from accounts.demo import DEMO_PASSWORD, SUPERUSER
 from customers.models import Customer
 from devinbox.mailbox import attachment_get
 from invoicing.email_delivery import invoice_email_deliver
@@ -21,8 +22,11 @@ from tests.conftest import DevMail, pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# 2 × Smart thermostat 219.00 (taxable) + Thermostat install 85.00 (not taxable) + Haul-away fee 25.00 (not taxed)
-SUBTOTAL, TAX, TOTAL = "$548.00", "$38.87", "$586.87"  # tax: 8.875 % of 438.00 = 38.8725
+# 2 × Smart thermostat 219.00 (Springfield: state 6.25 % + county 1 % + city 1.625 %) + Thermostat install
+# 85.00 (Illinois state only: 6.25 %) + Haul-away fee 25.00 (no tax) = 548.00; 10 % off = 54.80, taken before
+# tax: state 6.25 % of 394.20 + 76.50 = 29.42, county 1 % of 394.20 = 3.94, city 1.625 % of 394.20 = 6.41.
+SUBTOTAL, DISCOUNT, TOTAL = "$548.00", "$54.80", "$532.97"
+TAXES = ("Illinois state 6.25%", "$29.42", "Sangamon County 1%", "$3.94", "Springfield city 1.625%", "$6.41")
 
 
 @pytest.fixture
@@ -51,19 +55,22 @@ def _create_invoice(page: Any, base_url: str, customer: Customer) -> Invoice:
 
     page.goto(f"{base_url}/invoices/new/")
     page.locator("#id_customer").select_option(str(customer.pk))
-    page.locator("#id_tax_rate").select_option(label="Springfield sales tax (8.875%)")
     rows = page.locator("tbody[data-lines] tr[data-line]:not(.removed)")
     page.get_by_role("button", name="+ Add line").click()
     page.get_by_role("button", name="+ Add line").click()
     expect(rows).to_have_count(3)
-    rows.nth(0).locator("select").select_option(label="Smart thermostat")
+    rows.nth(0).locator("select[name$='-product']").select_option(label="Smart thermostat")
     rows.nth(0).locator("input[name$='-quantity']").fill("2")
-    rows.nth(1).locator("select").select_option(label="Thermostat install")
+    expect(rows.nth(0).locator("select[name$='-tax_code'] option:checked")).to_have_text("Springfield sales tax")
+    rows.nth(1).locator("select[name$='-product']").select_option(label="Thermostat install")
+    rows.nth(1).locator("select[name$='-tax_code']").select_option(label="Illinois state only")
     rows.nth(2).locator("input[name$='-description']").fill("Haul-away fee")
     rows.nth(2).locator("input[name$='-unit_price']").fill("25")
     rows.nth(2).locator("input[name$='-quantity']").fill("1")
-    rows.nth(2).locator("input[name$='-taxable']").set_checked(False)
+    rows.nth(2).locator("select[name$='-tax_code']").select_option(label="No tax")
     expect(page.locator("[data-preview-subtotal]")).to_have_text(SUBTOTAL)
+    page.locator("#id_discount_kind").select_option("percent")
+    page.locator("#id_discount_value").fill("10")
     page.get_by_role("button", name="Create draft invoice").click()
     expect(page.locator("h1 .badge")).to_have_text("Draft")
     return Invoice.objects.filter(customer=customer).get()
@@ -107,7 +114,7 @@ def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
     assert b"Content-Type: application/pdf" in raw
     text = pdf_text(_attachment(dev_mail, caught.name))
     for expected in (invoice.number, "Ada Lovelace", "12 Analytical Way", "Smart thermostat", "Thermostat install",
-                     "Haul-away fee", SUBTOTAL, "Springfield sales tax 8.875%", TAX, TOTAL, "HOW TO PAY"):
+                     "Haul-away fee", SUBTOTAL, "Discount 10%", DISCOUNT, *TAXES, TOTAL, "HOW TO PAY"):
         assert expected in text, expected
 
     page.goto(f"{base}/invoices/{invoice.pk}/print/")
@@ -118,12 +125,21 @@ def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
     assert page.evaluate("window.printed") is True
     shown = page.locator("body").inner_text()
     for expected in (invoice.number, "Ada Lovelace", "12 Analytical Way", "Haul-away fee", SUBTOTAL,
-                     "Springfield sales tax 8.875%", TAX, TOTAL):
+                     "Discount 10%", DISCOUNT, *TAXES, TOTAL):
         assert expected in shown, expected
     _shot(page, "print-view")
 
     page.get_by_role("link", name="Back to the invoice").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dev inbox").click()
+    expect(page.get_by_role("link", name="Dev inbox")).to_have_count(0)  # staff only; the Owner is not staff
+    page = new_page()  # the demo's superuser (staff) reads the dev inbox
+    page.on("console", lambda msg: violations.append(f"{page.url}: {msg.text}")
+            if "Content Security Policy" in msg.text else None)
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(SUPERUSER)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/dev/inbox/")
     _shot(page, "dev-inbox")
     page.get_by_role("link", name=f"Invoice {invoice.number} from Demo Heating & Cooling").click()
     expect(page.get_by_test_id("message-text")).to_contain_text(f"Total:          {TOTAL}")
