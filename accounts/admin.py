@@ -18,6 +18,11 @@ class OrganizationAdmin(OrgScopedAdmin):
     list_display = ["name", "slug", "plan", "created_at"]
     list_filter = ["plan"]
     search_fields = ["name", "slug"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "plan"]}),
+        ("On invoices", {"fields": ["address_line1", "address_line2", "city", "region", "postal_code", "country",
+                                    "email", "phone", "logo", "payment_instructions"]}),
+    ]
 
     # The plan is what the organization pays for: only the operator (a superuser) changes it, and only
     # the operator creates or deletes a tenant.

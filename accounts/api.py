@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,8 +16,10 @@ from accounts.api_base import ORG_HEADER, ORG_HEADER_PARAM, OrgAPIMixin
 from accounts.api_tokens import api_token_issue
 from accounts.backends import LOCKED_ATTR
 from accounts.forms import lockout_message
-from accounts.models import Membership
+from accounts.models import LOGO_EXTENSIONS, Membership, Organization
 from accounts.permissions import CAPABILITIES, can
+from accounts.services import organization_business_update
+from accounts.validators import validate_logo
 
 
 class MembershipSerializer(serializers.Serializer):
@@ -84,3 +88,44 @@ class MeView(OrgAPIMixin, APIView):
             "organizations": _memberships(request.user),
         }
         return Response(MeSerializer(data).data)
+
+
+class BusinessDetailsSerializer(serializers.ModelSerializer):
+    """The model's validators (the logo's type and size included) are the page's rules too."""
+
+    logo = serializers.FileField(required=False, allow_null=True, write_only=True,
+                                 help_text="PNG, JPEG or GIF up to 1 MB (multipart upload); null removes it.")
+    has_logo = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organization
+        fields = ("name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "email",
+                  "phone", "logo", "has_logo", "payment_instructions")
+
+    def get_has_logo(self, organization: Organization) -> bool:
+        return bool(organization.logo)
+
+    def validate_logo(self, value: object) -> object:
+        if value is not None:
+            FileExtensionValidator(LOGO_EXTENSIONS)(value)
+            validate_logo(value)  # type: ignore[arg-type]
+        return value
+
+
+class BusinessDetailsView(OrgAPIMixin, APIView):
+    """What the organization prints on its invoices: any member reads, Owners and Admins change it."""
+
+    capabilities = {"get": None, "head": None, "options": None, "patch": "organization.manage"}
+    parser_classes = [JSONParser, MultiPartParser]  # JSON like every API body; multipart only to upload the logo
+
+    @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], responses=BusinessDetailsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(BusinessDetailsSerializer(request.organization).data)
+
+    @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], request=BusinessDetailsSerializer,
+                   responses=BusinessDetailsSerializer)
+    def patch(self, request: Request) -> Response:
+        serializer = BusinessDetailsSerializer(request.organization, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        organization = organization_business_update(organization=request.organization, **serializer.validated_data)
+        return Response(BusinessDetailsSerializer(organization).data)

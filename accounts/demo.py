@@ -76,11 +76,11 @@ _RECIPES: dict[str, Callable[[Invoice], None]] = {
 }
 
 
-
 def _ascii(text: str) -> str:
     """'hernández' → 'hernandez': Django's EmailValidator (and the API's `format: email`) take ASCII
     local parts only, so demo addresses must be ones a person could type into the customer form."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
 
 def _send(inv: Invoice) -> None:
     lifecycle.invoice_finalize(invoice=inv)
@@ -178,6 +178,20 @@ def _invoices(org: Organization, customers: list[Customer], products: list[Produ
     lifecycle.invoices_mark_overdue(today=today)
 
 
+# What the demo business prints on its invoices (filled in on later runs too, if still blank).
+_BUSINESS = {
+    "address_line1": "400 Commerce Dr", "city": "Springfield", "region": "IL", "postal_code": "62704",
+    "country": "USA", "email": "billing@demo-heating.example.com", "phone": "(555) 010-2026",
+    "payment_instructions": "Pay by check to Demo Heating & Cooling, 400 Commerce Dr, Springfield IL 62704,\n"
+                            "or by bank transfer: First Prairie Bank, routing 071000013, account 2026-4410.",
+}
+
+
+def _business_details(org: Organization) -> None:
+    if not org.address_line1:
+        Organization.objects.filter(pk=org.pk).update(**_BUSINESS)
+
+
 def demo_logins() -> list[tuple[str, str]]:
     """Every demo login and what it is for (all share DEMO_PASSWORD): printed by seed_demo and `make run`."""
     return [
@@ -229,6 +243,7 @@ def demo_seed() -> tuple[Organization, bool]:
         for username, role in DEMO_USERS:
             _ensure_password(member_add(organization=org, username=username, role=role, password=DEMO_PASSWORD,
                                         email=f"{username}@demo.example.com").user)
+        _business_details(org)
         _starter_seed()
         _superuser_seed()
     return org, created

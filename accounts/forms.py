@@ -40,6 +40,21 @@ class OrganizationSwitchForm(forms.Form):
         self.fields["organization"].queryset = Organization.objects.filter(memberships__user=user)
 
 
+class BusinessDetailsForm(forms.ModelForm):
+    """What the organization prints on invoices. Validation is the model's (the API uses the same)."""
+
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+
+    class Meta:
+        model = Organization
+        fields = ["name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "email",
+                  "phone", "logo", "payment_instructions"]
+        labels = {"name": "Business name"}
+        widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3}),
+                   # A plain file input: the page shows the current logo itself (media files are not served)
+                   "logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif"})}
+
+
 class OrganizationSettingsForm(forms.Form):
     timezone = forms.ChoiceField(label="Time zone", help_text="Every date and time in the app is shown in this zone.")
 

@@ -7,9 +7,13 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.utils import timezone
+
+from accounts.validators import validate_logo
+
+LOGO_EXTENSIONS = ["png", "jpg", "jpeg", "gif"]
 
 
 class Plan(models.TextChoices):
@@ -76,6 +80,21 @@ class Organization(models.Model):
     timezone = models.CharField("time zone", max_length=64, default=default_timezone,
                                 validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
+    # The business as its customers see it: the head of every invoice PDF and print view.
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=50, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=60, blank=True)
+    email = models.EmailField("billing email", blank=True, help_text="Replies to invoice emails go here.")
+    phone = models.CharField(max_length=30, blank=True)
+    logo = models.FileField(upload_to="logos/", blank=True,
+                            validators=[FileExtensionValidator(LOGO_EXTENSIONS), validate_logo],
+                            help_text="PNG, JPEG or GIF up to 1 MB, shown at the top of invoices.")
+    payment_instructions = models.TextField(
+        "how to pay", blank=True, max_length=2000,
+        help_text="Printed on every invoice, e.g. bank details or the checks' payee.")
 
     class Meta:
         ordering = ["name"]

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import base64
+import mimetypes
+
 from django.http import HttpRequest
 
-from accounts.models import Membership
+from accounts.models import Membership, Organization
 
 SESSION_ORG_KEY = "current_org_id"
 
@@ -26,3 +29,16 @@ def membership_for_user(user: object, organization_id: int | None = None) -> Mem
     if organization_id is not None:
         qs = qs.filter(organization_id=organization_id)
     return qs.first()
+
+
+def organization_logo_data_uri(organization: Organization) -> str:
+    """The logo inlined as a data: URI ("" without one): invoices and the settings page need no media URL."""
+    if not organization.logo:
+        return ""
+    try:
+        with organization.logo.open("rb") as handle:
+            data = handle.read()
+    except OSError:  # the file was removed from storage: show no logo rather than fail
+        return ""
+    mime = mimetypes.guess_type(organization.logo.name)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

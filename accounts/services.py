@@ -34,6 +34,27 @@ def member_add(*, organization: Organization, username: str, role: str, password
     return membership
 
 
+# What an organization prints on its invoices; the page's form and the API's serializer check the values
+# (the model's validators, the logo's included) and hand them here.
+BUSINESS_FIELDS = ("name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "email",
+                   "phone", "logo", "payment_instructions")
+
+
+def organization_business_update(*, organization: Organization, **fields: object) -> Organization:
+    unknown = set(fields) - set(BUSINESS_FIELDS)
+    if unknown:
+        raise ValueError(f"not business details: {sorted(unknown)}")
+    # From the database: a bound ModelForm has already put its values on the instance.
+    old_logo = Organization.objects.filter(pk=organization.pk).values_list("logo", flat=True).get() or ""
+    for field, value in fields.items():
+        # None (API) or False (the form's "clear" box) removes the logo
+        setattr(organization, field, "" if value is None or value is False else value)
+    organization.save()
+    if old_logo and "logo" in fields and organization.logo.name != old_logo:
+        organization.logo.storage.delete(old_logo)  # a replaced or removed logo leaves no file behind
+    return organization
+
+
 def organization_set_timezone(*, organization: Organization, timezone: str) -> Organization:
     organization.timezone = timezone
     organization.full_clean(validate_unique=False)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("organizations/switch/", views.organization_switch, name="organization_switch"),
+    path("settings/business/", views.business_details, name="business_details"),
     path("settings/", views.organization_settings, name="organization_settings"),
 ]

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import org_member_required
-from accounts.forms import OrganizationSettingsForm, OrganizationSwitchForm, SignInForm
+from accounts.forms import BusinessDetailsForm, OrganizationSettingsForm, OrganizationSwitchForm, SignInForm
 from accounts.models import Membership
 from accounts.permissions import can
-from accounts.selectors import SESSION_ORG_KEY
-from accounts.services import organization_set_timezone
+from accounts.selectors import SESSION_ORG_KEY, organization_logo_data_uri
+from accounts.services import organization_business_update, organization_set_timezone
 from invoicing.selectors import dashboard_summary, invoice_recent
 
 
@@ -56,6 +56,25 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
         "organization__name"
     )
     return render(request, "accounts/organization_switch.html", {"form": form, "memberships": memberships})
+
+
+@org_member_required("organization.manage")
+def business_details(request: HttpRequest) -> HttpResponse:
+    """The business's name, address, logo and payment instructions, as its invoices print them."""
+    org = request.organization
+    form = BusinessDetailsForm(request.POST or None, request.FILES or None, instance=org)
+    if request.method == "POST":
+        if form.is_valid():
+            changes = {field: form.cleaned_data[field] for field in form.changed_data if field != "remove_logo"}
+            if form.cleaned_data["remove_logo"] and "logo" not in changes:
+                changes["logo"] = None
+            organization_business_update(organization=org, **changes)
+            messages.success(request, "Business details saved; invoices print them from now on.")
+            return redirect("business_details")
+        org.refresh_from_db()  # the form's failed validation left its values on the instance
+    return render(request, "accounts/business_details.html",
+                  {"form": form, "logo_data_uri": organization_logo_data_uri(org)},
+                  status=400 if request.method == "POST" else 200)
 
 
 @org_member_required()

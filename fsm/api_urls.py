@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import MeView, TokenView
+from accounts.api import BusinessDetailsView, MeView, TokenView
 from customers.api import CustomerViewSet, ProjectViewSet
 from invoicing.api import InvoiceSettingsView, InvoiceViewSet, ProductViewSet, TaxCodeViewSet, TaxRateViewSet
 
@@ -28,6 +28,7 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    path("organization/", BusinessDetailsView.as_view(), name="organization"),
     path("invoice-settings/", InvoiceSettingsView.as_view(), name="invoice-settings"),
     path("integrations/quickbooks/", include("integrations.api")),
     path("", include("integrations.push.api")),  # the push queue, sync log and invoices/{id}/sync/

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "customers",
     "invoicing",
     "integrations",
+    "devinbox",  # the dev SMTP server's command and inbox pages; the pages answer 404 unless FSM_DEV_INBOX=1
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
                 "integrations.context_processors.qbo_queue",
+                "devinbox.context_processors.dev_inbox",
                 "fsm.context_processors.support",
             ],
         },
@@ -329,3 +331,30 @@ CELERY_BEAT_SCHEDULE["qbo-drift-nightly"] = {
     "task": "integrations.inbound.tasks.drift_nightly",
     "schedule": crontab(hour=QBO_DRIFT_HOUR_UTC % 24, minute=17),
 }
+
+# Uploaded files (an organization's logo). Invoices inline the logo, so no web server needs to serve these.
+MEDIA_ROOT = Path(env_str("FSM_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+
+# Email (invoices are sent with Django's email framework). Production: your SMTP relay. `make run` points
+# EMAIL_HOST/EMAIL_PORT at the dev SMTP server it starts (devinbox, `manage.py dev_smtp`), whose caught
+# messages are listed at /dev/inbox/ when FSM_DEV_INBOX=1.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 8025, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (implicit TLS) exclude each other; set one.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "FSM Invoices <invoices@localhost>")
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "fsm.localhost")
+# Delivery attempts of one Send before it shows as failed, and the first retry's delay (doubling after).
+INVOICE_EMAIL_MAX_ATTEMPTS = env_int("INVOICE_EMAIL_MAX_ATTEMPTS", 6, minimum=1)
+INVOICE_EMAIL_BACKOFF_BASE_SECONDS = env_int("INVOICE_EMAIL_BACKOFF_BASE_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["invoice-emails-sweep"] = {"task": "invoicing.tasks.invoice_emails_sweep", "schedule": 60.0}
+# The dev inbox: staff-only pages showing what the dev SMTP server caught (messages stored as .eml files).
+FSM_DEV_INBOX = env_bool("FSM_DEV_INBOX", False)
+DEV_MAIL_DIR = Path(env_str("FSM_DEV_MAIL_DIR", str(VAR_DIR / "mail")))

@@ -14,6 +14,7 @@ urlpatterns = [
     # Intuit's webhook deliveries (no login, no CSRF: the intuit-signature HMAC authenticates them).
     path("hooks/quickbooks/", quickbooks_webhook, name="qbo-webhook"),
     path("api/v1/", include("fsm.api_urls")),
+    path("dev/inbox/", include("devinbox.urls")),  # answers 404 unless FSM_DEV_INBOX=1 (make run)
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

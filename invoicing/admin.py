@@ -12,15 +12,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from accounts.admin_scoping import OrgScopedAdmin, OrgScopedTabularInline
+from invoicing.emailing import invoice_email_queue
 from invoicing.forms import InvoiceFieldsMixin
 from invoicing.models import (
     Invoice,
+    InvoiceEmail,
     InvoiceLine,
     InvoiceStatus,
     InvoiceTaxLine,
@@ -197,6 +200,19 @@ _HEADER = ["organization", "customer", "project", "issue_date", "due_date", "ter
            "discount_value", "memo", "internal_note"]
 
 
+class InvoiceEmailInline(OrgScopedTabularInline):
+    """The email log, read-only: sends happen through the invoice page or the API (they queue delivery)."""
+
+    model = InvoiceEmail
+    extra = 0
+    fields = ["created_at", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at", "actor"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(OrgScopedAdmin):
     form = InvoiceAdminForm
@@ -205,7 +221,19 @@ class InvoiceAdmin(OrgScopedAdmin):
     search_fields = ["number", "customer__display_name"]
     list_select_related = ["customer", "organization"]
     readonly_fields = _OWNED_BY_SERVICES
-    inlines = [InvoiceLineInline, InvoiceTaxLineInline, PaymentInline]
+    inlines = [InvoiceLineInline, InvoiceTaxLineInline, PaymentInline, InvoiceEmailInline]
+    actions = ["email_to_customers"]
+
+    @admin.action(description="Email the selected invoices (PDF attached) to their customers' billing email")
+    def email_to_customers(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        """The page's and API's Send, to the billing address: the same checks, queued and logged the same way."""
+        for invoice in queryset.select_related("customer"):
+            try:
+                email = invoice_email_queue(invoice=invoice, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{invoice.number}: {' '.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{invoice.number}: being emailed to {email.to}.", messages.SUCCESS)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -247,3 +275,16 @@ class PaymentAdmin(OrgScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
         return False
+
+
+@admin.register(InvoiceEmail)
+class InvoiceEmailAdmin(OrgScopedAdmin):
+    list_display = ["invoice", "to", "status", "attempts", "sent_at", "created_at", "organization"]
+    list_filter = ["status"]
+    search_fields = ["invoice__number", "to", "message_id"]
+    list_select_related = ["invoice", "organization"]
+    readonly_fields = ["invoice", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at", "actor",
+                       "organization"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a send is made on the invoice page or through the API, which queue its delivery

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -32,16 +33,28 @@ from accounts.api_base import (
     int_param,
 )
 from invoicing import lifecycle
+from invoicing.document import invoice_document
+from invoicing.emailing import invoice_email_queue
 from invoicing.models import Invoice, InvoiceStatus, Product, TaxCode, TaxRate
-from invoicing.selectors import ACTION_CAPABILITIES, invoice_can_edit, invoice_detail_queryset, invoice_list
+from invoicing.pdf import invoice_pdf, invoice_pdf_filename
+from invoicing.selectors import (
+    ACTION_CAPABILITIES,
+    invoice_can_edit,
+    invoice_detail_queryset,
+    invoice_document_queryset,
+    invoice_emails,
+    invoice_list,
+)
 from invoicing.serializers import (
     InvoiceDetailSerializer,
+    InvoiceEmailSerializer,
     InvoiceSettingsSerializer,
     InvoiceSummarySerializer,
     InvoiceWriteSerializer,
     PaymentInputSerializer,
     ProductSerializer,
     RefundInputSerializer,
+    SendInputSerializer,
     TaxCodeSerializer,
     TaxRateSerializer,
 )
@@ -134,6 +147,8 @@ class InvoiceViewSet(OrgModelViewSet):
         **crud_capabilities("invoice.view", "invoice.edit_draft"),
         **ACTION_CAPABILITIES,  # the lifecycle actions, named like the POST actions below
         "destroy": ACTION_CAPABILITIES["delete_draft"],
+        "emails": "invoice.view",
+        "pdf": "invoice.view",
     }
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
@@ -175,10 +190,34 @@ class InvoiceViewSet(OrgModelViewSet):
     def finalize(self, request: Request, pk: str) -> Response:
         return self._transition(lifecycle.invoice_finalize)
 
-    @_transition_schema("Mark the invoice sent to the customer.")
+    @extend_schema(
+        summary="Email the invoice (PDF attached) to the customer's billing email or `to`, with optional cc/bcc.",
+        description="Answers 202 with the logged send. Delivery runs in the background with its own retries; "
+                    "the invoice becomes Sent only when the mail server accepts the message. A refused address "
+                    "shows as status `failed` with the server's error (GET .../emails/). Calling it again resends.",
+        request=SendInputSerializer, responses={202: InvoiceEmailSerializer},
+    )
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str) -> Response:
-        return self._transition(lifecycle.invoice_send)
+        data = self._valid(SendInputSerializer).validated_data
+        email = invoice_email_queue(invoice=self.get_object(), actor=request.user, **data)
+        return Response(InvoiceEmailSerializer(email).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="Every send and resend of the invoice by email, newest first.",
+                   responses={200: InvoiceEmailSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])  # a short log: one list
+    def emails(self, request: Request, pk: str) -> Response:
+        return Response(InvoiceEmailSerializer(invoice_emails(invoice=self.get_object()), many=True).data)
+
+    @extend_schema(summary="The invoice as a PDF (the same document the email attaches).",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str) -> HttpResponse:
+        invoice = self.get_object()
+        document = invoice_document(invoice_document_queryset(organization=self.organization).get(pk=invoice.pk))
+        response = HttpResponse(invoice_pdf(document), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(document)}"'
+        return response
 
     @_transition_schema("Record a payment against the balance.", PaymentInputSerializer)
     @action(detail=True, methods=["post"], url_path="record-payment")

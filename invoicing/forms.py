@@ -347,3 +347,12 @@ class InvoiceSettingsForm(forms.ModelForm):
         fields = ["prices_include_tax", "tax_after_discount", "tax_rounding", "payment_terms_days"]
         help_texts = {"tax_rounding": "Match your books: QuickBooks rounds US sales tax per rate on the subtotal, "
                                       "VAT/GST per line."}
+
+
+class SendForm(forms.Form):
+    """Send by email. Addresses are checked by invoicing.emailing (the API's rules too); cc/bcc are lists."""
+
+    to = forms.CharField(max_length=254, required=False, label="To",
+                         help_text="Empty: the customer's billing email.")
+    cc = forms.CharField(max_length=2000, required=False, label="Cc", help_text="Several: separate with commas.")
+    bcc = forms.CharField(max_length=2000, required=False, label="Bcc")

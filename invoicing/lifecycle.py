@@ -54,13 +54,18 @@ def allowed_actions(invoice: Invoice) -> list[str]:
     return [action for action, sources in ALLOWED_FROM.items() if invoice.status in sources]
 
 
-def _lock(invoice: Invoice, action: str) -> Invoice:
-    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if locked.status not in ALLOWED_FROM[action]:
+def transition_check(invoice: Invoice, action: str) -> None:
+    """Refuse an action the invoice's status does not allow (callers that act later, e.g. Send by email)."""
+    if invoice.status not in ALLOWED_FROM[action]:
         raise TransitionError(
-            f"Invoice {locked.number} is {locked.get_status_display().lower()} and cannot be "
+            f"Invoice {invoice.number} is {invoice.get_status_display().lower()} and cannot be "
             f"{ACTION_LABELS[action]}."
         )
+
+
+def _lock(invoice: Invoice, action: str) -> Invoice:
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    transition_check(locked, action)
     return locked
 
 

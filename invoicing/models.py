@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import MAX_TERMS_DAYS, TaxRounding
 from accounts.tenancy import OrgOwned
@@ -219,3 +221,37 @@ class Payment(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} on {self.invoice.number}"
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class InvoiceEmail(OrgOwned):
+    """One Send (or Send again) of an invoice by email: the log of who was sent what, and how it went.
+
+    The invoice becomes Sent only when the mail server accepted a message (invoicing/emailing.py).
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="emails")
+    to = models.EmailField()
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    # When the next delivery attempt may start; an attempt in progress holds it a few minutes ahead.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["invoice", "-created_at"]), models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number} to {self.to} ({self.get_status_display()})"

@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from accounts.models import Organization
 from accounts.permissions import can
 from invoicing.lifecycle import allowed_actions
-from invoicing.models import ZERO, Invoice, InvoiceStatus, Payment, PaymentKind, Product, TaxCode, TaxRate
+from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxCode, TaxRate
 from invoicing.validators import invoice_edit_refusal
 
 S = InvoiceStatus
@@ -51,6 +51,17 @@ def invoice_detail_queryset(*, organization: Organization) -> QuerySet[Invoice]:
             Prefetch("payments", queryset=Payment.objects.order_by("received_on", "id")),
         )
     )
+
+
+def invoice_document_queryset(*, organization: Organization) -> QuerySet[Invoice]:
+    """What invoicing.document.invoice_document reads, joined: the PDF and the print view."""
+    return (Invoice.objects.for_org(organization)
+            .select_related("organization", "customer").prefetch_related("lines", "tax_lines"))
+
+
+def invoice_emails(*, invoice: Invoice) -> list[InvoiceEmail]:
+    """Every Send of the invoice by email, newest first, with who pressed it."""
+    return list(InvoiceEmail.objects.filter(invoice=invoice).select_related("actor").order_by("-created_at", "-id"))
 
 
 def invoice_actions_for(*, invoice: Invoice, role: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from customers.models import Customer, Project
 from invoicing.models import (
     DiscountKind,
     Invoice,
+    InvoiceEmail,
     InvoiceLine,
     InvoiceTaxLine,
     LineKind,
@@ -356,3 +357,22 @@ class InvoiceSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = ("prices_include_tax", "tax_after_discount", "tax_rounding", "payment_terms_days")
+
+
+class SendInputSerializer(serializers.Serializer):
+    """Addresses are checked by invoicing.emailing, the same rules as the page's Send form."""
+
+    to = serializers.CharField(required=False, allow_blank=True, max_length=254, default="",
+                               help_text="Empty or left out: the customer's billing email.")
+    cc = serializers.ListField(child=serializers.CharField(max_length=254), required=False, default=list)
+    bcc = serializers.ListField(child=serializers.CharField(max_length=254), required=False, default=list)
+
+
+class InvoiceEmailSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.get_username", default=None, read_only=True)
+
+    class Meta:
+        model = InvoiceEmail
+        fields = ("id", "invoice", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at",
+                  "actor", "created_at")
+        read_only_fields = fields

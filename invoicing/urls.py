@@ -1,7 +1,7 @@
 from django.urls import path
 
 from invoicing.selectors import ACTION_CAPABILITIES
-from invoicing.views import actions, invoices, products, settings
+from invoicing.views import actions, document, invoices, products, settings
 
 app_name = "invoicing"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
     path("invoices/project-options/", invoices.invoice_project_options, name="invoice_project_options"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/print/", document.invoice_print, name="invoice_print"),
+    path("invoices/<int:pk>/pdf/", document.invoice_pdf_download, name="invoice_pdf"),
     # One URL per lifecycle action, e.g. invoices/7/finalize/ named "invoice_finalize".
     *(
         path(f"invoices/<int:pk>/{action.replace('_', '-')}/", actions.invoice_action, {"action": action},

@@ -60,6 +60,11 @@ def apply_defaults(env: MutableMapping[str, str]) -> None:
         # for both sides, so a change made in the simulator reaches the app in seconds (not at the next
         # CDC sweep, minutes later), as in production.
         env.setdefault("QBO_WEBHOOK_VERIFIER_TOKEN", "sim-verifier-token")
+    # Invoice emails go to the dev SMTP server in the table below; its catch shows at /dev/inbox/ (staff).
+    env.setdefault("FSM_SMTP_PORT", "8025")
+    env.setdefault("EMAIL_HOST", "127.0.0.1")
+    env.setdefault("EMAIL_PORT", env["FSM_SMTP_PORT"])
+    env.setdefault("FSM_DEV_INBOX", "1")
     env.setdefault("PYTHONUNBUFFERED", "1")  # children's lines arrive as they are written
 
 
@@ -86,6 +91,7 @@ def stack(env: Mapping[str, str], *, with_simulator: bool) -> list[Child]:
             sim += ["--webhook-url", webhook_url(env), "--verifier-token", env["QBO_WEBHOOK_VERIFIER_TOKEN"]]
         children.append(Child("qbo-sim", sim))
     children += [
+        Child("mail", [PYTHON, "manage.py", "dev_smtp", "--port", env["FSM_SMTP_PORT"]]),
         Child("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{env['FSM_PORT']}"]),
         Child("worker", [PYTHON, "-m", "celery", "-A", "fsm", "worker", "-l", "info", "--concurrency", "2"],
               env=_worker_env(env)),
@@ -268,6 +274,7 @@ def main() -> int:
         if with_simulator:
             lines.append(f"  QuickBooks simulator: {os.environ['QBO_SIM_URL']} (QBO_ENVIRONMENT="
                          f"{os.environ['QBO_ENVIRONMENT']})")
+        lines.append(f"  caught mail (staff, e.g. superuser): {url}dev/inbox/ (SMTP on 127.0.0.1:{os.environ['FSM_SMTP_PORT']})")
         return [*lines, "  Ctrl-C stops everything."]
 
     supervisor = Supervisor(stack(os.environ, with_simulator=with_simulator), ready_url=url, on_ready=banner)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import os
+import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, Plan, Role
 from accounts.services import member_add, organization_create
 from customers.models import Customer
+from devinbox.mailbox import messages_list
+from devinbox.server import smtp_start
 from invoicing.models import Invoice, Product, TaxRate
 from invoicing.services import LineInput, invoice_create
 
@@ -184,3 +191,42 @@ def new_page(browser: object) -> Iterator[object]:
     yield _open
     for context in contexts:
         context.close()
+
+
+# ---- mail: the dev SMTP server (devinbox), started for real on a free loopback port ----
+REFUSED_ADDRESS = "nobody@refused.example"  # the dev server answers 550 for *@refused.example
+
+
+@dataclass
+class DevMail:
+    port: int
+    directory: Path
+
+    def messages(self) -> list[Any]:
+        return messages_list(self.directory)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dev_mail(tmp_path: Path, settings: Any) -> Iterator[DevMail]:
+    """The app sends through Django's SMTP backend to a real dev SMTP server on loopback (pytest-django
+    would otherwise swap in the in-memory backend)."""
+    port, directory = _free_port(), tmp_path / "mail"
+    controller = smtp_start(directory=directory, port=port)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DEV_MAIL_DIR = directory
+    try:
+        yield DevMail(port, directory)
+    finally:
+        controller.stop()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

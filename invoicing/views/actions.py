@@ -15,7 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from accounts.decorators import org_member_required
 from accounts.permissions import can
 from invoicing import lifecycle
-from invoicing.forms import PaymentForm, RefundForm
+from invoicing.emailing import addresses_split, invoice_email_queue
+from invoicing.forms import PaymentForm, RefundForm, SendForm
 from invoicing.models import Invoice
 from invoicing.selectors import ACTION_CAPABILITIES, invoice_detail_queryset
 from invoicing.views.invoices import invoice_detail_context
@@ -37,6 +38,30 @@ def _form_again(request: HttpRequest, invoice: Invoice, form: Form, which: str) 
     return render(request, "invoicing/invoice_detail.html", context, status=400)
 
 
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, field_messages in errors.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _send(request: HttpRequest, invoice: Invoice) -> str | HttpResponse:
+    """Queue the email; the invoice turns Sent when the mail server accepts it (invoicing/email_delivery.py)."""
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        return _form_again(request, invoice, form, "send")
+    try:
+        email = invoice_email_queue(invoice=invoice, actor=request.user, to=form.cleaned_data["to"],
+                                    cc=addresses_split(form.cleaned_data["cc"]),
+                                    bcc=addresses_split(form.cleaned_data["bcc"]))
+    except lifecycle.TransitionError:
+        raise
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return _form_again(request, invoice, form, "send")
+    return f"Invoice {invoice.number} is being emailed to {email.to}; it is marked sent once the mail server accepts it."
+
+
 def _with_form(form_class: type[Form], which: str, service: Callable[..., object], done: str) -> Handler:
     """Validate the form, call the service, and show its refusals (over the balance, ...) on the form."""
 
@@ -49,10 +74,7 @@ def _with_form(form_class: type[Form], which: str, service: Callable[..., object
         except lifecycle.TransitionError:
             raise
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, field_messages in errors.items():
-                for message in field_messages:
-                    form.add_error(field if field in form.fields else None, message)
+            _add_errors(form, exc)
             return _form_again(request, invoice, form, which)
         return f"{done} of ${form.cleaned_data['amount']:,.2f} recorded on invoice {invoice.number}."
 
@@ -61,7 +83,7 @@ def _with_form(form_class: type[Form], which: str, service: Callable[..., object
 
 HANDLERS: dict[str, Handler] = {
     "finalize": _simple(lifecycle.invoice_finalize, "finalized"),
-    "send": _simple(lifecycle.invoice_send, "marked as sent"),
+    "send": _send,
     "record_payment": _with_form(PaymentForm, "payment", lifecycle.invoice_record_payment, "Payment"),
     "refund": _with_form(RefundForm, "refund", lifecycle.invoice_refund, "Refund"),
     "dispute": _simple(lifecycle.invoice_dispute, "marked as disputed"),

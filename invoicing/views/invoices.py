@@ -18,12 +18,13 @@ from accounts.models import terms_label
 from customers.models import Customer
 from customers.selectors import project_options
 from integrations.push.selectors import SyncAction, invoice_sync_actions
-from invoicing.forms import InvoiceForm, LineFormSet, PaymentForm, RefundForm
+from invoicing.forms import InvoiceForm, LineFormSet, PaymentForm, RefundForm, SendForm
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.selectors import (
     invoice_actions_for,
     invoice_can_edit,
     invoice_detail_queryset,
+    invoice_emails,
     invoice_list,
     invoice_refundable,
     product_choices,
@@ -132,6 +133,8 @@ def invoice_detail_context(request: HttpRequest, invoice: Invoice, **forms: Any)
         or PaymentForm(initial={"amount": invoice.balance, "received_on": today, "method": "Check"}),
         "refund_form": forms.get("refund_form")
         or RefundForm(initial={"amount": invoice_refundable(invoice), "received_on": today}),
+        "send_form": forms.get("send_form") or SendForm(initial={"to": invoice.customer.email}),
+        "emails": invoice_emails(invoice=invoice),
         "open_form": forms.get("open_form") or request.GET.get("open", ""),
         "action_labels": ACTION_LABELS,
     }

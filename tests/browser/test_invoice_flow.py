@@ -10,8 +10,10 @@ import pytest
 from django.core.management import call_command
 
 from accounts.demo import DEMO_PASSWORD
-from invoicing.models import Invoice, InvoiceStatus
+from invoicing.email_delivery import invoice_email_deliver
+from invoicing.models import Invoice, InvoiceEmail, InvoiceStatus
 from tests.browser.conftest import SCREENSHOT_DIR
+from tests.conftest import DevMail
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +42,8 @@ def _open_a_draft(page: Any) -> str:
     return number
 
 
-def test_owner_bills_a_draft_to_paid(live_server: Any, demo: None, new_page: Callable[[], Any]) -> None:
+def test_owner_bills_a_draft_to_paid(live_server: Any, demo: None, dev_mail: DevMail,
+                                     new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
     page = new_page()
@@ -62,7 +65,11 @@ def test_owner_bills_a_draft_to_paid(live_server: Any, demo: None, new_page: Cal
     expect(badge).to_have_text("Generated")
     expect(page.get_by_text(f"Invoice {number} finalized.")).to_be_visible()
 
-    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_test_id("invoice-actions").get_by_role("link", name="Send", exact=True).click()
+    page.get_by_role("button", name="Send invoice").click()
+    expect(page.get_by_text(f"Invoice {number} is being emailed to")).to_be_visible()
+    invoice_email_deliver(email_id=InvoiceEmail.objects.get(invoice__number=number).pk)  # the worker's part
+    page.reload()
     expect(badge).to_have_text("Sent")
 
     page.get_by_role("link", name="Record payment").click()

@@ -155,6 +155,8 @@ def test_defaults_point_children_at_the_simulator_without_overriding_choices() -
     assert env["QBO_SIM_URL"] == "http://127.0.0.1:9001"
     assert env["OAUTHLIB_INSECURE_TRANSPORT"] == "1"
     assert env["FSM_PORT"] == "8000"
+    # Invoice emails go to the dev SMTP server the stack starts, and its inbox page is on.
+    assert (env["EMAIL_HOST"], env["EMAIL_PORT"], env["FSM_DEV_INBOX"]) == ("127.0.0.1", "8025", "1")
     assert env["QBO_REDIRECT_URI"] == "http://127.0.0.1:8000/settings/integrations/quickbooks/callback/"
     assert env["QBO_WEBHOOK_VERIFIER_TOKEN"] == "sim-verifier-token"  # the app reads it; the simulator signs with it
 
@@ -165,13 +167,14 @@ def test_defaults_point_children_at_the_simulator_without_overriding_choices() -
 
 
 def test_the_stack_uses_the_ports_and_skips_an_absent_simulator() -> None:
-    env = {"FSM_PORT": "8001", "QBO_SIM_PORT": "9001", "FSM_VAR_DIR": "/tmp/x"}
+    env = {"FSM_PORT": "8001", "QBO_SIM_PORT": "9001", "FSM_VAR_DIR": "/tmp/x", "FSM_SMTP_PORT": "9025"}
     with_sim = {child.name: child.argv for child in devrun.stack(env, with_simulator=True)}
-    assert list(with_sim) == ["qbo-sim", "web", "worker", "beat"]
+    assert list(with_sim) == ["qbo-sim", "mail", "web", "worker", "beat"]
+    assert with_sim["mail"][-3:] == ["dev_smtp", "--port", "9025"]
     assert with_sim["qbo-sim"][-4:] == ["--port", "9001", "--state", "/tmp/x/qbo_sim.json"]
     assert with_sim["web"][-2:] == ["runserver", "127.0.0.1:8001"]
     assert with_sim["worker"][-7:] == ["-A", "fsm", "worker", "-l", "info", "--concurrency", "2"]
-    assert [child.name for child in devrun.stack(env, with_simulator=False)] == ["web", "worker", "beat"]
+    assert [child.name for child in devrun.stack(env, with_simulator=False)] == ["mail", "web", "worker", "beat"]
 
 
 def test_the_simulator_delivers_webhooks_to_the_app_with_the_token_it_verifies() -> None:

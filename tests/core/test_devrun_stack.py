@@ -107,10 +107,10 @@ def _alive(pid: int) -> bool:
 
 def _env(var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("QBO_", "CELERY_", "DJANGO_")) and k not in ("DATABASE_URL", "FSM_PORT")}
+           if not k.startswith(("QBO_", "CELERY_", "DJANGO_", "EMAIL_")) and k not in ("DATABASE_URL", "FSM_PORT")}
     # DEBUG on, as the Makefile's run target sets it.
     env.update(FSM_VAR_DIR=str(var_dir), FSM_PORT=str(_free_port()), QBO_SIM_PORT=str(_free_port()),
-               DJANGO_DEBUG="1", PYTHONUNBUFFERED="1")
+               FSM_SMTP_PORT=str(_free_port()), DJANGO_DEBUG="1", PYTHONUNBUFFERED="1")
     return env
 
 
@@ -143,7 +143,7 @@ class Stack:
             time.sleep(0.2)
 
     def ports(self) -> list[int]:
-        return [int(self.env["FSM_PORT"]), int(self.env["QBO_SIM_PORT"])]
+        return [int(self.env["FSM_PORT"]), int(self.env["QBO_SIM_PORT"]), int(self.env["FSM_SMTP_PORT"])]
 
     def stop_and_check(self, send: Callable[[], None]) -> float:
         """Signal the stack (`send()`), then check every process it started is gone and the ports free."""
@@ -226,7 +226,7 @@ def test_a_payment_recorded_in_the_simulator_reaches_the_app_within_seconds(stac
 def test_sigterm_stops_the_whole_stack_and_frees_its_ports(stack: Stack) -> None:
     took = stack.stop_and_check(lambda: stack.proc.send_signal(signal.SIGTERM))
     assert took < devrun.STOP_GRACE_SECONDS + 3
-    assert "SIGTERM received; stopping qbo-sim, web, worker, beat." in stack.text
+    assert "SIGTERM received; stopping qbo-sim, mail, web, worker, beat." in stack.text
     assert stack.text.rstrip().endswith("all stopped.")
     assert stack.proc.returncode == 0
 
@@ -240,7 +240,7 @@ def test_ctrl_c_on_make_run_stops_everything(var_dir: Path) -> None:
         took = running.stop_and_check(lambda: os.killpg(running.proc.pid, signal.SIGINT))
     finally:
         running.kill()
-    assert "SIGINT received; stopping qbo-sim, web, worker, beat." in running.text
+    assert "SIGINT received; stopping qbo-sim, mail, web, worker, beat." in running.text
     assert "all stopped." in running.text
     assert took < devrun.STOP_GRACE_SECONDS + 3
 

@@ -11,10 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organization
+from invoicing.email_delivery import invoice_email_deliver
 from invoicing.lifecycle import invoice_finalize, invoice_record_payment
-from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind
+from invoicing.models import Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind
 from invoicing.selectors import ACTION_CAPABILITIES
 from invoicing.views.invoices import action_url
+from tests.conftest import DevMail
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +33,15 @@ def _status(invoice: Invoice) -> str:
     return invoice.status
 
 
-def test_finalize_send_partial_then_full_payment(org: Organization, owner_client: Client,
+def test_finalize_send_partial_then_full_payment(org: Organization, owner_client: Client, dev_mail: DevMail,
                                                  make_invoice: Callable[..., Invoice]) -> None:
     invoice = make_invoice(org, lines=[("2", "95.00")])  # total 190.00
 
     assert _act(owner_client, invoice, "finalize") == (302, f"Invoice {invoice.number} finalized.")
     assert _status(invoice) == InvoiceStatus.GENERATED
-    _act(owner_client, invoice, "send")
+    _act(owner_client, invoice, "send", to="jane@smith.example")
+    assert _status(invoice) == InvoiceStatus.GENERATED  # until the mail server accepts the message
+    invoice_email_deliver(email_id=InvoiceEmail.objects.get(invoice=invoice).pk)  # the worker's part
     assert _status(invoice) == InvoiceStatus.SENT
 
     code, message = _act(owner_client, invoice, "record_payment", amount="40.00", received_on="2026-01-10",
@@ -134,7 +138,7 @@ def test_row_action_returns_to_the_filtered_list(org: Organization, owner_client
     back = reverse("invoicing:invoice_list") + "?status=draft&page=1"
     response = owner_client.post(reverse("invoicing:invoice_finalize", args=[invoice.pk]), {"next": back})
     assert response["Location"] == back
-    evil = owner_client.post(reverse("invoicing:invoice_send", args=[invoice.pk]), {"next": "https://evil.test/"})
+    evil = owner_client.post(reverse("invoicing:invoice_dispute", args=[invoice.pk]), {"next": "https://evil.test/"})
     assert evil["Location"] == reverse("invoicing:invoice_detail", args=[invoice.pk])
 
 
