@@ -11,7 +11,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import org_member_required
-from integrations.quickbooks.errors import QboError
+from integrations.models import QuickBooksConnection
+from integrations.quickbooks.errors import QboError, with_reference
 from integrations.selectors import connection_live
 from integrations.services.company import company_reread, tax_code_map_set
 from integrations.views.common import plan_refused
@@ -20,9 +21,8 @@ from invoicing.models import TaxCode
 PAGE = "integrations:quickbooks"
 
 
-@require_POST
-@org_member_required("integration.manage")
-def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
+def _live_connection(request: HttpRequest) -> QuickBooksConnection | HttpResponse:
+    """The organization's live connection, or the answer that refuses the action (plan, none connected)."""
     organization = request.organization  # type: ignore[attr-defined]
     if not organization.is_paid_plan:
         return plan_refused(request)
@@ -30,10 +30,24 @@ def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
     if live is None:
         messages.error(request, "No QuickBooks company is connected.")
         return redirect(PAGE)
+    return live
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
+    live = _live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
     try:
         conn = company_reread(connection=live)
-    except (QboError, requests.RequestException) as exc:
-        messages.error(request, f"QuickBooks did not answer when asked for the company settings: {exc}")
+    except QboError as exc:
+        # Plain words and Intuit's request id, never QBO's raw answer (Intuit's app review).
+        messages.error(request, with_reference(f"QuickBooks refused to give the company settings ({exc.message}).",
+                                               exc.call.intuit_tid))
+        return redirect(PAGE)
+    except requests.RequestException:
+        messages.error(request, "QuickBooks did not answer when asked for the company settings; try again shortly.")
         return redirect(PAGE)
     messages.success(request, f"Company settings read: {conn.get_company_kind_display()}.")
     return redirect(PAGE)
@@ -43,14 +57,10 @@ def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
 @org_member_required("integration.manage")
 def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
     """Save the Mappings section: `code_<local id>` = a QBO TaxCode id, or "" for none. All or nothing."""
-    organization = request.organization  # type: ignore[attr-defined]
-    if not organization.is_paid_plan:
-        return plan_refused(request)
-    live = connection_live(organization=organization)
-    if live is None:
-        messages.error(request, "No QuickBooks company is connected.")
-        return redirect(PAGE)
-    codes = {c.pk: c for c in TaxCode.objects.filter(organization=organization)}
+    live = _live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    codes = {c.pk: c for c in TaxCode.objects.filter(organization=live.organization)}
     errors: list[str] = []
     changes: list[tuple[TaxCode, str]] = []
     for key, value in request.POST.items():

@@ -223,6 +223,17 @@ def test_reread_button_shows_the_kind_after_quickbooks_changes(qbo: Any, org: Or
     assert conn.company_kind == "us_ast"
 
 
+def test_reread_failure_says_so_plainly_with_the_request_id(qbo: Any, org: Organization, owner_client: Any) -> None:
+    conn = _connect(qbo, org, "us_manual")
+    qbo.control.set_faults(conn.realm_id, error_next=3, error_statuses=[503])
+    page = owner_client.post(PAGE + "company/reread/", follow=True).content.decode()
+    assert "QuickBooks refused to give the company settings" in page
+    assert "QuickBooks reference (intuit_tid):" in page  # Intuit's support asks for it
+    assert "{" not in page.split("company settings", 1)[1].split("<", 1)[0]  # no raw QuickBooks JSON
+    conn.refresh_from_db()
+    assert conn.company_kind == "us_manual"  # what was read before stays
+
+
 def test_reread_is_owner_only(qbo: Any, org: Organization, client_for: Callable[..., Client]) -> None:
     conn = _connect(qbo, org, "us_manual")
     QuickBooksConnection.objects.filter(pk=conn.pk).update(company_kind="")
