@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from integrations.models import CompanyKind, QuickBooksConnection
+from integrations.push.services import jobs_retry_unmapped_tax
 from integrations.quickbooks.errors import QboError
 from integrations.selectors import connection_live, qbo_tax_code_choices, tax_code_rows
 from integrations.services.company import company_reread, tax_code_map_set
@@ -137,6 +138,7 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
                     if local is None:
                         raise DjangoValidationError({"mappings": [f"No tax code {change['tax_code']} here."]})
                     tax_code_map_set(connection=live, tax_code=local, qbo_id=change["qbo_tax_code"])
+                jobs_retry_unmapped_tax(connection=live)
         except DjangoValidationError as exc:
             raise django_error_to_drf(exc) from None
         return Response(_mappings(live))

@@ -127,6 +127,6 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
         amount_refunded=invoice.amount_refunded,
         balance=invoice.balance,
         terms=_terms(invoice),
-        customer_message=invoice.memo,  # the "message to the customer"; invoice.internal_note never leaves the app
+        customer_message=invoice.memo,  # the "message to the customer"; invoice.internal_note never reaches the customer
         how_to_pay=organization.payment_instructions,
     )

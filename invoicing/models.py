@@ -142,7 +142,8 @@ class Invoice(OrgOwned):
     # The message printed for the customer (its API name stays "memo", as before).
     memo = models.TextField("message to the customer", blank=True)
     internal_note = models.TextField(blank=True, max_length=4000,
-                                     help_text="For the business only: never printed, e-mailed or sent to QuickBooks.")
+                                     help_text="For the business only: never printed or e-mailed to the customer; "
+                                               "kept as the private note of the invoice in QuickBooks.")
     status_before_dispute = models.CharField(max_length=20, choices=InvoiceStatus.choices, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -94,7 +94,11 @@ def _transaction(co: Company, rec: Record) -> str:
              ("Status", _status(rec)), ("Total", _money(d.get("TotalAmt"))),
              ("Balance due", _money(d.get("Balance")) if "Balance" in d else ""),
              ("Tax", _money((d.get("TxnTaxDetail") or {}).get("TotalTax"))),
-             ("Email", (d.get("BillEmail") or {}).get("Address")), ("Memo", d.get("PrivateNote")),
+             ("Email", (d.get("BillEmail") or {}).get("Address")),
+             # The QuickBooks form's labels: CustomerMemo is the "Message on invoice" the customer reads;
+             # PrivateNote is the form's statement memo, which the customer never sees on the invoice.
+             ("Message on invoice", (d.get("CustomerMemo") or {}).get("value")),
+             ("Message on statement", d.get("PrivateNote")),
              ("Linked", ", ".join(f"{lt['TxnType']} {lt['TxnId']}" for lt in d.get("LinkedTxn", [])))]
     dl = "".join(f"<dt>{escape(k)}</dt><dd id='{escape(k.lower().replace(' ', '-'))}'>{escape(str(v))}</dd>"
                  for k, v in facts if v not in (None, ""))

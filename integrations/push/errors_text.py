@@ -7,6 +7,7 @@ from integrations.quickbooks.errors import (
     QboDependencyPending,
     QboError,
     QboReauthorizationRequired,
+    QboRefusedHere,
     QboThrottled,
     QboTransient,
 )
@@ -34,6 +35,8 @@ def plain_message(exc: QboError) -> tuple[str, str]:
     intuit = exc.message + (f" — {exc.detail}" if exc.detail and exc.detail not in exc.message else "")
     if isinstance(exc, QboReauthorizationRequired | QboAuthError):
         return f"QuickBooks authorization expired or was revoked. ({intuit})", RECONNECT
+    if isinstance(exc, QboRefusedHere):
+        return exc.message, exc.hint  # nothing reached QuickBooks: no "QuickBooks said"
     if isinstance(exc, QboDependencyPending):
         return exc.message, "Nothing to do: it continues once that record is in QuickBooks."
     if isinstance(exc, QboThrottled):

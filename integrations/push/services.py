@@ -12,6 +12,7 @@ from accounts.models import Organization
 from integrations.inbound.services import ref_repush
 from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push.enqueue import _ring_doorbell, sync_enqueue
+from integrations.push.handlers.invoice_tax import UNMAPPED_TAX_CODE
 from integrations.push.selectors import invoice_sync_action
 from integrations.selectors import connection_active
 from invoicing.models import Invoice
@@ -51,6 +52,17 @@ def job_retry(*, organization: Organization, job_id: int) -> SyncJob:
         job.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
         transaction.on_commit(_ring_doorbell)
     return job
+
+
+def jobs_retry_unmapped_tax(*, connection: QuickBooksConnection) -> int:
+    """After tax-code mappings are saved: the invoices that stopped on an unmapped code go again, with
+    fresh attempts (a person chose the mapping, as a Retry would). Returns how many were queued."""
+    queued = SyncJob.objects.filter(connection=connection, state=JobState.ERROR,
+                                    last_fault_code=UNMAPPED_TAX_CODE).update(
+        state=JobState.QUEUED, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now())
+    if queued:
+        transaction.on_commit(_ring_doorbell)
+    return queued
 
 
 def jobs_sync_all_pending(*, connection: QuickBooksConnection) -> int:

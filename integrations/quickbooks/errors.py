@@ -69,6 +69,16 @@ class QboValidation(QboError):
     kind = "validation"
 
 
+class QboRefusedHere(QboValidation):
+    """Refused by our own check of what this company accepts, before any request was sent (an unmapped tax
+    code, two US tax codes on one invoice, a discount in a company without discounts). Permanent like a
+    ValidationFault, but no QuickBooks answer exists to quote: the person gets our words and what to do."""
+
+    def __init__(self, message: str, *, hint: str, code: str = "refused_here", **kw: object) -> None:
+        super().__init__(message, code=code, **kw)  # type: ignore[arg-type]
+        self.hint = hint
+
+
 class QboStale(QboValidation):
     """5010 Stale Object Error: our SyncToken is old."""
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import org_member_required
 from integrations.models import QuickBooksConnection
+from integrations.push.services import jobs_retry_unmapped_tax
 from integrations.quickbooks.errors import QboError, with_reference
 from integrations.selectors import connection_live
 from integrations.services.company import company_reread, tax_code_map_set
@@ -81,5 +82,7 @@ def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
     for error in errors:
         messages.error(request, error)
     if not errors:
-        messages.success(request, "Tax code mappings saved.")
+        waiting = jobs_retry_unmapped_tax(connection=live)
+        sent = f" {waiting} invoice(s) that waited for a mapping are on their way to QuickBooks." if waiting else ""
+        messages.success(request, "Tax code mappings saved." + sent)
     return redirect(PAGE)

@@ -182,16 +182,18 @@ def test_unmapped_code_blocks_with_a_plain_message_then_retry_after_mapping(
     job = SyncJob.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk)
     assert job.state == JobState.ERROR
     assert "“Mystery levy” is not matched to a QuickBooks tax code" in job.last_error
+    # Nothing reached QuickBooks, so the message quotes no QuickBooks answer and the hint names the setting.
+    assert "QuickBooks said" not in job.last_error and "QuickBooks rejected" not in job.last_error
+    assert "Mappings" in job.last_error_hint and "Fix the record here" not in job.last_error_hint
     assert qbo.control.objects(conn.realm_id, "Invoice") == []
     assert drain() == []  # not retried on its own
 
-    # The Owner picks QBO's code in the Mappings section, then presses Retry: the invoice goes.
+    # The Owner picks QBO's code in the Mappings section and saves: the invoice that waited goes.
     page = owner_client.get(PAGE).content.decode()
     assert "Mappings: tax codes" in page and "Mystery levy" in page and "HST ON (13 %)" in page
-    response = owner_client.post(PAGE + "mappings/tax-codes/", {f"code_{odd.pk}": "6"})
-    assert response.status_code == 302
+    response = owner_client.post(PAGE + "mappings/tax-codes/", {f"code_{odd.pk}": "6"}, follow=True)
+    assert "1 invoice(s) that waited for a mapping are on their way" in response.content.decode()
     assert TaxCodeMap.objects.get(connection=conn, tax_code=odd).qbo_id == "6"
-    owner_client.post(PAGE + f"invoices/{invoice.pk}/sync/")
     drain()
     job.refresh_from_db()
     assert job.state == JobState.DONE, job.last_error

@@ -61,3 +61,16 @@ def test_invoice_link_is_https_with_tls(monkeypatch: pytest.MonkeyPatch) -> None
         link = got["Invoice"]["InvoiceLink"]
         assert link.startswith("https://")
         assert "Pay now" in requests.get(link, verify=tls.ca_path, timeout=10).text
+
+
+def test_invoice_page_labels_the_two_notes_as_quickbooks_does(sim: SimulatorProcess, control: SimControl,
+                                                              realm: str) -> None:
+    cust, _ = _invoice(control, realm)
+    inv = control.entities(realm, "Invoice", {
+        "CustomerRef": {"value": cust["Id"]}, "CustomerMemo": {"value": "Thank you for your business."},
+        "PrivateNote": "Gate code 4411", "Line": [
+            {"DetailType": "SalesItemLineDetail", "Amount": 95.0, "Description": "Visit",
+             "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 95}}]})
+    page = requests.get(f"{sim.url}/app/invoice", params={"txnId": inv["Id"], "realmId": realm}, timeout=5).text
+    assert "Message on invoice" in page and "Thank you for your business." in page  # the customer's
+    assert "Message on statement" in page and "Gate code 4411" in page  # PrivateNote, never on the invoice

@@ -18,16 +18,18 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
-from integrations.quickbooks.errors import QboValidation
+from integrations.quickbooks.errors import QboRefusedHere
 from invoicing.models import DiscountKind, Invoice, InvoiceLine, TaxCode
 
 US_KINDS = (CompanyKind.US_MANUAL, CompanyKind.US_AST, CompanyKind.US_NO_TAX)
 
 
-class TaxCodeUnmapped(QboValidation):
-    """A local tax code with no QBO TaxCode chosen: the push waits for a person, never retried as is."""
+# The fault code an unmapped tax code leaves on its job: saving a mapping retries exactly those jobs.
+UNMAPPED_TAX_CODE = "unmapped_tax_code"
 
-    kind = "validation"
+
+class TaxCodeUnmapped(QboRefusedHere):
+    """A local tax code with no QBO TaxCode chosen: the push waits for a person, never retried as is."""
 
 
 def _mapped(connection: QuickBooksConnection, codes: list[TaxCode]) -> dict[int, str]:
@@ -37,8 +39,9 @@ def _mapped(connection: QuickBooksConnection, codes: list[TaxCode]) -> dict[int,
     if missing:
         names = ", ".join(f"“{n}”" for n in missing)
         raise TaxCodeUnmapped(
-            f"Tax code {names} is not matched to a QuickBooks tax code yet. Choose its QuickBooks code under "
-            "Mappings on the QuickBooks settings page, then retry this invoice.")
+            f"Tax code {names} is not matched to a QuickBooks tax code yet; nothing was sent to QuickBooks.",
+            hint="Choose its QuickBooks code under Mappings on the QuickBooks settings page: saving the mapping "
+                 "sends the invoices that waited for it.", code=UNMAPPED_TAX_CODE)
     return found
 
 
@@ -52,10 +55,10 @@ def line_tax_codes(connection: QuickBooksConnection, invoice: Invoice, lines: li
         return ["TAX" if line.taxable else "NON" for line in lines]
     bare = [line for line in lines if line.tax_code_id is None]
     if bare:
-        raise QboValidation(
+        raise QboRefusedHere(
             f"QuickBooks ({connection.company_country or 'outside the US'}) needs a tax code on every line; "
-            f"“{bare[0].description or 'a line'}” has none. Give it a code (a zero-rated or exempt one when it "
-            "is not taxed), then retry.")
+            f"“{bare[0].description or 'a line'}” has none.",
+            hint="Give it a code (a zero-rated or exempt one when it is not taxed), then press Retry.")
     found = _mapped(connection, [line.tax_code for line in lines if line.tax_code is not None])
     return [found[line.tax_code_id] for line in lines]  # type: ignore[index]
 
@@ -72,9 +75,10 @@ def tax_detail(connection: QuickBooksConnection, invoice: Invoice, lines: list[I
         codes = list({line.tax_code_id: line.tax_code for line in lines if _taxed(line)}.values())
         if len(codes) > 1:
             names = " and ".join(f"“{c.name}”" for c in sorted(codes, key=lambda c: c.name))  # type: ignore[union-attr]
-            raise QboValidation(
-                f"QuickBooks US allows one sales tax code per invoice; this invoice uses {names}. Use one "
-                "tax code for its taxable lines (or split it into one invoice per code), then retry.")
+            raise QboRefusedHere(
+                f"QuickBooks US allows one sales tax code per invoice; this invoice uses {names}.",
+                hint="Use one tax code for its taxable lines (or split it into one invoice per code), then "
+                     "press Retry.")
         if codes:
             detail["TxnTaxCodeRef"] = {"value": _mapped(connection, codes)[codes[0].pk]}  # type: ignore[union-attr]
     return {"TxnTaxDetail": detail}
@@ -85,10 +89,10 @@ def discount_fields(connection: QuickBooksConnection, invoice: Invoice) -> tuple
     if not invoice.discount_kind or invoice.discount_amount <= 0:
         return [], {}
     if connection.company_read_at is not None and not connection.allow_discount:
-        raise QboValidation(
-            "This invoice has a discount, but discounts are off in the QuickBooks company. Turn on "
-            "Account and settings › Sales › Discount in QuickBooks, press “Re-read company settings” on the "
-            "QuickBooks settings page, then retry.")
+        raise QboRefusedHere(
+            "This invoice has a discount, but discounts are off in the QuickBooks company.",
+            hint="Turn on Account and settings › Sales › Discount in QuickBooks, press “Re-read company "
+                 "settings” on the QuickBooks settings page, then press Retry.")
     if invoice.discount_kind == DiscountKind.PERCENT:
         detail = {"PercentBased": True, "DiscountPercent": float(invoice.discount_value)}
         amount = invoice.discount_amount
