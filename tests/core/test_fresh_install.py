@@ -21,7 +21,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg2
 import pytest
 import yaml
 from django.conf import settings
@@ -61,7 +63,31 @@ def fresh_venv() -> Path:
 
 
 @pytest.fixture
-def prod_env(tmp_path: Path) -> dict[str, str]:
+def prod_database(tmp_path: Path) -> Iterator[str]:
+    """PostgreSQL where the run has one (CI's PostgreSQL + Redis leg, as production): a database of its own,
+    dropped afterwards; else a SQLite file."""
+    ambient = os.environ.get("DATABASE_URL", "")
+    if not ambient.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    name = f"fsm_fresh_install_{os.getpid()}"
+    server = urlsplit(ambient)
+    admin = psycopg2.connect(host=server.hostname, port=server.port or 5432, user=server.username,
+                             password=server.password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(server._replace(path=f"/{name}"))
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def prod_env(tmp_path: Path, prod_database: str) -> dict[str, str]:
     if not _redis_up():
         if os.environ.get("CI"):
             pytest.fail("CI starts Redis on 127.0.0.1:6379 (.ci/run); it is not answering")
@@ -73,7 +99,7 @@ def prod_env(tmp_path: Path) -> dict[str, str]:
         QBO_ENVIRONMENT="sandbox", QBO_CLIENT_ID="fresh-install-id", QBO_CLIENT_SECRET=secrets.token_urlsafe(20),
         QBO_WEBHOOK_VERIFIER_TOKEN=secrets.token_urlsafe(24), CELERY_BROKER_URL=REDIS_URL,
         QBO_LIMITER_REDIS_URL=REDIS_URL, FSM_OVERDUE_SWEEP_SECONDS="5",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        DATABASE_URL=prod_database,
     )
     return env
 
