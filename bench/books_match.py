@@ -72,19 +72,24 @@ def _drain() -> None:
         job_run(job)
 
 
-def _local_codes(org: Any, conn: Any, rng: random.Random) -> list[Any]:
+def _local_codes(sim: Any, org: Any, conn: Any) -> list[Any]:
     """Local codes named and rated as the company's own (the suggestion maps them by name)."""
     from integrations.services.company import tax_codes_suggest
     from invoicing.models import TaxCode, TaxRate
 
     if conn.company_kind == "us_ast":
-        wanted = [("Local 8", "8"), ("Local 6.25", "6.25")]
-    else:
-        wanted = [(c["name"], c["rate"]) for c in conn.qbo_tax_codes if c.get("has_rates")]
+        wanted = [("Local 8", ["8"]), ("Local 6.25", ["6.25"])]
+    else:  # the same component rates as QBO's code: QBO rounds each component per line (GST and PST apart)
+        rates = {str(r["Id"]): str(r.get("RateValue", 0)) for r in sim.control.objects(conn.realm_id, "TaxRate")}
+        wanted = [(str(c["Name"]), [rates[str(d["TaxRateRef"]["value"])]
+                                    for d in c["SalesTaxRateList"]["TaxRateDetail"]])
+                  for c in sim.control.objects(conn.realm_id, "TaxCode")
+                  if (c.get("SalesTaxRateList") or {}).get("TaxRateDetail")]
     codes = []
-    for name, rate in wanted:
+    for name, parts in wanted:
         code = TaxCode.objects.create(organization=org, name=name)
-        code.rates.add(TaxRate.objects.create(organization=org, name=name, rate=Decimal(rate)))
+        for i, rate in enumerate(parts):
+            code.rates.add(TaxRate.objects.create(organization=org, name=f"{name} {i}", rate=Decimal(rate)))
         codes.append(code)
     tax_codes_suggest(connection=conn)
     return codes
@@ -137,7 +142,7 @@ def run_kind(sim: Any, kind: str, count: int, rng: random.Random) -> Tally:
     org.save()
     realm = sim.control.create_company(f"Books {kind}", kind=kind)
     conn = company_reread(connection=connect_org(sim.control, org, realm))
-    codes = _local_codes(org, conn, rng)
+    codes = _local_codes(sim, org, conn)
     customers = [Customer.objects.create(organization=org, display_name=f"Customer {i}") for i in range(10)]
     invoices = []
     for _ in range(count):
