@@ -11,6 +11,8 @@ urlpatterns = [
     path("quickbooks/status/", page.quickbooks_status, name="quickbooks_status"),
     path("quickbooks/preferences/", page.quickbooks_preferences, name="quickbooks_preferences"),
     path("quickbooks/company/reread/", company.quickbooks_company_reread, name="quickbooks_company_reread"),
+    path("quickbooks/mappings/deposit-account/", company.quickbooks_deposit_account,
+         name="quickbooks_deposit_account"),
     path("quickbooks/mappings/tax-codes/", company.quickbooks_tax_code_mappings, name="quickbooks_tax_code_mappings"),
     path("quickbooks/connect/", connection.quickbooks_connect, name="quickbooks_connect"),
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.

@@ -69,6 +69,13 @@ class QuickBooksConnection(models.Model):
     custom_txn_numbers = models.BooleanField(default=True)  # SalesFormsPrefs.CustomTxnNumbers
     # The company's TaxCodes as read: [{"id", "name", "rate"}], the choices of the tax code mapping.
     qbo_tax_codes = models.JSONField(default=list, blank=True)
+    # The company's PaymentMethods [{"id", "name"}], Terms [{"id", "name", "days"}] and the accounts a
+    # payment may be deposited to [{"id", "name"}] (Undeposited Funds and the Bank accounts), as read.
+    qbo_payment_methods = models.JSONField(default=list, blank=True)
+    qbo_terms = models.JSONField(default=list, blank=True)
+    qbo_deposit_accounts = models.JSONField(default=list, blank=True)
+    # Where pushed payments go: "" = QBO's default (Undeposited Funds), else one of qbo_deposit_accounts.
+    deposit_account_id = models.CharField(max_length=40, blank=True)
     company_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -21,7 +21,8 @@ from invoicing.models import TaxCode
 
 US_COUNTRIES = {"US", "USA"}
 COMPANY_FIELDS = ("company_country", "company_kind", "allow_discount", "custom_txn_numbers",
-                  "apply_tax_after_discount", "qbo_tax_codes", "company_read_at")
+                  "apply_tax_after_discount", "qbo_tax_codes", "qbo_payment_methods", "qbo_terms",
+                  "qbo_deposit_accounts", "deposit_account_id", "company_read_at")
 
 
 def company_kind_of(*, country: str, preferences: dict[str, Any]) -> str:
@@ -60,6 +61,25 @@ def _codes(client: QboClient) -> list[dict[str, str]]:
     return codes
 
 
+def _named(client: QboClient, entity: str) -> list[dict[str, str]]:
+    return [{"id": str(r["Id"]), "name": str(r.get("Name", ""))} for r in client.read_all(entity)
+            if r.get("Active", True) is not False]
+
+
+def _terms(client: QboClient) -> list[dict[str, str]]:
+    """Standard terms (DueDays); date-driven terms (DayOfMonthDue) never match a number of days."""
+    return [{"id": str(r["Id"]), "name": str(r.get("Name", "")), "days": str(r["DueDays"])}
+            for r in client.read_all("Term") if r.get("Active", True) is not False and r.get("DueDays") is not None]
+
+
+def _deposit_accounts(client: QboClient) -> list[dict[str, str]]:
+    """Where a Payment may be deposited: Undeposited Funds (QBO's default) first, then the Bank accounts."""
+    rows = [r for r in client.read_all("Account") if r.get("Active", True) is not False]
+    undeposited = [r for r in rows if r.get("AccountSubType") == "UndepositedFunds"]
+    banks = [r for r in rows if r.get("AccountType") == "Bank"]
+    return [{"id": str(r["Id"]), "name": str(r.get("Name", ""))} for r in undeposited + banks]
+
+
 def company_read(*, connection: QuickBooksConnection, client: QboClient,
                  info: dict[str, Any] | None = None) -> QuickBooksConnection:
     """Read Preferences (raw), CompanyInfo.Country (unless `info` was just read) and the tax codes; store
@@ -77,6 +97,11 @@ def company_read(*, connection: QuickBooksConnection, client: QboClient,
     # lives on each transaction; the company's default is not in Preferences, so true unless set).
     conn.apply_tax_after_discount = sales.get("ApplyTaxAfterDiscount", True) is not False
     conn.qbo_tax_codes = codes
+    conn.qbo_payment_methods = _named(client, "PaymentMethod")
+    conn.qbo_terms = _terms(client)
+    conn.qbo_deposit_accounts = _deposit_accounts(client)
+    if conn.deposit_account_id not in {a["id"] for a in conn.qbo_deposit_accounts}:
+        conn.deposit_account_id = ""  # the chosen account is gone (or inactive): back to QBO's default
     conn.company_read_at = timezone.now()
     if conn.pk:
         conn.save(update_fields=[*COMPANY_FIELDS, "updated_at"])
@@ -130,6 +155,17 @@ def tax_code_map_set(*, connection: QuickBooksConnection, tax_code: TaxCode, qbo
     row, _ = TaxCodeMap.objects.update_or_create(connection=connection, tax_code=tax_code,
                                                  defaults={"qbo_id": qbo_id, "suggested": False})
     return row
+
+
+def deposit_account_set(*, connection: QuickBooksConnection, account_id: str) -> QuickBooksConnection:
+    """Where pushed payments are deposited ("" = QBO's default, Undeposited Funds). Must be one of the
+    accounts as last read."""
+    if account_id and account_id not in {a["id"] for a in connection.qbo_deposit_accounts}:
+        raise ValidationError("Choose Undeposited Funds or one of the QuickBooks company's bank accounts "
+                              "(re-read the company settings if it was added there since).")
+    connection.deposit_account_id = account_id
+    connection.save(update_fields=["deposit_account_id", "updated_at"])
+    return connection
 
 
 def company_reread(*, connection: QuickBooksConnection) -> QuickBooksConnection:

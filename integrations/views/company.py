@@ -15,7 +15,7 @@ from integrations.models import QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
 from integrations.quickbooks.errors import QboError, with_reference
 from integrations.selectors import connection_live
-from integrations.services.company import company_reread, tax_code_map_set
+from integrations.services.company import company_reread, deposit_account_set, tax_code_map_set
 from integrations.views.common import plan_refused
 from invoicing.models import TaxCode
 
@@ -85,4 +85,22 @@ def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
         waiting = jobs_retry_unmapped_tax(connection=live)
         sent = f" {waiting} invoice(s) that waited for a mapping are on their way to QuickBooks." if waiting else ""
         messages.success(request, "Tax code mappings saved." + sent)
+    return redirect(PAGE)
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_deposit_account(request: HttpRequest) -> HttpResponse:
+    """Save where pushed payments are deposited: `deposit_account` = "" (Undeposited Funds, QBO's default) or
+    one of the company's bank accounts as last read."""
+    live = _live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    try:
+        deposit_account_set(connection=live, account_id=request.POST.get("deposit_account", "").strip())
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return redirect(PAGE)
+    messages.success(request, "Payments sent to QuickBooks from now on are deposited to the account chosen.")
     return redirect(PAGE)

@@ -63,7 +63,7 @@ def test_payment_in_full_turns_the_invoice_paid(qbo: Any, realm: str, hooks: Hoo
     hooks.process()
     assert _state(invoice) == (S.PAID, Decimal("190.00"), Decimal("0.00"))
     payment = Payment.objects.get(invoice=invoice)
-    assert payment.method == "QuickBooks" and payment_id in payment.reference
+    assert payment.method == "QuickBooks" and payment.reference == ""  # no PaymentRefNum, no method in QBO
     assert ExternalRef.objects.filter(object_type="payment", qbo_id=f"{payment_id}:{invoice_id}").exists()
     assert not SyncJob.objects.exclude(state=JobState.DONE).exists()  # nothing pushed back
 
@@ -185,3 +185,18 @@ def test_invoice_deleted_in_qbo_is_marked_never_recreated_until_the_owner_asks(
     assert [i["DocNumber"] for i in live] == [invoice.number] and live[0]["Id"] != invoice_id
     new_ref = ExternalRef.objects.get(object_type="invoice", local_id=invoice.pk)
     assert new_ref.qbo_id == live[0]["Id"] and not new_ref.deleted_in_qbo
+
+
+def test_qbo_payment_reference_and_method_become_ours(qbo: Any, realm: str, hooks: Hooks,
+                                                      synced: tuple[Invoice, str, str]) -> None:
+    """Issue 16: a check recorded in QBO keeps its number (PaymentRefNum) and method here, not
+    "QuickBooks payment 5"."""
+    invoice, invoice_id, customer_id = synced
+    check = next(str(m["Id"]) for m in qbo.control.objects(realm, "PaymentMethod") if m["Name"] == "Check")
+    qbo.control.entities(realm, "Payment", {
+        "CustomerRef": {"value": customer_id}, "TotalAmt": 40.0, "PaymentRefNum": "1042",
+        "PaymentMethodRef": {"value": check},
+        "Line": [{"Amount": 40.0, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}]})
+    hooks.process()
+    payment = Payment.objects.get(invoice=invoice)
+    assert (payment.reference, payment.method, payment.amount) == ("1042", "Check", Decimal("40.00"))

@@ -18,7 +18,7 @@ from integrations.push.enqueue import sync_suppressed
 from invoicing.lifecycle import invoice_record_payment, invoice_reverse_payment
 from invoicing.models import Invoice, Payment
 
-METHOD = "QuickBooks"
+METHOD = "QuickBooks"  # when the QBO payment names no PaymentMethod
 
 
 def pair_id(payment_qbo_id: str, invoice_qbo_id: str) -> str:
@@ -106,8 +106,8 @@ def _record_pair(ctx: ApplyContext, change: Change, invoice_qbo_id: str, amount:
     try:
         with sync_suppressed():
             payment = invoice_record_payment(
-                invoice=invoice, amount=amount, received_on=_txn_date(change), method=METHOD,
-                reference=f"QuickBooks payment {change.qbo_id}"[:100], note="Recorded in QuickBooks",
+                invoice=invoice, amount=amount, received_on=_txn_date(change), method=_method(ctx, change),
+                reference=str(change.data.get("PaymentRefNum") or "")[:100], note="Recorded in QuickBooks",
             )
     except ValidationError as exc:
         ctx.conflict(object_type=ObjectType.PAYMENT, local_id=invoice.pk, qbo_id=pair_id(change.qbo_id, invoice_qbo_id),
@@ -119,6 +119,17 @@ def _record_pair(ctx: ApplyContext, change: Change, invoice_qbo_id: str, amount:
                                qbo_id=pair_id(change.qbo_id, invoice_qbo_id), sync_token=change.sync_token,
                                last_synced_at=ctx.now)
     return f"recorded {amount} on {invoice.number}"
+
+
+def _method(ctx: ApplyContext, change: Change) -> str:
+    """The name of the QBO payment's PaymentMethodRef: the ref's own name, else the company's method of that
+    id as last read (QBO often sends the ref without a name)."""
+    ref = change.data.get("PaymentMethodRef") or {}
+    name = str(ref.get("name") or "")
+    if not name and ref.get("value"):
+        known = {m["id"]: m["name"] for m in ctx.connection.qbo_payment_methods}
+        name = known.get(str(ref["value"]), "")
+    return (name or METHOD)[:40]
 
 
 def _txn_date(change: Change) -> date | None:

@@ -33,6 +33,14 @@ def _line(ctx: PushContext, line: Any, tax_code: str) -> dict[str, Any]:
             "Description": line.description[:4000], "SalesItemLineDetail": detail}
 
 
+def term_ref(terms: list[dict[str, str]], days: int | None) -> dict[str, str] | None:
+    """The company's Term whose DueDays equals the invoice's terms, as last read; None when none does."""
+    if days is None:
+        return None
+    match = [t for t in terms if t.get("days") == str(days)]
+    return {"value": match[0]["id"], "name": match[0]["name"]} if match else None
+
+
 def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
     conn = ctx.connection
     lines = list(invoice.lines.select_related("product", "tax_code").all())
@@ -53,6 +61,9 @@ def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
         "CustomerMemo": {"value": invoice.memo[:1000]},
         "PrivateNote": invoice.internal_note[:4000],
     }
+    term = term_ref(conn.qbo_terms, invoice.terms_days)
+    if term is not None:
+        body["SalesTermRef"] = term  # DueDate is sent too: it wins over the term's days in QBO
     if invoice.customer.email:
         body["BillEmail"] = {"Address": invoice.customer.email}
     return body

@@ -15,12 +15,20 @@ from integrations.push.handlers.invoice import SkipPush
 from invoicing.models import Payment, PaymentKind
 
 
+def method_ref(methods: list[dict[str, str]], method: str) -> dict[str, str] | None:
+    """The company's PaymentMethod of the same name (case-insensitive), as last read; None when none."""
+    wanted = method.strip().casefold()
+    match = [m for m in methods if wanted and m["name"].strip().casefold() == wanted]
+    return {"value": match[0]["id"], "name": match[0]["name"]} if match else None
+
+
 def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
     invoice = payment.invoice
     invoice_qbo = ensure_pushed(ctx, ObjectType.INVOICE, invoice.pk, f"invoice {invoice.number}")
     customer_qbo = ensure_pushed(ctx, ObjectType.CUSTOMER, invoice.customer_id,
                                  f"customer “{invoice.customer.display_name}”")
-    return {
+    conn = ctx.connection
+    body: dict[str, Any] = {
         "CustomerRef": {"value": customer_qbo},
         "TotalAmt": float(payment.amount),
         "TxnDate": payment.received_on.isoformat(),
@@ -28,6 +36,20 @@ def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
         "PrivateNote": f"Recorded in FieldDesk for {invoice.number}. {payment.note}".strip()[:4000],
         "Line": [{"Amount": float(payment.amount), "LinkedTxn": [{"TxnId": invoice_qbo, "TxnType": "Invoice"}]}],
     }
+    method = method_ref(conn.qbo_payment_methods, payment.method)
+    if method is not None:
+        body["PaymentMethodRef"] = method
+    # Without DepositToAccountRef QBO deposits to Undeposited Funds; a bank account chosen on the page wins.
+    if conn.deposit_account_id:
+        body["DepositToAccountRef"] = {"value": conn.deposit_account_id}
+    return body
+
+
+def unmatched_method_note(ctx: PushContext, payment: Payment, body: dict[str, Any]) -> str:
+    if not payment.method.strip() or "PaymentMethodRef" in body:
+        return ""
+    return (f"Payment method “{payment.method}” has no QuickBooks payment method of that name; "
+            "sent without one (add it in QuickBooks and re-read the company settings).")
 
 
 def _find(ctx: PushContext, payment: Payment, ref_num: str) -> dict[str, Any] | None:
@@ -47,4 +69,6 @@ def push_payment(ctx: PushContext) -> PushResult:
     entity, adopted = create_or_adopt(ctx, "Payment", body, lambda: _find(ctx, payment, body["PaymentRefNum"]),
                                       request_id=ctx.job.request_id)
     ctx.save_ref(ObjectType.PAYMENT, payment.pk, entity, body)
-    return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create")
+    note = unmatched_method_note(ctx, payment, body)
+    return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create",
+                      notes=[note] if note else [])
