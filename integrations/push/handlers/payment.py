@@ -45,7 +45,8 @@ def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
     return body
 
 
-def unmatched_method_note(ctx: PushContext, payment: Payment, body: dict[str, Any]) -> str:
+def unmatched_method_note(payment: Payment, body: dict[str, Any]) -> str:
+    """Why a payment went without PaymentMethodRef (for the sync log), or "" when nothing is missing."""
     if not payment.method.strip() or "PaymentMethodRef" in body:
         return ""
     return (f"Payment method “{payment.method}” has no QuickBooks payment method of that name; "
@@ -69,6 +70,6 @@ def push_payment(ctx: PushContext) -> PushResult:
     entity, adopted = create_or_adopt(ctx, "Payment", body, lambda: _find(ctx, payment, body["PaymentRefNum"]),
                                       request_id=ctx.job.request_id)
     ctx.save_ref(ObjectType.PAYMENT, payment.pk, entity, body)
-    note = unmatched_method_note(ctx, payment, body)
+    note = unmatched_method_note(payment, body)
     return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create",
                       notes=[note] if note else [])
