@@ -36,7 +36,6 @@ from invoicing.models import (
 from invoicing.money import line_amount
 from invoicing.services import (
     LineInput,
-    discount_check,
     invoice_number_next,
     invoice_recompute_totals,
     invoice_validate,
@@ -139,17 +138,7 @@ class InvoiceAdminForm(InvoiceFieldsMixin):
         refusal = invoice_edit_refusal(self.instance) if self.instance.pk else None
         if refusal and self.has_changed():
             raise ValidationError(refusal)
-        data = super().clean()  # the dates and memo (InvoiceFieldsMixin)
-        if "discount_kind" not in self.fields:
-            return data  # read-only after finalizing
-        try:
-            data["discount_value"] = discount_check(kind=data.get("discount_kind", ""),
-                                                    value=data.get("discount_value"))
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    self.add_error(field if field in self.fields else None, error)
-        return data
+        return super().clean()  # the dates, memo and discount (InvoiceFieldsMixin)
 
 
 class InvoiceLineInline(OrgScopedTabularInline):

@@ -222,6 +222,14 @@ class InvoiceFieldsMixin(forms.ModelForm):
             for field, messages in exc.message_dict.items():
                 if field in data:
                     self.add_error(field, messages)
+        if "discount_kind" in self.fields:  # absent where the admin shows a finalized invoice read-only
+            try:
+                data["discount_value"] = discount_check(kind=data.get("discount_kind", ""),
+                                                        value=data.get("discount_value"))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        self.add_error(field if field in self.fields else None, error)
         return data
 
 
@@ -261,13 +269,6 @@ class InvoiceForm(InvoiceFieldsMixin):
         project, customer = data.get("project"), data.get("customer")
         if project and customer and project.customer_id != customer.pk:
             self.add_error("project", "The project must belong to the invoice's customer.")
-        try:
-            data["discount_value"] = discount_check(kind=data.get("discount_kind", ""),
-                                                    value=data.get("discount_value"))
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    self.add_error(field if field in self.fields else None, error)
         return data
 
     def money(self) -> InvoiceMoney:
