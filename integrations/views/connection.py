@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import org_member_required
+from accounts.models import Organization
 from accounts.permissions import can
 from integrations.forms import DisconnectForm
 from integrations.quickbooks.oauth import ConnectError, connect_complete, connect_start, connection_disconnect
@@ -36,6 +37,11 @@ def quickbooks_connect(request: HttpRequest) -> HttpResponse:
     organization = request.organization  # type: ignore[attr-defined]
     if not organization.is_paid_plan:
         return plan_refused(request)
+    return redirect_to_intuit(request, organization)
+
+
+def redirect_to_intuit(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """Off to Intuit's authorize page (Connect and the Reconnect URL), or back here saying why not."""
     try:
         url = connect_start(organization=organization, user=request.user, session_key=session_key_of(request))
     except ConnectError as exc:

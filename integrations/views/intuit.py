@@ -19,9 +19,8 @@ from accounts.decorators import org_member_required
 from accounts.permissions import can
 from integrations.models import ConnectionStatus
 from integrations.panel import authorization_warning
-from integrations.quickbooks.oauth import ConnectError, connect_start
 from integrations.selectors import connection_live
-from integrations.views.connection import PAGE, session_key_of
+from integrations.views.connection import PAGE, redirect_to_intuit
 
 
 @require_GET
@@ -41,12 +40,7 @@ def quickbooks_reconnect(request: HttpRequest) -> HttpResponse:
     if not can(request.role, "integration.manage"):  # type: ignore[attr-defined]
         messages.info(request, "Only the organization’s Owner can reconnect QuickBooks. Ask them to open this page.")
         return redirect(PAGE)
-    try:
-        url = connect_start(organization=organization, user=request.user, session_key=session_key_of(request))
-    except ConnectError as exc:
-        messages.error(request, str(exc))
-        return redirect(PAGE)
-    return redirect(url)
+    return redirect_to_intuit(request, organization)
 
 
 @require_GET
