@@ -18,7 +18,7 @@ from integrations.models import CompanyKind, QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
 from integrations.quickbooks.errors import QboError
 from integrations.selectors import connection_live, qbo_tax_code_choices, tax_code_rows
-from integrations.services.company import company_reread, tax_code_map_set
+from integrations.services.company import company_reread, company_reread_failure, tax_code_map_set
 from integrations.views.common import PLAN_MESSAGE
 from invoicing.models import TaxCode
 
@@ -104,8 +104,7 @@ class CompanyView(OrgAPIMixin, APIView):
         try:
             conn = company_reread(connection=live)
         except (QboError, requests.RequestException) as exc:
-            return Response({"detail": f"QuickBooks did not answer when asked for the company settings: {exc}"},
-                            status=status.HTTP_409_CONFLICT)
+            return Response({"detail": company_reread_failure(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(company_data(conn))
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
 from integrations.quickbooks.client import QboClient
+from integrations.quickbooks.errors import QboError, with_reference
 from integrations.quickbooks.tokens import client_for
 from invoicing.models import TaxCode
 
@@ -171,3 +172,12 @@ def deposit_account_set(*, connection: QuickBooksConnection, account_id: str) ->
 def company_reread(*, connection: QuickBooksConnection) -> QuickBooksConnection:
     """"Re-read company settings": the same read as on connect, with the connection's own tokens."""
     return company_read(connection=connection, client=client_for(connection))
+
+
+def company_reread_failure(exc: Exception) -> str:
+    """What a person is told when the re-read fails: plain words and Intuit's request id, never QBO's raw
+    answer (Intuit's app review). For the page and the API alike."""
+    if isinstance(exc, QboError):
+        return with_reference(f"QuickBooks refused to give the company settings ({exc.message}).",
+                              exc.call.intuit_tid)
+    return "QuickBooks did not answer when asked for the company settings; try again shortly."

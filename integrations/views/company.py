@@ -13,9 +13,14 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import org_member_required
 from integrations.models import QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
-from integrations.quickbooks.errors import QboError, with_reference
+from integrations.quickbooks.errors import QboError
 from integrations.selectors import connection_live
-from integrations.services.company import company_reread, deposit_account_set, tax_code_map_set
+from integrations.services.company import (
+    company_reread,
+    company_reread_failure,
+    deposit_account_set,
+    tax_code_map_set,
+)
 from integrations.views.common import plan_refused
 from invoicing.models import TaxCode
 
@@ -42,13 +47,8 @@ def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
         return live
     try:
         conn = company_reread(connection=live)
-    except QboError as exc:
-        # Plain words and Intuit's request id, never QBO's raw answer (Intuit's app review).
-        messages.error(request, with_reference(f"QuickBooks refused to give the company settings ({exc.message}).",
-                                               exc.call.intuit_tid))
-        return redirect(PAGE)
-    except requests.RequestException:
-        messages.error(request, "QuickBooks did not answer when asked for the company settings; try again shortly.")
+    except (QboError, requests.RequestException) as exc:
+        messages.error(request, company_reread_failure(exc))
         return redirect(PAGE)
     messages.success(request, f"Company settings read: {conn.get_company_kind_display()}.")
     return redirect(PAGE)

@@ -307,3 +307,15 @@ def test_batched_invoices_keep_quickbooks_ast_tax_too(qbo: Any, org: Organizatio
     taxes = {ExternalRef.objects.get(connection=conn, object_type="invoice", local_id=inv.pk).qbo_total_tax
              for inv in invoices}
     assert len(taxes) == 1 and None not in taxes and taxes != {Decimal("8.00")}
+
+
+def test_api_reread_failure_is_plain_with_the_request_id(qbo: Any, org: Organization,
+                                                         api_client_for: Callable[..., Any]) -> None:
+    realm = qbo.control.create_company("Api Fault Books", kind="us_manual")
+    connect_org(qbo.control, org, realm)
+    qbo.control.set_faults(realm, error_next=3, error_statuses=[503])
+    answer = api_client_for(org, Role.OWNER).post(API + "company/")
+    assert answer.status_code == 409
+    detail = answer.json()["detail"]
+    assert detail.startswith("QuickBooks refused to give the company settings")
+    assert "QuickBooks reference (intuit_tid):" in detail
