@@ -27,10 +27,10 @@ from integrations.importer.common import Ctx
 from integrations.importer.customers import CustomerState
 from integrations.importer.matching import normalize_email, normalize_name
 from integrations.models import ExternalRef, ImportIntent, ObjectType, SyncAttempt
-from integrations.push.handlers.base import qbo_name, suffixed
 from integrations.push.handlers.customer import customer_payload
-from integrations.push.limiter import BatchWindowFull, request_slot
-from integrations.quickbooks.errors import QboDuplicateName, QboValidation
+from integrations.qbo.errors import QboDuplicateName, QboValidation
+from integrations.qbo.limiter import BatchWindowFull, request_slot
+from integrations.qbo.names import qbo_name, suffixed
 
 BATCH_SIZE = 30  # QBO's recommended maximum per batch request
 # How long a chunk waits for a place in QBO's batch window before it goes as single creates.

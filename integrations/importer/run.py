@@ -24,9 +24,9 @@ from integrations.importer.progress import Reporter
 from integrations.importer.projects import import_projects
 from integrations.importer.push import push_customers
 from integrations.models import OPEN_IMPORT_STATES, ImportRun, ImportState, QuickBooksConnection
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.errors import QboAuthError, QboError, QboReauthorizationRequired
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.errors import QboAuthError, QboError, QboReauthorizationRequired
+from integrations.qbo.limiter import request_slot
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from integrations.services.audit import audit_record
 

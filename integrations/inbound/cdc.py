@@ -25,10 +25,10 @@ from integrations.inbound.common import NAME_LISTS, OBJECT_TYPE, Change, enabled
 from integrations.inbound.fetch import fetch_one
 from integrations.inbound.selectors import importing_connection_ids
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboError
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboError
+from integrations.qbo.limiter import request_slot
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,11 @@ from integrations.inbound.apply.items import ITEM_FIELDS
 from integrations.inbound.apply.merge import FieldSpec, money
 from integrations.inbound.common import NAME_LISTS, entity_enabled
 from integrations.models import DriftItem, DriftRun, DriftRunState, ExternalRef, ObjectType, QuickBooksConnection
-from integrations.push.handlers.base import is_sync_rename
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboError
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboError
+from integrations.qbo.limiter import request_slot
+from integrations.qbo.names import is_sync_rename
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from invoicing.models import Invoice, InvoiceStatus, Product
 

@@ -20,10 +20,10 @@ from integrations.inbound.common import ENTITIES, Change, entity_enabled
 from integrations.inbound.fetch import fetch_many
 from integrations.inbound.selectors import importing_connection_ids
 from integrations.models import ConnectionStatus, EventState, QuickBooksConnection, WebhookEvent
-from integrations.push import backoff
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.errors import QboError, QboReauthorizationRequired, QboThrottled, QboTransient
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo import backoff
+from integrations.qbo.errors import QboError, QboReauthorizationRequired, QboThrottled, QboTransient
+from integrations.qbo.limiter import request_slot
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 
 BATCH = 500

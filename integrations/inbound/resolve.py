@@ -16,9 +16,9 @@ from integrations.inbound.apply.payments import apply_payment, payment_refs_of
 from integrations.inbound.common import Change
 from integrations.inbound.fetch import fetch_one
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteVersion
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.client import QboClient
+from integrations.qbo.limiter import request_slot
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from invoicing.models import Invoice, Product
 

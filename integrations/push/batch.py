@@ -26,10 +26,10 @@ from integrations.push.handlers.customer import customer_payload
 from integrations.push.handlers.invoice import invoice_payload
 from integrations.push.handlers.invoice_tax import qbo_tax_kept
 from integrations.push.handlers.item import income_account_id, item_payload
-from integrations.push.limiter import BatchWindowFull, request_slot
 from integrations.push.runner import job_failed, job_finish, jobs_finish
-from integrations.quickbooks.errors import QboDuplicateName, QboError, QboStale, classify
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.errors import QboDuplicateName, QboError, QboStale, classify
+from integrations.qbo.limiter import BatchWindowFull, request_slot
+from integrations.qbo.tokens import client_for
 from invoicing.models import Invoice, Product
 
 MAX_BATCH = 30

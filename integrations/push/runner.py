@@ -11,13 +11,12 @@ from django.utils import timezone
 
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob
 from integrations.models.jobs import new_request_id
-from integrations.push import backoff
 from integrations.push.errors_text import plain_message
 from integrations.push.handlers import HANDLERS, PushContext
 from integrations.push.handlers.invoice import SkipPush
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import (
+from integrations.qbo import backoff
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import (
     CallInfo,
     QboDependencyPending,
     QboError,
@@ -27,7 +26,8 @@ from integrations.quickbooks.errors import (
     QboTransient,
     QboValidation,
 )
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.limiter import request_slot
+from integrations.qbo.tokens import client_for
 from integrations.services.jobs_pause import jobs_pause_for_connection
 
 log = logging.getLogger(__name__)

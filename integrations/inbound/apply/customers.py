@@ -9,7 +9,7 @@ from integrations.inbound.apply.fields import echo_seen, merge_into
 from integrations.inbound.apply.merge import FieldSpec, flag, ref_value, text
 from integrations.inbound.common import Change
 from integrations.models import ExternalRef, ObjectType
-from integrations.push.handlers.base import qbo_name
+from integrations.qbo.names import qbo_name
 
 CUSTOMER_FIELDS = [
     FieldSpec("display_name", "Display name", lambda e: text(e.get("DisplayName")),

@@ -14,7 +14,7 @@ from integrations.inbound.apply.merge import FieldSpec, flag, money, text
 from integrations.inbound.common import Change, parse_qbo_time
 from integrations.models import ConflictWinner, ExternalRef, ObjectType
 from integrations.push.enqueue import sync_suppressed
-from integrations.push.handlers.base import qbo_name
+from integrations.qbo.names import qbo_name
 from invoicing.models import Product, ProductType
 from invoicing.services import product_name_taken, product_sku_taken
 

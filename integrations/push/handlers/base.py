@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -13,33 +12,10 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from integrations.models import ExternalRef, QuickBooksConnection, SyncJob
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboNotFound, QboStale, QboValidation
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboNotFound, QboStale, QboValidation
 
 M = TypeVar("M", bound=Model)
-
-_FORBIDDEN = re.compile(r"[:\t\r\n]+")
-_SUFFIX = re.compile(r"(.*) \((\d+)\)")
-
-
-def qbo_name(value: str, limit: int) -> str:
-    """QBO rejects ':' (it separates parent:child names), tabs and newlines in names, and long names."""
-    cleaned = _FORBIDDEN.sub(" - ", value)
-    return " ".join(cleaned.split())[:limit].strip()
-
-
-def suffixed(base: str, n: int, limit: int = 500) -> str:
-    """`base` as QBO holds it with " (n)": the name the sync gives a record whose plain name QBO already
-    holds (DisplayName is unique across customers, vendors and employees, inactive ones too)."""
-    suffix = f" ({n})"
-    return qbo_name(base, limit - len(suffix)) + suffix
-
-
-def is_sync_rename(ours: str, theirs: str, limit: int = 500) -> bool:
-    """QBO's name is the one the sync gave `ours` on purpose ("Name (2)", "Name (3)"…), not a difference."""
-    match = _SUFFIX.fullmatch(theirs)
-    return match is not None and int(match[2]) >= 2 and suffixed(ours, int(match[2]), limit) == theirs
-
 
 def payload_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()

@@ -10,13 +10,12 @@ from integrations.push.handlers.base import (
     PushContext,
     PushResult,
     create_or_adopt,
-    is_sync_rename,
-    qbo_name,
     update_mapped,
     update_with_retry,
 )
 from integrations.push.handlers.dependencies import ensure_pushed
-from integrations.quickbooks.errors import QboDuplicateName
+from integrations.qbo.errors import QboDuplicateName
+from integrations.qbo.names import is_sync_rename, qbo_name
 
 DUPLICATE_HINT = ("A customer, vendor or employee in QuickBooks already uses this name — rename the customer "
                   "here, or link it to the QuickBooks record.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from integrations.models import JobState
 from integrations.push.handlers.base import PushContext
-from integrations.quickbooks.errors import QboDependencyPending, QboValidation
+from integrations.qbo.errors import QboDependencyPending, QboValidation
 
 
 def ensure_pushed(ctx: PushContext, object_type: str, local_id: int, label: str) -> str:

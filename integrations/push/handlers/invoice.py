@@ -11,7 +11,7 @@ from integrations.push.handlers.customer import ensure_customer
 from integrations.push.handlers.invoice_tax import discount_fields, line_tax_codes, qbo_tax_kept, tax_detail
 from integrations.push.handlers.item import ensure_item
 from integrations.push.policy import NEVER_SYNC_STATUSES
-from integrations.quickbooks.errors import QboNotFound, QboStale
+from integrations.qbo.errors import QboNotFound, QboStale
 from invoicing.models import Invoice, InvoiceStatus, LineKind
 
 

@@ -9,11 +9,11 @@ from integrations.push.handlers.base import (
     PushContext,
     PushResult,
     create_or_adopt,
-    qbo_name,
     update_mapped,
     update_with_retry,
 )
 from integrations.push.handlers.dependencies import ensure_pushed
+from integrations.qbo.names import qbo_name
 from invoicing.models import Product, ProductType
 
 _TYPES = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}

@@ -23,14 +23,14 @@ from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
 from accounts.models import Organization
+from integrations.connection.company import COMPANY_FIELDS, company_read, tax_codes_suggest
+from integrations.connection.panel import authorization_warning
 from integrations.models import ConnectionStatus, OAuthState, QuickBooksConnection
-from integrations.panel import authorization_warning
-from integrations.quickbooks.client import QboClient, make_auth_client
-from integrations.quickbooks.errors import QboError, with_reference
-from integrations.quickbooks.tokens import tokens_store
+from integrations.qbo.client import QboClient, make_auth_client
+from integrations.qbo.errors import QboError, with_reference
+from integrations.qbo.tokens import tokens_store
 from integrations.selectors import connection_latest, connection_live
 from integrations.services.audit import audit_record
-from integrations.services.company import COMPANY_FIELDS, company_read, tax_codes_suggest
 from integrations.services.jobs_pause import jobs_pause_for_connection, jobs_resume_for_connection
 
 STATE_TTL = timedelta(minutes=15)

@@ -7,9 +7,9 @@ from django.shortcuts import render
 
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.forms import SyncPreferencesForm
-from integrations.panel import quickbooks_panel
-from integrations.quickbooks.switch import switch_pending
+from integrations.connection.forms import SyncPreferencesForm
+from integrations.connection.panel import quickbooks_panel
+from integrations.connection.switch import switch_pending
 from integrations.selectors import (
     audit_events,
     connection_live,

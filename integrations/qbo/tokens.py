@@ -21,8 +21,8 @@ from django.utils import timezone
 from intuitlib.exceptions import AuthClientError
 
 from integrations.models import ConnectionStatus, QuickBooksConnection
-from integrations.quickbooks.client import QboClient, RequestSlot, make_auth_client
-from integrations.quickbooks.errors import QboAuthError, QboReauthorizationRequired, QboTransient
+from integrations.qbo.client import QboClient, RequestSlot, make_auth_client
+from integrations.qbo.errors import QboAuthError, QboReauthorizationRequired, QboTransient
 
 log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(minutes=5)

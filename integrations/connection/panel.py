@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from integrations.models import AuditEvent, ConnectionStatus, JobState, QboEnvironment, QuickBooksConnection, SyncJob
-from integrations.quickbooks.client import company_url
+from integrations.qbo.client import company_url
 from integrations.selectors import connection_latest
 
 # The rolling 100-day end is renewed by token upkeep while connected, so it is only worth a word late;

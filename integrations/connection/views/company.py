@@ -11,17 +11,17 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import org_member_required
-from integrations.models import QuickBooksConnection
-from integrations.push.services import jobs_retry_unmapped_tax
-from integrations.quickbooks.errors import QboError
-from integrations.selectors import connection_live
-from integrations.services.company import (
+from integrations.connection.company import (
     company_reread,
     company_reread_failure,
     deposit_account_set,
     tax_code_map_set,
 )
-from integrations.views.common import plan_refused
+from integrations.connection.views.common import plan_refused
+from integrations.models import QuickBooksConnection
+from integrations.push.services import jobs_retry_unmapped_tax
+from integrations.qbo.errors import QboError
+from integrations.selectors import connection_live
 from invoicing.models import TaxCode
 
 PAGE = "integrations:quickbooks"

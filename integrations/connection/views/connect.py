@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import org_member_required
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.forms import DisconnectForm
-from integrations.quickbooks.oauth import ConnectError, connect_complete, connect_start, connection_disconnect
+from integrations.connection.forms import DisconnectForm
+from integrations.connection.oauth import ConnectError, connect_complete, connect_start, connection_disconnect
+from integrations.connection.views.common import PLAN_MESSAGE, plan_refused
 from integrations.selectors import connection_live
-from integrations.views.common import PLAN_MESSAGE, plan_refused
 
 PAGE = "integrations:quickbooks"
 SWITCH = "integrations:quickbooks_switch"

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboError, with_reference
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboError, with_reference
+from integrations.qbo.tokens import client_for
 from invoicing.models import TaxCode
 
 US_COUNTRIES = {"US", "USA"}

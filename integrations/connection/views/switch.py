@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import org_member_required
-from integrations.quickbooks.oauth import ConnectError
-from integrations.quickbooks.switch import switch_cancel, switch_confirm, switch_pending
+from integrations.connection.oauth import ConnectError
+from integrations.connection.switch import switch_cancel, switch_confirm, switch_pending
 
 PAGE = "integrations:quickbooks"
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import RateBucket
-from integrations.quickbooks.errors import QboThrottled
+from integrations.qbo.errors import QboThrottled
 
 BURST = 10
 # QBO also caps batch requests: 40 a minute per company and app (Intuit's limits page; the 2025 figure of

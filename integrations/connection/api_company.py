@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
+from integrations.connection.company import company_reread, company_reread_failure, tax_code_map_set
+from integrations.connection.views.common import PLAN_MESSAGE
 from integrations.models import CompanyKind, QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
-from integrations.quickbooks.errors import QboError
+from integrations.qbo.errors import QboError
 from integrations.selectors import connection_live, qbo_tax_code_choices, tax_code_rows
-from integrations.services.company import company_reread, company_reread_failure, tax_code_map_set
-from integrations.views.common import PLAN_MESSAGE
 from invoicing.models import TaxCode
 
 TAGS = ["integrations"]

@@ -18,14 +18,14 @@ from rest_framework.views import APIView
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.api_company import CompanyView, TaxCodeMappingsView
+from integrations.connection.api_company import CompanyView, TaxCodeMappingsView
+from integrations.connection.oauth import ConnectError, connect_start, connection_disconnect
+from integrations.connection.panel import Panel, quickbooks_panel
+from integrations.connection.preferences import PREFERENCE_FIELDS, preferences_update
+from integrations.connection.switch import switch_cancel, switch_confirm, switch_pending
+from integrations.connection.views.common import PLAN_MESSAGE
 from integrations.models import ConnectionStatus, InvoiceTrigger, SyncPreferences
-from integrations.panel import Panel, quickbooks_panel
-from integrations.quickbooks.oauth import ConnectError, connect_start, connection_disconnect
-from integrations.quickbooks.switch import switch_cancel, switch_confirm, switch_pending
 from integrations.selectors import connection_live, preferences_for
-from integrations.services.preferences import PREFERENCE_FIELDS, preferences_update
-from integrations.views.common import PLAN_MESSAGE
 
 TAGS = ["integrations"]
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from integrations.connection.oauth import ConnectError, connection_activate, switch_drop
 from integrations.models import QuickBooksConnection
-from integrations.quickbooks.oauth import ConnectError, connection_activate, switch_drop
 from integrations.selectors import connection_latest, connection_live, connection_switch_pending
 from integrations.services.audit import audit_record
 

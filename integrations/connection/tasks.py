@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from integrations.quickbooks.switch import switch_expire_stale
-from integrations.services.token_upkeep import tokens_refresh_due
+from integrations.connection.switch import switch_expire_stale
+from integrations.connection.upkeep import tokens_refresh_due
 
 
-@shared_task(name="integrations.tasks.refresh_expiring_tokens")
+@shared_task(name="integrations.connection.tasks.refresh_expiring_tokens")
 def refresh_expiring_tokens() -> dict[str, int]:
     result = tokens_refresh_due()
     # A company switch nobody decided on must not keep its grant live at Intuit.

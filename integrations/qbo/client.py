@@ -1,7 +1,7 @@
 """The one QBO API client: unmodified python-quickbooks underneath, typed errors and call info on top.
 
 Never construct python-quickbooks' `QuickBooks` elsewhere: get a client from
-`integrations.quickbooks.tokens.client_for(connection)`, which hands over a fresh access token.
+`integrations.qbo.tokens.client_for(connection)`, which hands over a fresh access token.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
-from integrations.quickbooks.errors import CallInfo, QboAuthError, QboError, QboTransient, classify
+from integrations.qbo.errors import CallInfo, QboAuthError, QboError, QboTransient, classify
 
 MINOR_VERSION = 75
 PAGE_SIZE = 1000  # QBO caps MAXRESULTS at 1000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from integrations.connection.preferences import PREFERENCE_FIELDS
 from integrations.models import InvoiceTrigger, SyncPreferences
-from integrations.services.preferences import PREFERENCE_FIELDS
 
 
 class SyncPreferencesForm(forms.ModelForm):

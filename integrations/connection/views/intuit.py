@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from integrations.connection.panel import authorization_warning
+from integrations.connection.views.connect import PAGE, redirect_to_intuit
 from integrations.models import ConnectionStatus
-from integrations.panel import authorization_warning
 from integrations.selectors import connection_live
-from integrations.views.connection import PAGE, redirect_to_intuit
 
 
 @require_GET

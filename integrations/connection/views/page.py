@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
-from integrations.forms import SyncPreferencesForm
-from integrations.panel import quickbooks_panel
+from integrations.connection.forms import SyncPreferencesForm
+from integrations.connection.panel import quickbooks_panel
+from integrations.connection.preferences import preferences_update
+from integrations.connection.views.common import page_context, plan_refused
 from integrations.selectors import preferences_for
-from integrations.services.preferences import preferences_update
-from integrations.views.common import page_context, plan_refused
 
 
 @require_GET

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from integrations.models import ConnectionStatus, QuickBooksConnection
-from integrations.quickbooks.errors import QboError, QboReauthorizationRequired
-from integrations.quickbooks.tokens import access_token_for
+from integrations.qbo.errors import QboError, QboReauthorizationRequired
+from integrations.qbo.tokens import access_token_for
 from integrations.services.audit import audit_record
 
 log = logging.getLogger(__name__)
