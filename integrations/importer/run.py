@@ -25,7 +25,6 @@ from integrations.importer.projects import import_projects
 from integrations.importer.push import push_customers
 from integrations.models import OPEN_IMPORT_STATES, ImportRun, ImportState, QuickBooksConnection
 from integrations.qbo.errors import QboAuthError, QboError, QboReauthorizationRequired
-from integrations.qbo.limiter import request_slot
 from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from integrations.services.audit import audit_record
@@ -133,7 +132,7 @@ def import_execute(run_id: int, *, on_change: Callable[[Reporter], None] | None 
     reporter = Reporter(run=run, on_change=on_change)
     connection = run.connection
     try:
-        client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+        client = client_for(connection)
         _phases(Ctx(connection=connection, client=client, reporter=reporter))
     except (QboReauthorizationRequired, QboAuthError) as exc:
         _end(reporter, ImportState.PAUSED, f"Paused: QuickBooks authorization expired ({exc.message}). "

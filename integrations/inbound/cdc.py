@@ -27,7 +27,6 @@ from integrations.inbound.selectors import importing_connection_ids
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError
-from integrations.qbo.limiter import request_slot
 from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 
@@ -73,7 +72,7 @@ def cdc_sweep(*, connection: QuickBooksConnection) -> SweepResult:
     since = max(cursor.cdc_since - OVERLAP, connected) if cursor.cdc_since else connected
     full = started - since > CDC_WINDOW - WINDOW_MARGIN
     try:
-        client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+        client = client_for(connection)
         sweep = _Sweep(connection, prefs, client)
         applied = sweep.full_compare() if full else sweep.catch_up(since)
     except QboError as exc:

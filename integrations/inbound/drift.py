@@ -21,7 +21,6 @@ from integrations.inbound.common import NAME_LISTS, entity_enabled
 from integrations.models import DriftItem, DriftRun, DriftRunState, ExternalRef, ObjectType, QuickBooksConnection
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError
-from integrations.qbo.limiter import request_slot
 from integrations.qbo.names import is_sync_rename
 from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
@@ -83,7 +82,7 @@ def drift_execute(*, run_id: int) -> str:
     if run.state != DriftRunState.RUNNING:
         return run.state
     try:
-        client = client_for(run.connection, request_slot=lambda: request_slot(run.connection.realm_id))
+        client = client_for(run.connection)
         items, compared = compare_all(run.connection, client)
     except QboError as exc:
         DriftRun.objects.filter(pk=run.pk).update(state=DriftRunState.FAILED, error=exc.message[:2000],

@@ -22,7 +22,6 @@ from integrations.inbound.selectors import importing_connection_ids
 from integrations.models import ConnectionStatus, EventState, QuickBooksConnection, WebhookEvent
 from integrations.qbo import backoff
 from integrations.qbo.errors import QboError, QboReauthorizationRequired, QboThrottled, QboTransient
-from integrations.qbo.limiter import request_slot
 from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 
@@ -109,7 +108,7 @@ def _process_connection(connection: QuickBooksConnection, events: list[WebhookEv
     _finish(off, EventState.SKIPPED, "skipped: this kind of record does not sync (preferences)")
     pending = {key: evs for key, evs in groups.items() if entity_enabled(prefs, key[0])}
     try:
-        client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+        client = client_for(connection)
         for entity in sorted({key[0] for key in pending}, key=_entity_order):
             keys = [key for key in pending if key[0] == entity]
             fetched = fetch_many(client, entity, [key[1] for key in keys])

@@ -17,7 +17,6 @@ from integrations.inbound.common import Change
 from integrations.inbound.fetch import fetch_one
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteVersion
 from integrations.qbo.client import QboClient
-from integrations.qbo.limiter import request_slot
 from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from invoicing.models import Invoice, Product
@@ -30,7 +29,7 @@ def ref_take_theirs(*, ref: ExternalRef) -> str:
     if entity is None:
         raise ValidationError("Only customers, products and invoices can take QuickBooks' version.")
     connection = ref.connection
-    client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+    client = client_for(connection)
     change = Change(entity=entity, qbo_id=ref.qbo_id, data=fetch_one(client, entity, ref.qbo_id))
     ctx = ApplyContext(connection=connection, prefs=preferences_for(organization=connection.organization))
     with transaction.atomic():

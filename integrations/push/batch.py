@@ -28,7 +28,7 @@ from integrations.push.handlers.invoice_tax import qbo_tax_kept
 from integrations.push.handlers.item import income_account_id, item_payload
 from integrations.push.runner import job_failed, job_finish, jobs_finish
 from integrations.qbo.errors import QboDuplicateName, QboError, QboStale, classify
-from integrations.qbo.limiter import BatchWindowFull, request_slot
+from integrations.qbo.limiter import BatchWindowFull
 from integrations.qbo.tokens import client_for
 from invoicing.models import Invoice, Product
 
@@ -117,7 +117,7 @@ def batch_run(jobs: list[SyncJob]) -> None:
     from integrations.push.runner import job_run
 
     first = jobs[0]
-    client = client_for(first.connection, request_slot=lambda: request_slot(first.connection.realm_id))
+    client = client_for(first.connection)
     items: dict[str, tuple[SyncJob, dict[str, Any]]] = {}
     for job in jobs:
         ctx = PushContext(client=client, connection=job.connection, job=job, local_id=job.local_id)
@@ -139,10 +139,8 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
     entity = _ENTITY[object_type]
     started, t0 = timezone.now(), time.monotonic()
     request = [{"bId": bid, "operation": "create", entity: body} for bid, (_, body) in items.items()]
-    realm = next(iter(items.values()))[0].connection.realm_id
-    client.set_request_slot(lambda: request_slot(realm, kind="batch", batch_patience=BATCH_PATIENCE_SECONDS))
     try:
-        responses = {r.get("bId"): r for r in client.batch(request)}
+        responses = {r.get("bId"): r for r in client.batch(request, patience=BATCH_PATIENCE_SECONDS)}
     except BatchWindowFull:
         return False
     except QboError as exc:
@@ -151,8 +149,6 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
         for job, _ in items.values():
             job_failed(job, exc, started, t0)
         return True
-    finally:
-        client.set_request_slot(lambda: request_slot(realm))
     created = {bid: responses[bid][entity] for bid in items if entity in (responses.get(bid) or {})}
     if created and not _settle_created(client, [(items[bid][0], record) for bid, record in created.items()],
                                        started, t0):

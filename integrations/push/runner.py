@@ -26,7 +26,6 @@ from integrations.qbo.errors import (
     QboTransient,
     QboValidation,
 )
-from integrations.qbo.limiter import request_slot
 from integrations.qbo.tokens import client_for
 from integrations.services.jobs_pause import jobs_pause_for_connection
 
@@ -38,7 +37,7 @@ def job_run(job: SyncJob) -> str:
     started, t0 = timezone.now(), time.monotonic()
     client: QboClient | None = None
     try:
-        client = client_for(job.connection, request_slot=lambda: request_slot(job.connection.realm_id))
+        client = client_for(job.connection)
         result = HANDLERS[job.object_type](PushContext(client=client, connection=job.connection, job=job,
                                                        local_id=job.local_id))
     except SkipPush as exc:

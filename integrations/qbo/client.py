@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import Any
 
 import requests
@@ -19,10 +19,10 @@ from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
 from integrations.qbo.errors import CallInfo, QboAuthError, QboError, QboTransient, classify
+from integrations.qbo.limiter import MAX_WAIT_SECONDS, request_slot
 
 MINOR_VERSION = 75
 PAGE_SIZE = 1000  # QBO caps MAXRESULTS at 1000
-RequestSlot = Callable[[], AbstractContextManager[None]]
 
 
 def discovery_environment() -> str:
@@ -74,13 +74,14 @@ def _quote(value: str) -> str:
 class QboClient:
     """A QBO company reached with one access token. `on_auth_error` returns a fresh token (or raises)."""
 
-    def __init__(self, *, realm_id: str, access_token: str, on_auth_error: Callable[[str], str] | None = None,
-                 request_slot: RequestSlot | None = None) -> None:
+    def __init__(self, *, realm_id: str, access_token: str, on_auth_error: Callable[[str], str] | None = None
+                 ) -> None:
         self.realm_id = realm_id
         self.last_call = CallInfo()
         self._on_auth_error = on_auth_error
-        # The shared per-company limiter: every HTTP request to QBO holds a slot while it runs.
-        self._request_slot = request_slot or nullcontext
+        # The shared per-company limiter, never opt-in: every HTTP request to QBO holds a slot while it
+        # runs (500 requests a minute and 10 in flight per company); batch() also takes the batch window.
+        self._request_slot: Callable[[], AbstractContextManager[None]] = lambda: request_slot(realm_id)
         # Building the AuthClient with the access token set matters: without it QuickBooks() refreshes
         # on its own and the rotated refresh token would never be saved (python-quickbooks trap).
         auth = make_auth_client(access_token=access_token, realm_id=realm_id)
@@ -89,9 +90,6 @@ class QboClient:
             # A discovery URL makes python-quickbooks pick production hosts; point both at the simulator.
             self.qb.api_url_v3 = self.qb.sandbox_api_url_v3 = f"{settings.QBO_SIM_URL}/v3"
         self._wrap_session()
-
-    def set_request_slot(self, request_slot: RequestSlot | None) -> None:
-        self._request_slot = request_slot or nullcontext
 
     def _wrap_session(self) -> None:
         session = self.qb.session
@@ -193,12 +191,20 @@ class QboClient:
             lambda: self.qb.update_object("Invoice", payload, params={"operation": "void"}), write=True
         )["Invoice"]
 
-    def batch(self, items: list[dict[str, Any]], *, request_id: str | None = None) -> list[dict[str, Any]]:
+    def batch(self, items: list[dict[str, Any]], *, request_id: str | None = None,
+              patience: float = MAX_WAIT_SECONDS) -> list[dict[str, Any]]:
+        """One batch request. QBO also caps batches per company (40 a minute): the request first waits up
+        to `patience` seconds for a place in that window, else BatchWindowFull and nothing was sent."""
         payload = json.dumps({"BatchItemRequest": items})
         # batch_operation() cannot send a requestid (at most 36 characters on batch); post() can.
         url = f"{self.qb.api_url}/company/{self.realm_id}/batch"
-        return self._call(lambda: self.qb.post(url, payload, request_id=request_id),
-                          write=True).get("BatchItemResponse", [])
+        realm = self.realm_id
+        self._request_slot = lambda: request_slot(realm, kind="batch", batch_patience=patience)
+        try:
+            return self._call(lambda: self.qb.post(url, payload, request_id=request_id),
+                              write=True).get("BatchItemResponse", [])
+        finally:
+            self._request_slot = lambda: request_slot(realm)
 
     def cdc(self, entities: list[str], changed_since: str) -> list[dict[str, Any]]:
         result = self._call(lambda: self.qb.change_data_capture(",".join(entities), changed_since), write=False)

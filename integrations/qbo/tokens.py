@@ -21,7 +21,7 @@ from django.utils import timezone
 from intuitlib.exceptions import AuthClientError
 
 from integrations.models import ConnectionStatus, QuickBooksConnection
-from integrations.qbo.client import QboClient, RequestSlot, make_auth_client
+from integrations.qbo.client import QboClient, make_auth_client
 from integrations.qbo.errors import QboAuthError, QboReauthorizationRequired, QboTransient
 
 log = logging.getLogger(__name__)
@@ -108,9 +108,10 @@ def access_token_for(*, connection_id: int, failed_token: str | None = None,
 _clients = threading.local()
 
 
-def client_for(connection: QuickBooksConnection, *, request_slot: RequestSlot | None = None) -> QboClient:
-    """A client with a valid access token. Reused per thread and connection: building one costs an HTTP
-    GET of Intuit's discovery document (intuit-oauth fetches it in every AuthClient constructor)."""
+def client_for(connection: QuickBooksConnection) -> QboClient:
+    """A client with a valid access token, behind the company's limiter. Reused per thread and connection:
+    building one costs an HTTP GET of Intuit's discovery document (intuit-oauth fetches it in every
+    AuthClient constructor)."""
     token = access_token_for(connection_id=connection.pk)
     cache: dict[tuple[object, ...], QboClient] = getattr(_clients, "by_connection", None) or {}
     _clients.by_connection = cache
@@ -125,5 +126,4 @@ def client_for(connection: QuickBooksConnection, *, request_slot: RequestSlot | 
         cache[key] = client
     elif client.qb.session.access_token != token:
         client.qb.session.access_token = token
-    client.set_request_slot(request_slot)
     return client
