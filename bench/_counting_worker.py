@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from typing import Any
 
 import redis
 from celery.__main__ import main as celery_main
@@ -21,13 +22,14 @@ _lock = threading.Lock()  # the threads pool shares one counter
 _real_execute, _real_executemany = utils.CursorWrapper.execute, utils.CursorWrapper.executemany
 
 
-def _execute(self: utils.CursorWrapper, *args: object, **kwargs: object) -> object:
+# Any: the arguments pass through unchanged to the wrapped CursorWrapper method.
+def _execute(self: utils.CursorWrapper, *args: Any, **kwargs: Any) -> Any:
     with _lock:
         _count[0] += 1
     return _real_execute(self, *args, **kwargs)
 
 
-def _executemany(self: utils.CursorWrapper, *args: object, **kwargs: object) -> object:
+def _executemany(self: utils.CursorWrapper, *args: Any, **kwargs: Any) -> Any:
     with _lock:
         _count[0] += 1
     return _real_executemany(self, *args, **kwargs)

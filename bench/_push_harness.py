@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -127,8 +128,11 @@ class Worker:
                 self.kill()
 
 
+W = TypeVar("W", bound=Worker)  # processes() hands back the workers as given (their subclass too)
+
+
 @contextmanager
-def processes(items: list[Worker]) -> Iterator[list[Worker]]:
+def processes(items: list[W]) -> Iterator[list[W]]:
     try:
         for item in items:
             item.start()

@@ -22,8 +22,13 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from _push_harness import OUT, ROOT, Beat, Worker, django_ready, environment, open_jobs, processes
+
+if TYPE_CHECKING:  # the models import only once django_ready() has set Django up
+    from accounts.models import Organization
+    from qbo_sim.testing import SimControl, SimulatorProcess
 
 COUNTER = "bench:push_scale:queries"
 
@@ -97,10 +102,10 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def companies(control: object, count: int, invoices: int, prefix: str) -> list[tuple[str, object, list[str]]]:
+def companies(control: SimControl, count: int, invoices: int, prefix: str) -> list[tuple[str, Organization, list[str]]]:
     from _push_workload import connected_org, make_invoices
 
-    out = []
+    out: list[tuple[str, Organization, list[str]]] = []
     for i in range(count):
         realm = control.create_company(f"{prefix} {i}")
         control.set_faults(realm, latency_ms=100)
@@ -122,7 +127,7 @@ def in_qbo_times(org_ids: list[int]) -> dict[int, list[datetime]]:
     return out
 
 
-def spread(sim: object, env: dict[str, str], args: argparse.Namespace, idle_cpu: float) -> None:
+def spread(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespace, idle_cpu: float) -> None:
     from integrations.models import ExternalRef
 
     control = sim.control
@@ -158,7 +163,7 @@ def spread(sim: object, env: dict[str, str], args: argparse.Namespace, idle_cpu:
     print(f"{'objects_per_s':>30}: {objects / wall:.1f}")
     print(f"{'worker_cpu_s':>30}: {busy:.1f} (start-up {idle_cpu:.1f}s subtracted)")
     print(f"{'worker_cpu_ms_per_object':>30}: {busy * 1000 / max(objects, 1):.1f}")
-    print(f"{'worker_cpu_busy':>30}: {busy / wall * 100:.0f}% of one core ({busy / wall / os.cpu_count() * 100:.0f}%"
+    print(f"{'worker_cpu_busy':>30}: {busy / wall * 100:.0f}% of one core ({busy / wall / (os.cpu_count() or 1) * 100:.0f}%"
           f" of the machine's {os.cpu_count()})")
     print(f"{'db_queries_per_object':>30}: {queries / max(objects, 1):.1f} ({queries} in the worker processes)")
     print(f"{'db_queries_per_invoice':>30}: {queries / max(args.companies * args.invoices, 1):.1f}"
@@ -170,7 +175,7 @@ def spread(sim: object, env: dict[str, str], args: argparse.Namespace, idle_cpu:
     print(f"{'load_average':>30}: {os.getloadavg()[0]:.1f} (the machine is shared: CPU figures are per process)")
 
 
-def fairness(sim: object, env: dict[str, str], args: argparse.Namespace) -> None:
+def fairness(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespace) -> None:
     from django.utils import timezone
 
     from integrations.models import ExternalRef

@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def worker_http(url: str, paths: list[str], token: str, stop: threading.Event, out: list[float]) -> None:
     parts = urlsplit(url)
+    assert parts.hostname is not None  # the simulator's own http://host:port URL
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     i = 0

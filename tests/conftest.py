@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from pypdf import PdfReader
+from pytest_django import Settings
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, Plan, Role
@@ -125,9 +126,9 @@ def make_invoice(make_customer: Callable[..., Customer], make_product: Callable[
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: object) -> None:
+def _fast_password_hashing(settings: Settings) -> None:
     # PBKDF2's deliberate slowness protects real passwords; tests only need the check to work.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -213,7 +214,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def dev_mail(tmp_path: Path, settings: Any) -> Iterator[DevMail]:
+def dev_mail(tmp_path: Path, settings: Settings) -> Iterator[DevMail]:
     """The app sends through Django's SMTP backend to a real dev SMTP server on loopback (pytest-django
     would otherwise swap in the in-memory backend)."""
     port, directory = _free_port(), tmp_path / "mail"

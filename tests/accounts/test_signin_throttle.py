@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import Settings
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, Role, SignInFailure
@@ -41,10 +42,10 @@ def test_forty_wrong_passwords_then_the_right_one_is_refused_on_the_page(
 
 
 def test_the_api_token_endpoint_locks_out_too_and_says_when_to_retry(
-        org: Organization, member: Callable[[Organization, str], Membership], settings: object) -> None:
+        org: Organization, member: Callable[[Organization, str], Membership], settings: Settings) -> None:
     username = member(org, Role.OWNER).user.username
     api = APIClient()
-    for attempt in range(settings.SIGNIN_MAX_FAILURES):  # type: ignore[attr-defined]
+    for attempt in range(settings.SIGNIN_MAX_FAILURES):
         assert api.post(TOKEN_URL, {"username": username, "password": f"nope-{attempt}"}).status_code == 400
     refused = api.post(TOKEN_URL, {"username": username, "password": PASSWORD})
     assert refused.status_code == 429
@@ -55,9 +56,9 @@ def test_the_api_token_endpoint_locks_out_too_and_says_when_to_retry(
 
 
 def test_the_lockout_ends_and_a_right_password_clears_the_count(
-        org: Organization, member: Callable[[Organization, str], Membership], settings: object) -> None:
+        org: Organization, member: Callable[[Organization, str], Membership], settings: Settings) -> None:
     username = member(org, Role.ADMIN).user.username
-    for attempt in range(settings.SIGNIN_MAX_FAILURES):  # type: ignore[attr-defined]
+    for attempt in range(settings.SIGNIN_MAX_FAILURES):
         _page_sign_in(username, f"wrong-{attempt}")
     SignInFailure.objects.filter(username=username).update(
         locked_until=timezone.now() - timedelta(seconds=1), first_failed_at=timezone.now() - timedelta(hours=1))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.db import connection
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from integrations.importer import run as import_run
 from qbo_sim.testing import SimulatorProcess
@@ -27,7 +28,7 @@ def sim() -> Iterator[SimulatorProcess]:
 
 
 @pytest.fixture
-def qbo_live(sim: SimulatorProcess, live_server: Any, settings: Any) -> SimulatorProcess:
+def qbo_live(sim: SimulatorProcess, live_server: LiveServer, settings: Settings) -> SimulatorProcess:
     """The app points at the simulator, and Intuit's redirect comes back to the live server's callback."""
     settings.QBO_ENVIRONMENT = "simulator"
     settings.QBO_SIM_URL = sim.url

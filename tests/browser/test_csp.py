@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.conftest import QBO_PAGE
 from tests.browser.test_invoice_flow import _sign_in
@@ -15,7 +16,7 @@ from tests.browser.test_invoice_flow import _sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pages_and_api_docs_run_under_the_csp(live_server: Any, new_page: Callable[[], Any]) -> None:
+def test_pages_and_api_docs_run_under_the_csp(live_server: LiveServer, new_page: Callable[[], Any]) -> None:
     call_command("seed_demo", verbosity=0)
     page = new_page()
     violations: list[str] = []

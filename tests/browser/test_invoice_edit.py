@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Plan, Role
 from accounts.services import member_add, organization_create
@@ -54,7 +55,7 @@ def synced_invoice(transactional_db: None, qbo_live: SimulatorProcess) -> tuple[
 
 
 def test_editing_one_line_keeps_all_three_here_and_in_quickbooks(
-        live_server: Any, synced_invoice: tuple[Invoice, str], qbo_live: SimulatorProcess,
+        live_server: LiveServer, synced_invoice: tuple[Invoice, str], qbo_live: SimulatorProcess,
         new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.demo import DEMO_PASSWORD, SUPERUSER
 from customers.models import Customer
@@ -77,7 +79,7 @@ def _create_invoice(page: Any, base_url: str, customer: Customer) -> Invoice:
 
 
 def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
-        live_server: Any, demo: None, dev_mail: DevMail, settings: Any, new_page: Callable[[], Any]) -> None:
+        live_server: LiveServer, demo: None, dev_mail: DevMail, settings: Settings, new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
     settings.FSM_DEV_INBOX = True

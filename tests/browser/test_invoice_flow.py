@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.demo import DEMO_PASSWORD
 from invoicing.email_delivery import invoice_email_deliver
@@ -42,7 +43,7 @@ def _open_a_draft(page: Any) -> str:
     return number
 
 
-def test_owner_bills_a_draft_to_paid(live_server: Any, demo: None, dev_mail: DevMail,
+def test_owner_bills_a_draft_to_paid(live_server: LiveServer, demo: None, dev_mail: DevMail,
                                      new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
@@ -85,7 +86,7 @@ def test_owner_bills_a_draft_to_paid(live_server: Any, demo: None, dev_mail: Dev
     assert Invoice.objects.get(number=number, organization__slug="demo").status == InvoiceStatus.PAID
 
 
-def test_technician_sees_no_finalize_button(live_server: Any, demo: None, new_page: Callable[[], Any]) -> None:
+def test_technician_sees_no_finalize_button(live_server: LiveServer, demo: None, new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
     page = new_page()
@@ -98,7 +99,7 @@ def test_technician_sees_no_finalize_button(live_server: Any, demo: None, new_pa
     expect(page.get_by_role("button", name="Delete draft")).to_have_count(0)
 
 
-def test_invoice_form_line_editor(live_server: Any, demo: None, new_page: Callable[[], Any]) -> None:
+def test_invoice_form_line_editor(live_server: LiveServer, demo: None, new_page: Callable[[], Any]) -> None:
     """Product choice fills description and price, rows add and remove, projects follow the customer."""
     from playwright.sync_api import expect
 

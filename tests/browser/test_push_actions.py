@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
@@ -26,7 +28,7 @@ QBO_PAGE = "/settings/integrations/quickbooks/"
 
 
 @pytest.fixture
-def connected_demo(transactional_db: None, sim: SimulatorProcess, settings: Any) -> tuple[Organization, str]:
+def connected_demo(transactional_db: None, sim: SimulatorProcess, settings: Settings) -> tuple[Organization, str]:
     settings.QBO_ENVIRONMENT = "simulator"
     settings.QBO_SIM_URL = sim.url
     call_command("seed_demo", verbosity=0)
@@ -47,7 +49,7 @@ def _row_menu(page: Any, number: str) -> Any:
     return row.locator(".menu-panel")
 
 
-def test_owner_syncs_an_invoice_from_the_row_menu(live_server: Any, connected_demo: tuple[Organization, str],
+def test_owner_syncs_an_invoice_from_the_row_menu(live_server: LiveServer, connected_demo: tuple[Organization, str],
                                                   sim: SimulatorProcess, new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
@@ -85,7 +87,7 @@ def test_owner_syncs_an_invoice_from_the_row_menu(live_server: Any, connected_de
     _shot(page, "invoice-detail")
 
 
-def test_queue_banner_and_retry_from_it(live_server: Any, connected_demo: tuple[Organization, str],
+def test_queue_banner_and_retry_from_it(live_server: LiveServer, connected_demo: tuple[Organization, str],
                                         new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.demo import DEMO_PASSWORD, DEMO_SLUG
 from accounts.models import Organization, Plan, Role
@@ -43,7 +44,7 @@ def _authorize_at_intuit(page: Any, sim_url: str, realm_id: str) -> None:
     page.locator("#authorize").click()
 
 
-def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, live_server: Any, demo: Organization,
+def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization,
                                                    new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
@@ -109,7 +110,7 @@ def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, l
 
 
 def test_dispatcher_sees_status_without_buttons_and_posts_are_refused(
-        qbo_live: SimulatorProcess, live_server: Any, demo: Organization, new_page: Callable[[], Any]) -> None:
+        qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization, new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
     page = new_page()
@@ -137,7 +138,7 @@ def test_dispatcher_sees_status_without_buttons_and_posts_are_refused(
     assert not QuickBooksConnection.objects.exists()
 
 
-def test_starter_sees_the_upgrade_notice(qbo_live: SimulatorProcess, live_server: Any, transactional_db: None,
+def test_starter_sees_the_upgrade_notice(qbo_live: SimulatorProcess, live_server: LiveServer, transactional_db: None,
                                          new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 
@@ -153,7 +154,7 @@ def test_starter_sees_the_upgrade_notice(qbo_live: SimulatorProcess, live_server
 
 
 def test_owner_switches_company_only_after_the_confirmation(
-        qbo_live: SimulatorProcess, live_server: Any, demo: Organization, worker: list[Any],
+        qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization, worker: list[Any],
         new_page: Callable[[], Any]) -> None:
     """Issue 11.3 in a browser: connect A (its initial sync pushes and imports), disconnect, connect B:
     a page names both companies and nothing reaches B until the Owner presses Switch; B's sync then

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
@@ -32,7 +33,7 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOT_DIR / f"fsm-qbo-import-{name}.png"), full_page=True)
 
 
-def test_owner_watches_the_initial_sync_and_resolves_a_pair(qbo_live: SimulatorProcess, live_server: Any,
+def test_owner_watches_the_initial_sync_and_resolves_a_pair(qbo_live: SimulatorProcess, live_server: LiveServer,
                                                             demo: Organization, worker: list[threading.Thread],
                                                             new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect

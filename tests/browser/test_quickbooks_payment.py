@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Membership, Organization, Role
 from fsm.celery import app as celery_app
@@ -36,7 +37,7 @@ def _eager() -> Iterator[None]:
 
 
 def test_payment_recorded_in_quickbooks_turns_the_invoice_paid_in_the_list(
-        live_server: Any, qbo_live: Any, org: Organization, member: Callable[[Organization, str], Membership],
+        live_server: LiveServer, qbo_live: Any, org: Organization, member: Callable[[Organization, str], Membership],
         make_invoice: Callable[..., Invoice], new_page: Callable[[], Any]) -> None:
     from playwright.sync_api import expect
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Organization, Role
 from customers.models import Customer
@@ -18,7 +19,7 @@ from tests.integrations.push_ui_helpers import db_connection
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_sync_log_fits_1280_pixels(live_server: Any, org: Organization, member: Callable, make_customer: Callable,
+def test_the_sync_log_fits_1280_pixels(live_server: LiveServer, org: Organization, member: Callable, make_customer: Callable,
                                        new_page: Callable[[], Any]) -> None:
     owner = member(org, Role.OWNER)
     customer: Customer = make_customer(org, "Maple Street Dental (Amelia Hernández-Castellanos)")

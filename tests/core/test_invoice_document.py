@@ -7,10 +7,12 @@ import io
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from pypdf import PdfReader
+from pytest_django import Settings
 
 from accounts.models import Organization
 from customers.models import Customer
@@ -87,8 +89,8 @@ def test_pdf_and_print_view_come_from_one_template(billed: Invoice) -> None:
     assert screen_body.strip() == pdf_body.strip()  # the same document, the print view only adds its toolbar
 
 
-def test_logo_is_drawn_in_the_pdf(org: Organization, billed: Invoice, settings: object, tmp_path: object) -> None:
-    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+def test_logo_is_drawn_in_the_pdf(org: Organization, billed: Invoice, settings: Settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
     org.logo.save("logo.png", ContentFile(PNG))
     doc = invoice_document(Invoice.objects.select_related("organization").get(pk=billed.pk))
     assert doc.logo_data_uri.startswith("data:image/png;base64,")
@@ -96,9 +98,9 @@ def test_logo_is_drawn_in_the_pdf(org: Organization, billed: Invoice, settings: 
     assert len(page.images) == 1
 
 
-def test_a_missing_logo_file_still_renders(org: Organization, billed: Invoice, settings: object,
-                                          tmp_path: object) -> None:
-    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+def test_a_missing_logo_file_still_renders(org: Organization, billed: Invoice, settings: Settings,
+                                          tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
     org.logo.save("gone.png", ContentFile(PNG))
     org.logo.storage.delete(org.logo.name)
     doc = invoice_document(Invoice.objects.select_related("organization").get(pk=billed.pk))

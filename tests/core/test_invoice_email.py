@@ -11,6 +11,7 @@ from email.parser import BytesParser
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization
 from customers.models import Customer
@@ -74,11 +75,11 @@ def test_refused_address_fails_clearly_and_leaves_the_invoice_unsent(generated: 
     assert dev_mail.messages() == []
 
 
-def test_unreachable_server_is_retried_then_given_up(generated: Invoice, settings: object) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # type: ignore[attr-defined]
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # type: ignore[attr-defined]
-    settings.INVOICE_EMAIL_MAX_ATTEMPTS = 3  # type: ignore[attr-defined]
-    settings.INVOICE_EMAIL_BACKOFF_BASE_SECONDS = 0  # type: ignore[attr-defined]
+def test_unreachable_server_is_retried_then_given_up(generated: Invoice, settings: Settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()
+    settings.INVOICE_EMAIL_MAX_ATTEMPTS = 3
+    settings.INVOICE_EMAIL_BACKOFF_BASE_SECONDS = 0
     email = invoice_email_queue(invoice=generated, actor=None)
 
     with pytest.raises(TransientEmailError):
@@ -96,14 +97,14 @@ def test_unreachable_server_is_retried_then_given_up(generated: Invoice, setting
     assert _status(generated) == InvoiceStatus.GENERATED
 
 
-def test_a_retry_after_the_server_is_back_delivers(generated: Invoice, dev_mail: DevMail, settings: object) -> None:
-    port = settings.EMAIL_PORT  # type: ignore[attr-defined]
-    settings.EMAIL_PORT = _free_port()  # type: ignore[attr-defined]
-    settings.INVOICE_EMAIL_BACKOFF_BASE_SECONDS = 0  # type: ignore[attr-defined]
+def test_a_retry_after_the_server_is_back_delivers(generated: Invoice, dev_mail: DevMail, settings: Settings) -> None:
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _free_port()
+    settings.INVOICE_EMAIL_BACKOFF_BASE_SECONDS = 0
     email = invoice_email_queue(invoice=generated, actor=None)
     with pytest.raises(TransientEmailError):
         invoice_email_deliver(email_id=email.pk)
-    settings.EMAIL_PORT = port  # type: ignore[attr-defined]
+    settings.EMAIL_PORT = port
 
     send_invoice_email.apply(args=[email.pk])
 
@@ -137,13 +138,13 @@ def test_delivery_runs_once_per_send(generated: Invoice, dev_mail: DevMail) -> N
 
 
 def test_a_send_in_progress_or_waiting_to_retry_is_not_started_again(generated: Invoice, dev_mail: DevMail,
-                                                                     settings: object) -> None:
+                                                                     settings: Settings) -> None:
     email = invoice_email_queue(invoice=generated, actor=None)
     assert _claim(email.pk)  # a worker is mid-attempt
     assert invoice_email_deliver(email_id=email.pk).status == EmailStatus.QUEUED  # a second task leaves it
     assert dev_mail.messages() == [] and invoice_emails_overdue(grace_seconds=0) == []
 
-    settings.EMAIL_PORT = _free_port()  # type: ignore[attr-defined]
+    settings.EMAIL_PORT = _free_port()
     InvoiceEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())  # that worker died
     with pytest.raises(TransientEmailError) as deferred:
         invoice_email_deliver(email_id=email.pk)

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Organization
 from integrations.models import QuickBooksConnection
@@ -51,7 +53,7 @@ class Qbo:
 
 
 @pytest.fixture
-def qbo(qbo_sim_process: SimulatorProcess, settings: Any) -> Qbo:
+def qbo(qbo_sim_process: SimulatorProcess, settings: Settings) -> Qbo:
     settings.QBO_ENVIRONMENT = "simulator"
     settings.QBO_SIM_URL = qbo_sim_process.url
     settings.QBO_CLIENT_ID, settings.QBO_CLIENT_SECRET = "sim-client-id", "sim-client-secret"
@@ -101,7 +103,7 @@ def conn(qbo: Qbo, org: Organization, realm: str) -> QuickBooksConnection:
 
 
 @pytest.fixture
-def hooks(live_server: Any, qbo: Qbo, conn: QuickBooksConnection) -> Iterator[Any]:
+def hooks(live_server: LiveServer, qbo: Qbo, conn: QuickBooksConnection) -> Iterator[Any]:
     from django.conf import settings
 
     from tests.integrations.inbound_helpers import webhooks_to

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pytest_django.live_server_helper import LiveServer
+
 from integrations.inbound.events import events_process
 from qbo_sim.testing import SimControl, wait_for
 from tests.integrations.push_helpers import drain
@@ -65,7 +67,7 @@ class Hooks:
 
 
 @contextmanager
-def webhooks_to(live_server: Any, control: SimControl, verifier_token: str) -> Iterator[Hooks]:
+def webhooks_to(live_server: LiveServer, control: SimControl, verifier_token: str) -> Iterator[Hooks]:
     httpd = live_server.thread.httpd
     app = httpd.get_app()
     httpd.set_app(gated(app))

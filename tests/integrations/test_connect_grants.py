@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from pytest_django import Settings
 
 from accounts.models import Organization
 from integrations.models import ConnectionStatus, QuickBooksConnection
@@ -32,7 +33,7 @@ def test_company_info_failure_after_the_exchange_revokes_the_grant(qbo: Qbo, org
     assert "{" not in message and "Fault" not in message
 
 
-def test_unreachable_discovery_says_so_in_plain_words_with_intuit_tid(qbo: Qbo, settings: object,
+def test_unreachable_discovery_says_so_in_plain_words_with_intuit_tid(qbo: Qbo, settings: Settings,
                                                                      owner_client: Client) -> None:
     settings.QBO_SIM_URL = qbo.url + "/_sim/nowhere"  # the discovery document answers 404 with a JSON body
 
@@ -44,7 +45,7 @@ def test_unreachable_discovery_says_so_in_plain_words_with_intuit_tid(qbo: Qbo, 
     assert "intuit_tid" in message and "{" not in message and "b'" not in message
 
 
-def test_refused_exchange_shows_status_and_intuit_tid_not_the_body(qbo: Qbo, settings: object, org: Organization,
+def test_refused_exchange_shows_status_and_intuit_tid_not_the_body(qbo: Qbo, settings: Settings, org: Organization,
                                                                    owner_client: Client) -> None:
     realm = qbo.company("Larch Books")
     params = authorize_at_sim(qbo, start_connect(owner_client), realm_id=realm)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.test import Client, RequestFactory
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization, Role
 from fsm.views import server_error
@@ -40,7 +40,7 @@ def test_launch_url_signs_in_then_opens_the_quickbooks_page(org: Organization, m
     assert "QuickBooks Online" in signed_in.content.decode()
 
 
-def test_disconnect_landing_page_says_how_to_reconnect_without_signing_in(settings: Any) -> None:
+def test_disconnect_landing_page_says_how_to_reconnect_without_signing_in(settings: Settings) -> None:
     settings.FSM_SUPPORT_EMAIL = "help@fielddesk.test"
     page = Client().get(PAGE + "disconnected/")
 
@@ -67,7 +67,7 @@ def test_reconnect_url_takes_the_owner_straight_to_intuit(qbo: Qbo, org: Organiz
 
 
 def test_callback_answers_a_failure_inside_with_a_redirect_and_a_message(
-        qbo: Qbo, org: Organization, owner_client: Client, monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+        qbo: Qbo, org: Organization, owner_client: Client, monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     settings.FSM_SUPPORT_EMAIL = "help@fielddesk.test"
     params = authorize_at_sim(qbo, start_connect(owner_client), realm_id=qbo.company("Broken Books"))
 
@@ -111,7 +111,7 @@ def test_connection_survives_sign_out_and_a_new_browser(qbo: Qbo, org: Organizat
 
 
 def test_support_contact_on_the_quickbooks_page_and_error_pages(org: Organization, owner_client: Client,
-                                                                settings: Any) -> None:
+                                                                settings: Settings) -> None:
     settings.FSM_SUPPORT_EMAIL = "help@fielddesk.test"
     assert "help@fielddesk.test" in owner_client.get(PAGE).content.decode()
     assert "help@fielddesk.test" in owner_client.get("/customers/999999/").content.decode()

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization, Plan, Role
 from integrations.models import AuditEvent, OAuthState, QuickBooksConnection, SyncPreferences
@@ -75,7 +76,7 @@ def test_starter_sees_the_upgrade_notice_and_no_connect(make_org: Callable, clie
 
 
 def test_a_downgraded_organization_can_still_disconnect(make_org: Callable, client_for: Callable,
-                                                        settings: object) -> None:
+                                                        settings: Settings) -> None:
     settings.QBO_SIM_URL = "http://127.0.0.1:9"  # QuickBooks unreachable: the revoke fails
     starter = make_org("Shrunk Co", plan=Plan.STARTER)
     conn = _linked(starter)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from intuitlib.exceptions import AuthClientError
+from pytest_django import Settings
 
 from accounts.models import Organization
 from customers.models import Customer
@@ -72,7 +73,7 @@ def test_post_without_confirmation_disconnects_nothing(qbo: Qbo, owner_client: C
     assert client_for(connected).company_info()["CompanyName"] == "Harbor Ledger Co"
 
 
-def test_failed_revoke_still_disconnects_locally_and_says_so(qbo: Qbo, settings: object, org: Organization,
+def test_failed_revoke_still_disconnects_locally_and_says_so(qbo: Qbo, settings: Settings, org: Organization,
                                                             owner_client: Client,
                                                             connected: QuickBooksConnection) -> None:
     settings.QBO_SIM_URL = "http://127.0.0.1:9"  # nothing listens on the discard port: Intuit unreachable

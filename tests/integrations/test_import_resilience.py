@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization
 from integrations.models import ConnectionStatus, ExternalRef, ImportRun, ImportState, ObjectType
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(qbo: Any, org: Organization, member: Any, make_customer: Any, settings: Any) -> dict[str, Any]:
+def setup(qbo: Any, org: Organization, member: Any, make_customer: Any, settings: Settings) -> dict[str, Any]:
     settings.QBO_THROTTLE_WAIT_SECONDS = 0  # QBO asks for 60 s; the test only needs the wait to happen
     settings.QBO_IMPORT_RETRY_BASE_SECONDS = 0
     realm = qbo.company("Flaky Books")
@@ -47,8 +48,8 @@ def test_throttling_waits_and_continues(setup: dict[str, Any]) -> None:
     assert run.status_reason == ""  # the "waiting" line is cleared once QBO answers again
 
 
-def test_a_full_batch_window_sends_single_creates_instead_of_waiting(setup: dict[str, Any], settings: Any,
-                                                                      monkeypatch: Any) -> None:
+def test_a_full_batch_window_sends_single_creates_instead_of_waiting(setup: dict[str, Any], settings: Settings,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """QBO meters batch requests (40 a minute per app) but single writes only by the 500/minute budget: while
     the window is full the import sends the chunk one create per request rather than wait up to a minute."""
     import time

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Organization
 from customers.models import Customer, Project
@@ -28,7 +29,7 @@ def realm(qbo: Any) -> str:
 
 def test_connecting_queues_a_run_and_rings_the_worker_on_commit(
         qbo: Any, realm: str, org: Organization, member: Any, monkeypatch: pytest.MonkeyPatch,
-        django_capture_on_commit_callbacks: Any) -> None:
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     rung: list[int] = []
     monkeypatch.setattr(import_run_task, "delay", lambda run_id: rung.append(run_id))  # the broker edge
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Organization, Role
 from customers.models import Customer
@@ -156,7 +157,7 @@ def test_customer_page_shows_the_quickbooks_flags(qbo: Any, realm: str, conn: An
 
 def test_a_stored_webhook_rings_the_worker_which_applies_it(qbo: Any, realm: str, conn: Any,
                                                             world: dict[str, Any], client: Client,
-                                                            django_capture_on_commit_callbacks: Any) -> None:
+                                                            django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     qbo.control.entities(realm, "Item", {"Id": world["item_id"], "Name": "Furnace tune-up (rung)"})
     body = json.dumps([{"specversion": "1.0", "id": "evt-doorbell", "type": "qbo.item.updated.v1",
                         "intuitentityid": world["item_id"], "intuitaccountid": realm,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from pytest_django import Settings
 
 from integrations.models import QuickBooksConnection, WebhookEvent
 from qbo_sim.webhooks import sign
@@ -24,7 +25,7 @@ def realm(qbo: Any) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _token(settings: Any) -> None:
+def _token(settings: Settings) -> None:
     settings.QBO_WEBHOOK_VERIFIER_TOKEN = TOKEN
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from accounts.models import Organization
 from customers.models import Customer
@@ -84,7 +85,7 @@ def test_an_unknown_batch_outcome_is_resolved_by_lookup(qbo: Any, realm: str, or
 
 def test_when_the_batch_window_is_full_the_creates_go_one_by_one(qbo: Any, realm: str, org: Organization,
                                                                  make_customer: Callable[..., Customer],
-                                                                 settings: Any) -> None:
+                                                                 settings: Settings) -> None:
     # QBO takes 40 batch requests a minute per company and app; here the window holds one.
     settings.QBO_BATCH_PER_MINUTE = 1
     conn = connect_org(qbo.control, org, realm)

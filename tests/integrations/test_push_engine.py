@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from accounts.models import Organization
 from customers.models import Customer
@@ -175,7 +176,7 @@ def test_commit_then_drop_is_resolved_by_lookup_not_a_second_create(
 
 
 def test_server_errors_back_off_then_error_after_max_attempts(
-        qbo: Any, realm: str, conn: Any, org: Organization, settings: Any,
+        qbo: Any, realm: str, conn: Any, org: Organization, settings: Settings,
         make_customer: Callable[..., Customer]) -> None:
     settings.QBO_MAX_ATTEMPTS = 3
     qbo.control.set_faults(realm, error_rate=1.0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any
 
 import pytest
 import redis
+from pytest_django import Settings
 
 from integrations.qbo import limiter
 
@@ -24,7 +24,7 @@ def _redis_or_skip() -> redis.Redis:
     return client
 
 
-def test_redis_bucket_grants_the_burst_then_asks_to_wait(settings: Any) -> None:
+def test_redis_bucket_grants_the_burst_then_asks_to_wait(settings: Settings) -> None:
     client = _redis_or_skip()
     settings.QBO_RATE_PER_MINUTE, settings.QBO_MAX_IN_FLIGHT = 60, 1000
     realm = uuid.uuid4().hex[:12]
@@ -33,7 +33,7 @@ def test_redis_bucket_grants_the_burst_then_asks_to_wait(settings: Any) -> None:
     assert 0 < waits[-1] <= 1000  # one token a second at 60/minute
 
 
-def test_redis_in_flight_cap_is_shared_and_released(settings: Any) -> None:
+def test_redis_in_flight_cap_is_shared_and_released(settings: Settings) -> None:
     client = _redis_or_skip()
     settings.QBO_RATE_PER_MINUTE, settings.QBO_MAX_IN_FLIGHT = 60_000, 3
     realm = uuid.uuid4().hex[:12]
@@ -44,7 +44,7 @@ def test_redis_in_flight_cap_is_shared_and_released(settings: Any) -> None:
     assert limiter._redis_wait_ms(client, realm, "fourth", "request") == 0
 
 
-def test_redis_batch_window_grants_the_limit_at_once_then_waits_for_the_oldest(settings: Any) -> None:
+def test_redis_batch_window_grants_the_limit_at_once_then_waits_for_the_oldest(settings: Settings) -> None:
     client = _redis_or_skip()
     settings.QBO_RATE_PER_MINUTE, settings.QBO_BATCH_PER_MINUTE = 60_000, 4
     realm = uuid.uuid4().hex[:12]
@@ -58,7 +58,7 @@ def test_redis_batch_window_grants_the_limit_at_once_then_waits_for_the_oldest(s
 
 
 @pytest.mark.django_db
-def test_database_batch_window_grants_the_limit_then_waits_and_forgets_old_stamps(settings: Any) -> None:
+def test_database_batch_window_grants_the_limit_then_waits_and_forgets_old_stamps(settings: Settings) -> None:
     from integrations.models import RateBucket
 
     settings.QBO_BATCH_PER_MINUTE = 3
@@ -74,7 +74,7 @@ def test_database_batch_window_grants_the_limit_then_waits_and_forgets_old_stamp
 
 
 @pytest.mark.django_db
-def test_a_full_batch_window_raises_before_anything_is_sent(settings: Any) -> None:
+def test_a_full_batch_window_raises_before_anything_is_sent(settings: Settings) -> None:
     settings.QBO_LIMITER_REDIS_URL, settings.QBO_BATCH_PER_MINUTE = "", 1
     limiter._redis.cache_clear()
     realm = uuid.uuid4().hex[:12]
@@ -86,7 +86,7 @@ def test_a_full_batch_window_raises_before_anything_is_sent(settings: Any) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_database_bucket_is_shared_by_threads(settings: Any) -> None:
+def test_database_bucket_is_shared_by_threads(settings: Settings) -> None:
     settings.QBO_RATE_PER_MINUTE = 1  # refill is negligible however slowly the threads run
     realm = uuid.uuid4().hex[:12]
     results: list[int] = []

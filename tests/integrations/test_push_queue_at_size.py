@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.db import connection as db
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization
 from integrations.models import JobState, SyncAttempt, SyncJob
@@ -41,7 +42,7 @@ def _attempts(conn_id: int, count: int, age: timedelta) -> None:
 
 
 def test_pruning_takes_the_oldest_rows_a_bounded_chunk_per_sweep_and_keeps_thirty_days(
-        qbo: Any, make_org: Callable[..., Organization], settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        qbo: Any, make_org: Callable[..., Organization], settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sweeper, "PRUNE_CHUNK", 50)
     org = make_org("Old Logs")
     conn = connect_org(qbo.control, org, qbo.company("Old Logs Books"))

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from pytest_django import Settings
 
 from accounts.models import Organization, Plan
 from customers.models import Customer
@@ -123,7 +124,7 @@ class PushMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_random_edits_faults_and_runs_keep_qbo_equal_to_local(qbo: Any, settings: Any) -> None:
+def test_random_edits_faults_and_runs_keep_qbo_equal_to_local(qbo: Any, settings: Settings) -> None:
     settings.QBO_HTTP_TIMEOUT_SECONDS = 2  # the simulator's "timeout" fault hangs; don't wait 30 s for it
     PushMachine.qbo = qbo
     run_state_machine_as_test(PushMachine, settings=hsettings(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization, Role
 from customers.models import Customer
@@ -97,7 +98,7 @@ def test_sync_all_pending_when_not_connected_says_so(org: Organization, owner_cl
 
 
 @pytest.fixture
-def failing_customer(qbo: Any, realm: str, org: Organization, settings: Any,
+def failing_customer(qbo: Any, realm: str, org: Organization, settings: Settings,
                      make_customer: Callable[..., Customer]) -> tuple[Customer, SyncJob]:
     """A customer whose pushes met only server errors: in backoff after one try."""
     settings.QBO_MAX_ATTEMPTS = 2

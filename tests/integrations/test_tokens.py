@@ -12,6 +12,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from intuitlib.exceptions import AuthClientError
+from pytest_django import Settings
 
 from accounts.models import Organization
 from integrations.models import AuditEvent, ConnectionStatus, QuickBooksConnection
@@ -120,7 +121,7 @@ def test_twenty_concurrent_workers_cause_exactly_one_refresh(qbo: Qbo, org: Orga
     assert stored.access_token != conn.access_token and stored.status == ConnectionStatus.CONNECTED
 
 
-def test_refresh_that_cannot_reach_qbo_is_transient_and_changes_nothing(qbo: Qbo, settings: object,
+def test_refresh_that_cannot_reach_qbo_is_transient_and_changes_nothing(qbo: Qbo, settings: Settings,
                                                                        conn: QuickBooksConnection) -> None:
     _access_looks_expired(conn)
     settings.QBO_SIM_URL = "http://127.0.0.1:9"

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from pytest_django import Settings
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role
@@ -71,8 +72,8 @@ def test_pages_api_and_admin_never_show_a_token(conn: QuickBooksConnection, org:
         assert "gAAAAA" not in body
 
 
-def _use_keys(settings: object, *keys: str) -> None:
-    settings.SALT_KEY = list(keys)  # type: ignore[attr-defined]
+def _use_keys(settings: Settings, *keys: str) -> None:
+    settings.SALT_KEY = list(keys)
     # The field derives its Fernet keys once per process (cached_property); forget them.
     for name in TOKEN_FIELDS:
         field = QuickBooksConnection._meta.get_field(name)
@@ -80,15 +81,15 @@ def _use_keys(settings: object, *keys: str) -> None:
         field.__dict__.pop("f", None)
 
 
-def keys_fixture(settings: object) -> Iterator[Callable[..., None]]:
+def keys_fixture(settings: Settings) -> Iterator[Callable[..., None]]:
     """keys("new", "old") switches FIELD_ENCRYPTION_KEYS for the test, and back afterwards."""
-    original = list(settings.SALT_KEY)  # type: ignore[attr-defined]
+    original = list(settings.SALT_KEY)
     yield lambda *k: _use_keys(settings, *k)
     _use_keys(settings, *original)
 
 
 @pytest.fixture
-def keys(settings: object) -> Iterator[Callable[..., None]]:
+def keys(settings: Settings) -> Iterator[Callable[..., None]]:
     yield from keys_fixture(settings)
 
 

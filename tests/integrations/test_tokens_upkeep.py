@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization, Role
 from integrations.connection.tasks import refresh_expiring_tokens
@@ -67,7 +68,7 @@ def test_a_dead_grant_is_marked_expired_and_audited_and_others_still_refresh(qbo
     assert QuickBooksConnection.objects.get(pk=alive.pk).status == ConnectionStatus.CONNECTED
 
 
-def test_unreachable_qbo_is_audited_as_a_refresh_failure(qbo: Qbo, settings: object,
+def test_unreachable_qbo_is_audited_as_a_refresh_failure(qbo: Qbo, settings: Settings,
                                                          connected_org: Callable) -> None:
     conn = connected_org("Offline Co")
     _age(conn, last_refreshed_at=timezone.now() - timedelta(days=9))

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Organization
 from integrations.connection.upkeep import tokens_refresh_due
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def keys(settings: object) -> Iterator[Callable[..., None]]:
+def keys(settings: Settings) -> Iterator[Callable[..., None]]:
     yield from keys_fixture(settings)
 
 

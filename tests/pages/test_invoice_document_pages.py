@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from accounts.models import Organization, Role
 from customers.models import Customer
@@ -102,7 +103,7 @@ def test_technician_cannot_send(generated: Invoice, client_for: Callable[[Organi
 
 
 def test_dev_inbox_is_off_unless_enabled_and_staff_only(generated: Invoice, owner_client: Client, dev_mail: DevMail,
-                                                        settings: Any, member: Callable) -> None:
+                                                        settings: Settings, member: Callable) -> None:
     _send(owner_client, generated, to="jane@smith.example", bcc="books@acme.example")
     invoice_email_deliver(email_id=InvoiceEmail.objects.get().pk)
     [caught] = dev_mail.messages()
