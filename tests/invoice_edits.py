@@ -59,9 +59,10 @@ class Plan:
         lines = self.expected()
         subtotal = sum((line.amount for line in lines), Decimal("0.00"))
         tax = sum(
-            (sum((line.amount for line in lines if line.tax_code == name), Decimal("0.00")) * percent / 100)
-            .quantize(CENT, rounding=ROUND_HALF_UP)
-            for name, percent in CODES.items()
+            ((sum((line.amount for line in lines if line.tax_code == name), Decimal("0.00")) * percent / 100)
+             .quantize(CENT, rounding=ROUND_HALF_UP)
+             for name, percent in CODES.items()),
+            Decimal(0),
         )
         return subtotal, tax, subtotal + tax
 
@@ -78,7 +79,7 @@ lines = st.builds(
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
     start = draw(st.lists(lines, min_size=1, max_size=6))
-    actions = [draw(st.one_of(st.just(("keep", None)), st.just(("delete", None)),
+    actions: list[tuple[str, Line | None]] = [draw(st.one_of(st.just(("keep", None)), st.just(("delete", None)),
                               lines.map(lambda line: ("edit", line))))
                for _ in start]
     return Plan(start=start, actions=actions, added=draw(st.lists(lines, max_size=3)))

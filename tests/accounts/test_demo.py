@@ -39,6 +39,7 @@ def test_seed_demo_creates_every_status_and_is_idempotent(db: None) -> None:
 def test_seed_demo_restores_a_changed_demo_password(db: None) -> None:
     call_command("seed_demo", stdout=io.StringIO())
     user = authenticate(username="owner", password=DEMO_PASSWORD)
+    assert user is not None
     user.set_password("something-else-entirely")
     user.save()
     call_command("seed_demo", stdout=io.StringIO())
@@ -68,5 +69,7 @@ def test_seed_demo_adds_a_starter_organization_and_an_admin_superuser(db: None, 
     superuser.is_superuser = False
     superuser.save()
     call_command("seed_demo", stdout=io.StringIO())  # idempotent, and restores what the demo needs
-    assert authenticate(username=SUPERUSER, password=DEMO_PASSWORD).is_superuser
+    restored = authenticate(username=SUPERUSER, password=DEMO_PASSWORD)
+    assert restored is not None
+    assert restored.is_superuser
     assert Organization.objects.filter(slug=STARTER_SLUG).count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,11 +20,15 @@ from rest_framework.test import APIClient
 from accounts.models import Membership, Organization, Role, SignInFailure
 from tests.conftest import PASSWORD
 
+if TYPE_CHECKING:
+    # django-stubs name the test client's response (with .client and .json()) only privately.
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 pytestmark = pytest.mark.django_db
 TOKEN_URL = "/api/v1/auth/token/"
 
 
-def _page_sign_in(username: str, password: str) -> object:
+def _page_sign_in(username: str, password: str) -> _MonkeyPatchedWSGIResponse:
     return Client().post(reverse("login"), {"username": username, "password": password})
 
 

@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import pytest
 from django.apps import apps
@@ -20,6 +21,10 @@ from accounts.models import ApiToken, Membership, Organization, Role
 from tests.api.conftest import API
 from tests.conftest import PASSWORD
 
+if TYPE_CHECKING:
+    # DRF's stubs name the test client's response (Response plus .json()) only privately.
+    from rest_framework.response import _MonkeyPatchedResponse
+
 pytestmark = pytest.mark.django_db
 migration = importlib.import_module("accounts.migrations.0003_api_tokens_hashed")
 
@@ -31,7 +36,7 @@ def _sign_in(username: str) -> str:
     return response.json()["token"]
 
 
-def _me(key: str) -> object:
+def _me(key: str) -> _MonkeyPatchedResponse:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client.get(f"{API}/me/")

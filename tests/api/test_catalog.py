@@ -9,11 +9,11 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organization
 from customers.models import Customer, Project, ProjectStatus
-from invoicing.models import Product, TaxRate
+from invoicing.models import Invoice, Product, TaxRate
 from tests.api.conftest import API
 
 
-def _names(client: APIClient, url: str, **params: object) -> list[str]:
+def _names(client: APIClient, url: str, **params: str | int) -> list[str]:
     response = client.get(url, params)
     assert response.status_code == 200
     return [row.get("display_name") or row["name"] for row in response.json()["results"]]
@@ -87,7 +87,7 @@ def test_product_crud_search_and_active(owner_api: APIClient, org: Organization,
 
 
 def test_product_used_on_an_invoice_cannot_be_deleted(owner_api: APIClient, org: Organization,
-                                                      make_invoice: Callable[..., object]) -> None:
+                                                      make_invoice: Callable[..., Invoice]) -> None:
     make_invoice(org)
     product = Product.objects.for_org(org).get()
     response = owner_api.delete(f"{API}/products/{product.pk}/")

@@ -4,6 +4,7 @@ never a 500, and nothing stored (the rules live in invoicing/validators.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -43,6 +44,7 @@ def test_an_edit_that_overflows_changes_nothing(owner_api: APIClient, org: Organ
                                                 make_invoice: Callable[..., Invoice]) -> None:
     invoice = make_invoice(org, lines=[("2", "95.00"), ("1", "10.00")])
     first = invoice.lines.first()
+    assert first is not None
     response = owner_api.patch(f"{API}/invoices/{invoice.pk}/", {"lines": [{"id": first.pk, **HUGE_LINE}]},
                                format="json")
     assert response.status_code == 400
@@ -55,7 +57,8 @@ def test_an_edit_that_overflows_changes_nothing(owner_api: APIClient, org: Organ
                                               ("issue_date", "1969-12-31"), ("due_date", "2100-01-01")])
 def test_dates_outside_a_sane_window(owner_api: APIClient, org: Organization,
                                      make_customer: Callable[..., Customer], field: str, value: str) -> None:
-    payload = invoice_payload(make_customer(org), **{field: value})
+    override: dict[str, Any] = {field: value}
+    payload = invoice_payload(make_customer(org), **override)
     response = owner_api.post(f"{API}/invoices/", payload, format="json")
     assert response.status_code == 400
     assert response.json()[field] == [f"{WINDOW}; {value} is outside it."]

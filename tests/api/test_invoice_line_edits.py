@@ -37,6 +37,7 @@ def _patch_body(plan: Plan, ids: list[int], codes: dict[str, int]) -> dict[str, 
     items: list[dict[str, Any]] = []
     for line_id, old, (what, new) in zip(ids, plan.start, plan.actions, strict=True):
         if what == "edit":
+            assert new is not None  # an edit carries the line it becomes
             items.append({"id": line_id, **_item(codes, new, old)})
         elif what == "delete":
             items.append({"id": line_id, "delete": True})
@@ -49,6 +50,7 @@ def _put_body(plan: Plan, ids: list[int], invoice: Invoice, codes: dict[str, int
         if what == "keep":
             items.append({"id": line_id})  # named, nothing changed: kept as stored
         elif what == "edit":
+            assert new is not None  # an edit carries the line it becomes
             items.append({"id": line_id, **_item(codes, new, old)})
     return invoice_payload(invoice.customer, memo=invoice.memo,
                            lines=items + [_item(codes, line) for line in plan.added])

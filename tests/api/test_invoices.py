@@ -73,7 +73,7 @@ def test_list_is_newest_first_and_filters(owner_api: APIClient, org: Organizatio
     lifecycle.invoice_finalize(invoice=sent)
     lifecycle.invoice_send(invoice=sent)
 
-    def ids(**params: object) -> list[int]:
+    def ids(**params: str | int) -> list[int]:
         response = owner_api.get(f"{API}/invoices/", params)
         assert response.status_code == 200
         return [row["id"] for row in response.json()["results"]]

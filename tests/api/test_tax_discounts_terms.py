@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from rest_framework.test import APIClient
 
@@ -100,7 +101,7 @@ def test_bad_money_input_is_a_400_and_changes_nothing(owner_api: APIClient, org:
     customer = make_customer(org)
     base = {"customer": customer.pk, "issue_date": "2026-11-02",
             "lines": [{"description": "Repair", "quantity": "1", "unit_price": "50.00"}]}
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"discount_kind": "percent", "discount_value": "150"}, "discount_value"),
         ({"discount_kind": "amount", "discount_value": "60"}, "discount_value"),
         ({"discount_kind": "amount"}, "discount_value"),

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Organization, terms_label
 from customers.models import Customer
 from invoicing import lifecycle
-from invoicing.models import InvoiceStatus
+from invoicing.models import Invoice, InvoiceStatus
 from invoicing.services import InvoiceMoney, LineInput, invoice_create, invoice_update
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,10 @@ ISSUED = date(2026, 11, 2)
 LINES = [LineInput(description="Service call", quantity=Decimal(1), unit_price=Decimal("120.00"))]
 
 
-def _invoice(org: Organization, customer: Customer, **kwargs: object):
-    return invoice_create(organization=org, customer=customer, issue_date=ISSUED, lines=LINES, **kwargs)
+def _invoice(org: Organization, customer: Customer, *, due_date: date | None = None,
+             money: InvoiceMoney | None = None) -> Invoice:
+    return invoice_create(organization=org, customer=customer, issue_date=ISSUED, lines=LINES, due_date=due_date,
+                          money=money)
 
 
 def test_due_date_follows_the_customer_terms_else_the_organization(

@@ -70,6 +70,7 @@ class Hooks:
 def webhooks_to(live_server: LiveServer, control: SimControl, verifier_token: str) -> Iterator[Hooks]:
     httpd = live_server.thread.httpd
     app = httpd.get_app()
+    assert app is not None  # the live server is serving Django
     httpd.set_app(gated(app))
     url = live_server.url + HOOK_PATH
     control.config(webhook_url=url, verifier_token=verifier_token, webhook_enabled=True, webhook_format="cloudevents",

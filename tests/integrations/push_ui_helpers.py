@@ -71,7 +71,9 @@ class Element:
 class _Finder(HTMLParser):
     def __init__(self, testid: str) -> None:
         super().__init__()
-        self.testid, self.found, self.open = testid, [], []  # open: [element, depth]
+        self.testid = testid
+        self.found: list[Element] = []
+        self.open: list[list[Any]] = []  # [element, depth] pairs, the depth counted in place
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}

@@ -49,6 +49,7 @@ def _submit_plan(client: Client, invoice: Invoice, plan: Plan) -> tuple[int, dic
     codes = {name: str(code.pk) for name, code in tax_codes(invoice.organization).items()}
     for index, (what, new) in enumerate(plan.actions):
         if what == "edit":
+            assert new is not None  # an edit carries the line it becomes
             _set_line(data, index, new, codes)
         elif what == "delete":
             data[f"lines-{index}-DELETE"] = "on"  # what the row's ✕ button ticks

@@ -103,7 +103,7 @@ def test_invoice_list_filters_by_status_and_customer_newest_first(org: Organizat
     newer = make_invoice(org, customer=jane)
     finalized = invoice_finalize(invoice=make_invoice(org, customer=bob))
 
-    def numbers(**params: object) -> list[str]:
+    def numbers(**params: str | int) -> list[str]:
         response = owner_client.get(reverse("invoicing:invoice_list"), params)
         return [row.invoice.number for row in response.context["rows"]]
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organization, Role
+from customers.models import Customer
 from invoicing.lifecycle import invoice_finalize, invoice_send
 from invoicing.models import Invoice, InvoiceStatus, Product
 
@@ -102,7 +103,7 @@ def test_technician_cannot_edit_products(org: Organization, client_for: ClientFo
 
 
 def test_technician_cannot_edit_customers_but_can_view(org: Organization, client_for: ClientFor,
-                                                       make_customer: Callable[..., object]) -> None:
+                                                       make_customer: Callable[..., Customer]) -> None:
     customer = make_customer(org)
     client = client_for(org, Role.TECHNICIAN)
     assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
