@@ -139,7 +139,8 @@ def test_the_signal_handler_returns_while_the_main_thread_holds_a_lock() -> None
     done = threading.Event()
 
     def handle_while_locked() -> None:
-        with supervisor.stopping._cond:  # what Event.wait holds, in the thread the handler interrupts
+        # what Event.wait holds, in the thread the handler interrupts (typeshed leaves the private _cond out)
+        with supervisor.stopping._cond:  # type: ignore[attr-defined]
             supervisor.request_stop(signal.SIGINT, None)
         done.set()
 

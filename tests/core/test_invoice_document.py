@@ -102,6 +102,7 @@ def test_a_missing_logo_file_still_renders(org: Organization, billed: Invoice, s
                                           tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
     org.logo.save("gone.png", ContentFile(PNG))
+    assert org.logo.name is not None
     org.logo.storage.delete(org.logo.name)
     doc = invoice_document(Invoice.objects.select_related("organization").get(pk=billed.pk))
     assert doc.logo_data_uri == ""

@@ -39,6 +39,7 @@ def test_owner_saves_the_business_and_its_invoices_print_it(org: Organization, o
     assert doc.business_address == ("400 Commerce Dr", "Springfield, IL 62704", "USA")
     assert doc.logo_data_uri.startswith("data:image/png;base64,")
     logo = org.logo.name
+    assert logo is not None
 
     page = owner_client.get(URL).content.decode()
     assert 'src="data:image/png;base64,' in page and "Remove the logo" in page  # shown inline, no media URL
