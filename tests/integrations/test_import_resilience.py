@@ -122,7 +122,7 @@ def test_a_stored_refusal_of_a_cut_off_batch_does_not_block_the_rerun(qbo: Any, 
     conn = connect_owner(qbo, org, member, realm)
     items = [{"bId": str(i), "operation": "create", "Customer": customer_payload(c)} for i, c in enumerate(locals_)]
     request_id = f"imp-{_digest([realm, items], 31)}"
-    cut = requests.post(f"{qbo.url}/v3/company/{realm}/batch", params={"requestid": request_id, "minorversion": 75},
+    cut = requests.post(f"{qbo.url}/v3/company/{realm}/batch", params={"requestid": request_id, "minorversion": "75"},
                         headers={"Authorization": f"Bearer {conn.access_token}", "Accept": "application/json",
                                  "Content-Type": "application/json"}, data=b"", timeout=10)
     assert cut.status_code == 400  # what the killed process's request left behind

@@ -26,6 +26,7 @@ def pairs(qbo: Any, org: Organization, member: Any, make_customer: Any) -> dict[
     m1, m2 = make_customer(org, "Multi Match"), make_customer(org, "MULTI match", email="m2@local.example")
     conn = connect_owner(qbo, org, member, realm)
     owner = Client()
+    assert conn.connected_by is not None
     owner.force_login(conn.connected_by)
     run_import(conn)
     items = {r.qbo_id: r for r in ReviewItem.objects.filter(connection=conn)}

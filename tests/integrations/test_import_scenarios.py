@@ -55,7 +55,7 @@ def _seed_qbo(control: Any, realm: str) -> dict[str, str]:
 
 
 def _seed_local(org: Organization, make: Callable[..., Customer], make_product: Callable[..., Product]) -> dict:
-    c = {
+    c: dict[str, Any] = {  # the customers, then two products: the tests pick them by key
         "acme": make(org, "Acme Heating", email="OFFICE@acme.example"),
         "jane": make(org, "Jane Smith", email="jane@local.example"),
         "bob": make(org, "bobs   PLUMBING"),

@@ -42,10 +42,10 @@ def test_connecting_queues_a_run_and_rings_the_worker_on_commit(
 def test_the_celery_task_runs_the_job(qbo: Any, realm: str, org: Organization, member: Any) -> None:
     conn = connect_owner(qbo, org, member, realm)
     run = ImportRun.objects.get(connection=conn)
-    result = import_run_task.apply(args=[run.pk])  # the task body, as a worker runs it
+    result = import_run_task.apply(args=(run.pk,))  # the task body, as a worker runs it
     assert result.get() == ImportState.DONE
     assert ExternalRef.objects.filter(connection=conn, object_type=ObjectType.CUSTOMER).count() == 1
-    assert import_run_task.apply(args=[run.pk]).get() == "not-claimed"  # a duplicate doorbell does nothing
+    assert import_run_task.apply(args=(run.pk,)).get() == "not-claimed"  # a duplicate doorbell does nothing
 
 
 def test_types_switched_off_are_not_imported_or_sent(qbo: Any, realm: str, org: Organization, member: Any,

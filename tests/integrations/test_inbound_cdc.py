@@ -96,6 +96,7 @@ def test_cursor_moves_only_after_success_and_a_repeat_sweep_changes_nothing(
     qbo.control.clear_faults(realm)
     assert cdc_sweep(connection=conn).mode == "cdc"
     cursor.refresh_from_db()
+    assert cursor.cdc_since is not None and first is not None
     assert cursor.cdc_since > first and cursor.last_error == ""
     world["product"].refresh_from_db()
     assert world["product"].unit_price == Decimal("90.00")

@@ -80,6 +80,7 @@ def test_retry_resets_attempts_and_queues_now(org: Organization, owner: APIClien
     body = response.json()
     assert (body["state"], body["attempts"]) == ("queued", 0)
     job.refresh_from_db()
+    assert job.next_attempt_at is not None
     assert job.next_attempt_at <= timezone.now()
     not_failed = owner.post(retry(job))
     assert not_failed.status_code == 400 and "only failed items" in not_failed.json()["detail"]

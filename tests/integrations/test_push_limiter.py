@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from typing import cast
 
 import pytest
 import redis
@@ -53,7 +54,8 @@ def test_redis_batch_window_grants_the_limit_at_once_then_waits_for_the_oldest(s
     assert 59_000 < grants[4] <= limiter.BATCH_WINDOW_SECONDS * 1000  # until the first one ages out
     # Age every stamp past the window (the test moves the stamps, not the clock): room again.
     key = f"qbo:rlbw:{realm}"
-    client.zadd(key, {m: 1.0 for m in client.zrange(key, 0, -1)})
+    members = cast(list[bytes], client.zrange(key, 0, -1))  # without withscores: the members alone
+    client.zadd(key, {m: 1.0 for m in members})
     assert limiter._redis_wait_ms(client, realm, uuid.uuid4().hex, "batch") == 0
 
 

@@ -69,7 +69,9 @@ def test_payment_carries_reference_method_and_undeposited_funds(qbo: Any, conn: 
     assert sent["PaymentRefNum"] == "1042"
     assert sent["PaymentMethodRef"]["value"] == _by_name(qbo, conn, "PaymentMethod", "Check")
     assert sent["DepositToAccountRef"]["value"] == _by_name(qbo, conn, "Account", "Undeposited Funds")
-    assert "payment method" not in SyncAttempt.objects.filter(job=job).last().message
+    attempt = SyncAttempt.objects.filter(job=job).last()
+    assert attempt is not None
+    assert "payment method" not in attempt.message
 
 
 def test_unknown_method_is_omitted_and_the_log_says_so(qbo: Any, conn: QuickBooksConnection,
@@ -78,7 +80,9 @@ def test_unknown_method_is_omitted_and_the_log_says_so(qbo: Any, conn: QuickBook
     sent, job = _pay(qbo, invoice, method="Venmo", reference="V-77")
     assert "PaymentMethodRef" not in sent
     assert sent["PaymentRefNum"] == "V-77"
-    message = SyncAttempt.objects.filter(job=job).last().message
+    attempt = SyncAttempt.objects.filter(job=job).last()
+    assert attempt is not None
+    message = attempt.message
     assert "Venmo" in message and "no QuickBooks payment method" in message
 
 

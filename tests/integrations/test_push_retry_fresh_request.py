@@ -5,7 +5,7 @@ must not get the old 6140 back. Only a retry after an outcome we could not see k
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from django.test import Client
@@ -22,7 +22,13 @@ from tests.integrations.push_ui_helpers import open_job
 pytestmark = pytest.mark.django_db
 
 PAGE = "/settings/integrations/quickbooks/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+class HtmxEnviron(TypedDict):
+    HTTP_HX_REQUEST: str  # a WSGI environ entry: Client.post(**HTMX) sends it as the HX-Request header
+
+
+HTMX: HtmxEnviron = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
@@ -143,7 +149,7 @@ def test_a_refusal_replayed_for_a_send_cut_off_by_a_killed_worker_is_settled_by_
     person = make_customer(org, "Cut Off Customer", email="cut@example.com")
     job = SyncJob.objects.get(connection=conn, object_type=ObjectType.CUSTOMER, local_id=person.pk)
     cut = requests.post(f"{qbo.url}/v3/company/{realm}/customer", params={"requestid": job.request_id,
-                                                                           "minorversion": 75},
+                                                                           "minorversion": "75"},
                         headers={"Authorization": f"Bearer {conn.access_token}", "Accept": "application/json",
                                  "Content-Type": "application/json"}, data=b"", timeout=10)
     assert cut.status_code == 400  # what the killed worker's request left behind

@@ -56,6 +56,7 @@ def test_a_job_naming_another_organizations_row_sends_nothing(
     payment = lifecycle.invoice_record_payment(invoice=invoice, amount="10.00")
     foreign_id = {"item": invoice.lines.get().product_id, "customer": invoice.customer_id,
                   "invoice": invoice.pk, "payment": payment.pk}[object_type]
+    assert foreign_id is not None  # the invoice's line has a product
     entities = ("Item", "Customer", "Invoice", "Payment")
     books = {entity: qbo.control.objects(realm, entity) for entity in entities}
     before = qbo.control.stats(realm)["requests"]["total"]

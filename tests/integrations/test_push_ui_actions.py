@@ -238,8 +238,9 @@ def _with_sync_state(org: Organization, invoices: list[Invoice], realm_id: str) 
     conn = db_connection(org, realm_id=realm_id)
     states = [JobState.QUEUED, JobState.ERROR, JobState.BACKOFF, None]
     for n, invoice in enumerate(invoices):
-        if states[n % 4]:
-            add_job(conn, invoice, states[n % 4])
+        state = states[n % 4]
+        if state:
+            add_job(conn, invoice, state)
         if n % 3 == 0:
             add_ref(conn, invoice, str(1000 + n))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from django.test import Client
@@ -25,7 +25,13 @@ pytestmark = pytest.mark.django_db
 
 PAGE = "/settings/integrations/quickbooks/"
 SYNC_ALL = PAGE + "queue/sync-all-pending/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+class HtmxEnviron(TypedDict):
+    HTTP_HX_REQUEST: str  # a WSGI environ entry: Client.post(**HTMX) sends it as the HX-Request header
+
+
+HTMX: HtmxEnviron = {"HTTP_HX_REQUEST": "true"}
 
 
 def retry_url(job: SyncJob) -> str:
@@ -52,13 +58,18 @@ def _invoices(org: Organization, make_invoice: Callable[..., Invoice], make_cust
             for n in range(count)]
 
 
+def _enqueue(org: Organization, invoice: Invoice) -> SyncJob:
+    job = sync_enqueue(organization=org, obj=invoice, by_person=True)
+    assert job is not None  # a sent invoice of a connected organization is queued
+    return job
+
+
 def test_sync_all_pending_runs_due_items_and_leaves_backoff_alone(
         qbo: Any, realm: str, org: Organization, owner_client: Client, make_invoice: Callable,
         make_customer: Callable, eager_doorbell: None, django_capture_on_commit_callbacks: Callable) -> None:
     queued_inv, due_inv, waiting_inv, failed_inv = _invoices(org, make_invoice, make_customer, 4)
     conn = connect_org(qbo.control, org, realm)
-    jobs = {inv.pk: sync_enqueue(organization=org, obj=inv, by_person=True)
-            for inv in (queued_inv, due_inv, waiting_inv, failed_inv)}
+    jobs = {inv.pk: _enqueue(org, inv) for inv in (queued_inv, due_inv, waiting_inv, failed_inv)}
     later = timezone.now() + timedelta(minutes=10)
     SyncJob.objects.filter(pk=jobs[due_inv.pk].pk).update(
         state=JobState.BACKOFF, attempts=2, next_attempt_at=timezone.now() - timedelta(seconds=5))
@@ -107,6 +118,7 @@ def failing_customer(qbo: Any, realm: str, org: Organization, settings: Settings
     customer = make_customer(org, "Grace Hopper")
     drain()
     job = open_job(customer, ObjectType.CUSTOMER)
+    assert job.next_attempt_at is not None
     assert (job.state, job.attempts) == (JobState.BACKOFF, 1) and job.next_attempt_at > timezone.now()
     return customer, job
 
@@ -125,6 +137,7 @@ def test_retry_of_a_failed_item_resets_attempts_and_runs_now(
         response = owner_client.post(retry_url(job), **HTMX)
     assert one(response.content, "qbo-queue-notice").text == "Retrying Customer Grace Hopper now."
     job.refresh_from_db()
+    assert job.next_attempt_at is not None
     assert (job.state, job.attempts) == (JobState.QUEUED, 0) and job.next_attempt_at <= timezone.now()
     for callback in rung:
         callback()  # the doorbell, after the commit
