@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
@@ -156,6 +156,7 @@ def _inline_names(staff: Client, mine: dict[str, Model]) -> list[str]:
 def test_a_foreign_product_cannot_be_saved_on_an_own_draft_invoice(staff: Client, mine: dict[str, Model],
                                                                     foreign: dict[str, Any]) -> None:
     invoice = mine["invoicing.Invoice"]
+    assert isinstance(invoice, Invoice)  # mine: a Model per label
     url = reverse("admin:invoicing_invoice_change", args=[invoice.pk])
     data = form_data(staff.get(url))
     their_product = Product.objects.get(organization=foreign["org"])
@@ -171,6 +172,7 @@ def test_a_foreign_product_cannot_be_saved_on_an_own_draft_invoice(staff: Client
 def test_a_line_edit_of_a_draft_is_saved_with_totals_from_the_services(staff: Client,
                                                                          mine: dict[str, Model]) -> None:
     invoice = mine["invoicing.Invoice"]
+    assert isinstance(invoice, Invoice)  # mine: a Model per label
     Payment.objects.filter(invoice=invoice).delete()
     url = reverse("admin:invoicing_invoice_change", args=[invoice.pk])
     data = form_data(staff.get(url))
@@ -186,6 +188,7 @@ def test_a_line_edit_of_a_draft_is_saved_with_totals_from_the_services(staff: Cl
 def test_a_draft_line_breaking_the_invoice_rules_is_refused_with_the_services_message(
         staff: Client, mine: dict[str, Model]) -> None:
     invoice = mine["invoicing.Invoice"]
+    assert isinstance(invoice, Invoice)  # mine: a Model per label
     url = reverse("admin:invoicing_invoice_change", args=[invoice.pk])
     data = form_data(staff.get(url))
     data["lines-0-quantity"] = "0"
@@ -254,6 +257,7 @@ def test_memberships_list_and_offer_only_the_own_organizations_people(staff: Cli
 
 def test_staff_cannot_make_themselves_superuser(staff: Client, org: Organization, mine: dict[str, Model]) -> None:
     user = mine["auth.User"]
+    assert isinstance(user, User)  # mine: a Model per label
     url = reverse("admin:auth_user_change", args=[user.pk])
     data = {**form_data(staff.get(url)), "is_superuser": "on"}
 
@@ -266,6 +270,7 @@ def test_staff_cannot_make_themselves_superuser(staff: Client, org: Organization
 def test_moving_a_project_with_invoices_to_another_customer_is_refused(staff: Client, org: Organization,
                                                                        mine: dict[str, Model]) -> None:
     project = mine["customers.Project"]
+    assert isinstance(project, Project)  # mine: a Model per label
     other = Customer.objects.create(organization=org, display_name="Bob Jones")
     url = reverse("admin:customers_project_change", args=[project.pk])
     data = {**form_data(staff.get(url)), "customer": str(other.pk)}
@@ -281,6 +286,7 @@ def test_moving_a_project_with_invoices_to_another_customer_is_refused(staff: Cl
 def test_staff_cannot_move_the_invoice_number_counter(staff: Client, org: Organization,
                                                       mine: dict[str, Model]) -> None:
     sequence = mine["accounts.OrgSequence"]
+    assert isinstance(sequence, OrgSequence)  # mine: a Model per label
     url = reverse("admin:accounts_orgsequence_change", args=[sequence.pk])
 
     staff.post(url, {"organization": org.pk, "name": "invoice", "next_value": str(sequence.next_value + 40)})
