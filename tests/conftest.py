@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -25,6 +25,9 @@ from devinbox.mailbox import messages_list
 from devinbox.server import smtp_start
 from invoicing.models import Invoice, Product, TaxRate
 from invoicing.services import LineInput, invoice_create
+
+if TYPE_CHECKING:  # annotations only: playwright is imported when a browser test first asks for it
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 PASSWORD = "correct-horse-battery"
 
@@ -168,7 +171,7 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -179,12 +182,12 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def new_page(browser: object) -> Iterator[object]:
+def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
     """Open pages in fresh browser contexts (separate cookies), closed after the test."""
-    contexts = []
+    contexts: list[BrowserContext] = []
 
-    def _open() -> object:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    def _open() -> Page:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -4,7 +4,7 @@ docs (Swagger UI, started from a script file instead of an inline one) still ren
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
@@ -13,10 +13,13 @@ from pytest_django.live_server_helper import LiveServer
 from tests.browser.conftest import QBO_PAGE
 from tests.browser.test_invoice_flow import _sign_in
 
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pages_and_api_docs_run_under_the_csp(live_server: LiveServer, new_page: Callable[[], Any]) -> None:
+def test_pages_and_api_docs_run_under_the_csp(live_server: LiveServer, new_page: Callable[[], Page]) -> None:
     call_command("seed_demo", verbosity=0)
     page = new_page()
     violations: list[str] = []

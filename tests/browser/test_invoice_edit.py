@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pytest_django.live_server_helper import LiveServer
@@ -22,6 +22,9 @@ from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.conftest import PASSWORD
 from tests.integrations.push_helpers import connect_org, drain
+
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +59,7 @@ def synced_invoice(transactional_db: None, qbo_live: SimulatorProcess) -> tuple[
 
 def test_editing_one_line_keeps_all_three_here_and_in_quickbooks(
         live_server: LiveServer, synced_invoice: tuple[Invoice, str], qbo_live: SimulatorProcess,
-        new_page: Callable[[], Any]) -> None:
+        new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     invoice, realm = synced_invoice

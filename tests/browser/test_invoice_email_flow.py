@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
@@ -22,6 +22,9 @@ from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.test_invoice_flow import _sign_in
 from tests.conftest import DevMail, pdf_text
 
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # 2 × Smart thermostat 219.00 (Springfield: state 6.25 % + county 1 % + city 1.625 %) + Thermostat install
@@ -36,11 +39,11 @@ def demo(transactional_db: None) -> None:
     call_command("seed_demo", verbosity=0)
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOT_DIR / f"fsm-email-{name}.png"), full_page=True)
 
 
-def _create_customer(page: Any, base_url: str) -> Customer:
+def _create_customer(page: Page, base_url: str) -> Customer:
     page.goto(f"{base_url}/customers/")
     page.get_by_role("link", name="+ New customer").click()
     page.get_by_label("Display name").fill("Ada Lovelace")
@@ -52,7 +55,7 @@ def _create_customer(page: Any, base_url: str) -> Customer:
     return Customer.objects.get(display_name="Ada Lovelace")
 
 
-def _create_invoice(page: Any, base_url: str, customer: Customer) -> Invoice:
+def _create_invoice(page: Page, base_url: str, customer: Customer) -> Invoice:
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/invoices/new/")
@@ -79,7 +82,7 @@ def _create_invoice(page: Any, base_url: str, customer: Customer) -> Invoice:
 
 
 def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
-        live_server: LiveServer, demo: None, dev_mail: DevMail, settings: Settings, new_page: Callable[[], Any]) -> None:
+        live_server: LiveServer, demo: None, dev_mail: DevMail, settings: Settings, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     settings.FSM_DEV_INBOX = True

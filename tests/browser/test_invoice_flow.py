@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +16,9 @@ from invoicing.models import Invoice, InvoiceEmail, InvoiceStatus
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.conftest import DevMail
 
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -24,7 +27,7 @@ def demo(transactional_db: None) -> None:
     call_command("seed_demo", verbosity=0)
 
 
-def _sign_in(page: Any, base_url: str, username: str) -> None:
+def _sign_in(page: Page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -32,7 +35,7 @@ def _sign_in(page: Any, base_url: str, username: str) -> None:
     page.wait_for_url(f"{base_url}/")
 
 
-def _open_a_draft(page: Any) -> str:
+def _open_a_draft(page: Page) -> str:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Invoices").click()
     page.get_by_label("Status").select_option("draft")
     page.get_by_role("button", name="Filter").click()
@@ -44,7 +47,7 @@ def _open_a_draft(page: Any) -> str:
 
 
 def test_owner_bills_a_draft_to_paid(live_server: LiveServer, demo: None, dev_mail: DevMail,
-                                     new_page: Callable[[], Any]) -> None:
+                                     new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     page = new_page()
@@ -86,7 +89,7 @@ def test_owner_bills_a_draft_to_paid(live_server: LiveServer, demo: None, dev_ma
     assert Invoice.objects.get(number=number, organization__slug="demo").status == InvoiceStatus.PAID
 
 
-def test_technician_sees_no_finalize_button(live_server: LiveServer, demo: None, new_page: Callable[[], Any]) -> None:
+def test_technician_sees_no_finalize_button(live_server: LiveServer, demo: None, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     page = new_page()
@@ -99,13 +102,14 @@ def test_technician_sees_no_finalize_button(live_server: LiveServer, demo: None,
     expect(page.get_by_role("button", name="Delete draft")).to_have_count(0)
 
 
-def test_invoice_form_line_editor(live_server: LiveServer, demo: None, new_page: Callable[[], Any]) -> None:
+def test_invoice_form_line_editor(live_server: LiveServer, demo: None, new_page: Callable[[], Page]) -> None:
     """Product choice fills description and price, rows add and remove, projects follow the customer."""
     from playwright.sync_api import expect
 
     from customers.models import Project
 
     project = Project.objects.filter(organization__slug="demo").select_related("customer").first()
+    assert project is not None  # the demo has projects
     customer = project.customer
     page = new_page()
     _sign_in(page, live_server.url, "dispatcher")
@@ -149,6 +153,7 @@ def test_invoice_form_line_editor(live_server: LiveServer, demo: None, new_page:
     page.get_by_role("button", name="Create draft invoice").click()
     expect(page.locator("h1 .badge")).to_have_text("Draft")
     invoice = Invoice.objects.filter(organization__slug="demo").order_by("-id").first()
+    assert invoice is not None
     # 698 + 25 + 219 - 23 = 919; 10 % off = 91.90; the thermostat's 219 less its 21.90 share is taxed.
     assert (invoice.customer_id, invoice.project_id, str(invoice.subtotal), str(invoice.discount_amount)) == (
         customer.pk, project.pk, "919.00", "91.90")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
@@ -23,6 +23,9 @@ from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.test_invoice_flow import _sign_in
 from tests.integrations.push_helpers import connect_org, drain
 
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Locator, Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QBO_PAGE = "/settings/integrations/quickbooks/"
 
@@ -38,11 +41,11 @@ def connected_demo(transactional_db: None, sim: SimulatorProcess, settings: Sett
     return org, realm
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOT_DIR / f"fsm-push-{name}.png"), full_page=True)
 
 
-def _row_menu(page: Any, number: str) -> Any:
+def _row_menu(page: Page, number: str) -> Locator:
     """Open the row's actions menu; returns the open panel."""
     row = page.locator(f'tr[data-invoice="{number}"]')
     row.get_by_label(f"Actions for {number}").click()
@@ -50,7 +53,7 @@ def _row_menu(page: Any, number: str) -> Any:
 
 
 def test_owner_syncs_an_invoice_from_the_row_menu(live_server: LiveServer, connected_demo: tuple[Organization, str],
-                                                  sim: SimulatorProcess, new_page: Callable[[], Any]) -> None:
+                                                  sim: SimulatorProcess, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     org, realm = connected_demo
@@ -88,7 +91,7 @@ def test_owner_syncs_an_invoice_from_the_row_menu(live_server: LiveServer, conne
 
 
 def test_queue_banner_and_retry_from_it(live_server: LiveServer, connected_demo: tuple[Organization, str],
-                                        new_page: Callable[[], Any]) -> None:
+                                        new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     org, _ = connected_demo

@@ -4,7 +4,7 @@ back, Connected; disconnect with a confirmation; reconnect. Dispatchers and Star
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management import call_command
@@ -22,6 +22,9 @@ from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.test_invoice_flow import _sign_in
 
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGE = "/settings/integrations/quickbooks/"
 
@@ -32,11 +35,11 @@ def demo(transactional_db: None) -> Organization:
     return Organization.objects.get(slug=DEMO_SLUG)
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOT_DIR / f"fsm-qbo-{name}.png"), full_page=True)
 
 
-def _authorize_at_intuit(page: Any, sim_url: str, realm_id: str) -> None:
+def _authorize_at_intuit(page: Page, sim_url: str, realm_id: str) -> None:
     """The simulator's authorize page, as a person uses it (ids from qbo_sim/pages.py)."""
     page.wait_for_url(f"{sim_url}/connect/oauth2?**")
     page.locator("#email").fill("owner@demo-heating.example")
@@ -45,7 +48,7 @@ def _authorize_at_intuit(page: Any, sim_url: str, realm_id: str) -> None:
 
 
 def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization,
-                                                   new_page: Callable[[], Any]) -> None:
+                                                   new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     realm = qbo_live.control.create_company("Demo Heating Books LLC")
@@ -79,8 +82,9 @@ def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, l
     assert page.evaluate("window.stillTheSamePage") is True
     _shot(page, "2b-auth-expired")
 
-    ExternalRef.objects.create(connection=conn, object_type="customer",
-                               local_id=Customer.objects.for_org(demo).first().pk, qbo_id="1001")
+    linked = Customer.objects.for_org(demo).first()
+    assert linked is not None  # the demo has customers
+    ExternalRef.objects.create(connection=conn, object_type="customer", local_id=linked.pk, qbo_id="1001")
     customers, invoices = Customer.objects.for_org(demo).count(), Invoice.objects.for_org(demo).count()
 
     page.get_by_test_id("qbo-disconnect").click()
@@ -110,7 +114,7 @@ def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, l
 
 
 def test_dispatcher_sees_status_without_buttons_and_posts_are_refused(
-        qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization, new_page: Callable[[], Any]) -> None:
+        qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     page = new_page()
@@ -139,7 +143,7 @@ def test_dispatcher_sees_status_without_buttons_and_posts_are_refused(
 
 
 def test_starter_sees_the_upgrade_notice(qbo_live: SimulatorProcess, live_server: LiveServer, transactional_db: None,
-                                         new_page: Callable[[], Any]) -> None:
+                                         new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     starter = organization_create(name="Corner Plumbing", plan=Plan.STARTER, slug="corner-plumbing")
@@ -155,7 +159,7 @@ def test_starter_sees_the_upgrade_notice(qbo_live: SimulatorProcess, live_server
 
 def test_owner_switches_company_only_after_the_confirmation(
         qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization, worker: list[Any],
-        new_page: Callable[[], Any]) -> None:
+        new_page: Callable[[], Page]) -> None:
     """Issue 11.3 in a browser: connect A (its initial sync pushes and imports), disconnect, connect B:
     a page names both companies and nothing reaches B until the Owner presses Switch; B's sync then
     links the customer it already has instead of creating it again."""
@@ -164,6 +168,7 @@ def test_owner_switches_company_only_after_the_confirmation(
     control = qbo_live.control
     realm_a, realm_b = control.create_company("Alder Books A"), control.create_company("Birch Books B")
     shared = Customer.objects.for_org(demo).order_by("pk").first()
+    assert shared is not None  # the demo has customers
     control.entities(realm_b, "Customer", {"DisplayName": shared.display_name,
                                            **({"PrimaryEmailAddr": {"Address": shared.email}} if shared.email else {})})
     page = new_page()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
@@ -19,6 +19,9 @@ from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.test_invoice_flow import _sign_in
 
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGE = "/settings/integrations/quickbooks/"
 
@@ -29,13 +32,13 @@ def demo(transactional_db: None) -> Organization:
     return Organization.objects.get(slug=DEMO_SLUG)
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOT_DIR / f"fsm-qbo-import-{name}.png"), full_page=True)
 
 
 def test_owner_watches_the_initial_sync_and_resolves_a_pair(qbo_live: SimulatorProcess, live_server: LiveServer,
                                                             demo: Organization, worker: list[threading.Thread],
-                                                            new_page: Callable[[], Any]) -> None:
+                                                            new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     control = qbo_live.control

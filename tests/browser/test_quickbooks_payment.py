@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
@@ -20,6 +20,9 @@ from tests.browser.conftest import SCREENSHOT_DIR
 from tests.conftest import PASSWORD
 from tests.integrations.inbound_helpers import webhooks_to
 from tests.integrations.push_helpers import connect_org, drain
+
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +41,7 @@ def _eager() -> Iterator[None]:
 
 def test_payment_recorded_in_quickbooks_turns_the_invoice_paid_in_the_list(
         live_server: LiveServer, qbo_live: Any, org: Organization, member: Callable[[Organization, str], Membership],
-        make_invoice: Callable[..., Invoice], new_page: Callable[[], Any]) -> None:
+        make_invoice: Callable[..., Invoice], new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     control = qbo_live.control

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone
@@ -16,11 +16,14 @@ from tests.browser.conftest import SCREENSHOT_DIR
 from tests.conftest import PASSWORD
 from tests.integrations.push_ui_helpers import db_connection
 
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_sync_log_fits_1280_pixels(live_server: LiveServer, org: Organization, member: Callable, make_customer: Callable,
-                                       new_page: Callable[[], Any]) -> None:
+                                       new_page: Callable[[], Page]) -> None:
     owner = member(org, Role.OWNER)
     customer: Customer = make_customer(org, "Maple Street Dental (Amelia Hernández-Castellanos)")
     conn = db_connection(org)
