@@ -163,7 +163,8 @@ def spread(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespace,
     print(f"{'objects_per_s':>30}: {objects / wall:.1f}")
     print(f"{'worker_cpu_s':>30}: {busy:.1f} (start-up {idle_cpu:.1f}s subtracted)")
     print(f"{'worker_cpu_ms_per_object':>30}: {busy * 1000 / max(objects, 1):.1f}")
-    print(f"{'worker_cpu_busy':>30}: {busy / wall * 100:.0f}% of one core ({busy / wall / (os.cpu_count() or 1) * 100:.0f}%"
+    cores = os.cpu_count() or 1  # None when it cannot be told
+    print(f"{'worker_cpu_busy':>30}: {busy / wall * 100:.0f}% of one core ({busy / wall / cores * 100:.0f}%"
           f" of the machine's {os.cpu_count()})")
     print(f"{'db_queries_per_object':>30}: {queries / max(objects, 1):.1f} ({queries} in the worker processes)")
     print(f"{'db_queries_per_invoice':>30}: {queries / max(args.companies * args.invoices, 1):.1f}"

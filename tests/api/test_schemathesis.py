@@ -35,7 +35,8 @@ def schemathesis_command(base_url: str, token: str, report_dir: Path) -> list[st
 
 
 @pytest.mark.django_db(transaction=True)
-def test_schemathesis_finds_no_server_error_and_no_undocumented_response(live_server: LiveServer, tmp_path: Path) -> None:
+def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
+        live_server: LiveServer, tmp_path: Path) -> None:
     demo_seed()
     signed_in = requests.post(f"{live_server.url}/api/v1/auth/token/", timeout=30,
                               json={"username": "owner", "password": DEMO_PASSWORD})

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import Organization
 from customers.models import Customer, Project
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Payment, Product, TaxRate
@@ -141,7 +142,7 @@ def test_filters_by_other_orgs_customer_find_nothing(owner_api: APIClient, rows:
         assert response.json()["count"] == 0
 
 
-def test_created_rows_belong_to_callers_org(owner_api: APIClient, org: Any, rows: tuple[dict, dict]) -> None:
+def test_created_rows_belong_to_callers_org(owner_api: APIClient, org: Organization, rows: tuple[dict, dict]) -> None:
     mine, _ = rows
     created = {
         "customers": (Customer, {"display_name": "New Customer"}),

@@ -82,7 +82,8 @@ def _create_invoice(page: Page, base_url: str, customer: Customer) -> Invoice:
 
 
 def test_owner_emails_a_new_invoice_and_the_pdf_and_print_view_agree(
-        live_server: LiveServer, demo: None, dev_mail: DevMail, settings: Settings, new_page: Callable[[], Page]) -> None:
+        live_server: LiveServer, demo: None, dev_mail: DevMail, settings: Settings,
+        new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     settings.FSM_DEV_INBOX = True

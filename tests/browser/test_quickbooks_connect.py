@@ -47,8 +47,8 @@ def _authorize_at_intuit(page: Page, sim_url: str, realm_id: str) -> None:
     page.locator("#authorize").click()
 
 
-def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, live_server: LiveServer, demo: Organization,
-                                                   new_page: Callable[[], Page]) -> None:
+def test_owner_connects_disconnects_and_reconnects(qbo_live: SimulatorProcess, live_server: LiveServer,
+                                                   demo: Organization, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     realm = qbo_live.control.create_company("Demo Heating Books LLC")

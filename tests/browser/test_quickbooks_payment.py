@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -16,6 +16,7 @@ from fsm.celery import app as celery_app
 from integrations.models import ExternalRef
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus
+from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.conftest import PASSWORD
 from tests.integrations.inbound_helpers import webhooks_to
@@ -40,8 +41,9 @@ def _eager() -> Iterator[None]:
 
 
 def test_payment_recorded_in_quickbooks_turns_the_invoice_paid_in_the_list(
-        live_server: LiveServer, qbo_live: Any, org: Organization, member: Callable[[Organization, str], Membership],
-        make_invoice: Callable[..., Invoice], new_page: Callable[[], Page]) -> None:
+        live_server: LiveServer, qbo_live: SimulatorProcess, org: Organization,
+        member: Callable[[Organization, str], Membership], make_invoice: Callable[..., Invoice],
+        new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
     control = qbo_live.control

@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as th
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_sync_log_fits_1280_pixels(live_server: LiveServer, org: Organization, member: Callable, make_customer: Callable,
-                                       new_page: Callable[[], Page]) -> None:
+def test_the_sync_log_fits_1280_pixels(live_server: LiveServer, org: Organization, member: Callable,
+                                       make_customer: Callable, new_page: Callable[[], Page]) -> None:
     owner = member(org, Role.OWNER)
     customer: Customer = make_customer(org, "Maple Street Dental (Amelia Hernández-Castellanos)")
     conn = db_connection(org)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from accounts.models import Organization, Role
+from accounts.models import Membership, Organization, Role
 from integrations.importer.run import import_execute, import_request
 from integrations.models import ImportRun, QuickBooksConnection
 from qbo_sim.testing import SimControl
+from tests.integrations.conftest import Qbo
 from tests.integrations.qbo_helpers import connect_over_oauth
 
 
-def connect_owner(qbo: Any, organization: Organization, member: Any, realm_id: str) -> QuickBooksConnection:
+def connect_owner(qbo: Qbo, organization: Organization, member: Callable[[Organization, str], Membership],
+                  realm_id: str) -> QuickBooksConnection:
     owner = member(organization, Role.OWNER)
     return connect_over_oauth(qbo.url, organization, owner.user, realm_id)
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -36,20 +37,20 @@ def set_status(invoice: Invoice, status: str) -> Invoice:
     return invoice
 
 
-def add_job(connection: QuickBooksConnection, obj: Any, state: str, *, object_type: str = ObjectType.INVOICE,
+def add_job(connection: QuickBooksConnection, obj: Model, state: str, *, object_type: str = ObjectType.INVOICE,
             **fields: Any) -> SyncJob:
     fields.setdefault("next_attempt_at", timezone.now())
     return SyncJob.objects.create(connection=connection, object_type=object_type, local_id=obj.pk, state=state,
                                   **fields)
 
 
-def add_ref(connection: QuickBooksConnection, obj: Any, qbo_id: str, *,
+def add_ref(connection: QuickBooksConnection, obj: Model, qbo_id: str, *,
             object_type: str = ObjectType.INVOICE) -> ExternalRef:
     return ExternalRef.objects.create(connection=connection, object_type=object_type, local_id=obj.pk,
                                       qbo_id=qbo_id, sync_token="0", last_synced_at=timezone.now())
 
 
-def open_job(obj: Any, object_type: str = ObjectType.INVOICE) -> SyncJob:
+def open_job(obj: Model, object_type: str = ObjectType.INVOICE) -> SyncJob:
     return SyncJob.objects.exclude(state=JobState.DONE).get(object_type=object_type, local_id=obj.pk)
 
 

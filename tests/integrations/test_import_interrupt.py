@@ -9,18 +9,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from customers.models import Customer
 from integrations.importer.matching import normalize_name
-from integrations.models import ExternalRef, ImportIntent, ImportRun, ImportState, ObjectType
+from integrations.models import ExternalRef, ImportIntent, ImportRun, ImportState, ObjectType, QuickBooksConnection
+from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import connect_owner
 
 QBO_CUSTOMERS, LOCAL_MATCHING, LOCAL_NEW = 2500, 150, 450
@@ -44,7 +45,7 @@ def _command(org: Organization, sim_url: str, var_dir: Path) -> subprocess.Popen
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _seed(qbo: Any, org: Organization) -> str:
+def _seed(qbo: Qbo, org: Organization) -> str:
     realm = qbo.control.create_company("Kill Test Books", seed={"customers": QBO_CUSTOMERS, "seed": 7})
     seeded = [c for c in qbo.control.objects(realm, "Customer") if c["_sim"]["active"] and not c.get("Job")]
     rows = [Customer(organization=org, display_name=c["DisplayName"],
@@ -55,7 +56,7 @@ def _seed(qbo: Any, org: Organization) -> str:
     return realm
 
 
-def _wait_for_batch_in_flight(conn: Any, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+def _wait_for_batch_in_flight(conn: QuickBooksConnection, proc: subprocess.Popen[str], timeout: float = 120) -> None:
     """Until a batch create is on its way: its intents are committed and its mappings are not yet."""
     deadline = time.monotonic() + timeout
     runs = ImportRun.objects.filter(connection=conn)
@@ -71,7 +72,8 @@ def _wait_for_batch_in_flight(conn: Any, proc: subprocess.Popen[str], timeout: f
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_sigkill_mid_import_then_rerun_leaves_no_duplicate(qbo: Any, org: Organization, member: Any,
+def test_sigkill_mid_import_then_rerun_leaves_no_duplicate(qbo: Qbo, org: Organization,
+                                                           member: Callable[[Organization, str], Membership],
                                                            tmp_path: Path) -> None:
     realm = _seed(qbo, org)
     conn = connect_owner(qbo, org, member, realm)

@@ -3,21 +3,24 @@ pages costs the same queries, apart from the multi-row INSERTs SQLite splits at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from customers.models import Customer
 from integrations.importer.run import import_execute, import_request
 from integrations.models import ImportState
+from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import connect_owner
 
 pytestmark = pytest.mark.django_db
 
 
-def _queries_for(qbo: Any, org: Organization, member: Any, size: int) -> tuple[int, int]:
+def _queries_for(qbo: Qbo, org: Organization, member: Callable[[Organization, str], Membership],
+                 size: int) -> tuple[int, int]:
     realm = qbo.control.create_company(f"Size {size}", seed={"customers": size, "seed": 5})
     rows = [c for c in qbo.control.objects(realm, "Customer") if c["_sim"]["active"]]
     # A fifth of QBO's customers exist here too (linked), and as many local-only ones (sent to QBO).
@@ -41,7 +44,8 @@ def _queries_for(qbo: Any, org: Organization, member: Any, size: int) -> tuple[i
     return len(seen) - inserts, inserts
 
 
-def test_queries_do_not_grow_with_rows(qbo: Any, make_org: Any, member: Any) -> None:
+def test_queries_do_not_grow_with_rows(qbo: Qbo, make_org: Callable[..., Organization],
+                                       member: Callable[[Organization, str], Membership]) -> None:
     # 25 and 250 customers are one QBO page each; 5 and 50 creates are one and two batches.
     small_other, small_inserts = _queries_for(qbo, make_org("Small"), member, 25)
     big_other, big_inserts = _queries_for(qbo, make_org("Big"), member, 250)

@@ -4,14 +4,17 @@ run with that reason until the Owner reconnects."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from pytest_django import Settings
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
+from customers.models import Customer
 from integrations.models import ConnectionStatus, ExternalRef, ImportRun, ImportState, ObjectType
+from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import connect_owner, customer, qbo_names, run_import
 from tests.integrations.qbo_helpers import connect_over_oauth
 
@@ -19,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(qbo: Any, org: Organization, member: Any, make_customer: Any, settings: Settings) -> dict[str, Any]:
+def setup(qbo: Qbo, org: Organization, member: Callable[[Organization, str], Membership],
+          make_customer: Callable[..., Customer], settings: Settings) -> dict[str, Any]:
     settings.QBO_THROTTLE_WAIT_SECONDS = 0  # QBO asks for 60 s; the test only needs the wait to happen
     settings.QBO_IMPORT_RETRY_BASE_SECONDS = 0
     realm = qbo.company("Flaky Books")
@@ -91,7 +95,7 @@ def test_a_lost_answer_to_the_batch_create_is_replayed_not_repeated(setup: dict[
     assert setup["control"].stats(setup["realm"])["requests"]["replays"] == 1
 
 
-def test_expired_authorization_pauses_until_reconnect(setup: dict[str, Any], qbo: Any) -> None:
+def test_expired_authorization_pauses_until_reconnect(setup: dict[str, Any], qbo: Qbo) -> None:
     conn, control, realm = setup["conn"], setup["control"], setup["realm"]
     control.revoke(realm)  # the refresh token dies: QBO answers invalid_grant
     conn.__class__.objects.filter(pk=conn.pk).update(access_token_expires_at=None)  # force a refresh
@@ -108,8 +112,9 @@ def test_expired_authorization_pauses_until_reconnect(setup: dict[str, Any], qbo
     _complete(setup, run_import(conn))
 
 
-def test_a_stored_refusal_of_a_cut_off_batch_does_not_block_the_rerun(qbo: Any, org: Organization, member: Any,
-                                                                       make_customer: Any) -> None:
+def test_a_stored_refusal_of_a_cut_off_batch_does_not_block_the_rerun(qbo: Qbo, org: Organization,
+                                                                      member: Callable[[Organization, str], Membership],
+                                                                      make_customer: Callable[..., Customer]) -> None:
     """A process killed between sending a batch's headers and its body leaves QBO holding "required
     parameter missing" under that batch's requestid; the rerun's identical batch must still go through."""
     import requests

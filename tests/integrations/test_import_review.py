@@ -3,14 +3,16 @@ applied at once and remembered by the next run. The progress panel is visible to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from accounts.models import Organization, Role
+from accounts.models import Membership, Organization, Role
 from customers.models import Customer
 from integrations.models import ExternalRef, ImportRun, ImportState, ObjectType, ReviewItem, ReviewState
+from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import connect_owner, customer, qbo_names, run_import
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +20,8 @@ BASE = "/settings/integrations/quickbooks/import/"
 
 
 @pytest.fixture
-def pairs(qbo: Any, org: Organization, member: Any, make_customer: Any) -> dict[str, Any]:
+def pairs(qbo: Qbo, org: Organization, member: Callable[[Organization, str], Membership],
+          make_customer: Callable[..., Customer]) -> dict[str, Any]:
     realm = qbo.company("Review Books")
     jane_q = customer(qbo.control, realm, "Jane Smith", "jane@qbo.example", PrimaryPhone={"FreeFormNumber": "555"})
     multi_q = customer(qbo.control, realm, "Multi Match", "multi@qbo.example")
@@ -121,7 +124,8 @@ def test_a_decided_pair_cannot_be_decided_twice(pairs: dict[str, Any]) -> None:
     assert item.state == ReviewState.SKIPPED and item.local_id is None
 
 
-def test_only_the_owner_decides(pairs: dict[str, Any], client_for: Any, org: Organization) -> None:
+def test_only_the_owner_decides(pairs: dict[str, Any], client_for: Callable[[Organization, str], Client],
+                                org: Organization) -> None:
     admin = client_for(org, Role.ADMIN)
     assert _post(admin, pairs["jane_item"], choice="link").status_code == 403
     page = admin.get(BASE + "review/").content.decode()
@@ -129,13 +133,14 @@ def test_only_the_owner_decides(pairs: dict[str, Any], client_for: Any, org: Org
 
 
 def test_another_organizations_pair_is_not_found(pairs: dict[str, Any], other_org: Organization,
-                                                 client_for: Any) -> None:
+                                                 client_for: Callable[[Organization, str], Client]) -> None:
     rival = client_for(other_org, Role.OWNER)
     assert _post(rival, pairs["jane_item"], choice="link").status_code == 404
 
 
-def test_progress_panel_for_every_member_and_the_owner_reruns(pairs: dict[str, Any], client_for: Any,
-                                                             org: Organization) -> None:
+def test_progress_panel_for_every_member_and_the_owner_reruns(pairs: dict[str, Any],
+                                                              client_for: Callable[[Organization, str], Client],
+                                                              org: Organization) -> None:
     tech = client_for(org, Role.TECHNICIAN)
     panel = tech.get(BASE + "status/")
     html = panel.content.decode()

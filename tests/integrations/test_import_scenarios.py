@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from customers.models import Customer, Project
-from integrations.models import ExternalRef, ImportState, ObjectType, ReviewItem
+from integrations.models import ExternalRef, ImportState, ObjectType, QuickBooksConnection, ReviewItem
 from invoicing.models import Product
+from qbo_sim.testing import SimControl
+from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import (
     connect_owner,
     customer,
@@ -24,7 +26,7 @@ from tests.integrations.import_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def _seed_qbo(control: Any, realm: str) -> dict[str, str]:
+def _seed_qbo(control: SimControl, realm: str) -> dict[str, str]:
     ids = {}
     ids["acme"] = customer(control, realm, "Acme Heating", "office@acme.example")["Id"]
     ids["jane"] = customer(control, realm, "Jane Smith", "jane@qbo.example")["Id"]
@@ -77,13 +79,14 @@ def _seed_local(org: Organization, make: Callable[..., Customer], make_product: 
     return c
 
 
-def _ref(conn: Any, object_type: str, local_id: int) -> str | None:
+def _ref(conn: QuickBooksConnection, object_type: str, local_id: int) -> str | None:
     return ExternalRef.objects.filter(connection=conn, object_type=object_type, local_id=local_id).values_list(
         "qbo_id", flat=True).first()
 
 
 @pytest.fixture
-def scenario(qbo: Any, org: Organization, member: Any, make_customer: Any, make_product: Any) -> dict[str, Any]:
+def scenario(qbo: Qbo, org: Organization, member: Callable[[Organization, str], Membership],
+             make_customer: Callable[..., Customer], make_product: Callable[..., Product]) -> dict[str, Any]:
     realm = qbo.company("Overlap Books")
     qids = _seed_qbo(qbo.control, realm)
     local = _seed_local(org, make_customer, make_product)

@@ -3,23 +3,24 @@ commits, the Celery task runs the job, and data types switched off in the prefer
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from customers.models import Customer, Project
 from integrations.importer.tasks import import_run_task
 from integrations.models import ExternalRef, ImportRun, ImportState, ObjectType, SyncPreferences
 from invoicing.models import Product
+from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import connect_owner, customer, qbo_names, run_import
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     realm_id = qbo.company("Wiring Books")
     acme = customer(qbo.control, realm_id, "Acme Heating", "office@acme.example")
     qbo.control.entities(realm_id, "Customer", {"DisplayName": "Roof", "ParentRef": {"value": acme["Id"]},
@@ -28,8 +29,8 @@ def realm(qbo: Any) -> str:
 
 
 def test_connecting_queues_a_run_and_rings_the_worker_on_commit(
-        qbo: Any, realm: str, org: Organization, member: Any, monkeypatch: pytest.MonkeyPatch,
-        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
+        qbo: Qbo, realm: str, org: Organization, member: Callable[[Organization, str], Membership],
+        monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     rung: list[int] = []
     monkeypatch.setattr(import_run_task, "delay", lambda run_id: rung.append(run_id))  # the broker edge
     with django_capture_on_commit_callbacks(execute=True):
@@ -39,7 +40,8 @@ def test_connecting_queues_a_run_and_rings_the_worker_on_commit(
     assert rung == [run.pk]
 
 
-def test_the_celery_task_runs_the_job(qbo: Any, realm: str, org: Organization, member: Any) -> None:
+def test_the_celery_task_runs_the_job(qbo: Qbo, realm: str, org: Organization,
+                                      member: Callable[[Organization, str], Membership]) -> None:
     conn = connect_owner(qbo, org, member, realm)
     run = ImportRun.objects.get(connection=conn)
     result = import_run_task.apply(args=(run.pk,))  # the task body, as a worker runs it
@@ -48,8 +50,9 @@ def test_the_celery_task_runs_the_job(qbo: Any, realm: str, org: Organization, m
     assert import_run_task.apply(args=(run.pk,)).get() == "not-claimed"  # a duplicate doorbell does nothing
 
 
-def test_types_switched_off_are_not_imported_or_sent(qbo: Any, realm: str, org: Organization, member: Any,
-                                                    make_customer: Any) -> None:
+def test_types_switched_off_are_not_imported_or_sent(qbo: Qbo, realm: str, org: Organization,
+                                                     member: Callable[[Organization, str], Membership],
+                                                     make_customer: Callable[..., Customer]) -> None:
     SyncPreferences.objects.update_or_create(organization=org, defaults={
         "sync_customers": False, "sync_products": False, "sync_projects": False})
     local = make_customer(org, "Local Only")
@@ -61,8 +64,9 @@ def test_types_switched_off_are_not_imported_or_sent(qbo: Any, realm: str, org: 
     assert qbo_names(qbo.control, realm)["Local Only"] == 0
 
 
-def test_projects_alone_wait_for_their_parent(qbo: Any, realm: str, org: Organization, member: Any,
-                                              make_customer: Any) -> None:
+def test_projects_alone_wait_for_their_parent(qbo: Qbo, realm: str, org: Organization,
+                                              member: Callable[[Organization, str], Membership],
+                                              make_customer: Callable[..., Customer]) -> None:
     SyncPreferences.objects.update_or_create(organization=org, defaults={"sync_customers": False,
                                                                          "sync_products": False})
     conn = connect_owner(qbo, org, member, realm)

@@ -16,9 +16,18 @@ from accounts.models import Organization
 from customers.models import Customer
 from integrations.inbound.cdc import cdc_sweep
 from integrations.inbound.selectors import customer_flags
-from integrations.models import ExternalRef, InboundCursor, JobState, RemoteVersion, SyncJob, SyncPreferences
+from integrations.models import (
+    ExternalRef,
+    InboundCursor,
+    JobState,
+    QuickBooksConnection,
+    RemoteVersion,
+    SyncJob,
+    SyncPreferences,
+)
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Product
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import drain
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +35,12 @@ S = InvoiceStatus
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("CDC Books")
 
 
 @pytest.fixture
-def world(conn: Any, org: Organization, make_invoice: Callable[..., Invoice],
+def world(conn: QuickBooksConnection, org: Organization, make_invoice: Callable[..., Invoice],
           make_product: Callable[..., Product]) -> dict[str, Any]:
     """Two invoices, their customers and a product, pushed; then a first sweep sees our own echoes."""
     product = make_product(org, "Duct cleaning", "80.00")
@@ -47,16 +56,17 @@ def world(conn: Any, org: Organization, make_invoice: Callable[..., Invoice],
             "voided_id": ref[("invoice", voided.pk)], "customer_id": ref[("customer", paid.customer_id)]}
 
 
-def _past_the_connection_second(conn: Any) -> None:
+def _past_the_connection_second(conn: QuickBooksConnection) -> None:
     """QBO times have whole seconds, and an item created in the connection's own second is left to the
     initial import; a bookkeeper's new item must come later than that (setup only, nothing is timed)."""
+    assert conn.connected_at is not None
     wait = (conn.connected_at.replace(microsecond=0) + timedelta(seconds=1) - timezone.now()).total_seconds()
     if wait > 0:
         time.sleep(wait + 0.01)
 
 
-def test_with_webhooks_off_one_sweep_brings_every_change(qbo: Any, realm: str, conn: Any, org: Organization,
-                                                         world: dict[str, Any]) -> None:
+def test_with_webhooks_off_one_sweep_brings_every_change(qbo: Qbo, realm: str, conn: QuickBooksConnection,
+                                                         org: Organization, world: dict[str, Any]) -> None:
     control = qbo.control
     assert control.config()["webhook_url"] is None  # nothing is delivered: the sweep alone must do it
     control.entities(realm, "Item", {"Id": world["item_id"], "Name": "Duct cleaning (whole house)", "UnitPrice": 85})
@@ -85,7 +95,7 @@ def test_with_webhooks_off_one_sweep_brings_every_change(qbo: Any, realm: str, c
 
 
 def test_cursor_moves_only_after_success_and_a_repeat_sweep_changes_nothing(
-        qbo: Any, realm: str, conn: Any, world: dict[str, Any]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, world: dict[str, Any]) -> None:
     cursor = InboundCursor.objects.get(connection=conn)
     first = cursor.cdc_since
     qbo.control.entities(realm, "Item", {"Id": world["item_id"], "UnitPrice": 90})
@@ -105,7 +115,7 @@ def test_cursor_moves_only_after_success_and_a_repeat_sweep_changes_nothing(
     assert dict(RemoteVersion.objects.values_list("qbo_id", "sync_token").filter(entity="Item")) == versions
 
 
-def test_a_gap_older_than_30_days_falls_back_to_a_full_compare(qbo: Any, realm: str, conn: Any,
+def test_a_gap_older_than_30_days_falls_back_to_a_full_compare(qbo: Qbo, realm: str, conn: QuickBooksConnection,
                                                                world: dict[str, Any]) -> None:
     # Connected long ago; the last successful sweep was 45 days ago (a long outage).
     type(conn).objects.filter(pk=conn.pk).update(connected_at=timezone.now() - timedelta(days=90))
@@ -122,7 +132,7 @@ def test_a_gap_older_than_30_days_falls_back_to_a_full_compare(qbo: Any, realm: 
     assert InboundCursor.objects.get(connection=conn).last_full_compare_at is not None
 
 
-def test_preferences_decide_what_comes_back(qbo: Any, realm: str, conn: Any, org: Organization,
+def test_preferences_decide_what_comes_back(qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
                                             world: dict[str, Any]) -> None:
     SyncPreferences.objects.filter(organization=org).update(sync_products=False, sync_payments=False)
     qbo.control.entities(realm, "Item", {"Id": world["item_id"], "UnitPrice": 999})
@@ -140,8 +150,8 @@ def test_preferences_decide_what_comes_back(qbo: Any, realm: str, conn: Any, org
     assert world["product"].unit_price == Decimal("999.00") and world["paid"].status == S.PAID
 
 
-def test_customer_merged_in_qbo_is_flagged_not_deleted(qbo: Any, realm: str, conn: Any, org: Organization,
-                                                       world: dict[str, Any],
+def test_customer_merged_in_qbo_is_flagged_not_deleted(qbo: Qbo, realm: str, conn: QuickBooksConnection,
+                                                       org: Organization, world: dict[str, Any],
                                                        make_customer: Callable[..., Customer]) -> None:
     other = make_customer(org, "Jane Smith (duplicate)", email="jane2@example.com")
     drain()

@@ -15,13 +15,14 @@ from accounts.models import Organization
 from integrations.inbound.common import parse_qbo_time
 from integrations.models import ConflictWinner, ExternalRef, JobState, SyncConflict, SyncJob
 from invoicing.models import Product
+from tests.integrations.conftest import Qbo
 from tests.integrations.inbound_helpers import GATE, Hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Conflict Books")
 
 
@@ -34,7 +35,7 @@ def linked(hooks: Hooks, org: Organization, make_product: Callable[..., Product]
     return product, ExternalRef.objects.get(object_type="item", local_id=product.pk).qbo_id
 
 
-def _bookkeeper_edit(qbo: Any, realm: str, item_id: str) -> datetime:
+def _bookkeeper_edit(qbo: Qbo, realm: str, item_id: str) -> datetime:
     entity = qbo.control.entities(realm, "Item", {"Id": item_id, "Description": "Yearly service, parts extra",
                                                   "UnitPrice": 165})
     changed = parse_qbo_time(entity["MetaData"]["LastUpdatedTime"])
@@ -51,7 +52,7 @@ def _our_edit(product: Product, *, at: datetime) -> None:
     product.refresh_from_db()
 
 
-def _both_sides(qbo: Any, realm: str, item_id: str, product: Product) -> dict[str, Any]:
+def _both_sides(qbo: Qbo, realm: str, item_id: str, product: Product) -> dict[str, Any]:
     ours = Product.objects.get(pk=product.pk)
     theirs = qbo.control.object(realm, "Item", item_id)
     assert (theirs["Name"], theirs["Description"], Decimal(str(theirs["UnitPrice"]))) == (
@@ -59,7 +60,7 @@ def _both_sides(qbo: Any, realm: str, item_id: str, product: Product) -> dict[st
     return {"name": ours.name, "description": ours.description, "price": ours.unit_price}
 
 
-def test_inbound_first_newer_local_price_wins(qbo: Any, realm: str, hooks: Hooks,
+def test_inbound_first_newer_local_price_wins(qbo: Qbo, realm: str, hooks: Hooks,
                                               linked: tuple[Product, str]) -> None:
     product, item_id = linked
     theirs_at = _bookkeeper_edit(qbo, realm, item_id)
@@ -80,7 +81,7 @@ def test_inbound_first_newer_local_price_wins(qbo: Any, realm: str, hooks: Hooks
     assert SyncConflict.objects.count() == 1
 
 
-def test_inbound_first_newer_qbo_price_wins(qbo: Any, realm: str, hooks: Hooks, linked: tuple[Product, str]) -> None:
+def test_inbound_first_newer_qbo_price_wins(qbo: Qbo, realm: str, hooks: Hooks, linked: tuple[Product, str]) -> None:
     product, item_id = linked
     theirs_at = _bookkeeper_edit(qbo, realm, item_id)
     _our_edit(product, at=theirs_at - timedelta(minutes=10))  # edited here before the bookkeeper did
@@ -93,7 +94,7 @@ def test_inbound_first_newer_qbo_price_wins(qbo: Any, realm: str, hooks: Hooks, 
     assert (conflict.field, conflict.winner) == ("Price", ConflictWinner.THEIRS)
 
 
-def test_push_first_merges_qbo_edits_instead_of_overwriting_them(qbo: Any, realm: str, hooks: Hooks,
+def test_push_first_merges_qbo_edits_instead_of_overwriting_them(qbo: Qbo, realm: str, hooks: Hooks,
                                                                  linked: tuple[Product, str]) -> None:
     product, item_id = linked
     theirs_at = _bookkeeper_edit(qbo, realm, item_id)
@@ -108,7 +109,7 @@ def test_push_first_merges_qbo_edits_instead_of_overwriting_them(qbo: Any, realm
     assert not SyncJob.objects.exclude(state=JobState.DONE).exists()
 
 
-def test_a_field_changed_only_in_qbo_is_taken_without_a_conflict(qbo: Any, realm: str, hooks: Hooks,
+def test_a_field_changed_only_in_qbo_is_taken_without_a_conflict(qbo: Qbo, realm: str, hooks: Hooks,
                                                                  linked: tuple[Product, str]) -> None:
     product, item_id = linked
     qbo.control.entities(realm, "Item", {"Id": item_id, "Sku": "BOIL-2"})
@@ -125,7 +126,7 @@ def test_a_field_changed_only_in_qbo_is_taken_without_a_conflict(qbo: Any, realm
     assert (theirs["Sku"], theirs["Description"]) == ("BOIL-2", "Yearly service and flue check")
 
 
-def test_a_qbo_name_used_by_another_product_here_is_not_taken(qbo: Any, realm: str, hooks: Hooks, org: Organization,
+def test_a_qbo_name_used_by_another_product_here_is_not_taken(qbo: Qbo, realm: str, hooks: Hooks, org: Organization,
                                                              linked: tuple[Product, str],
                                                              make_product: Callable[..., Product]) -> None:
     product, item_id = linked

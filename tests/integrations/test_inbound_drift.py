@@ -19,10 +19,20 @@ from fsm.celery import app as celery_app
 from integrations.inbound.cdc import cdc_sweep
 from integrations.inbound.drift import drift_execute
 from integrations.inbound.services import drift_fix, drift_request
-from integrations.models import DriftItem, DriftResolution, DriftRun, ExternalRef, JobState, SyncJob, WebhookEvent
+from integrations.models import (
+    DriftItem,
+    DriftResolution,
+    DriftRun,
+    ExternalRef,
+    JobState,
+    QuickBooksConnection,
+    SyncJob,
+    WebhookEvent,
+)
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Product
 from qbo_sim.webhooks import sign
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import drain
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +40,12 @@ PAGE = "/settings/integrations/quickbooks/changes/"
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Drift Books")
 
 
 @pytest.fixture
-def world(conn: Any, org: Organization, make_invoice: Callable[..., Invoice]) -> dict[str, Any]:
+def world(conn: QuickBooksConnection, org: Organization, make_invoice: Callable[..., Invoice]) -> dict[str, Any]:
     invoice = make_invoice(org, lines=[("2", "95.00")])
     lifecycle.invoice_finalize(invoice=invoice)
     drain()
@@ -47,7 +57,7 @@ def world(conn: Any, org: Organization, make_invoice: Callable[..., Invoice]) ->
             "item_id": refs[("item", product.pk)]}
 
 
-def _drift(conn: Any) -> DriftRun:
+def _drift(conn: QuickBooksConnection) -> DriftRun:
     run = drift_request(connection=conn, actor=None)
     assert drift_execute(run_id=run.pk) == "done"
     return DriftRun.objects.get(pk=run.pk)
@@ -57,7 +67,7 @@ def _open(run: DriftRun) -> set[tuple[str, str, str, str]]:
     return {(i.label, i.field, i.ours, i.theirs) for i in DriftItem.objects.filter(run=run, resolution="")}
 
 
-def _qbo_drifts(qbo: Any, realm: str, world: dict[str, Any]) -> None:
+def _qbo_drifts(qbo: Qbo, realm: str, world: dict[str, Any]) -> None:
     """A bookkeeper's edits that nothing has brought back yet (webhooks are off in these tests)."""
     qbo.control.entities(realm, "Item", {"Id": world["item_id"], "UnitPrice": 99})
     qbo.control.entities(realm, "Customer", {"Id": world["customer_id"],
@@ -67,12 +77,12 @@ def _qbo_drifts(qbo: Any, realm: str, world: dict[str, Any]) -> None:
                                                 {"TxnId": world["invoice_id"], "TxnType": "Invoice"}]}]})
 
 
-def test_a_clean_company_has_no_drift(conn: Any, world: dict[str, Any]) -> None:
+def test_a_clean_company_has_no_drift(conn: QuickBooksConnection, world: dict[str, Any]) -> None:
     run = _drift(conn)
     assert run.compared == 3 and _open(run) == set()
 
 
-def test_drift_lists_differences_and_each_direction_fixes_them(qbo: Any, realm: str, conn: Any,
+def test_drift_lists_differences_and_each_direction_fixes_them(qbo: Qbo, realm: str, conn: QuickBooksConnection,
                                                                world: dict[str, Any]) -> None:
     _qbo_drifts(qbo, realm, world)
     invoice, product, customer = world["invoice"], world["product"], world["customer"]
@@ -103,7 +113,8 @@ def test_drift_lists_differences_and_each_direction_fixes_them(qbo: Any, realm: 
     assert _open(_drift(conn)) == set()
 
 
-def test_an_invoice_total_cannot_be_taken_from_qbo(qbo: Any, realm: str, conn: Any, world: dict[str, Any]) -> None:
+def test_an_invoice_total_cannot_be_taken_from_qbo(qbo: Qbo, realm: str, conn: QuickBooksConnection,
+                                                   world: dict[str, Any]) -> None:
     from django.core.exceptions import ValidationError
 
     qbo.control.entities(realm, "Invoice", {"Id": world["invoice_id"], "Line": [
@@ -119,7 +130,7 @@ def test_an_invoice_total_cannot_be_taken_from_qbo(qbo: Any, realm: str, conn: A
     assert qbo.control.object(realm, "Invoice", world["invoice_id"])["TotalAmt"] == 190.0
 
 
-def test_pages_show_counts_and_only_the_owner_fixes(qbo: Any, realm: str, conn: Any, org: Organization,
+def test_pages_show_counts_and_only_the_owner_fixes(qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
                                                     other_org: Organization, world: dict[str, Any],
                                                     client_for: Callable[[Organization, str], Client]) -> None:
     _qbo_drifts(qbo, realm, world)
@@ -143,7 +154,7 @@ def test_pages_show_counts_and_only_the_owner_fixes(qbo: Any, realm: str, conn: 
     assert Customer.objects.get(pk=world["customer"].pk).email == "jane@smith.example"
 
 
-def test_customer_page_shows_the_quickbooks_flags(qbo: Any, realm: str, conn: Any, org: Organization,
+def test_customer_page_shows_the_quickbooks_flags(qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
                                                   world: dict[str, Any],
                                                   client_for: Callable[[Organization, str], Client]) -> None:
     customer = world["customer"]
@@ -155,9 +166,9 @@ def test_customer_page_shows_the_quickbooks_flags(qbo: Any, realm: str, conn: An
     assert 'data-testid="qbo-customer-flags"' in page and "Inactive in QuickBooks" in page
 
 
-def test_a_stored_webhook_rings_the_worker_which_applies_it(qbo: Any, realm: str, conn: Any,
-                                                            world: dict[str, Any], client: Client,
-                                                            django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
+def test_a_stored_webhook_rings_the_worker_which_applies_it(
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, world: dict[str, Any], client: Client,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     qbo.control.entities(realm, "Item", {"Id": world["item_id"], "Name": "Furnace tune-up (rung)"})
     body = json.dumps([{"specversion": "1.0", "id": "evt-doorbell", "type": "qbo.item.updated.v1",
                         "intuitentityid": world["item_id"], "intuitaccountid": realm,

@@ -14,6 +14,7 @@ from integrations.inbound.services import ref_repush
 from integrations.models import ExternalRef, JobState, SyncConflict, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Payment
+from tests.integrations.conftest import Qbo
 from tests.integrations.inbound_helpers import Hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +22,7 @@ S = InvoiceStatus
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Payments Books")
 
 
@@ -45,7 +46,7 @@ def with_gate(hooks: Hooks, action: Callable[[], Any]) -> Any:
         return action()
 
 
-def _pay(qbo: Any, realm: str, customer_id: str, applied: dict[str, float], total: float | None = None) -> str:
+def _pay(qbo: Qbo, realm: str, customer_id: str, applied: dict[str, float], total: float | None = None) -> str:
     lines = [{"Amount": amount, "LinkedTxn": [{"TxnId": inv, "TxnType": "Invoice"}]} for inv, amount in applied.items()]
     body = {"CustomerRef": {"value": customer_id}, "TotalAmt": total or sum(applied.values()), "Line": lines}
     return str(qbo.control.entities(realm, "Payment", body)["Id"])
@@ -56,7 +57,7 @@ def _state(invoice: Invoice) -> tuple[str, Decimal, Decimal]:
     return invoice.status, invoice.amount_paid, invoice.balance
 
 
-def test_payment_in_full_turns_the_invoice_paid(qbo: Any, realm: str, hooks: Hooks,
+def test_payment_in_full_turns_the_invoice_paid(qbo: Qbo, realm: str, hooks: Hooks,
                                                synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, customer_id = synced
     payment_id = _pay(qbo, realm, customer_id, {invoice_id: 190.0})
@@ -68,7 +69,7 @@ def test_payment_in_full_turns_the_invoice_paid(qbo: Any, realm: str, hooks: Hoo
     assert not SyncJob.objects.exclude(state=JobState.DONE).exists()  # nothing pushed back
 
 
-def test_partial_then_edited_then_deleted_payment(qbo: Any, realm: str, hooks: Hooks,
+def test_partial_then_edited_then_deleted_payment(qbo: Qbo, realm: str, hooks: Hooks,
                                                  synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, customer_id = synced
     payment_id = _pay(qbo, realm, customer_id, {invoice_id: 50.0})
@@ -88,7 +89,7 @@ def test_partial_then_edited_then_deleted_payment(qbo: Any, realm: str, hooks: H
     assert not ExternalRef.objects.filter(object_type="payment").exists()
 
 
-def test_voided_payment_moves_the_invoice_back(qbo: Any, realm: str, hooks: Hooks,
+def test_voided_payment_moves_the_invoice_back(qbo: Qbo, realm: str, hooks: Hooks,
                                               synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, customer_id = synced
     with_gate(hooks, lambda: lifecycle.invoice_send(invoice=invoice))
@@ -103,7 +104,7 @@ def test_voided_payment_moves_the_invoice_back(qbo: Any, realm: str, hooks: Hook
 
 
 def test_one_payment_for_two_invoices_and_redelivery_is_idempotent(
-        qbo: Any, realm: str, hooks: Hooks, org: Organization, synced: tuple[Invoice, str, str],
+        qbo: Qbo, realm: str, hooks: Hooks, org: Organization, synced: tuple[Invoice, str, str],
         make_invoice: Callable[..., Invoice]) -> None:
     first, first_id, customer_id = synced
     second = make_invoice(org, customer=first.customer, lines=[("1", "40.00")])
@@ -124,7 +125,7 @@ def test_one_payment_for_two_invoices_and_redelivery_is_idempotent(
 
 
 def test_payment_on_an_invoice_disputed_here_is_a_logged_conflict(
-        qbo: Any, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
+        qbo: Qbo, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, customer_id = synced
     with_gate(hooks, lambda: lifecycle.invoice_dispute(invoice=invoice))
     hooks.drain()
@@ -137,7 +138,7 @@ def test_payment_on_an_invoice_disputed_here_is_a_logged_conflict(
 
 
 def test_payment_recorded_here_comes_back_once_and_follows_a_delete_in_qbo(
-        qbo: Any, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
+        qbo: Qbo, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, _ = synced
     with_gate(hooks, lambda: lifecycle.invoice_record_payment(invoice=invoice, amount="70.00"))
     hooks.drain()  # the push queue sends our payment to QBO; its webhook comes back
@@ -152,7 +153,7 @@ def test_payment_recorded_here_comes_back_once_and_follows_a_delete_in_qbo(
 
 
 def test_invoice_voided_in_qbo_is_void_here_and_qbo_payments_go_with_it(
-        qbo: Any, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
+        qbo: Qbo, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, customer_id = synced
     _pay(qbo, realm, customer_id, {invoice_id: 60.0})
     hooks.process()
@@ -165,7 +166,7 @@ def test_invoice_voided_in_qbo_is_void_here_and_qbo_payments_go_with_it(
 
 
 def test_invoice_deleted_in_qbo_is_marked_never_recreated_until_the_owner_asks(
-        qbo: Any, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
+        qbo: Qbo, realm: str, hooks: Hooks, synced: tuple[Invoice, str, str]) -> None:
     invoice, invoice_id, _ = synced
     qbo.control.delete_entity(realm, "Invoice", invoice_id)
     hooks.process()
@@ -187,7 +188,7 @@ def test_invoice_deleted_in_qbo_is_marked_never_recreated_until_the_owner_asks(
     assert new_ref.qbo_id == live[0]["Id"] and not new_ref.deleted_in_qbo
 
 
-def test_qbo_payment_reference_and_method_become_ours(qbo: Any, realm: str, hooks: Hooks,
+def test_qbo_payment_reference_and_method_become_ours(qbo: Qbo, realm: str, hooks: Hooks,
                                                       synced: tuple[Invoice, str, str]) -> None:
     """Issue 16: a check recorded in QBO keeps its number (PaymentRefNum) and method here, not
     "QuickBooks payment 5"."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -22,6 +21,7 @@ from integrations.models import (
     QuickBooksConnection,
     WebhookEvent,
 )
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_beat_runs_the_inbound_tasks() -> None:
         assert f"integrations.inbound.tasks.{name}" in celery_app.tasks
 
 
-def test_cdc_sweep_runs_once_per_connected_paid_company(qbo: Any, eager: None,
+def test_cdc_sweep_runs_once_per_connected_paid_company(qbo: Qbo, eager: None,
                                                         make_org: Callable[..., Organization]) -> None:
     connected = connect_org(qbo.control, make_org("Connected"), qbo.company("A"))
     starter_org = make_org("Starter", plan=Plan.STARTER)
@@ -58,7 +58,7 @@ def test_cdc_sweep_runs_once_per_connected_paid_company(qbo: Any, eager: None,
 
 
 def test_events_sweep_processes_rows_whose_doorbell_was_lost_and_prunes_old_ones(
-        qbo: Any, eager: None, org: Organization) -> None:
+        qbo: Qbo, eager: None, org: Organization) -> None:
     conn = connect_org(qbo.control, org, qbo.company("Lost doorbell"))
     old = WebhookEvent.objects.create(dedupe_key="old", connection=conn, realm_id=conn.realm_id, format="cloudevents",
                                       entity="Item", entity_id="1", operation="Update", state=EventState.DONE)
@@ -71,14 +71,14 @@ def test_events_sweep_processes_rows_whose_doorbell_was_lost_and_prunes_old_ones
     assert not WebhookEvent.objects.filter(pk=old.pk).exists()
 
 
-def test_nightly_drift_report_covers_every_connected_company(qbo: Any, org: Organization) -> None:
+def test_nightly_drift_report_covers_every_connected_company(qbo: Qbo, org: Organization) -> None:
     conn = connect_org(qbo.control, org, qbo.company("Nightly"))
     assert tasks.drift_nightly() == 1
     run = DriftRun.objects.get(connection=conn)
     assert run.state == "done" and run.finished_at is not None
 
 
-def test_changes_wait_while_the_initial_sync_runs(qbo: Any, org: Organization) -> None:
+def test_changes_wait_while_the_initial_sync_runs(qbo: Qbo, org: Organization) -> None:
     from integrations.inbound.cdc import cdc_sweep
     from integrations.inbound.events import events_process
     from integrations.models import ImportRun, ImportState

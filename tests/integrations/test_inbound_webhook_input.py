@@ -12,6 +12,7 @@ from pytest_django import Settings
 
 from integrations.models import QuickBooksConnection, WebhookEvent
 from qbo_sim.webhooks import sign
+from tests.integrations.conftest import Qbo
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ URL = "/hooks/quickbooks/"
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Webhook Input Books")
 
 

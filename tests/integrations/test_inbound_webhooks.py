@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import requests
@@ -19,13 +18,14 @@ from integrations.inbound.webhooks import MAX_BODY_BYTES
 from integrations.models import EventState, ExternalRef, JobState, SyncJob, SyncPreferences, WebhookEvent
 from invoicing.models import Product
 from qbo_sim.webhooks import sign
+from tests.integrations.conftest import Qbo
 from tests.integrations.inbound_helpers import GATE, Capture, Hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Inbound Books")
 
 
@@ -44,7 +44,7 @@ def _open_jobs() -> list[SyncJob]:
 
 
 def test_item_renamed_and_repriced_in_qbo_updates_the_product_without_pushing_back(
-        qbo: Any, realm: str, hooks: Hooks, linked_product: tuple[Product, str]) -> None:
+        qbo: Qbo, realm: str, hooks: Hooks, linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     qbo.control.entities(realm, "Item", {"Id": item_id, "Name": "Furnace tune-up (2025)", "UnitPrice": 110.5})
     assert hooks.process() >= 1
@@ -55,7 +55,7 @@ def test_item_renamed_and_repriced_in_qbo_updates_the_product_without_pushing_ba
     assert event.state == EventState.DONE and "took" in event.outcome
 
 
-def test_echo_of_our_own_push_changes_nothing(qbo: Any, realm: str, hooks: Hooks,
+def test_echo_of_our_own_push_changes_nothing(qbo: Qbo, realm: str, hooks: Hooks,
                                               linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     product.unit_price = Decimal("99.00")
@@ -69,7 +69,7 @@ def test_echo_of_our_own_push_changes_nothing(qbo: Any, realm: str, hooks: Hooks
     assert qbo.control.object(realm, "Item", item_id)["UnitPrice"] == 99.0
 
 
-def test_forged_signature_is_refused_and_changes_nothing(qbo: Any, realm: str, hooks: Hooks,
+def test_forged_signature_is_refused_and_changes_nothing(qbo: Qbo, realm: str, hooks: Hooks,
                                                          linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     stored = WebhookEvent.objects.count()
@@ -83,7 +83,7 @@ def test_forged_signature_is_refused_and_changes_nothing(qbo: Any, realm: str, h
     assert product.name == "Furnace tune-up"
 
 
-def test_same_event_delivered_twice_is_processed_once(qbo: Any, realm: str, hooks: Hooks,
+def test_same_event_delivered_twice_is_processed_once(qbo: Qbo, realm: str, hooks: Hooks,
                                                       linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     hooks.config(webhook_duplicate=True)
@@ -100,7 +100,7 @@ def test_same_event_delivered_twice_is_processed_once(qbo: Any, realm: str, hook
     assert product.description == "Twice delivered"
 
 
-def test_events_in_reverse_order_end_in_the_right_state(qbo: Any, realm: str, hooks: Hooks,
+def test_events_in_reverse_order_end_in_the_right_state(qbo: Qbo, realm: str, hooks: Hooks,
                                                         linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     capture = Capture()
@@ -123,7 +123,7 @@ def test_events_in_reverse_order_end_in_the_right_state(qbo: Any, realm: str, ho
     assert outcomes[0].startswith("took") and all(o.startswith("not newer") for o in outcomes[1:])
 
 
-def test_randomly_reordered_deliveries_still_end_in_the_last_state(qbo: Any, realm: str, hooks: Hooks,
+def test_randomly_reordered_deliveries_still_end_in_the_last_state(qbo: Qbo, realm: str, hooks: Hooks,
                                                                    linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     hooks.config(webhook_out_of_order=True, webhook_reorder_ms=400, webhook_time_scale=1.0)
@@ -157,7 +157,7 @@ def test_malformed_oversized_unsigned_deliveries(hooks: Hooks, realm: str) -> No
     assert WebhookEvent.objects.count() == 1
 
 
-def test_legacy_format_is_accepted_and_deduplicated(qbo: Any, realm: str, hooks: Hooks,
+def test_legacy_format_is_accepted_and_deduplicated(qbo: Qbo, realm: str, hooks: Hooks,
                                                     linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     hooks.config(webhook_format="legacy", webhook_duplicate=True)
@@ -169,7 +169,7 @@ def test_legacy_format_is_accepted_and_deduplicated(qbo: Any, realm: str, hooks:
     assert product.sku == "TUNE-2"
 
 
-def test_preferences_off_events_are_stored_and_skipped(qbo: Any, realm: str, hooks: Hooks, org: Organization,
+def test_preferences_off_events_are_stored_and_skipped(qbo: Qbo, realm: str, hooks: Hooks, org: Organization,
                                                        linked_product: tuple[Product, str]) -> None:
     product, item_id = linked_product
     SyncPreferences.objects.filter(organization=org).update(sync_products=False)
@@ -182,7 +182,7 @@ def test_preferences_off_events_are_stored_and_skipped(qbo: Any, realm: str, hoo
     assert product.unit_price == Decimal("95.00")
 
 
-def test_customer_merged_in_qbo_is_flagged_with_where_it_went(qbo: Any, realm: str, hooks: Hooks,
+def test_customer_merged_in_qbo_is_flagged_with_where_it_went(qbo: Qbo, realm: str, hooks: Hooks,
                                                               org: Organization,
                                                               make_customer: Callable[..., Customer]) -> None:
     with GATE:

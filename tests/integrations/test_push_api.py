@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -14,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organization, Role
 from integrations.models import ConnectionStatus, JobState, ObjectType, SyncAttempt, SyncJob
 from invoicing.models import Invoice, InvoiceStatus
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain
 from tests.integrations.push_ui_helpers import add_job, add_ref, db_connection, open_job, set_status
 
@@ -176,7 +176,7 @@ def test_invoice_sync_rules(org: Organization, other_org: Organization, api_clie
     assert not SyncJob.objects.exists()
 
 
-def test_invoice_sync_end_to_end(qbo: Any, org: Organization, owner: APIClient, sent: list[Invoice]) -> None:
+def test_invoice_sync_end_to_end(qbo: Qbo, org: Organization, owner: APIClient, sent: list[Invoice]) -> None:
     realm = qbo.company("API Books")
     connect_org(qbo.control, org, realm)
     assert owner.post(invoice_sync(sent[0])).status_code == 202

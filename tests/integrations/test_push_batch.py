@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from pytest_django import Settings
@@ -13,22 +12,23 @@ from customers.models import Customer
 from integrations.models import ExternalRef, JobState, SyncAttempt, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain_batched, make_due
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Batch Books")
 
 
-def _batch_requests(qbo: Any, realm: str) -> int:
+def _batch_requests(qbo: Qbo, realm: str) -> int:
     by_endpoint = qbo.control.stats(realm)["requests"]["by_endpoint"]
     return sum(sum(by_status.values()) for name, by_status in by_endpoint.items() if "batch" in name.lower())
 
 
-def test_a_backlog_of_new_customers_goes_in_batches_of_30(qbo: Any, realm: str, org: Organization,
+def test_a_backlog_of_new_customers_goes_in_batches_of_30(qbo: Qbo, realm: str, org: Organization,
                                                          make_customer: Callable[..., Customer]) -> None:
     conn = connect_org(qbo.control, org, realm)
     customers = [make_customer(org, f"Batch Person {i:02d}", email=f"p{i}@example.com") for i in range(45)]
@@ -42,7 +42,7 @@ def test_a_backlog_of_new_customers_goes_in_batches_of_30(qbo: Any, realm: str, 
 
 
 def test_invoices_batch_once_their_customer_and_items_are_in_qbo(
-        qbo: Any, realm: str, org: Organization, make_invoice: Callable[..., Invoice],
+        qbo: Qbo, realm: str, org: Organization, make_invoice: Callable[..., Invoice],
         make_customer: Callable[..., Customer]) -> None:
     connect_org(qbo.control, org, realm)
     invoices = [make_invoice(org, customer=make_customer(org, f"Invoice Person {i}")) for i in range(8)]
@@ -55,7 +55,7 @@ def test_invoices_batch_once_their_customer_and_items_are_in_qbo(
     assert _batch_requests(qbo, realm) >= 1  # the customers at least went together
 
 
-def test_per_item_fault_fails_only_that_item(qbo: Any, realm: str, org: Organization,
+def test_per_item_fault_fails_only_that_item(qbo: Qbo, realm: str, org: Organization,
                                              make_customer: Callable[..., Customer]) -> None:
     qbo.control.entities(realm, "Vendor", {"DisplayName": "Batch Clash"})
     connect_org(qbo.control, org, realm)
@@ -67,7 +67,7 @@ def test_per_item_fault_fails_only_that_item(qbo: Any, realm: str, org: Organiza
     assert all(ExternalRef.objects.filter(object_type="customer", local_id=c.pk).exists() for c in good)
 
 
-def test_an_unknown_batch_outcome_is_resolved_by_lookup(qbo: Any, realm: str, org: Organization,
+def test_an_unknown_batch_outcome_is_resolved_by_lookup(qbo: Qbo, realm: str, org: Organization,
                                                        make_customer: Callable[..., Customer]) -> None:
     connect_org(qbo.control, org, realm)
     qbo.control.set_faults(realm, drop_next=1)  # QBO applies the batch, the client sees a reset
@@ -83,7 +83,7 @@ def test_an_unknown_batch_outcome_is_resolved_by_lookup(qbo: Any, realm: str, or
     assert all(ExternalRef.objects.filter(object_type="customer", local_id=c.pk).exists() for c in customers)
 
 
-def test_when_the_batch_window_is_full_the_creates_go_one_by_one(qbo: Any, realm: str, org: Organization,
+def test_when_the_batch_window_is_full_the_creates_go_one_by_one(qbo: Qbo, realm: str, org: Organization,
                                                                  make_customer: Callable[..., Customer],
                                                                  settings: Settings) -> None:
     # QBO takes 40 batch requests a minute per company and app; here the window holds one.

@@ -19,6 +19,7 @@ from integrations.models import ExternalRef, JobState, QuickBooksConnection, Syn
 from invoicing import lifecycle
 from invoicing.models import Invoice, TaxCode, TaxRate
 from invoicing.services import InvoiceMoney, LineInput, invoice_create
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain, drain_batched
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def _code(org: Organization, name: str, *rates: str) -> TaxCode:
     return code
 
 
-def _connect(qbo: Any, org: Organization, kind: str) -> Any:
+def _connect(qbo: Qbo, org: Organization, kind: str) -> Any:
     realm = qbo.control.create_company(f"Books {kind}", kind=kind)
     return company_reread(connection=connect_org(qbo.control, org, realm))
 
@@ -47,12 +48,12 @@ def _push(org: Organization, customer: Customer, lines: list[LineInput], **money
     return invoice
 
 
-def _qbo_invoice(qbo: Any, conn: Any, invoice: Invoice) -> dict[str, Any]:
+def _qbo_invoice(qbo: Qbo, conn: QuickBooksConnection, invoice: Invoice) -> dict[str, Any]:
     ref = ExternalRef.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk)
     return qbo.control.object(conn.realm_id, "Invoice", ref.qbo_id)
 
 
-def _assert_match(qbo: Any, conn: Any, invoice: Invoice) -> dict[str, Any]:
+def _assert_match(qbo: Qbo, conn: QuickBooksConnection, invoice: Invoice) -> dict[str, Any]:
     job = SyncJob.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk)
     assert job.state == JobState.DONE, job.last_error
     theirs = _qbo_invoice(qbo, conn, invoice)
@@ -78,14 +79,14 @@ def test_kind_follows_section_1_2() -> None:
 @pytest.mark.parametrize(("kind", "expected"), [("us_manual", "us_manual"), ("us_ast", "us_ast"),
                                                  ("us_no_tax", "us_no_tax"), ("ca", "non_us"), ("uk", "non_us"),
                                                  ("au", "non_us")])
-def test_reading_the_company_stores_its_kind(qbo: Any, org: Organization, kind: str, expected: str) -> None:
+def test_reading_the_company_stores_its_kind(qbo: Qbo, org: Organization, kind: str, expected: str) -> None:
     conn = _connect(qbo, org, kind)
     conn.refresh_from_db()
     assert conn.company_kind == expected and conn.company_read_at is not None
     assert conn.allow_discount is True
 
 
-def test_us_manual_one_code_with_a_discount_matches(qbo: Any, org: Organization,
+def test_us_manual_one_code_with_a_discount_matches(qbo: Qbo, org: Organization,
                                                      make_customer: Callable[..., Customer]) -> None:
     california = _code(org, "california", "8")  # same name as QBO's "California", other case
     conn = _connect(qbo, org, "us_manual")
@@ -100,7 +101,7 @@ def test_us_manual_one_code_with_a_discount_matches(qbo: Any, org: Organization,
     assert theirs["CustomerMemo"]["value"] == "Thanks!"
 
 
-def test_us_manual_two_rate_code_tax_before_the_discount_matches(qbo: Any, org: Organization,
+def test_us_manual_two_rate_code_tax_before_the_discount_matches(qbo: Qbo, org: Organization,
                                                                   make_customer: Callable[..., Customer]) -> None:
     org.tax_after_discount = False
     org.save()
@@ -115,7 +116,7 @@ def test_us_manual_two_rate_code_tax_before_the_discount_matches(qbo: Any, org: 
     assert theirs["ApplyTaxAfterDiscount"] is False
 
 
-def test_us_manual_refuses_two_codes_plainly(qbo: Any, org: Organization,
+def test_us_manual_refuses_two_codes_plainly(qbo: Qbo, org: Organization,
                                               make_customer: Callable[..., Customer]) -> None:
     california, tucson = _code(org, "California", "8"), _code(org, "Tucson", "7.1", "2")
     conn = _connect(qbo, org, "us_manual")
@@ -127,7 +128,7 @@ def test_us_manual_refuses_two_codes_plainly(qbo: Any, org: Organization,
 
 
 @pytest.mark.parametrize("kind", ["ca"])
-def test_ca_mixed_codes_and_a_discount_match(qbo: Any, org: Organization, kind: str,
+def test_ca_mixed_codes_and_a_discount_match(qbo: Qbo, org: Organization, kind: str,
                                              make_customer: Callable[..., Customer]) -> None:
     org.tax_rounding = "line"
     org.save()
@@ -143,7 +144,7 @@ def test_ca_mixed_codes_and_a_discount_match(qbo: Any, org: Organization, kind: 
 
 
 @pytest.mark.parametrize(("kind", "standard", "other"), [("uk", "20", "5"), ("au", "10", "0")])
-def test_tax_inclusive_vat_and_gst_match(qbo: Any, org: Organization, kind: str, standard: str, other: str,
+def test_tax_inclusive_vat_and_gst_match(qbo: Qbo, org: Organization, kind: str, standard: str, other: str,
                                          make_customer: Callable[..., Customer]) -> None:
     org.prices_include_tax, org.tax_rounding = True, "line"
     org.save()
@@ -156,7 +157,7 @@ def test_tax_inclusive_vat_and_gst_match(qbo: Any, org: Organization, kind: str,
     assert theirs["GlobalTaxCalculation"] == "TaxInclusive"
 
 
-def test_us_ast_records_and_shows_quickbooks_tax(qbo: Any, org: Organization, owner_client: Any,
+def test_us_ast_records_and_shows_quickbooks_tax(qbo: Qbo, org: Organization, owner_client: Client,
                                                  make_customer: Callable[..., Customer]) -> None:
     ours = _code(org, "Local 8", "8")
     conn = _connect(qbo, org, "us_ast")
@@ -174,7 +175,7 @@ def test_us_ast_records_and_shows_quickbooks_tax(qbo: Any, org: Organization, ow
 
 
 def test_unmapped_code_blocks_with_a_plain_message_then_retry_after_mapping(
-        qbo: Any, org: Organization, owner_client: Any, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, org: Organization, owner_client: Client, make_customer: Callable[..., Customer]) -> None:
     odd = _code(org, "Mystery levy", "3.3")
     conn = _connect(qbo, org, "ca")
     assert not TaxCodeMap.objects.filter(connection=conn, tax_code=odd).exists()
@@ -202,7 +203,7 @@ def test_unmapped_code_blocks_with_a_plain_message_then_retry_after_mapping(
 
 
 def test_mapping_refuses_a_code_the_company_lacks_and_saves_nothing(
-        qbo: Any, org: Organization, owner_client: Any) -> None:
+        qbo: Qbo, org: Organization, owner_client: Client) -> None:
     gst, odd = _code(org, "GST", "5"), _code(org, "Odd", "3.3")
     conn = _connect(qbo, org, "ca")
     response = owner_client.post(PAGE + "mappings/tax-codes/", {f"code_{odd.pk}": "6", f"code_{gst.pk}": "999"},
@@ -214,7 +215,7 @@ def test_mapping_refuses_a_code_the_company_lacks_and_saves_nothing(
         tax_code_map_set(connection=conn, tax_code=gst, qbo_id="TAX")  # a US pseudo code is no choice
 
 
-def test_reread_button_shows_the_kind_after_quickbooks_changes(qbo: Any, org: Organization, owner_client: Any,
+def test_reread_button_shows_the_kind_after_quickbooks_changes(qbo: Qbo, org: Organization, owner_client: Client,
                                                                make_customer: Callable[..., Customer]) -> None:
     conn = _connect(qbo, org, "us_manual")
     assert "US, manual sales tax" in owner_client.get(PAGE).content.decode()
@@ -225,7 +226,7 @@ def test_reread_button_shows_the_kind_after_quickbooks_changes(qbo: Any, org: Or
     assert conn.company_kind == "us_ast"
 
 
-def test_reread_failure_says_so_plainly_with_the_request_id(qbo: Any, org: Organization, owner_client: Any) -> None:
+def test_reread_failure_says_so_plainly_with_the_request_id(qbo: Qbo, org: Organization, owner_client: Client) -> None:
     conn = _connect(qbo, org, "us_manual")
     qbo.control.set_faults(conn.realm_id, error_next=3, error_statuses=[503])
     page = owner_client.post(PAGE + "company/reread/", follow=True).content.decode()
@@ -236,7 +237,7 @@ def test_reread_failure_says_so_plainly_with_the_request_id(qbo: Any, org: Organ
     assert conn.company_kind == "us_manual"  # what was read before stays
 
 
-def test_reread_is_owner_only(qbo: Any, org: Organization, client_for: Callable[..., Client]) -> None:
+def test_reread_is_owner_only(qbo: Qbo, org: Organization, client_for: Callable[..., Client]) -> None:
     conn = _connect(qbo, org, "us_manual")
     QuickBooksConnection.objects.filter(pk=conn.pk).update(company_kind="")
     client = client_for(org, Role.ADMIN)
@@ -250,7 +251,7 @@ def test_reread_is_owner_only(qbo: Any, org: Organization, client_for: Callable[
 API = "/api/v1/integrations/quickbooks/"
 
 
-def test_api_reads_the_company_and_maps_tax_codes(qbo: Any, org: Organization,
+def test_api_reads_the_company_and_maps_tax_codes(qbo: Qbo, org: Organization,
                                                    api_client_for: Callable[..., Any]) -> None:
     gst, odd = _code(org, "gst", "5"), _code(org, "Odd", "3.3")
     realm = qbo.control.create_company("Api Books", kind="ca")
@@ -274,7 +275,7 @@ def test_api_reads_the_company_and_maps_tax_codes(qbo: Any, org: Organization,
     assert rows["Odd"]["qbo_tax_code"] == "6" and rows["Odd"]["suggested"] is False
 
 
-def test_connecting_reads_the_company_kind(qbo: Any, org: Organization, owner_client: Client,
+def test_connecting_reads_the_company_kind(qbo: Qbo, org: Organization, owner_client: Client,
                                            connect: Callable[..., QuickBooksConnection]) -> None:
     nyc = _code(org, "Standard rated", "20")
     realm = qbo.control.create_company("Connect Books", kind="uk")
@@ -290,7 +291,7 @@ def test_connecting_reads_the_company_kind(qbo: Any, org: Organization, owner_cl
     assert "QuickBooks rounds VAT/GST per line" not in owner_client.get(PAGE).content.decode()
 
 
-def test_batched_invoices_keep_quickbooks_ast_tax_too(qbo: Any, org: Organization,
+def test_batched_invoices_keep_quickbooks_ast_tax_too(qbo: Qbo, org: Organization,
                                                       make_customer: Callable[..., Customer]) -> None:
     ours = _code(org, "Local 8", "8")
     conn = _connect(qbo, org, "us_ast")
@@ -309,7 +310,7 @@ def test_batched_invoices_keep_quickbooks_ast_tax_too(qbo: Any, org: Organizatio
     assert len(taxes) == 1 and None not in taxes and taxes != {Decimal("8.00")}
 
 
-def test_api_reread_failure_is_plain_with_the_request_id(qbo: Any, org: Organization,
+def test_api_reread_failure_is_plain_with_the_request_id(qbo: Qbo, org: Organization,
                                                          api_client_for: Callable[..., Any]) -> None:
     realm = qbo.control.create_company("Api Fault Books", kind="us_manual")
     connect_org(qbo.control, org, realm)

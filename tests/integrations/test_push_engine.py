@@ -8,34 +8,37 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db.models import Model
 from pytest_django import Settings
 
 from accounts.models import Organization
 from customers.models import Customer
-from integrations.models import ConnectionStatus, ExternalRef, JobState, SyncAttempt, SyncJob
+from integrations.models import ConnectionStatus, ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob
 from integrations.push.enqueue import sync_enqueue
 from invoicing import lifecycle
 from invoicing.models import Invoice, Product
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain, make_due
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Push Test Books")
 
 
-def _qbo_objects(qbo: Any, realm: str, entity: str) -> list[dict[str, Any]]:
+def _qbo_objects(qbo: Qbo, realm: str, entity: str) -> list[dict[str, Any]]:
     return qbo.control.objects(realm, entity)
 
 
-def _job(obj: object, object_type: str) -> SyncJob:
-    return SyncJob.objects.exclude(state=JobState.DONE).get(object_type=object_type, local_id=obj.pk)  # type: ignore[attr-defined]
+def _job(obj: Model, object_type: str) -> SyncJob:
+    return SyncJob.objects.exclude(state=JobState.DONE).get(object_type=object_type, local_id=obj.pk)
 
 
-def test_customer_create_then_update_reaches_qbo_once(qbo: Any, realm: str, conn: Any, org: Organization,
-                                                       make_customer: Callable[..., Customer]) -> None:
+def test_customer_create_then_update_reaches_qbo_once(qbo: Qbo, realm: str, conn: QuickBooksConnection,
+                                                      org: Organization,
+                                                      make_customer: Callable[..., Customer]) -> None:
     customer = make_customer(org, "Ada Lovelace", email="ada@example.com")
     customer.phone = "555-0100"
     customer.save()  # a second edit before the worker runs coalesces into the same job
@@ -55,12 +58,13 @@ def test_customer_create_then_update_reaches_qbo_once(qbo: Any, realm: str, conn
     assert len([c for c in _qbo_objects(qbo, realm, "Customer") if c["DisplayName"] == "Ada Lovelace"]) == 1
 
 
-def _done_id(obj: object) -> int:
-    return SyncJob.objects.filter(local_id=obj.pk).order_by("-id").values_list("id", flat=True)[0]  # type: ignore[attr-defined]
+def _done_id(obj: Model) -> int:
+    return SyncJob.objects.filter(local_id=obj.pk).order_by("-id").values_list("id", flat=True)[0]
 
 
 def test_finalized_invoice_pushes_customer_items_and_exact_lines(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_invoice: Callable[..., Invoice]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_invoice: Callable[..., Invoice]) -> None:
     invoice = make_invoice(org, tax_percent="8.875", lines=[("2", "95.00"), ("1.5", "12.49")])
     assert not SyncJob.objects.filter(object_type="invoice").exists()  # drafts never sync
     lifecycle.invoice_finalize(invoice=invoice)
@@ -81,7 +85,7 @@ def test_finalized_invoice_pushes_customer_items_and_exact_lines(
 
 
 @pytest.mark.parametrize("status_action", ["draft", "dispute"])
-def test_drafts_and_disputed_invoices_never_sync(qbo: Any, realm: str, conn: Any, org: Organization,
+def test_drafts_and_disputed_invoices_never_sync(qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
                                                  make_invoice: Callable[..., Invoice], status_action: str) -> None:
     invoice = make_invoice(org)
     if status_action == "dispute":
@@ -108,7 +112,7 @@ def test_drafts_and_disputed_invoices_never_sync(qbo: Any, realm: str, conn: Any
     (["finalize", "dispute"], False),
 ])
 def test_every_status_in_and_out_of_the_syncable_list(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_invoice: Callable[..., Invoice],
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, make_invoice: Callable[..., Invoice],
         steps: list[str], syncs: bool) -> None:
     invoice = make_invoice(org)
     for step in steps:
@@ -146,7 +150,7 @@ def _apply(invoice: Invoice, step: str) -> None:
 
 
 def test_invoice_finalized_before_connecting_is_pushed_only_on_request(
-        qbo: Any, realm: str, org: Organization, make_invoice: Callable[..., Invoice]) -> None:
+        qbo: Qbo, realm: str, org: Organization, make_invoice: Callable[..., Invoice]) -> None:
     invoice = make_invoice(org)
     lifecycle.invoice_finalize(invoice=invoice)
     connect_org(qbo.control, org, realm)
@@ -159,7 +163,8 @@ def test_invoice_finalized_before_connecting_is_pushed_only_on_request(
 
 
 def test_commit_then_drop_is_resolved_by_lookup_not_a_second_create(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_customer: Callable[..., Customer]) -> None:
     qbo.control.set_faults(realm, drop_next=1)  # QBO applies the create, the client sees a reset
     customer = make_customer(org, "Grace Hopper", email="grace@example.com")
     [(job_id, state)] = drain()
@@ -176,7 +181,7 @@ def test_commit_then_drop_is_resolved_by_lookup_not_a_second_create(
 
 
 def test_server_errors_back_off_then_error_after_max_attempts(
-        qbo: Any, realm: str, conn: Any, org: Organization, settings: Settings,
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, settings: Settings,
         make_customer: Callable[..., Customer]) -> None:
     settings.QBO_MAX_ATTEMPTS = 3
     qbo.control.set_faults(realm, error_rate=1.0)
@@ -195,7 +200,8 @@ def test_server_errors_back_off_then_error_after_max_attempts(
     assert {a.http_status for a in SyncAttempt.objects.filter(job=job)} <= {500, 503}
 
 
-def test_throttling_backs_off_without_spending_attempts(qbo: Any, realm: str, conn: Any, org: Organization,
+def test_throttling_backs_off_without_spending_attempts(qbo: Qbo, realm: str, conn: QuickBooksConnection,
+                                                        org: Organization,
                                                         make_customer: Callable[..., Customer]) -> None:
     qbo.control.set_faults(realm, throttle_burst=50)
     customer = make_customer(org, "Katherine Johnson")
@@ -207,7 +213,8 @@ def test_throttling_backs_off_without_spending_attempts(qbo: Any, realm: str, co
 
 
 def test_duplicate_name_of_a_vendor_is_an_error_with_a_plain_hint(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_customer: Callable[..., Customer]) -> None:
     qbo.control.entities(realm, "Vendor", {"DisplayName": "Hedy Lamarr"})
     customer = make_customer(org, "Hedy Lamarr", email="hedy@example.com")
     drain()
@@ -218,7 +225,8 @@ def test_duplicate_name_of_a_vendor_is_an_error_with_a_plain_hint(
 
 
 def test_duplicate_name_of_the_same_customer_by_email_links_it(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_customer: Callable[..., Customer]) -> None:
     existing = qbo.control.entities(realm, "Customer", {"DisplayName": "Mary Jackson",
                                                         "PrimaryEmailAddr": {"Address": "mary@example.com"}})
     customer = make_customer(org, "Mary Jackson", email="MARY@example.com")
@@ -228,8 +236,8 @@ def test_duplicate_name_of_the_same_customer_by_email_links_it(
     assert len([c for c in _qbo_objects(qbo, realm, "Customer") if c["DisplayName"] == "Mary Jackson"]) == 1
 
 
-def test_stale_sync_token_is_reread_and_retried_once(qbo: Any, realm: str, conn: Any, org: Organization,
-                                                     make_customer: Callable[..., Customer]) -> None:
+def test_stale_sync_token_is_reread_and_retried_once(qbo: Qbo, realm: str, conn: QuickBooksConnection,
+                                                     org: Organization, make_customer: Callable[..., Customer]) -> None:
     customer = make_customer(org, "Dorothy Vaughan")
     drain()
     ref = ExternalRef.objects.get(object_type="customer", local_id=customer.pk)
@@ -243,12 +251,13 @@ def test_stale_sync_token_is_reread_and_retried_once(qbo: Any, realm: str, conn:
     assert qbo.control.object(realm, "Customer", ref.qbo_id)["PrimaryPhone"]["FreeFormNumber"] == "555-0199"
 
 
-def _job_state_latest(obj: object) -> str:
-    return SyncJob.objects.filter(local_id=obj.pk).order_by("-id").values_list("state", flat=True)[0]  # type: ignore[attr-defined]
+def _job_state_latest(obj: Model) -> str:
+    return SyncJob.objects.filter(local_id=obj.pk).order_by("-id").values_list("state", flat=True)[0]
 
 
 def test_expired_access_token_is_refreshed_and_the_call_retried(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_customer: Callable[..., Customer]) -> None:
     qbo.control.expire_tokens(realm)  # QBO now answers 401 to our stored access token
     customer = make_customer(org, "Mae Jemison")
     drain()
@@ -258,7 +267,8 @@ def test_expired_access_token_is_refreshed_and_the_call_retried(
 
 
 def test_revoked_authorization_pauses_jobs_and_reconnect_resumes(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_customer: Callable[..., Customer]) -> None:
     qbo.control.revoke(realm)
     customer = make_customer(org, "Sally Ride")
     drain()
@@ -280,7 +290,8 @@ def test_revoked_authorization_pauses_jobs_and_reconnect_resumes(
 
 
 def test_payments_recorded_here_are_applied_to_the_qbo_invoice(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_invoice: Callable[..., Invoice]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_invoice: Callable[..., Invoice]) -> None:
     invoice = make_invoice(org)
     lifecycle.invoice_finalize(invoice=invoice)
     drain()
@@ -296,7 +307,8 @@ def test_payments_recorded_here_are_applied_to_the_qbo_invoice(
 
 
 def test_a_customer_made_inactive_in_qbo_is_not_reactivated_by_an_edit_here(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_customer: Callable[..., Customer]) -> None:
     from integrations.models import RemoteState
 
     customer = make_customer(org, "Rosalind Franklin")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -11,13 +10,14 @@ from accounts.models import Organization
 from customers.models import Customer
 from integrations.models import QuickBooksConnection, SyncJob
 from integrations.push.claim import job_claim_next
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_small_queue_is_served_between_the_jobs_of_a_big_backlog(
-        qbo: Any, make_org: Callable[..., Organization], make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, make_org: Callable[..., Organization], make_customer: Callable[..., Customer]) -> None:
     big, small = make_org("Big Backlog"), make_org("Small Shop")
     connect_org(qbo.control, big, qbo.company("Big Books"))
     connect_org(qbo.control, small, qbo.company("Small Books"))
@@ -35,7 +35,7 @@ def test_a_small_queue_is_served_between_the_jobs_of_a_big_backlog(
 
 
 def test_a_company_being_pushed_is_claimed_again_only_when_every_other_company_is_busy(
-        qbo: Any, make_org: Callable[..., Organization], make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, make_org: Callable[..., Organization], make_customer: Callable[..., Customer]) -> None:
     """Many workers (a threads pool) on few companies: the next claim goes to a company nobody is pushing
     for, so a second worker does not wait on the first's customer; a busy company still gets spare workers."""
     first, second = make_org("First Served"), make_org("Second Served")

@@ -15,11 +15,12 @@ import pytest
 
 from accounts.models import Organization
 from customers.models import Customer
-from integrations.models import ExternalRef
+from integrations.models import ExternalRef, QuickBooksConnection
 from integrations.push.handlers import invoice as invoice_handler
 from invoicing import lifecycle
 from invoicing.models import Invoice, LineKind, Product, TaxCode, TaxRate
 from invoicing.services import InvoiceMoney, LineInput, invoice_create
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import drain
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ ISSUED = date(2026, 11, 2)
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Payload Books")
 
 
@@ -46,8 +47,8 @@ def sent_bodies(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return bodies
 
 
-def _expected(conn: Any, invoice: Invoice, product: Product, *, total_tax: float, taxable: tuple[str, ...],
-              memo: str, internal_note: str = "") -> dict[str, Any]:
+def _expected(conn: QuickBooksConnection, invoice: Invoice, product: Product, *, total_tax: float,
+              taxable: tuple[str, ...], memo: str, internal_note: str = "") -> dict[str, Any]:
     customer_id = ExternalRef.objects.get(connection=conn, object_type="customer", local_id=invoice.customer_id).qbo_id
     item_id = ExternalRef.objects.get(connection=conn, object_type="item", local_id=product.pk).qbo_id
     return {
@@ -83,7 +84,7 @@ def _lines(product: Product) -> list[LineInput]:
 
 
 def test_one_tax_rate_invoice_pushes_the_same_body_as_before(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer],
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, make_customer: Callable[..., Customer],
         make_product: Callable[..., Product], sent_bodies: list[dict[str, Any]]) -> None:
     customer = make_customer(org, email="jane@example.com")
     product = make_product(org)
@@ -101,7 +102,7 @@ def test_one_tax_rate_invoice_pushes_the_same_body_as_before(
 
 
 def test_no_tax_invoice_pushes_the_same_body_as_before(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer],
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, make_customer: Callable[..., Customer],
         make_product: Callable[..., Product], sent_bodies: list[dict[str, Any]]) -> None:
     customer = make_customer(org, email="jane@example.com")
     product = make_product(org)
@@ -114,7 +115,7 @@ def test_no_tax_invoice_pushes_the_same_body_as_before(
 
 
 def test_per_line_tax_code_invoice_pushes_the_same_body(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer],
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, make_customer: Callable[..., Customer],
         make_product: Callable[..., Product], sent_bodies: list[dict[str, Any]]) -> None:
     """The same invoice written the new way (a tax code per line, as the pages and API now do, terms
     setting the due date) sends exactly the body the one-rate invoice sent before."""
@@ -138,7 +139,7 @@ def test_per_line_tax_code_invoice_pushes_the_same_body(
 
 
 def test_credit_line_reaches_qbo_with_its_negative_amount(
-        qbo: Any, realm: str, conn: Any, org: Organization, make_customer: Callable[..., Customer],
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, make_customer: Callable[..., Customer],
         make_product: Callable[..., Product], sent_bodies: list[dict[str, Any]]) -> None:
     product = make_product(org)
     invoice = invoice_create(organization=org, customer=make_customer(org), issue_date=ISSUED, lines=[

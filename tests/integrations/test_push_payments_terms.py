@@ -18,6 +18,7 @@ from integrations.models import ExternalRef, JobState, QuickBooksConnection, Syn
 from invoicing import lifecycle
 from invoicing.models import Invoice
 from invoicing.services import InvoiceMoney, LineInput, invoice_create
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import drain
 from tests.integrations.test_push_books_match import PAGE, _connect
 
@@ -35,7 +36,7 @@ def _invoice(org: Organization, customer: Customer, terms_days: int | None = Non
     return invoice
 
 
-def _pay(qbo: Any, invoice: Invoice, *, method: str, reference: str) -> tuple[dict[str, Any], SyncJob]:
+def _pay(qbo: Qbo, invoice: Invoice, *, method: str, reference: str) -> tuple[dict[str, Any], SyncJob]:
     """Record a payment here, push it, and return the QBO Payment as the simulator holds it."""
     payment = lifecycle.invoice_record_payment(invoice=invoice, amount=Decimal("50.00"), method=method,
                                                reference=reference)
@@ -46,7 +47,7 @@ def _pay(qbo: Any, invoice: Invoice, *, method: str, reference: str) -> tuple[di
     return qbo.control.object(ref.connection.realm_id, "Payment", ref.qbo_id), job
 
 
-def _by_name(qbo: Any, conn: QuickBooksConnection, entity: str, name: str) -> str:
+def _by_name(qbo: Qbo, conn: QuickBooksConnection, entity: str, name: str) -> str:
     return next(str(r["Id"]) for r in qbo.control.objects(conn.realm_id, entity) if r["Name"] == name)
 
 
@@ -56,11 +57,11 @@ def customer(make_customer: Callable[..., Customer], org: Organization) -> Custo
 
 
 @pytest.fixture
-def conn(qbo: Any, org: Organization) -> QuickBooksConnection:
+def conn(qbo: Qbo, org: Organization) -> QuickBooksConnection:
     return _connect(qbo, org, "us_manual")
 
 
-def test_payment_carries_reference_method_and_undeposited_funds(qbo: Any, conn: QuickBooksConnection,
+def test_payment_carries_reference_method_and_undeposited_funds(qbo: Qbo, conn: QuickBooksConnection,
                                                                  customer: Customer, org: Organization) -> None:
     assert {m["name"] for m in conn.qbo_payment_methods} >= {"Cash", "Check", "Credit Card"}
     assert [a["name"] for a in conn.qbo_deposit_accounts] == ["Undeposited Funds", "Checking"]
@@ -74,7 +75,7 @@ def test_payment_carries_reference_method_and_undeposited_funds(qbo: Any, conn: 
     assert "payment method" not in attempt.message
 
 
-def test_unknown_method_is_omitted_and_the_log_says_so(qbo: Any, conn: QuickBooksConnection,
+def test_unknown_method_is_omitted_and_the_log_says_so(qbo: Qbo, conn: QuickBooksConnection,
                                                        customer: Customer, org: Organization) -> None:
     invoice = _invoice(org, customer)
     sent, job = _pay(qbo, invoice, method="Venmo", reference="V-77")
@@ -86,7 +87,7 @@ def test_unknown_method_is_omitted_and_the_log_says_so(qbo: Any, conn: QuickBook
     assert "Venmo" in message and "no QuickBooks payment method" in message
 
 
-def test_owner_chooses_a_bank_account_for_deposits(qbo: Any, conn: QuickBooksConnection, customer: Customer,
+def test_owner_chooses_a_bank_account_for_deposits(qbo: Qbo, conn: QuickBooksConnection, customer: Customer,
                                                    org: Organization, owner_client: Client) -> None:
     checking = _by_name(qbo, conn, "Account", "Checking")
     page = owner_client.get(PAGE).content.decode()
@@ -104,7 +105,7 @@ def test_owner_chooses_a_bank_account_for_deposits(qbo: Any, conn: QuickBooksCon
     assert sent["PaymentMethodRef"]["value"] == _by_name(qbo, conn, "PaymentMethod", "Cash")
 
 
-def test_invoice_sends_the_term_of_its_days_or_none(qbo: Any, conn: QuickBooksConnection, customer: Customer,
+def test_invoice_sends_the_term_of_its_days_or_none(qbo: Qbo, conn: QuickBooksConnection, customer: Customer,
                                                     org: Organization) -> None:
     net15 = _invoice(org, customer, terms_days=15)
     odd = _invoice(org, customer, terms_days=45)

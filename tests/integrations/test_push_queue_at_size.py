@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import connection as db
@@ -19,6 +18,7 @@ from accounts.models import Organization
 from integrations.models import JobState, SyncAttempt, SyncJob
 from integrations.push import sweeper
 from integrations.push.selectors import queue_banner
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def _attempts(conn_id: int, count: int, age: timedelta) -> None:
 
 
 def test_pruning_takes_the_oldest_rows_a_bounded_chunk_per_sweep_and_keeps_thirty_days(
-        qbo: Any, make_org: Callable[..., Organization], settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        qbo: Qbo, make_org: Callable[..., Organization], settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sweeper, "PRUNE_CHUNK", 50)
     org = make_org("Old Logs")
     conn = connect_org(qbo.control, org, qbo.company("Old Logs Books"))
@@ -68,7 +68,7 @@ def test_pruning_takes_the_oldest_rows_a_bounded_chunk_per_sweep_and_keeps_thirt
 
 
 def test_the_banner_counts_open_jobs_and_ignores_finished_ones(
-        qbo: Any, make_org: Callable[..., Organization]) -> None:
+        qbo: Qbo, make_org: Callable[..., Organization]) -> None:
     org = make_org("Busy Books")
     conn = connect_org(qbo.control, org, qbo.company("Busy Books QBO"))
     SyncJob.objects.bulk_create(

@@ -16,6 +16,7 @@ from fsm.celery import app as celery_app
 from integrations.models import JobState, ObjectType, QuickBooksConnection, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain, make_due
 from tests.integrations.push_ui_helpers import open_job
 
@@ -32,7 +33,7 @@ HTMX: HtmxEnviron = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Fresh Request Books")
 
 
@@ -45,11 +46,11 @@ def eager_doorbell() -> Iterator[None]:
     celery_app.conf.task_always_eager = before
 
 
-def _replays(qbo: Any, realm: str) -> int:
+def _replays(qbo: Qbo, realm: str) -> int:
     return int(qbo.control.stats(realm)["requests"].get("replays", 0))
 
 
-def _their_invoice(qbo: Any, realm: str, doc_number: str) -> dict[str, Any]:
+def _their_invoice(qbo: Qbo, realm: str, doc_number: str) -> dict[str, Any]:
     """A bookkeeper's invoice in QuickBooks that already uses our next number."""
     customer = qbo.control.entities(realm, "Customer", {"DisplayName": "Walk-in (QuickBooks only)"})
     item = qbo.control.entities(realm, "Item", {"Name": "Counter sale", "Type": "Service", "UnitPrice": 10,
@@ -60,7 +61,7 @@ def _their_invoice(qbo: Any, realm: str, doc_number: str) -> dict[str, Any]:
                   "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "Qty": 1, "UnitPrice": 10}}]})
 
 
-def _refused_with_6140(qbo: Any, realm: str, org: Organization, make_invoice: Callable[..., Invoice]
+def _refused_with_6140(qbo: Qbo, realm: str, org: Organization, make_invoice: Callable[..., Invoice]
                        ) -> tuple[Invoice, SyncJob, dict[str, Any]]:
     invoice = make_invoice(org)
     theirs = _their_invoice(qbo, realm, invoice.number)
@@ -71,19 +72,19 @@ def _refused_with_6140(qbo: Any, realm: str, org: Organization, make_invoice: Ca
     return invoice, job, theirs
 
 
-def _renumber_theirs_in_qbo(qbo: Any, realm: str, theirs: dict[str, Any]) -> None:
+def _renumber_theirs_in_qbo(qbo: Qbo, realm: str, theirs: dict[str, Any]) -> None:
     """The person fixes the cause in QuickBooks: the other invoice gets another number."""
     current = qbo.control.object(realm, "Invoice", theirs["Id"])
     qbo.control.entities(realm, "Invoice", {"Id": theirs["Id"], "SyncToken": current["SyncToken"], "sparse": True,
                                             "DocNumber": f"{theirs['DocNumber']}-QB"})
 
 
-def _ours_in_qbo(qbo: Any, realm: str, invoice: Invoice) -> list[dict[str, Any]]:
+def _ours_in_qbo(qbo: Qbo, realm: str, invoice: Invoice) -> list[dict[str, Any]]:
     return [i for i in qbo.control.objects(realm, "Invoice") if i.get("DocNumber") == invoice.number]
 
 
 def test_retry_after_fixing_a_duplicate_doc_number_in_qbo_creates_the_invoice(
-        qbo: Any, realm: str, conn: QuickBooksConnection, org: Organization, owner_client: Client,
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, owner_client: Client,
         make_invoice: Callable[..., Invoice], eager_doorbell: None,
         django_capture_on_commit_callbacks: Callable) -> None:
     invoice, job, theirs = _refused_with_6140(qbo, realm, org, make_invoice)
@@ -101,7 +102,7 @@ def test_retry_after_fixing_a_duplicate_doc_number_in_qbo_creates_the_invoice(
 
 
 def test_sync_all_pending_after_an_error_sends_a_new_request(
-        qbo: Any, realm: str, conn: QuickBooksConnection, org: Organization, owner_client: Client,
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, owner_client: Client,
         make_invoice: Callable[..., Invoice], eager_doorbell: None,
         django_capture_on_commit_callbacks: Callable) -> None:
     invoice, job, theirs = _refused_with_6140(qbo, realm, org, make_invoice)
@@ -120,7 +121,7 @@ def test_sync_all_pending_after_an_error_sends_a_new_request(
 
 
 def test_a_retry_after_an_unknown_outcome_keeps_its_request_id(
-        qbo: Any, realm: str, conn: QuickBooksConnection, org: Organization,
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
         make_customer: Callable[..., Customer]) -> None:
     """The other half of the rule: QBO made the customer but the answer never arrived (the connection
     dropped after the commit). The retry repeats the same requestid, so QBO would replay that create."""
@@ -139,7 +140,7 @@ def test_a_retry_after_an_unknown_outcome_keeps_its_request_id(
 
 
 def test_a_refusal_replayed_for_a_send_cut_off_by_a_killed_worker_is_settled_by_one_fresh_request(
-        qbo: Any, realm: str, org: Organization, make_customer: Callable[..., Customer]) -> None:
+        qbo: Qbo, realm: str, org: Organization, make_customer: Callable[..., Customer]) -> None:
     """A worker killed between a create's headers and its body leaves QBO holding "invalid request" under
     that requestid. The job is claimed again with its outcome unknown and the same id (right after a lost
     answer), finds no record by name, sends, and gets the stored refusal back: it must not end in Error."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck
@@ -22,6 +22,7 @@ from integrations.models import ExternalRef, JobState, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Product
 from invoicing.services import LineInput, invoice_create
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain_batched
 
 FAULTS = [{"error_next": 1}, {"drop_next": 1}, {"throttle_burst": 2}, {"timeout_next": 1}]
@@ -36,7 +37,7 @@ def _run_queue_to_the_end() -> None:
 
 
 class PushMachine(RuleBasedStateMachine):
-    qbo: Any = None
+    qbo: ClassVar[Qbo]  # the test sets it before it runs the machine
     counter = 0
 
     @initialize()
@@ -124,7 +125,7 @@ class PushMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_random_edits_faults_and_runs_keep_qbo_equal_to_local(qbo: Any, settings: Settings) -> None:
+def test_random_edits_faults_and_runs_keep_qbo_equal_to_local(qbo: Qbo, settings: Settings) -> None:
     settings.QBO_HTTP_TIMEOUT_SECONDS = 2  # the simulator's "timeout" fault hangs; don't wait 30 s for it
     PushMachine.qbo = qbo
     run_state_machine_as_test(PushMachine, settings=hsettings(

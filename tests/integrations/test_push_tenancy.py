@@ -5,32 +5,32 @@ this company's QuickBooks."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from accounts.models import Organization
 from customers.models import Customer
-from integrations.models import JobState, SyncJob
+from integrations.models import JobState, QuickBooksConnection, SyncJob
 from integrations.push.enqueue import upsert_open_job
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceLine, Product
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import drain
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Tenancy Books")
 
 
-def _names(qbo: Any, realm: str, entity: str) -> list[str]:
+def _names(qbo: Qbo, realm: str, entity: str) -> list[str | None]:
     return [row.get("Name") or row.get("DisplayName") for row in qbo.control.objects(realm, entity)]
 
 
 def test_an_invoice_line_with_another_organizations_product_is_refused(
-        qbo: Any, realm: str, conn: Any, org: Organization, other_org: Organization,
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, other_org: Organization,
         make_invoice: Callable[..., Invoice], make_product: Callable[..., Product]) -> None:
     theirs = make_product(other_org, "Rival secret valve", "999.00")
     invoice = make_invoice(org)
@@ -49,7 +49,7 @@ def test_an_invoice_line_with_another_organizations_product_is_refused(
 
 @pytest.mark.parametrize("object_type", ["item", "customer", "invoice", "payment"])
 def test_a_job_naming_another_organizations_row_sends_nothing(
-        qbo: Any, realm: str, conn: Any, other_org: Organization, object_type: str,
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, other_org: Organization, object_type: str,
         make_invoice: Callable[..., Invoice], make_customer: Callable[..., Customer]) -> None:
     invoice = make_invoice(other_org, lines=[("1", "40.00")])
     lifecycle.invoice_finalize(invoice=invoice)

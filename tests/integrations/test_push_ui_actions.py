@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 import requests
@@ -17,6 +16,7 @@ from accounts.models import Organization, Role
 from customers.models import Customer
 from integrations.models import ConnectionStatus, JobState, SyncJob, SyncPreferences
 from invoicing.models import Invoice, InvoiceStatus
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain
 from tests.integrations.push_ui_helpers import (
     Element,
@@ -208,7 +208,7 @@ def test_an_off_site_next_is_ignored(org: Organization, owner_client: Client, ma
 
 
 def test_sync_then_run_shows_force_resync_and_a_working_qbo_link(
-        qbo: Any, org: Organization, owner_client: Client, make_invoice: Callable) -> None:
+        qbo: Qbo, org: Organization, owner_client: Client, make_invoice: Callable) -> None:
     invoice = set_status(make_invoice(org), S.SENT)  # finalized before connecting: pushed only on request
     realm = qbo.company("Link Check Books")
     connect_org(qbo.control, org, realm)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Organization, Role
 from integrations.models import ObjectType, QuickBooksConnection, SyncAttempt
 from invoicing.models import Invoice, InvoiceStatus
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain
 from tests.integrations.push_ui_helpers import by_testid, db_connection, one, set_status
 
@@ -110,7 +111,7 @@ def test_only_this_organizations_attempts_and_deleted_objects_still_named(
     assert b"Someone else" not in html
 
 
-def test_real_attempts_from_the_simulator(qbo: Any, org: Organization, owner_client: Client,
+def test_real_attempts_from_the_simulator(qbo: Qbo, org: Organization, owner_client: Client,
                                           make_customer: Callable) -> None:
     realm = qbo.company("Log Books")
     connect_org(qbo.control, org, realm)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import pytest
 from django.test import Client
@@ -18,6 +18,7 @@ from fsm.celery import app as celery_app
 from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
 from integrations.push.enqueue import sync_enqueue
 from invoicing.models import Invoice, InvoiceStatus
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain, make_due
 from tests.integrations.push_ui_helpers import add_job, db_connection, one, open_job, set_status
 
@@ -48,7 +49,7 @@ def eager_doorbell() -> Iterator[None]:
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Queue Page Books")
 
 
@@ -65,7 +66,7 @@ def _enqueue(org: Organization, invoice: Invoice) -> SyncJob:
 
 
 def test_sync_all_pending_runs_due_items_and_leaves_backoff_alone(
-        qbo: Any, realm: str, org: Organization, owner_client: Client, make_invoice: Callable,
+        qbo: Qbo, realm: str, org: Organization, owner_client: Client, make_invoice: Callable,
         make_customer: Callable, eager_doorbell: None, django_capture_on_commit_callbacks: Callable) -> None:
     queued_inv, due_inv, waiting_inv, failed_inv = _invoices(org, make_invoice, make_customer, 4)
     conn = connect_org(qbo.control, org, realm)
@@ -109,7 +110,7 @@ def test_sync_all_pending_when_not_connected_says_so(org: Organization, owner_cl
 
 
 @pytest.fixture
-def failing_customer(qbo: Any, realm: str, org: Organization, settings: Settings,
+def failing_customer(qbo: Qbo, realm: str, org: Organization, settings: Settings,
                      make_customer: Callable[..., Customer]) -> tuple[Customer, SyncJob]:
     """A customer whose pushes met only server errors: in backoff after one try."""
     settings.QBO_MAX_ATTEMPTS = 2
@@ -124,7 +125,7 @@ def failing_customer(qbo: Any, realm: str, org: Organization, settings: Settings
 
 
 def test_retry_of_a_failed_item_resets_attempts_and_runs_now(
-        qbo: Any, realm: str, org: Organization, owner_client: Client, failing_customer: tuple[Customer, SyncJob],
+        qbo: Qbo, realm: str, org: Organization, owner_client: Client, failing_customer: tuple[Customer, SyncJob],
         eager_doorbell: None, django_capture_on_commit_callbacks: Callable) -> None:
     _, job = failing_customer
     make_due(job)
@@ -147,7 +148,7 @@ def test_retry_of_a_failed_item_resets_attempts_and_runs_now(
 
 
 def test_retry_inside_the_backoff_window_runs_now(
-        qbo: Any, realm: str, org: Organization, owner_client: Client, failing_customer: tuple[Customer, SyncJob],
+        qbo: Qbo, realm: str, org: Organization, owner_client: Client, failing_customer: tuple[Customer, SyncJob],
         eager_doorbell: None, django_capture_on_commit_callbacks: Callable) -> None:
     _, job = failing_customer
     qbo.control.clear_faults(realm)

@@ -15,13 +15,14 @@ from customers.models import Customer
 from integrations.models import ExternalRef, JobState, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice, Product
+from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain, make_due
 
 pytestmark = pytest.mark.django_db
 
 
 def test_void_after_a_dropped_create_voids_the_invoice_qbo_committed(
-        qbo: Any, org: Organization, make_customer: Callable[..., Customer],
+        qbo: Qbo, org: Organization, make_customer: Callable[..., Customer],
         make_product: Callable[..., Product], make_invoice: Callable[..., Invoice]) -> None:
     realm = qbo.company("Void After Drop Books")
     conn = connect_org(qbo.control, org, realm)
@@ -52,7 +53,7 @@ def test_void_after_a_dropped_create_voids_the_invoice_qbo_committed(
     assert ref.qbo_id == theirs["Id"]
 
 
-def _pushed_customer_and_item(qbo: Any, org: Organization, make_customer: Callable[..., Customer],
+def _pushed_customer_and_item(qbo: Qbo, org: Organization, make_customer: Callable[..., Customer],
                               make_product: Callable[..., Product], name: str) -> tuple[str, Customer]:
     realm = qbo.company(name)
     connect_org(qbo.control, org, realm)
@@ -63,8 +64,8 @@ def _pushed_customer_and_item(qbo: Any, org: Organization, make_customer: Callab
 
 
 def test_a_void_made_while_the_create_is_on_its_way_is_pushed_after_it(
-        qbo: Any, org: Organization, make_customer: Callable[..., Customer],
-        make_product: Callable[..., Product], make_invoice: Callable[..., Invoice], monkeypatch: pytest.MonkeyPatch) -> None:
+        qbo: Qbo, org: Organization, make_customer: Callable[..., Customer], make_product: Callable[..., Product],
+        make_invoice: Callable[..., Invoice], monkeypatch: pytest.MonkeyPatch) -> None:
     from integrations.qbo.client import QboClient
 
     realm, customer = _pushed_customer_and_item(qbo, org, make_customer, make_product, "Void In Flight Books")
@@ -87,7 +88,7 @@ def test_a_void_made_while_the_create_is_on_its_way_is_pushed_after_it(
 
 
 def test_disputed_after_an_unknown_create_maps_it_so_the_end_of_the_dispute_updates_it(
-        qbo: Any, org: Organization, make_customer: Callable[..., Customer],
+        qbo: Qbo, org: Organization, make_customer: Callable[..., Customer],
         make_product: Callable[..., Product], make_invoice: Callable[..., Invoice]) -> None:
     realm, customer = _pushed_customer_and_item(qbo, org, make_customer, make_product, "Dispute After Drop Books")
     invoice = make_invoice(org, customer=customer, lines=[("1", "95.00")])

@@ -17,9 +17,19 @@ from customers.models import Customer
 from integrations.inbound.cdc import cdc_sweep
 from integrations.inbound.drift import drift_execute
 from integrations.inbound.services import drift_request
-from integrations.models import DriftItem, ExternalRef, ImportRun, JobState, ObjectType, SyncAttempt, SyncJob
+from integrations.models import (
+    DriftItem,
+    ExternalRef,
+    ImportRun,
+    JobState,
+    ObjectType,
+    QuickBooksConnection,
+    SyncAttempt,
+    SyncJob,
+)
 from invoicing import lifecycle
 from invoicing.models import Invoice, Product
+from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import customer, income_account, qbo_names, run_import
 from tests.integrations.push_helpers import drain
 from tests.integrations.push_ui_helpers import by_testid
@@ -30,7 +40,7 @@ PAGE = "/settings/integrations/quickbooks/"
 
 
 @pytest.fixture
-def realm(qbo: Any) -> str:
+def realm(qbo: Qbo) -> str:
     return qbo.company("Agreeing Books")
 
 
@@ -47,7 +57,7 @@ def owner_page(owner: Membership) -> Client:
 
 
 @pytest.fixture
-def imported(qbo: Any, realm: str, org: Organization, owner: Membership, make_customer: Callable[..., Customer],
+def imported(qbo: Qbo, realm: str, org: Organization, owner: Membership, make_customer: Callable[..., Customer],
              make_product: Callable[..., Product]) -> dict[str, Any]:
     """A company whose vendor holds one of our customer names, and whose items match ours by name only
     (one with another price, one with another SKU); then the initial sync, as the Owner's connect runs it."""
@@ -74,7 +84,7 @@ def imported(qbo: Any, realm: str, org: Organization, owner: Membership, make_cu
 # ---- the import's own renames are not drift -------------------------------------------------------------
 
 def test_the_imports_own_name_suffix_is_not_drift_but_a_bookkeepers_rename_is(
-        qbo: Any, realm: str, imported: dict[str, Any]) -> None:
+        qbo: Qbo, realm: str, imported: dict[str, Any]) -> None:
     conn, northwind = imported["conn"], imported["northwind"]
     assert qbo_names(qbo.control, realm)["Northwind Supply Co (2)"] == 1  # the vendor holds the plain name
     ref = ExternalRef.objects.get(connection=conn, object_type=ObjectType.CUSTOMER, local_id=northwind.pk)
@@ -92,7 +102,7 @@ def test_the_imports_own_name_suffix_is_not_drift_but_a_bookkeepers_rename_is(
 
 
 def test_an_edit_of_a_customer_the_import_renamed_keeps_its_qbo_name(
-        qbo: Any, realm: str, imported: dict[str, Any]) -> None:
+        qbo: Qbo, realm: str, imported: dict[str, Any]) -> None:
     """Pushing ours after the import's rename must not ask QBO for the name the vendor holds (6240)."""
     northwind: Customer = imported["northwind"]
     northwind.phone = "555-0142"
@@ -125,7 +135,7 @@ def test_a_product_linked_with_another_price_or_sku_is_listed_with_both_values(
 # ---- the sync log shows the initial sync's creates ------------------------------------------------------
 
 def test_every_customer_the_import_creates_in_qbo_is_in_the_sync_log(
-        qbo: Any, realm: str, imported: dict[str, Any], owner_page: Client) -> None:
+        qbo: Qbo, realm: str, imported: dict[str, Any], owner_page: Client) -> None:
     conn = imported["conn"]
     created = {c["DisplayName"]: str(c["Id"]) for c in qbo.control.objects(realm, "Customer")}
     attempts = {a.local_id: a for a in SyncAttempt.objects.filter(connection=conn)}
@@ -145,7 +155,7 @@ def test_every_customer_the_import_creates_in_qbo_is_in_the_sync_log(
 # ---- an invoice deleted in QuickBooks ------------------------------------------------------------------
 
 def test_an_invoice_deleted_in_qbo_offers_only_create_again_and_that_creates_it(
-        qbo: Any, realm: str, conn: Any, org: Organization, owner_client: Client,
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, owner_client: Client,
         make_invoice: Callable[..., Invoice]) -> None:
     invoice = make_invoice(org)
     lifecycle.invoice_finalize(invoice=invoice)
