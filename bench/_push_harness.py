@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -159,7 +159,7 @@ def open_jobs() -> int:
     return SyncJob.objects.exclude(state__in=[JobState.DONE, JobState.ERROR]).count()
 
 
-def wait_until_drained(timeout: float, tick: float = 2.0, on_tick: object = None) -> float:
+def wait_until_drained(timeout: float, tick: float = 2.0, on_tick: Callable[[float], None] | None = None) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if callable(on_tick):

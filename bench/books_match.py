@@ -17,7 +17,14 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the app's modules import once _setup() has set Django up
+    from accounts.models import Organization
+    from integrations.models import QuickBooksConnection
+    from invoicing.models import TaxCode
+    from invoicing.services import InvoiceMoney, LineInput
+    from qbo_sim.testing import SimulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,7 +48,7 @@ class Tally:
     payment_example: str = ""
 
 
-def _setup() -> Any:
+def _setup() -> SimulatorProcess:
     OUT.mkdir(parents=True, exist_ok=True)
     db = OUT / "bench.sqlite3"
     db.unlink(missing_ok=True)
@@ -72,7 +79,7 @@ def _drain() -> None:
         job_run(job)
 
 
-def _local_codes(sim: Any, org: Any, conn: Any) -> list[Any]:
+def _local_codes(sim: SimulatorProcess, org: Organization, conn: QuickBooksConnection) -> list[TaxCode]:
     """Local codes named and rated as the company's own (the suggestion maps them by name)."""
     from integrations.connection.company import tax_codes_suggest
     from invoicing.models import TaxCode, TaxRate
@@ -95,7 +102,7 @@ def _local_codes(sim: Any, org: Any, conn: Any) -> list[Any]:
     return codes
 
 
-def _lines(kind: str, codes: list[Any], rng: random.Random) -> list[Any]:
+def _lines(kind: str, codes: list[TaxCode], rng: random.Random) -> list[LineInput]:
     from invoicing.services import LineInput
 
     us_code = rng.choice(codes)  # QBO US holds one tax code per invoice
@@ -112,7 +119,7 @@ def _lines(kind: str, codes: list[Any], rng: random.Random) -> list[Any]:
     return lines
 
 
-def _money(rng: random.Random, terms: int) -> Any:
+def _money(rng: random.Random, terms: int) -> InvoiceMoney:
     from invoicing.services import InvoiceMoney
 
     pick = rng.random()
@@ -124,7 +131,7 @@ def _money(rng: random.Random, terms: int) -> Any:
     return InvoiceMoney(terms_days=terms)
 
 
-def run_kind(sim: Any, kind: str, count: int, rng: random.Random) -> Tally:
+def run_kind(sim: SimulatorProcess, kind: str, count: int, rng: random.Random) -> Tally:
     from datetime import date
 
     from accounts.services import organization_create
@@ -195,7 +202,7 @@ def run_kind(sim: Any, kind: str, count: int, rng: random.Random) -> Tally:
     return tally
 
 
-def _check_payments(sim: Any, conn: Any, tally: Tally) -> None:
+def _check_payments(sim: SimulatorProcess, conn: QuickBooksConnection, tally: Tally) -> None:
     """Each pushed payment: PaymentRefNum = our reference, PaymentMethodRef = the method of the same name
     (none for a method the company lacks), amount equal."""
     from integrations.models import ExternalRef

@@ -23,7 +23,13 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: the app's modules import once _setup_django() has set Django up
+    from accounts.models import Organization
+    from integrations.models import QuickBooksConnection
+    from invoicing.models import Product
+    from qbo_sim.testing import SimControl
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -96,13 +102,13 @@ def _start_worker() -> subprocess.Popen[bytes]:
 @dataclass
 class World:
     realm: str
-    connection: Any
+    connection: QuickBooksConnection | None
     edited: dict[int, Decimal]  # product id -> the price QBO now has
     new_names: set[str]
     delivered_at: float | None = None  # when the simulator had posted every webhook
 
 
-def _company(control: Any, items: int, name: str) -> tuple[str, Any, dict[str, Any]]:
+def _company(control: SimControl, items: int, name: str) -> tuple[str, QuickBooksConnection, dict[str, Product]]:
     """A company with `items` items, linked to products here as the initial import would leave them."""
     from datetime import timedelta
 
@@ -134,7 +140,7 @@ def _company(control: Any, items: int, name: str) -> tuple[str, Any, dict[str, A
     return realm, conn, {r["Id"]: p for p, r in zip(products, rows, strict=True)}
 
 
-def _make_changes(control: Any, realm: str, by_item: dict[str, Any], changes: int) -> tuple[World, float]:
+def _make_changes(control: SimControl, realm: str, by_item: dict[str, Product], changes: int) -> tuple[World, float]:
     """The bookkeeper at work: price edits of linked items and new items, one API call each."""
     edits = min(len(by_item), changes * 4 // 5)
     edited: dict[int, Decimal] = {}
@@ -152,7 +158,7 @@ def _make_changes(control: Any, realm: str, by_item: dict[str, Any], changes: in
     return World(realm=realm, connection=None, edited=edited, new_names=new_names), time.perf_counter() - started
 
 
-def _missing(world: World, organization: Any) -> int:
+def _missing(world: World, organization: Organization) -> int:
     from invoicing.models import Product
 
     prices = dict(Product.objects.filter(pk__in=world.edited).values_list("pk", "unit_price"))
@@ -161,7 +167,8 @@ def _missing(world: World, organization: Any) -> int:
     return stale + len(world.new_names) - made
 
 
-def _wait_reflected(world: World, organization: Any, started: float, control: Any = None) -> float:
+def _wait_reflected(world: World, organization: Organization, started: float,
+                    control: SimControl | None = None) -> float:
     while _missing(world, organization):
         if control is not None and world.delivered_at is None and not control.webhooks()["pending"]:
             world.delivered_at = time.perf_counter() - started
@@ -171,7 +178,7 @@ def _wait_reflected(world: World, organization: Any, started: float, control: An
     return time.perf_counter() - started
 
 
-def run_webhooks(control: Any, app_url: str, changes: int, items: int) -> None:
+def run_webhooks(control: SimControl, app_url: str, changes: int, items: int) -> None:
     from django.conf import settings
 
     from integrations.models import WebhookEvent
@@ -197,7 +204,7 @@ def run_webhooks(control: Any, app_url: str, changes: int, items: int) -> None:
           f"app's QBO requests {control.stats(realm)['requests']['total'] - requests_before}")
 
 
-def run_cdc(control: Any, changes: int, items: int, interval: int) -> None:
+def run_cdc(control: SimControl, changes: int, items: int, interval: int) -> None:
     from integrations.inbound.cdc import cdc_sweep
 
     realm, conn, by_item = _company(control, items, "Bench CDC Co")

@@ -26,7 +26,12 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: the app's modules import once Django is set up
+    from accounts.models import Organization
+    from integrations.models import ImportRun, QuickBooksConnection
+    from qbo_sim.testing import SimControl
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "initial_import"
@@ -55,7 +60,7 @@ def _environment(database_url: str | None) -> None:
                        "DJANGO_DEBUG": "1"})  # a development run: embedded secrets, the simulator
 
 
-def _seed_local(control: Any, realm: str) -> Any:
+def _seed_local(control: SimControl, realm: str) -> Organization:
     from accounts.models import Plan
     from accounts.services import organization_create
     from customers.models import Customer
@@ -71,7 +76,7 @@ def _seed_local(control: Any, realm: str) -> Any:
     return org
 
 
-def _connect(control: Any, org: Any, realm: str) -> Any:
+def _connect(control: SimControl, org: Organization, realm: str) -> QuickBooksConnection:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -87,12 +92,12 @@ def _connect(control: Any, org: Any, realm: str) -> Any:
         connected_at=now)
 
 
-def _requests(control: Any, realm: str) -> dict[str, int]:
+def _requests(control: SimControl, realm: str) -> dict[str, int]:
     by_endpoint = control.stats(realm)["requests"]["by_endpoint"]
     return {k: sum(v.values()) for k, v in by_endpoint.items()}
 
 
-def _minimum(run: Any) -> int:
+def _minimum(run: ImportRun) -> int:
     """Requests no implementation can avoid: a COUNT and ceil(rows/1000) pages per swept type, and
     ceil(creates/30) batch requests."""
     reads = sum(1 + math.ceil(run.progress[k]["total"] / 1000) for k in ("customers", "items", "projects"))

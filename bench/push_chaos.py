@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from _push_harness import Beat, Worker, django_ready, environment, open_jobs, processes, sim_args, wait_until_drained
+
+if TYPE_CHECKING:  # annotations only: qbo_sim is importable once _push_harness has put the repo on sys.path
+    from qbo_sim.testing import SimControl
 
 KNOBS = {
     "QBO_BACKOFF_BASE_SECONDS": "2", "QBO_BACKOFF_CAP_SECONDS": "20", "QBO_MAX_ATTEMPTS": "40",
@@ -61,7 +66,8 @@ def main() -> None:
         print(f"{'wall_time_s':>18}: {time.monotonic() - started:.1f} (drain {elapsed:.1f})")
 
 
-def _chaos_script(control: object, realm: str, workers: list[Worker], env: dict[str, str]) -> object:
+def _chaos_script(control: SimControl, realm: str, workers: list[Worker],
+                  env: dict[str, str]) -> Callable[[float], None]:
     events = {20: "kill", 40: "burst", 60: "kill", 80: "expire", 100: "flush", 120: "kill", 140: "burst"}
     done: set[int] = set()
 
@@ -75,7 +81,7 @@ def _chaos_script(control: object, realm: str, workers: list[Worker], env: dict[
     return tick
 
 
-def _act(what: str, control: object, realm: str, workers: list[Worker], env: dict[str, str]) -> None:
+def _act(what: str, control: SimControl, realm: str, workers: list[Worker], env: dict[str, str]) -> None:
     if what == "kill":
         for w in workers[:2]:
             w.kill()  # SIGKILL the whole worker, pool included, mid-push
@@ -83,9 +89,9 @@ def _act(what: str, control: object, realm: str, workers: list[Worker], env: dic
         for w in workers[:2]:
             w.start()
     elif what == "burst":
-        control.set_faults(realm, throttle_burst=15)  # type: ignore[attr-defined]
+        control.set_faults(realm, throttle_burst=15)
     elif what == "expire":
-        control.expire_tokens(realm)  # type: ignore[attr-defined]
+        control.expire_tokens(realm)
     elif what == "flush" and env.get("CELERY_BROKER_URL", "").startswith("redis"):
         import redis
 
