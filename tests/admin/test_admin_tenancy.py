@@ -24,7 +24,7 @@ from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, Payment, Produ
 MARK = "zzforeign"  # in the name of every row of the other organization
 
 
-def _tenant_rows(organization: Organization, owner: Any, prefix: str) -> list[Model]:
+def _tenant_rows(organization: Organization, owner: User, prefix: str) -> list[Model]:
     """One row of every tenant-owned model an admin page can offer, all of `organization`."""
     customer = Customer.objects.create(organization=organization, display_name=f"{prefix} customer")
     project = Project.objects.create(organization=organization, customer=customer, name=f"{prefix} project")

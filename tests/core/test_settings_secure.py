@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -137,8 +138,8 @@ def test_check_deploy_is_clean_with_the_production_values_of_env_example(tmp_pat
                       "SESSION_COOKIE_SAMESITE": "Lax", "CSRF_COOKIE_SAMESITE": "Lax"}
 
 
-def _csp(response: object) -> dict[str, str]:
-    header = response["Content-Security-Policy"]  # type: ignore[index]
+def _csp(response: HttpResponseBase) -> dict[str, str]:
+    header = response["Content-Security-Policy"]
     return {part.split()[0]: part.split(None, 1)[1] for part in header.split("; ")}
 
 

@@ -4,7 +4,7 @@ applied at once and remembered by the next run. The progress panel is visible to
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -14,6 +14,9 @@ from customers.models import Customer
 from integrations.models import ExternalRef, ImportRun, ImportState, ObjectType, ReviewItem, ReviewState
 from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import connect_owner, customer, qbo_names, run_import
+
+if TYPE_CHECKING:  # django-stubs name the test client's response (with .context and .json()) only privately
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 BASE = "/settings/integrations/quickbooks/import/"
@@ -37,7 +40,7 @@ def pairs(qbo: Qbo, org: Organization, member: Callable[[Organization, str], Mem
             "jane_item": items[jane_q["Id"]], "multi_item": items[multi_q["Id"]], "control": qbo.control}
 
 
-def _post(client: Client, item: ReviewItem, **data: str) -> Any:
+def _post(client: Client, item: ReviewItem, **data: str) -> _MonkeyPatchedWSGIResponse:
     return client.post(f"{BASE}review/{item.pk}/", data)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar
 
 import pytest
 
@@ -19,6 +19,7 @@ from tests.integrations.inbound_helpers import Hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = InvoiceStatus
+T = TypeVar("T")  # what the gated action returns
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def synced(hooks: Hooks, org: Organization, make_invoice: Callable[..., Invoice]
     return invoice, ref.qbo_id, customer.qbo_id
 
 
-def with_gate(hooks: Hooks, action: Callable[[], Any]) -> Any:
+def with_gate(hooks: Hooks, action: Callable[[], T]) -> T:
     from tests.integrations.inbound_helpers import GATE
 
     with GATE:

@@ -4,7 +4,7 @@ operations. Each gets a 400 naming what is wrong; the readable events of the sam
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -13,6 +13,9 @@ from pytest_django import Settings
 from integrations.models import QuickBooksConnection, WebhookEvent
 from qbo_sim.webhooks import sign
 from tests.integrations.conftest import Qbo
+
+if TYPE_CHECKING:  # django-stubs name the test client's response (with .context and .json()) only privately
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +33,7 @@ def _token(settings: Settings) -> None:
     settings.QBO_WEBHOOK_VERIFIER_TOKEN = TOKEN
 
 
-def _post(body: bytes) -> Any:
+def _post(body: bytes) -> _MonkeyPatchedWSGIResponse:
     return Client().post(URL, data=body, content_type="application/json",
                          HTTP_INTUIT_SIGNATURE=sign(body, TOKEN))
 

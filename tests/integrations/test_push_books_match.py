@@ -34,7 +34,7 @@ def _code(org: Organization, name: str, *rates: str) -> TaxCode:
     return code
 
 
-def _connect(qbo: Qbo, org: Organization, kind: str) -> Any:
+def _connect(qbo: Qbo, org: Organization, kind: str) -> QuickBooksConnection:
     realm = qbo.control.create_company(f"Books {kind}", kind=kind)
     return company_reread(connection=connect_org(qbo.control, org, realm))
 

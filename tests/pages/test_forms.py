@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -13,10 +13,13 @@ from accounts.models import Organization
 from customers.models import Customer, Project
 from invoicing.models import Invoice, InvoiceLine, Product
 
+if TYPE_CHECKING:  # django-stubs name the test client's response (with .context and .json()) only privately
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def _errors(response: Any, form_key: str = "form") -> dict[str, list[str]]:
+def _errors(response: _MonkeyPatchedWSGIResponse, form_key: str = "form") -> dict[str, list[str]]:
     return {field: list(errs) for field, errs in response.context[form_key].errors.items()}
 
 

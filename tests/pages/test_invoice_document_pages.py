@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +18,9 @@ from invoicing import lifecycle
 from invoicing.email_delivery import invoice_email_deliver
 from invoicing.models import EmailStatus, Invoice, InvoiceEmail, InvoiceStatus
 from tests.conftest import REFUSED_ADDRESS, DevMail, pdf_text
+
+if TYPE_CHECKING:  # django-stubs name the test client's response (with .context and .json()) only privately
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +55,7 @@ def test_print_view_and_pdf_of_another_orgs_invoice_are_404(generated: Invoice, 
     assert stranger.get(reverse("invoicing:invoice_pdf", args=[generated.pk])).status_code == 404
 
 
-def _send(client: Client, invoice: Invoice, **data: str) -> Any:
+def _send(client: Client, invoice: Invoice, **data: str) -> _MonkeyPatchedWSGIResponse:
     return client.post(reverse("invoicing:invoice_send", args=[invoice.pk]), data)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -15,10 +15,13 @@ from accounts.models import Organization, Role
 from customers.models import Customer
 from invoicing.models import Invoice, Product, TaxCode, TaxRate
 
+if TYPE_CHECKING:  # django-stubs name the test client's response (with .context and .json()) only privately
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def _errors(response: Any, key: str = "form") -> dict[str, list[str]]:
+def _errors(response: _MonkeyPatchedWSGIResponse, key: str = "form") -> dict[str, list[str]]:
     return {field: list(errs) for field, errs in response.context[key].errors.items()}
 
 
