@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import Organization, Role
+from accounts.models import Membership, Organization, Role
 from customers.models import Customer
 from integrations.models import ObjectType, SyncAttempt
 from tests.browser.conftest import SCREENSHOT_DIR
@@ -22,8 +22,9 @@ if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as th
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_sync_log_fits_1280_pixels(live_server: LiveServer, org: Organization, member: Callable,
-                                       make_customer: Callable, new_page: Callable[[], Page]) -> None:
+def test_the_sync_log_fits_1280_pixels(live_server: LiveServer, org: Organization,
+                                       member: Callable[[Organization, str], Membership],
+                                       make_customer: Callable[..., Customer], new_page: Callable[[], Page]) -> None:
     owner = member(org, Role.OWNER)
     customer: Customer = make_customer(org, "Maple Street Dental (Amelia Hernández-Castellanos)")
     conn = db_connection(org)

@@ -11,9 +11,9 @@ from email.parser import BytesParser
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from pytest_django import Settings
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from customers.models import Customer
 from invoicing import lifecycle
 from invoicing.email_delivery import TransientEmailError, _claim, invoice_email_deliver, invoice_emails_overdue
@@ -44,8 +44,9 @@ def _status(invoice: Invoice) -> str:
     return invoice.status
 
 
-def test_accepted_mail_marks_the_invoice_sent(generated: Invoice, dev_mail: DevMail,
-                                              django_capture_on_commit_callbacks: Callable) -> None:
+def test_accepted_mail_marks_the_invoice_sent(
+        generated: Invoice, dev_mail: DevMail,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     with django_capture_on_commit_callbacks() as queued:
         email = invoice_email_queue(invoice=generated, actor=None, cc=["boss@smith.example"],
                                     bcc=["books@acme.example"])
@@ -121,7 +122,8 @@ def test_a_retry_after_the_server_is_back_delivers(generated: Invoice, dev_mail:
     assert len(dev_mail.messages()) == 1 and _status(generated) == InvoiceStatus.SENT
 
 
-def test_resend_is_logged_and_delivered_again(generated: Invoice, dev_mail: DevMail, member: Callable) -> None:
+def test_resend_is_logged_and_delivered_again(generated: Invoice, dev_mail: DevMail,
+                                              member: Callable[[Organization, str], Membership]) -> None:
     owner = member(generated.organization, "owner").user
     first = invoice_email_deliver(email_id=invoice_email_queue(invoice=generated, actor=owner).pk)
     generated.refresh_from_db()

@@ -24,7 +24,8 @@ def _login(membership: Membership) -> Client:
     return client
 
 
-def test_full_connect_stores_company_tokens_and_who(qbo: Qbo, org: Organization, member: Callable) -> None:
+def test_full_connect_stores_company_tokens_and_who(qbo: Qbo, org: Organization,
+                                                    member: Callable[[Organization, str], Membership]) -> None:
     owner = member(org, Role.OWNER)
     client = _login(owner)
     realm = qbo.company("Maple Ridge Books LLC")
@@ -105,7 +106,7 @@ def test_reused_state_exchanges_nothing_and_first_tokens_survive(qbo: Qbo, org: 
 
 
 def test_foreign_state_exchanges_nothing_and_leaves_the_owner_flow_intact(
-        qbo: Qbo, org: Organization, member: Callable) -> None:
+        qbo: Qbo, org: Organization, member: Callable[[Organization, str], Membership]) -> None:
     owner = _login(member(org, Role.OWNER))
     realm = qbo.company()
     params = authorize_at_sim(qbo, start_connect(owner), realm_id=realm)
@@ -127,7 +128,7 @@ def test_foreign_state_exchanges_nothing_and_leaves_the_owner_flow_intact(
 
 
 def test_state_of_another_organization_is_refused(qbo: Qbo, org: Organization, other_org: Organization,
-                                                  member: Callable) -> None:
+                                                  member: Callable[[Organization, str], Membership]) -> None:
     theirs = _login(member(other_org, Role.OWNER))
     realm = qbo.company()
     params = authorize_at_sim(qbo, start_connect(theirs), realm_id=realm)
@@ -140,7 +141,7 @@ def test_state_of_another_organization_is_refused(qbo: Qbo, org: Organization, o
 
 
 def test_connect_while_connected_is_refused_before_intuit(qbo: Qbo, org: Organization, owner_client: Client,
-                                                          connect: Callable) -> None:
+                                                          connect: Callable[..., QuickBooksConnection]) -> None:
     connect(owner_client, org, qbo.company("First Books"))
     states = OAuthState.objects.count()
 

@@ -60,7 +60,7 @@ def test_refused_exchange_shows_status_and_intuit_tid_not_the_body(qbo: Qbo, set
 
 
 def test_reconnect_choosing_another_company_exchanges_nothing(qbo: Qbo, org: Organization, owner_client: Client,
-                                                             connect: Callable) -> None:
+                                                             connect: Callable[..., QuickBooksConnection]) -> None:
     """The callback's realmId is checked before the code is exchanged: no grant exists to leak."""
     conn = connect(owner_client, org, qbo.company("Maple Books"))
     qbo.control.revoke(conn.realm_id)

@@ -13,7 +13,8 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from pytest_django import Settings
 
-from accounts.models import Organization, Role
+from accounts.models import Membership, Organization, Role
+from customers.models import Customer
 from fsm.views import server_error
 from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection, SyncAttempt
 from integrations.qbo.client import MINOR_VERSION
@@ -27,7 +28,8 @@ pytestmark = pytest.mark.django_db
 FIVE_YEARS = timedelta(days=5 * 365)
 
 
-def test_launch_url_signs_in_then_opens_the_quickbooks_page(org: Organization, member: Callable) -> None:
+def test_launch_url_signs_in_then_opens_the_quickbooks_page(org: Organization,
+                                                            member: Callable[[Organization, str], Membership]) -> None:
     owner = member(org, Role.OWNER)
     browser = Client()
 
@@ -50,7 +52,8 @@ def test_disconnect_landing_page_says_how_to_reconnect_without_signing_in(settin
 
 
 def test_reconnect_url_takes_the_owner_straight_to_intuit(qbo: Qbo, org: Organization, owner_client: Client,
-                                                          connect: Callable, client_for: Callable) -> None:
+                                                          connect: Callable[..., QuickBooksConnection],
+                                                          client_for: Callable[[Organization, str], Client]) -> None:
     conn = connect(owner_client, org, qbo.company("Rowan Books"))
     assert owner_client.get(PAGE + "reconnect/")["Location"] == PAGE  # connected and far from its end
     QuickBooksConnection.objects.filter(pk=conn.pk).update(status=ConnectionStatus.AUTH_EXPIRED)
@@ -81,7 +84,8 @@ def test_callback_answers_a_failure_inside_with_a_redirect_and_a_message(
     assert any("nothing was connected" in m and "help@fielddesk.test" in m for m in flashes(owner_client))
 
 
-def test_starter_plan_callback_redirects_with_the_reason(make_org: Callable, client_for: Callable) -> None:
+def test_starter_plan_callback_redirects_with_the_reason(make_org: Callable[..., Organization],
+                                                         client_for: Callable[[Organization, str], Client]) -> None:
     from accounts.models import Plan
 
     client = client_for(make_org("Tiny Co", plan=Plan.STARTER), Role.OWNER)
@@ -91,7 +95,8 @@ def test_starter_plan_callback_redirects_with_the_reason(make_org: Callable, cli
     assert any("Pro and Enterprise plans" in m for m in flashes(client))
 
 
-def test_connection_survives_sign_out_and_a_new_browser(qbo: Qbo, org: Organization, member: Callable) -> None:
+def test_connection_survives_sign_out_and_a_new_browser(qbo: Qbo, org: Organization,
+                                                        member: Callable[[Organization, str], Membership]) -> None:
     owner = member(org, Role.OWNER)
     first_browser = Client()
     first_browser.force_login(owner.user)
@@ -119,18 +124,19 @@ def test_support_contact_on_the_quickbooks_page_and_error_pages(org: Organizatio
 
 
 def test_hard_expiry_is_asked_for_stored_and_kept_on_refresh(qbo: Qbo, org: Organization, owner_client: Client,
-                                                             connect: Callable) -> None:
+                                                             connect: Callable[..., QuickBooksConnection]) -> None:
     conn = connect(owner_client, org, qbo.company("Poplar Books"))
     hard_end = conn.refresh_token_hard_expires_at
     assert hard_end is not None and abs(hard_end - (timezone.now() + FIVE_YEARS)) < timedelta(minutes=5)
 
     access_token_for(connection_id=conn.pk, failed_token=conn.access_token)  # a refresh
     conn.refresh_from_db()
+    assert conn.refresh_token_hard_expires_at is not None
     assert abs(conn.refresh_token_hard_expires_at - hard_end) < timedelta(minutes=1)  # the limit never moves
 
 
 def test_near_the_hard_end_the_owner_renews_by_reconnecting_the_same_company(
-        qbo: Qbo, org: Organization, owner_client: Client, connect: Callable) -> None:
+        qbo: Qbo, org: Organization, owner_client: Client, connect: Callable[..., QuickBooksConnection]) -> None:
     conn = connect(owner_client, org, qbo.company("Hazel Books"))
     QuickBooksConnection.objects.filter(pk=conn.pk).update(
         refresh_token_hard_expires_at=timezone.now() + timedelta(days=20))
@@ -139,12 +145,14 @@ def test_near_the_hard_end_the_owner_renews_by_reconnecting_the_same_company(
     again = connect(owner_client, org, conn.realm_id)
 
     assert again.pk == conn.pk and again.status == ConnectionStatus.CONNECTED
+    assert again.refresh_token_hard_expires_at is not None
     assert again.refresh_token_hard_expires_at - timezone.now() > FIVE_YEARS - timedelta(days=1)
     assert 'data-testid="qbo-authorization-banner"' not in owner_client.get("/customers/").content.decode()
 
 
 def test_every_api_request_is_pinned_to_the_minor_version(qbo: Qbo, org: Organization, owner_client: Client,
-                                                          connect: Callable, make_customer: Callable) -> None:
+                                                          connect: Callable[..., QuickBooksConnection],
+                                                          make_customer: Callable[..., Customer]) -> None:
     realm = qbo.company("Linden Books")
     customer(qbo.control, realm, "From QuickBooks")
     make_customer(org, "From FieldDesk")
@@ -163,7 +171,7 @@ def test_every_api_request_is_pinned_to_the_minor_version(qbo: Qbo, org: Organiz
 
 
 def test_a_failed_push_in_the_queue_banner_names_its_intuit_tid(org: Organization, owner_client: Client,
-                                                               make_customer: Callable) -> None:
+                                                               make_customer: Callable[..., Customer]) -> None:
     ada = make_customer(org, "Ada Lovelace")  # made before connecting: a new customer would queue itself
     conn = db_connection(org)
     job = add_job(conn, ada, JobState.ERROR, object_type=ObjectType.CUSTOMER,

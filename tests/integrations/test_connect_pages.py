@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django import Settings
 
-from accounts.models import Organization, Plan, Role
+from accounts.models import Membership, Organization, Plan, Role
 from integrations.models import AuditEvent, OAuthState, QuickBooksConnection, SyncPreferences
 from tests.integrations.conftest import PAGE
 
@@ -39,7 +39,7 @@ def test_owner_sees_connect_and_editable_preferences(org: Organization, owner_cl
 
 @pytest.mark.parametrize("role", READERS)
 def test_other_roles_see_status_read_only_and_cannot_post(role: str, org: Organization,
-                                                          client_for: Callable) -> None:
+                                                          client_for: Callable[[Organization, str], Client]) -> None:
     conn = _linked(org)
     client = client_for(org, role)
 
@@ -62,7 +62,8 @@ def test_other_roles_see_status_read_only_and_cannot_post(role: str, org: Organi
     assert SyncPreferences.objects.get_or_create(organization=org)[0].sync_payments is True
 
 
-def test_starter_sees_the_upgrade_notice_and_no_connect(make_org: Callable, client_for: Callable) -> None:
+def test_starter_sees_the_upgrade_notice_and_no_connect(make_org: Callable[..., Organization],
+                                                        client_for: Callable[[Organization, str], Client]) -> None:
     starter = make_org("Tiny Co", plan=Plan.STARTER)
     client = client_for(starter, Role.OWNER)
 
@@ -75,7 +76,8 @@ def test_starter_sees_the_upgrade_notice_and_no_connect(make_org: Callable, clie
     assert not OAuthState.objects.exists()
 
 
-def test_a_downgraded_organization_can_still_disconnect(make_org: Callable, client_for: Callable,
+def test_a_downgraded_organization_can_still_disconnect(make_org: Callable[..., Organization],
+                                                        client_for: Callable[[Organization, str], Client],
                                                         settings: Settings) -> None:
     settings.QBO_SIM_URL = "http://127.0.0.1:9"  # QuickBooks unreachable: the revoke fails
     starter = make_org("Shrunk Co", plan=Plan.STARTER)
@@ -152,7 +154,8 @@ def test_warning_before_the_authorization_ends(field: str, days: int, warned: bo
     assert ('data-testid="qbo-connect"' in html) is warned  # the Owner can renew it right there
 
 
-def test_audit_list_shows_who_and_what(org: Organization, owner_client: Client, member: Callable) -> None:
+def test_audit_list_shows_who_and_what(org: Organization, owner_client: Client,
+                                       member: Callable[[Organization, str], Membership]) -> None:
     conn = _linked(org)
     owner = member(org, Role.OWNER).user
     AuditEvent.objects.create(organization=org, connection=conn, actor=owner, action="connected", detail="realm 913")

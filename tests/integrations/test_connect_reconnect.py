@@ -26,7 +26,7 @@ def _expire_authorization(qbo: Qbo, conn: QuickBooksConnection) -> None:
 
 
 def test_reconnect_same_company_reuses_row_mappings_and_resumes_work(
-        qbo: Qbo, org: Organization, owner_client: Client, connect: Callable) -> None:
+        qbo: Qbo, org: Organization, owner_client: Client, connect: Callable[..., QuickBooksConnection]) -> None:
     realm = qbo.company("Cedar Books")
     first = connect(owner_client, org, realm)
     ref = ExternalRef.objects.create(connection=first, object_type="customer", local_id=7, qbo_id="41")
@@ -43,7 +43,7 @@ def test_reconnect_same_company_reuses_row_mappings_and_resumes_work(
 
 
 def test_reauthorize_after_expiry_uses_the_same_row(qbo: Qbo, org: Organization, owner_client: Client,
-                                                    connect: Callable) -> None:
+                                                    connect: Callable[..., QuickBooksConnection]) -> None:
     realm = qbo.company("Willow Accounts")
     conn = connect(owner_client, org, realm)
     _expire_authorization(qbo, conn)
@@ -57,7 +57,7 @@ def test_reauthorize_after_expiry_uses_the_same_row(qbo: Qbo, org: Organization,
 
 
 def test_different_company_while_one_is_live_is_refused(qbo: Qbo, org: Organization, owner_client: Client,
-                                                        connect: Callable) -> None:
+                                                        connect: Callable[..., QuickBooksConnection]) -> None:
     first_realm, other_realm = qbo.company("Birch Ledger"), qbo.company("Someone Else Inc")
     conn = connect(owner_client, org, first_realm)
     ExternalRef.objects.create(connection=conn, object_type="customer", local_id=3, qbo_id="12")
@@ -74,7 +74,7 @@ def test_different_company_while_one_is_live_is_refused(qbo: Qbo, org: Organizat
 
 
 def test_different_company_after_disconnect_gets_fresh_links(qbo: Qbo, org: Organization, owner_client: Client,
-                                                             connect: Callable) -> None:
+                                                             connect: Callable[..., QuickBooksConnection]) -> None:
     first = connect(owner_client, org, qbo.company("Old Books"))
     ExternalRef.objects.create(connection=first, object_type="customer", local_id=3, qbo_id="12")
     owner_client.post(PAGE + "disconnect/", {"confirm": "True"})

@@ -30,8 +30,8 @@ def _writes_to(qbo: Qbo, realm: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def after_company_a(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable,
-                    make_customer: Callable) -> QuickBooksConnection:
+def after_company_a(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable[..., QuickBooksConnection],
+                    make_customer: Callable[..., Customer]) -> QuickBooksConnection:
     """Company A connected and imported (its customers now live here too), then disconnected."""
     realm_a = qbo.company("Alder Books A")
     for name in ("Imported One", "Imported Two", "Shared Name"):
@@ -106,13 +106,14 @@ def test_cancelling_the_switch_sends_nothing_and_revokes_the_grant(
 
 def test_reconnecting_the_same_company_needs_no_confirmation(
         qbo: Qbo, org: Organization, owner_client: Client, after_company_a: QuickBooksConnection,
-        connect: Callable) -> None:
+        connect: Callable[..., QuickBooksConnection]) -> None:
     again = connect(owner_client, org, after_company_a.realm_id)
     assert again.pk == after_company_a.pk and again.status == ConnectionStatus.CONNECTED
 
 
 def test_other_roles_cannot_confirm_a_switch(qbo: Qbo, org: Organization, owner_client: Client,
-                                            after_company_a: QuickBooksConnection, client_for: Callable) -> None:
+                                             after_company_a: QuickBooksConnection,
+                                             client_for: Callable[[Organization, str], Client]) -> None:
     realm_b = qbo.company("Dogwood Books B")
     owner_client.get(CALLBACK, authorize_at_sim(qbo, start_connect(owner_client), realm_id=realm_b))
 
@@ -124,7 +125,7 @@ def test_other_roles_cannot_confirm_a_switch(qbo: Qbo, org: Organization, owner_
 
 def test_the_api_shows_the_pending_switch_and_needs_an_explicit_decision(
         qbo: Qbo, org: Organization, owner_client: Client, after_company_a: QuickBooksConnection,
-        api_client_for: Callable) -> None:
+        api_client_for: Callable[[Organization, str], APIClient]) -> None:
     realm_b = qbo.company("Elm Books B")
     owner_client.get(CALLBACK, authorize_at_sim(qbo, start_connect(owner_client), realm_id=realm_b))
     api: APIClient = api_client_for(org, Role.OWNER)

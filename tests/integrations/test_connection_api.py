@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.api_tokens import api_token_issue
-from accounts.models import Organization, Plan, Role
+from accounts.models import Membership, Organization, Plan, Role
 from integrations.models import AuditEvent, ConnectionStatus, OAuthState, QuickBooksConnection, SyncPreferences
 from tests.integrations.conftest import CALLBACK, Qbo, authorize_at_sim
 
@@ -31,13 +31,15 @@ def _walk(value: Any) -> list[str]:
 
 
 @pytest.fixture
-def conn(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable) -> QuickBooksConnection:
+def conn(qbo: Qbo, org: Organization, owner_client: Client,
+         connect: Callable[..., QuickBooksConnection]) -> QuickBooksConnection:
     return connect(owner_client, org, qbo.company("Api Ledger Inc"))
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, *READERS])
 def test_every_member_reads_status_and_preferences_without_tokens(
-        role: str, conn: QuickBooksConnection, org: Organization, api_client_for: Callable) -> None:
+        role: str, conn: QuickBooksConnection, org: Organization,
+        api_client_for: Callable[[Organization, str], APIClient]) -> None:
     response = api_client_for(org, role).get(API)
 
     assert response.status_code == 200
@@ -52,8 +54,9 @@ def test_every_member_reads_status_and_preferences_without_tokens(
     assert conn.access_token not in strings and conn.refresh_token not in strings
 
 
-def test_owner_patches_preferences_and_it_is_audited(org: Organization, api_client_for: Callable,
-                                                    owner_client: Client) -> None:
+def test_owner_patches_preferences_and_it_is_audited(org: Organization,
+                                                     api_client_for: Callable[[Organization, str], APIClient],
+                                                     owner_client: Client) -> None:
     owner = api_client_for(org, Role.OWNER)
     response = owner.patch(API, {"sync_payments": False, "invoice_trigger": "send"}, format="json")
 
@@ -67,8 +70,8 @@ def test_owner_patches_preferences_and_it_is_audited(org: Organization, api_clie
 
 @pytest.mark.parametrize("body", [{"invoice_trigger": "sometimes"}, {"sync_payments": "perhaps"},
                                   {"sync_payments": False, "sync_everything": True}])
-def test_bad_preferences_are_refused_and_nothing_is_saved(body: dict, org: Organization,
-                                                         api_client_for: Callable) -> None:
+def test_bad_preferences_are_refused_and_nothing_is_saved(
+        body: dict, org: Organization, api_client_for: Callable[[Organization, str], APIClient]) -> None:
     response = api_client_for(org, Role.OWNER).patch(API, body, format="json")
 
     assert response.status_code == 400
@@ -79,7 +82,7 @@ def test_bad_preferences_are_refused_and_nothing_is_saved(body: dict, org: Organ
 
 @pytest.mark.parametrize("role", READERS)
 def test_only_the_owner_writes(role: str, conn: QuickBooksConnection, org: Organization,
-                               api_client_for: Callable) -> None:
+                               api_client_for: Callable[[Organization, str], APIClient]) -> None:
     client = api_client_for(org, role)
     states = OAuthState.objects.count()
 
@@ -93,7 +96,8 @@ def test_only_the_owner_writes(role: str, conn: QuickBooksConnection, org: Organ
     assert SyncPreferences.objects.get_or_create(organization=org)[0].sync_payments is True
 
 
-def test_starter_reads_but_every_write_is_refused_with_the_plan(make_org: Callable, api_client_for: Callable) -> None:
+def test_starter_reads_but_every_write_is_refused_with_the_plan(
+        make_org: Callable[..., Organization], api_client_for: Callable[[Organization, str], APIClient]) -> None:
     starter = make_org("Tiny Co", plan=Plan.STARTER)
     owner = api_client_for(starter, Role.OWNER)
 
@@ -108,7 +112,8 @@ def test_starter_reads_but_every_write_is_refused_with_the_plan(make_org: Callab
     assert not OAuthState.objects.filter(organization=starter).exists()
 
 
-def test_connect_url_with_a_token_then_finishing_in_the_browser(qbo: Qbo, org: Organization, member: Callable) -> None:
+def test_connect_url_with_a_token_then_finishing_in_the_browser(
+        qbo: Qbo, org: Organization, member: Callable[[Organization, str], Membership]) -> None:
     membership = member(org, Role.OWNER)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=membership.user)}")
@@ -128,13 +133,13 @@ def test_connect_url_with_a_token_then_finishing_in_the_browser(qbo: Qbo, org: O
 
 
 def test_connect_url_refused_while_connected(conn: QuickBooksConnection, org: Organization,
-                                             api_client_for: Callable) -> None:
+                                             api_client_for: Callable[[Organization, str], APIClient]) -> None:
     response = api_client_for(org, Role.OWNER).post(API + "connect-url/")
     assert response.status_code == 409 and "Disconnect it first" in response.json()["detail"]
 
 
 def test_disconnect_over_the_api(qbo: Qbo, conn: QuickBooksConnection, org: Organization,
-                                 api_client_for: Callable) -> None:
+                                 api_client_for: Callable[[Organization, str], APIClient]) -> None:
     owner = api_client_for(org, Role.OWNER)
 
     response = owner.post(API + "disconnect/")

@@ -23,8 +23,8 @@ DISCONNECT = PAGE + "disconnect/"
 
 
 @pytest.fixture
-def connected(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable,
-              make_invoice: Callable) -> QuickBooksConnection:
+def connected(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable[..., QuickBooksConnection],
+              make_invoice: Callable[..., Invoice]) -> QuickBooksConnection:
     invoice = make_invoice(org)
     conn = connect(owner_client, org, qbo.company("Harbor Ledger Co"))
     ExternalRef.objects.create(connection=conn, object_type="customer", local_id=invoice.customer_id, qbo_id="58")

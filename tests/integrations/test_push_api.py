@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role
@@ -70,8 +71,9 @@ def test_queue_summary_is_the_banner(org: Organization, owner: APIClient, sent: 
     assert abs(datetime.fromisoformat(summary["next_retry_at"]) - soon) < timedelta(milliseconds=1)
 
 
-def test_retry_resets_attempts_and_queues_now(org: Organization, owner: APIClient, sent: list[Invoice],
-                                              django_capture_on_commit_callbacks: Callable) -> None:
+def test_retry_resets_attempts_and_queues_now(
+        org: Organization, owner: APIClient, sent: list[Invoice],
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     job = add_job(db_connection(org), sent[0], JobState.BACKOFF, attempts=4,
                   next_attempt_at=timezone.now() + timedelta(minutes=20))
     with django_capture_on_commit_callbacks() as rung:
@@ -86,8 +88,9 @@ def test_retry_resets_attempts_and_queues_now(org: Organization, owner: APIClien
     assert not_failed.status_code == 400 and "only failed items" in not_failed.json()["detail"]
 
 
-def test_retry_rules(org: Organization, other_org: Organization, api_client_for: Callable,
-                     sent: list[Invoice], make_invoice: Callable) -> None:
+def test_retry_rules(org: Organization, other_org: Organization,
+                     api_client_for: Callable[[Organization, str], APIClient], sent: list[Invoice],
+                     make_invoice: Callable[..., Invoice]) -> None:
     theirs = set_status(make_invoice(other_org), InvoiceStatus.SENT)
     conn = db_connection(org, status=ConnectionStatus.AUTH_EXPIRED)
     job = add_job(conn, sent[0], JobState.ERROR)
@@ -101,8 +104,9 @@ def test_retry_rules(org: Organization, other_org: Organization, api_client_for:
     assert SyncJob.objects.get(pk=job.pk).state == SyncJob.objects.get(pk=their_job.pk).state == JobState.ERROR
 
 
-def test_sync_all_pending_leaves_backoff_windows_alone(org: Organization, owner: APIClient, sent: list[Invoice],
-                                                       django_capture_on_commit_callbacks: Callable) -> None:
+def test_sync_all_pending_leaves_backoff_windows_alone(
+        org: Organization, owner: APIClient, sent: list[Invoice],
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     conn = db_connection(org)
     later = timezone.now() + timedelta(minutes=15)
     add_job(conn, sent[0], JobState.QUEUED)
@@ -117,7 +121,7 @@ def test_sync_all_pending_leaves_backoff_windows_alone(org: Organization, owner:
     assert (waiting.state, waiting.attempts, waiting.next_attempt_at) == (JobState.BACKOFF, 3, later)
 
 
-def test_sync_all_pending_rules(org: Organization, api_client_for: Callable) -> None:
+def test_sync_all_pending_rules(org: Organization, api_client_for: Callable[[Organization, str], APIClient]) -> None:
     assert api_client_for(org, Role.TECHNICIAN).post(SYNC_ALL).status_code == 403
     response = api_client_for(org, Role.ADMIN).post(SYNC_ALL)
     assert response.status_code == 409 and "not connected" in response.json()["detail"]
@@ -163,8 +167,9 @@ def test_invoice_sync(org: Organization, owner: APIClient, sent: list[Invoice]) 
     assert again.status_code == 400 and "Waiting for a worker" in again.json()["detail"]
 
 
-def test_invoice_sync_rules(org: Organization, other_org: Organization, api_client_for: Callable,
-                            make_invoice: Callable, sent: list[Invoice]) -> None:
+def test_invoice_sync_rules(org: Organization, other_org: Organization,
+                            api_client_for: Callable[[Organization, str], APIClient],
+                            make_invoice: Callable[..., Invoice], sent: list[Invoice]) -> None:
     theirs = set_status(make_invoice(other_org), InvoiceStatus.SENT)
     draft = make_invoice(org)
     db_connection(org)

@@ -9,6 +9,7 @@ from typing import Any, TypedDict
 
 import pytest
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Organization
 from customers.models import Customer
@@ -86,7 +87,7 @@ def _ours_in_qbo(qbo: Qbo, realm: str, invoice: Invoice) -> list[dict[str, Any]]
 def test_retry_after_fixing_a_duplicate_doc_number_in_qbo_creates_the_invoice(
         qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, owner_client: Client,
         make_invoice: Callable[..., Invoice], eager_doorbell: None,
-        django_capture_on_commit_callbacks: Callable) -> None:
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     invoice, job, theirs = _refused_with_6140(qbo, realm, org, make_invoice)
     _renumber_theirs_in_qbo(qbo, realm, theirs)
     replays_before = _replays(qbo, realm)
@@ -104,7 +105,7 @@ def test_retry_after_fixing_a_duplicate_doc_number_in_qbo_creates_the_invoice(
 def test_sync_all_pending_after_an_error_sends_a_new_request(
         qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization, owner_client: Client,
         make_invoice: Callable[..., Invoice], eager_doorbell: None,
-        django_capture_on_commit_callbacks: Callable) -> None:
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     invoice, job, theirs = _refused_with_6140(qbo, realm, org, make_invoice)
     _renumber_theirs_in_qbo(qbo, realm, theirs)
     lifecycle.invoice_send(invoice=invoice)  # a later change queues the failed invoice again (its doorbell is lost)

@@ -92,14 +92,14 @@ def test_action_label_table(case: str, org: Organization, owner_client: Client,
         assert action.attrs["title"] == "Make the customer active in QuickBooks."
 
 
-def test_drafts_show_no_action(org: Organization, owner_client: Client, make_invoice: Callable) -> None:
+def test_drafts_show_no_action(org: Organization, owner_client: Client, make_invoice: Callable[..., Invoice]) -> None:
     invoice = make_invoice(org)
     db_connection(org)
     assert _both_pages(owner_client, invoice) == []
 
 
 def test_expired_authorization_shows_sync_paused(org: Organization, owner_client: Client,
-                                                 make_invoice: Callable) -> None:
+                                                 make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), S.SENT)
     db_connection(org, status=ConnectionStatus.AUTH_EXPIRED)
     [action] = _both_pages(owner_client, invoice)
@@ -108,8 +108,8 @@ def test_expired_authorization_shows_sync_paused(org: Organization, owner_client
 
 
 @pytest.mark.parametrize("link", [None, ConnectionStatus.DISCONNECTED])
-def test_not_connected_is_disabled_and_points_to_settings(link: str | None, org: Organization,
-                                                          owner_client: Client, make_invoice: Callable) -> None:
+def test_not_connected_is_disabled_and_points_to_settings(link: str | None, org: Organization, owner_client: Client,
+                                                          make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), S.SENT)
     if link:
         db_connection(org, status=link)
@@ -120,8 +120,9 @@ def test_not_connected_is_disabled_and_points_to_settings(link: str | None, org:
     assert hint.attrs["href"] == "/settings/integrations/quickbooks/"
 
 
-def test_starter_plan_counts_as_not_connected(make_org: Callable, client_for: Callable,
-                                              make_invoice: Callable) -> None:
+def test_starter_plan_counts_as_not_connected(make_org: Callable[..., Organization],
+                                              client_for: Callable[[Organization, str], Client],
+                                              make_invoice: Callable[..., Invoice]) -> None:
     starter = make_org("Small Shop", plan="starter")
     invoice = set_status(make_invoice(starter), S.SENT)
     [action] = _both_pages(client_for(starter, Role.OWNER), invoice)
@@ -129,7 +130,8 @@ def test_starter_plan_counts_as_not_connected(make_org: Callable, client_for: Ca
 
 
 @pytest.mark.parametrize("role", [Role.DISPATCHER, Role.ADMIN, Role.OWNER])
-def test_the_office_may_sync(role: str, org: Organization, client_for: Callable, make_invoice: Callable) -> None:
+def test_the_office_may_sync(role: str, org: Organization, client_for: Callable[[Organization, str], Client],
+                             make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), S.SENT)
     db_connection(org)
     client = client_for(org, role)
@@ -141,7 +143,8 @@ def test_the_office_may_sync(role: str, org: Organization, client_for: Callable,
     assert [a.text for a in _both_pages(client, invoice)] == ["Sync queued"]
 
 
-def test_technicians_neither_see_nor_post(org: Organization, client_for: Callable, make_invoice: Callable) -> None:
+def test_technicians_neither_see_nor_post(org: Organization, client_for: Callable[[Organization, str], Client],
+                                          make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), S.SENT)
     conn = db_connection(org)
     add_ref(conn, invoice, "88")
@@ -153,7 +156,7 @@ def test_technicians_neither_see_nor_post(org: Organization, client_for: Callabl
 
 
 def test_another_organizations_invoice_is_404(org: Organization, other_org: Organization, owner_client: Client,
-                                              make_invoice: Callable) -> None:
+                                              make_invoice: Callable[..., Invoice]) -> None:
     theirs = set_status(make_invoice(other_org), S.SENT)
     db_connection(org)
     db_connection(other_org, realm_id="9130-OTHER")
@@ -162,7 +165,7 @@ def test_another_organizations_invoice_is_404(org: Organization, other_org: Orga
 
 
 def test_force_resync_and_retry_queue_the_job_again(org: Organization, owner_client: Client,
-                                                    make_invoice: Callable) -> None:
+                                                    make_invoice: Callable[..., Invoice]) -> None:
     synced, failed = set_status(make_invoice(org), S.PAID), set_status(make_invoice(org), S.SENT)
     conn = db_connection(org)
     add_ref(conn, synced, "12")
@@ -180,7 +183,7 @@ def _flash(client: Client) -> list[str]:
 
 @pytest.mark.parametrize("case", ["queued", "draft", "disputed", "not connected", "invoices not synced"])
 def test_refusals_flash_a_message_and_change_nothing(case: str, org: Organization, owner_client: Client,
-                                                     make_invoice: Callable) -> None:
+                                                     make_invoice: Callable[..., Invoice]) -> None:
     status = {"draft": S.DRAFT, "disputed": S.DISPUTED}.get(case, S.SENT)
     invoice = set_status(make_invoice(org), status)
     if case != "not connected":
@@ -200,7 +203,8 @@ def test_refusals_flash_a_message_and_change_nothing(case: str, org: Organizatio
     assert list(SyncJob.objects.values_list("id", "state", "attempts")) == before
 
 
-def test_an_off_site_next_is_ignored(org: Organization, owner_client: Client, make_invoice: Callable) -> None:
+def test_an_off_site_next_is_ignored(org: Organization, owner_client: Client,
+                                     make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), S.SENT)
     db_connection(org)
     response = owner_client.post(sync_url(invoice), {"next": "https://evil.example/"})
@@ -208,7 +212,7 @@ def test_an_off_site_next_is_ignored(org: Organization, owner_client: Client, ma
 
 
 def test_sync_then_run_shows_force_resync_and_a_working_qbo_link(
-        qbo: Qbo, org: Organization, owner_client: Client, make_invoice: Callable) -> None:
+        qbo: Qbo, org: Organization, owner_client: Client, make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), S.SENT)  # finalized before connecting: pushed only on request
     realm = qbo.company("Link Check Books")
     connect_org(qbo.control, org, realm)
@@ -252,7 +256,8 @@ def _list_queries(client: Client) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.TECHNICIAN])
-def test_list_query_count_does_not_grow_with_rows(role: str, make_org: Callable, client_for: Callable) -> None:
+def test_list_query_count_does_not_grow_with_rows(role: str, make_org: Callable[..., Organization],
+                                                  client_for: Callable[[Organization, str], Client]) -> None:
     small, big = make_org("Small"), make_org("Big")
     _with_sync_state(small, _bulk(small, 5), "9130-SMALL")
     _with_sync_state(big, _bulk(big, 60), "9130-BIG")

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Organization, Role
+from customers.models import Customer
 from integrations.models import ConnectionStatus, JobState, ObjectType
 from integrations.push.selectors import retry_wait
 from invoicing.models import Invoice, InvoiceStatus
@@ -45,7 +46,8 @@ def test_not_connected(org: Organization, owner_client: Client) -> None:
     assert not by_testid(html, "qbo-sync-all-pending")  # nothing could run
 
 
-def test_empty_queue_on_the_quickbooks_page(org: Organization, owner_client: Client, issued: Callable) -> None:
+def test_empty_queue_on_the_quickbooks_page(org: Organization, owner_client: Client,
+                                            issued: Callable[[], Invoice]) -> None:
     conn = db_connection(org)
     add_job(conn, issued(), JobState.DONE)  # finished work is not "in the queue"
     state, html = _banner(owner_client, PAGE)
@@ -55,7 +57,7 @@ def test_empty_queue_on_the_quickbooks_page(org: Organization, owner_client: Cli
     assert one(html, "qbo-sync-all-pending").text == "Sync All Pending"
 
 
-def test_queued_items_are_being_sent(org: Organization, owner_client: Client, issued: Callable) -> None:
+def test_queued_items_are_being_sent(org: Organization, owner_client: Client, issued: Callable[[], Invoice]) -> None:
     conn = db_connection(org)
     add_job(conn, issued(), JobState.QUEUED)
     add_job(conn, issued(), JobState.RUNNING)
@@ -65,7 +67,7 @@ def test_queued_items_are_being_sent(org: Organization, owner_client: Client, is
 
 
 def test_pending_retry_shows_count_and_the_earliest_next_retry(org: Organization, owner_client: Client,
-                                                                issued: Callable) -> None:
+                                                                issued: Callable[[], Invoice]) -> None:
     conn = db_connection(org)
     soon = timezone.now() + timedelta(minutes=4)
     add_job(conn, issued(), JobState.BACKOFF, attempts=2, next_attempt_at=soon + timedelta(minutes=30))
@@ -79,7 +81,8 @@ def test_pending_retry_shows_count_and_the_earliest_next_retry(org: Organization
 
 
 def test_errors_list_each_item_with_message_hint_code_and_retry(
-        org: Organization, owner_client: Client, issued: Callable, make_customer: Callable) -> None:
+        org: Organization, owner_client: Client, issued: Callable[[], Invoice],
+        make_customer: Callable[..., Customer]) -> None:
     invoice, customer = issued(), make_customer(org, "Hedy Lamarr")
     conn = db_connection(org)
     add_job(conn, invoice, JobState.ERROR, attempts=1, last_error="QuickBooks refused the invoice: line 2 has no item.",
@@ -102,7 +105,7 @@ def test_errors_list_each_item_with_message_hint_code_and_retry(
     assert f'href="/invoices/{invoice.pk}/"' in html.decode()
 
 
-def test_paused_shows_its_reason(org: Organization, owner_client: Client, issued: Callable) -> None:
+def test_paused_shows_its_reason(org: Organization, owner_client: Client, issued: Callable[[], Invoice]) -> None:
     conn = db_connection(org, status=ConnectionStatus.AUTH_EXPIRED)
     reason = "QuickBooks no longer accepts this app's authorization (invalid_grant)."
     add_job(conn, issued(), JobState.PAUSED, last_error=reason)
@@ -113,8 +116,9 @@ def test_paused_shows_its_reason(org: Organization, owner_client: Client, issued
     assert reason in paused and "2 items wait" in paused and "reconnected" in paused
 
 
-def test_technicians_see_the_banner_without_buttons(org: Organization, client_for: Callable,
-                                                     issued: Callable) -> None:
+def test_technicians_see_the_banner_without_buttons(org: Organization,
+                                                    client_for: Callable[[Organization, str], Client],
+                                                    issued: Callable[[], Invoice]) -> None:
     conn = db_connection(org)
     add_job(conn, issued(), JobState.ERROR, last_error="Nope.")
     state, html = _banner(client_for(org, Role.TECHNICIAN))
@@ -123,7 +127,7 @@ def test_technicians_see_the_banner_without_buttons(org: Organization, client_fo
 
 
 def test_polling_answers_204_until_something_changes(org: Organization, owner_client: Client,
-                                                     issued: Callable) -> None:
+                                                     issued: Callable[[], Invoice]) -> None:
     conn = db_connection(org)
     job = add_job(conn, issued(), JobState.QUEUED)
     version = one(owner_client.get(PARTIAL).content, "qbo-queue-banner").attrs["hx-get"].split("v=")[1]
@@ -135,7 +139,7 @@ def test_polling_answers_204_until_something_changes(org: Organization, owner_cl
 
 
 def test_banner_is_scoped_to_the_organization(org: Organization, other_org: Organization, owner_client: Client,
-                                              make_invoice: Callable) -> None:
+                                              make_invoice: Callable[..., Invoice]) -> None:
     their_invoice = set_status(make_invoice(other_org), InvoiceStatus.SENT)
     db_connection(org)
     theirs = db_connection(other_org, realm_id="9130-OTHER")
@@ -151,7 +155,7 @@ def _badge(client: Client, url: str = "/") -> tuple[str, str, bool]:
     return badge.attrs["data-tone"], badge.text, "hidden" in badge.attrs
 
 
-def test_nav_badge_tones(org: Organization, owner_client: Client, issued: Callable) -> None:
+def test_nav_badge_tones(org: Organization, owner_client: Client, issued: Callable[[], Invoice]) -> None:
     assert _badge(owner_client) == ("", "0", True)  # not connected: nothing to say
     conn = db_connection(org)
     assert _badge(owner_client) == ("", "0", True)
@@ -165,7 +169,7 @@ def test_nav_badge_tones(org: Organization, owner_client: Client, issued: Callab
 
 
 def test_nav_badge_costs_one_query_and_only_for_members(org: Organization, owner_client: Client,
-                                                        issued: Callable) -> None:
+                                                        issued: Callable[[], Invoice]) -> None:
     conn = db_connection(org)
     for state in (JobState.QUEUED, JobState.ERROR, JobState.PAUSED, JobState.BACKOFF):
         add_job(conn, issued(), state)
@@ -178,7 +182,8 @@ def test_nav_badge_costs_one_query_and_only_for_members(org: Organization, owner
 
 
 def test_backoff_says_how_long_in_seconds_and_names_the_waiting_items(
-        org: Organization, owner_client: Client, issued: Callable, make_customer: Callable) -> None:
+        org: Organization, owner_client: Client, issued: Callable[[], Invoice],
+        make_customer: Callable[..., Customer]) -> None:
     """Backoffs start at 30 s: "in 0 minutes" said nothing, and nobody could tell which items waited."""
     customers = [make_customer(org, f"Waiting Customer {n}") for n in range(3)]  # before connecting: no auto-queue
     invoices = [issued() for _ in range(4)]

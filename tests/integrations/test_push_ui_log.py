@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Organization, Role
+from customers.models import Customer
 from integrations.models import ObjectType, QuickBooksConnection, SyncAttempt
 from invoicing.models import Invoice, InvoiceStatus
 from tests.integrations.conftest import Qbo
@@ -103,7 +104,7 @@ def test_paginated_50_a_page(org: Organization, owner_client: Client) -> None:
 
 
 def test_only_this_organizations_attempts_and_deleted_objects_still_named(
-        org: Organization, other_org: Organization, client_for: Callable) -> None:
+        org: Organization, other_org: Organization, client_for: Callable[[Organization, str], Client]) -> None:
     attempt(db_connection(org), 999_999, outcome="create", object_type=ObjectType.CUSTOMER)
     attempt(db_connection(other_org, realm_id="9130-OTHER"), 1, outcome="error", message="Someone else's.")
     rows, html = _rows(client_for(org, Role.TECHNICIAN))  # a read anyone in the organization may do
@@ -112,7 +113,7 @@ def test_only_this_organizations_attempts_and_deleted_objects_still_named(
 
 
 def test_real_attempts_from_the_simulator(qbo: Qbo, org: Organization, owner_client: Client,
-                                          make_customer: Callable) -> None:
+                                          make_customer: Callable[..., Customer]) -> None:
     realm = qbo.company("Log Books")
     connect_org(qbo.control, org, realm)
     customer = make_customer(org, "Katherine Johnson")

@@ -10,7 +10,7 @@ from typing import TypedDict
 import pytest
 from django.test import Client
 from django.utils import timezone
-from pytest_django import Settings
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from accounts.models import Organization, Role
 from customers.models import Customer
@@ -66,8 +66,9 @@ def _enqueue(org: Organization, invoice: Invoice) -> SyncJob:
 
 
 def test_sync_all_pending_runs_due_items_and_leaves_backoff_alone(
-        qbo: Qbo, realm: str, org: Organization, owner_client: Client, make_invoice: Callable,
-        make_customer: Callable, eager_doorbell: None, django_capture_on_commit_callbacks: Callable) -> None:
+        qbo: Qbo, realm: str, org: Organization, owner_client: Client, make_invoice: Callable[..., Invoice],
+        make_customer: Callable[..., Customer], eager_doorbell: None,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     queued_inv, due_inv, waiting_inv, failed_inv = _invoices(org, make_invoice, make_customer, 4)
     conn = connect_org(qbo.control, org, realm)
     jobs = {inv.pk: _enqueue(org, inv) for inv in (queued_inv, due_inv, waiting_inv, failed_inv)}
@@ -94,7 +95,7 @@ def test_sync_all_pending_runs_due_items_and_leaves_backoff_alone(
 
 
 def test_sync_all_pending_without_javascript_flashes_and_redirects(
-        org: Organization, owner_client: Client, make_invoice: Callable) -> None:
+        org: Organization, owner_client: Client, make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), InvoiceStatus.SENT)
     add_job(db_connection(org), invoice, JobState.QUEUED)
     response = owner_client.post(SYNC_ALL)
@@ -126,7 +127,7 @@ def failing_customer(qbo: Qbo, realm: str, org: Organization, settings: Settings
 
 def test_retry_of_a_failed_item_resets_attempts_and_runs_now(
         qbo: Qbo, realm: str, org: Organization, owner_client: Client, failing_customer: tuple[Customer, SyncJob],
-        eager_doorbell: None, django_capture_on_commit_callbacks: Callable) -> None:
+        eager_doorbell: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     _, job = failing_customer
     make_due(job)
     drain()
@@ -149,7 +150,7 @@ def test_retry_of_a_failed_item_resets_attempts_and_runs_now(
 
 def test_retry_inside_the_backoff_window_runs_now(
         qbo: Qbo, realm: str, org: Organization, owner_client: Client, failing_customer: tuple[Customer, SyncJob],
-        eager_doorbell: None, django_capture_on_commit_callbacks: Callable) -> None:
+        eager_doorbell: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     _, job = failing_customer
     qbo.control.clear_faults(realm)
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,7 +162,7 @@ def test_retry_inside_the_backoff_window_runs_now(
 
 
 def test_retry_refuses_items_that_have_not_failed(org: Organization, owner_client: Client,
-                                                 make_invoice: Callable) -> None:
+                                                 make_invoice: Callable[..., Invoice]) -> None:
     invoice = set_status(make_invoice(org), InvoiceStatus.SENT)
     job = add_job(db_connection(org), invoice, JobState.QUEUED, attempts=0)
     response = owner_client.post(retry_url(job), **HTMX)
@@ -171,7 +172,8 @@ def test_retry_refuses_items_that_have_not_failed(org: Organization, owner_clien
 
 
 def test_retry_and_sync_all_are_for_the_office_and_the_organization(
-        org: Organization, other_org: Organization, client_for: Callable, make_invoice: Callable) -> None:
+        org: Organization, other_org: Organization, client_for: Callable[[Organization, str], Client],
+        make_invoice: Callable[..., Invoice]) -> None:
     mine = set_status(make_invoice(org), InvoiceStatus.SENT)
     theirs = set_status(make_invoice(other_org), InvoiceStatus.SENT)
     my_job = add_job(db_connection(org), mine, JobState.ERROR)

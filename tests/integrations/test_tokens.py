@@ -30,7 +30,8 @@ def _access_looks_expired(conn: QuickBooksConnection) -> None:
 
 
 @pytest.fixture
-def conn(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable) -> QuickBooksConnection:
+def conn(qbo: Qbo, org: Organization, owner_client: Client,
+         connect: Callable[..., QuickBooksConnection]) -> QuickBooksConnection:
     return connect(owner_client, org, qbo.company("Spruce Bookkeeping"))
 
 
@@ -91,7 +92,7 @@ def test_invalid_grant_marks_authorization_expired_and_keeps_the_row(qbo: Qbo, o
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_workers_cause_exactly_one_refresh(qbo: Qbo, org: Organization, owner_client: Client,
-                                                             connect: Callable) -> None:
+                                                             connect: Callable[..., QuickBooksConnection]) -> None:
     conn = connect(owner_client, org, qbo.company("Concurrent Books"))
     _access_looks_expired(conn)
     before = qbo.refreshes(conn.realm_id)

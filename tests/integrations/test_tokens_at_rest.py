@@ -31,7 +31,8 @@ def _raw_tokens(pk: int) -> tuple[str, str]:
 
 
 @pytest.fixture
-def conn(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable) -> QuickBooksConnection:
+def conn(qbo: Qbo, org: Organization, owner_client: Client,
+         connect: Callable[..., QuickBooksConnection]) -> QuickBooksConnection:
     return connect(owner_client, org, qbo.company("Secret Keeping LLC"))
 
 

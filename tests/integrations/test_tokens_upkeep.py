@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def connected_org(qbo: Qbo, make_org: Callable, client_for: Callable, connect: Callable) -> Callable:
+def connected_org(qbo: Qbo, make_org: Callable[..., Organization], client_for: Callable[[Organization, str], Client],
+                  connect: Callable[..., QuickBooksConnection]) -> Callable[[str], QuickBooksConnection]:
     def _make(company: str) -> QuickBooksConnection:
         organization: Organization = make_org(company + " Org")
         client: Client = client_for(organization, Role.OWNER)
@@ -33,7 +34,8 @@ def _age(conn: QuickBooksConnection, **fields: object) -> None:
     QuickBooksConnection.objects.filter(pk=conn.pk).update(**fields)
 
 
-def test_refreshes_only_the_connections_that_are_due(qbo: Qbo, connected_org: Callable) -> None:
+def test_refreshes_only_the_connections_that_are_due(qbo: Qbo,
+                                                     connected_org: Callable[[str], QuickBooksConnection]) -> None:
     stale, ending, fresh = connected_org("Stale Co"), connected_org("Ending Co"), connected_org("Fresh Co")
     now = timezone.now()
     _age(stale, last_refreshed_at=now - timedelta(days=8))
@@ -48,12 +50,13 @@ def test_refreshes_only_the_connections_that_are_due(qbo: Qbo, connected_org: Ca
     assert qbo.refreshes(fresh.realm_id) == before[fresh.pk]
     stale.refresh_from_db()
     ending.refresh_from_db()
+    assert stale.last_refreshed_at is not None and ending.refresh_token_expires_at is not None
     assert stale.last_refreshed_at > now - timedelta(minutes=1)
     assert ending.refresh_token_expires_at > now + timedelta(days=90)  # the 100-day clock restarted
 
 
-def test_a_dead_grant_is_marked_expired_and_audited_and_others_still_refresh(qbo: Qbo,
-                                                                            connected_org: Callable) -> None:
+def test_a_dead_grant_is_marked_expired_and_audited_and_others_still_refresh(
+        qbo: Qbo, connected_org: Callable[[str], QuickBooksConnection]) -> None:
     dead, alive = connected_org("Removed App Co"), connected_org("Alive Co")
     old = timezone.now() - timedelta(days=10)
     _age(dead, last_refreshed_at=old)
@@ -69,7 +72,7 @@ def test_a_dead_grant_is_marked_expired_and_audited_and_others_still_refresh(qbo
 
 
 def test_unreachable_qbo_is_audited_as_a_refresh_failure(qbo: Qbo, settings: Settings,
-                                                         connected_org: Callable) -> None:
+                                                         connected_org: Callable[[str], QuickBooksConnection]) -> None:
     conn = connected_org("Offline Co")
     _age(conn, last_refreshed_at=timezone.now() - timedelta(days=9))
     settings.QBO_SIM_URL = "http://127.0.0.1:9"

@@ -30,7 +30,8 @@ def keys(settings: Settings) -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture
-def conn(qbo: Qbo, org: Organization, owner_client: Client, connect: Callable) -> QuickBooksConnection:
+def conn(qbo: Qbo, org: Organization, owner_client: Client,
+         connect: Callable[..., QuickBooksConnection]) -> QuickBooksConnection:
     return connect(owner_client, org, qbo.company("Wrong Key Plumbing"))
 
 

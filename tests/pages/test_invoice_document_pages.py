@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
-from pytest_django import Settings
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
-from accounts.models import Organization, Role
+from accounts.models import Membership, Organization, Role
 from customers.models import Customer
 from invoicing import lifecycle
 from invoicing.email_delivery import invoice_email_deliver
@@ -59,8 +59,9 @@ def _send(client: Client, invoice: Invoice, **data: str) -> _MonkeyPatchedWSGIRe
     return client.post(reverse("invoicing:invoice_send", args=[invoice.pk]), data)
 
 
-def test_send_panel_queues_the_email_and_the_page_says_so(generated: Invoice, owner_client: Client,
-                                                          django_capture_on_commit_callbacks: Callable) -> None:
+def test_send_panel_queues_the_email_and_the_page_says_so(
+        generated: Invoice, owner_client: Client,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
     page = owner_client.get(reverse("invoicing:invoice_detail", args=[generated.pk])).content.decode()
     assert 'id="send"' in page and 'value="jane@smith.example"' in page  # To: offers the billing email
 
@@ -106,7 +107,8 @@ def test_technician_cannot_send(generated: Invoice, client_for: Callable[[Organi
 
 
 def test_dev_inbox_is_off_unless_enabled_and_staff_only(generated: Invoice, owner_client: Client, dev_mail: DevMail,
-                                                        settings: Settings, member: Callable) -> None:
+                                                        settings: Settings,
+                                                        member: Callable[[Organization, str], Membership]) -> None:
     _send(owner_client, generated, to="jane@smith.example", bcc="books@acme.example")
     invoice_email_deliver(email_id=InvoiceEmail.objects.get().pk)
     [caught] = dev_mail.messages()
