@@ -13,11 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from integrations.inbound.apply.customers import CUSTOMER_FIELDS
 from integrations.inbound.apply.invoices import is_voided
-from integrations.inbound.apply.items import ITEM_FIELDS
-from integrations.inbound.apply.merge import FieldSpec, money
 from integrations.inbound.common import NAME_LISTS, entity_enabled
+from integrations.merge.rules import FieldSpec, money
+from integrations.merge.specs import CUSTOMER_FIELDS, ITEM_FIELDS
 from integrations.models import DriftItem, DriftRun, DriftRunState, ExternalRef, ObjectType, QuickBooksConnection
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError

@@ -16,9 +16,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.inbound.changes import FAILED_PREFIX, changes_apply
-from integrations.inbound.common import ENTITIES, Change, entity_enabled
+from integrations.inbound.common import ENTITIES, entity_enabled
 from integrations.inbound.fetch import fetch_many
 from integrations.inbound.selectors import importing_connection_ids
+from integrations.merge.change import Change
 from integrations.models import ConnectionStatus, EventState, QuickBooksConnection, WebhookEvent
 from integrations.qbo import backoff
 from integrations.qbo.errors import QboError, QboReauthorizationRequired, QboThrottled, QboTransient

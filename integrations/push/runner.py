@@ -1,4 +1,9 @@
-"""Run one claimed job: push the object's current state, log the attempt, move the job on."""
+"""Run one claimed job: push what it needs first, then the object's current state; log the attempt and
+move the job on.
+
+A need (an invoice's new customer) is pushed through its own outbox row, claimed like any job, so two
+workers pushing two invoices of the same new customer never both create it (one claims it, the other
+waits briefly). The handler itself never runs another job."""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ from django.utils import timezone
 
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob
 from integrations.models.jobs import new_request_id
+from integrations.push.claim import job_claim
 from integrations.push.errors_text import plain_message
-from integrations.push.handlers import HANDLERS, PushContext
+from integrations.push.handlers import HANDLERS, Need, PushContext
 from integrations.push.handlers.invoice import SkipPush
+from integrations.push.outbox import upsert_open_job
 from integrations.qbo import backoff
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import (
@@ -38,8 +45,11 @@ def job_run(job: SyncJob) -> str:
     client: QboClient | None = None
     try:
         client = client_for(job.connection)
-        result = HANDLERS[job.object_type](PushContext(client=client, connection=job.connection, job=job,
-                                                       local_id=job.local_id))
+        ctx = PushContext(client=client, connection=job.connection, job=job, local_id=job.local_id)
+        handler = HANDLERS[job.object_type]
+        for need in handler.needs(ctx):
+            _push_first(ctx, need)
+        result = handler.push(ctx)
     except SkipPush as exc:
         return job_finish(job, started, t0, outcome="skipped", message=str(exc), call=_call(client))
     except QboError as exc:
@@ -49,6 +59,28 @@ def job_run(job: SyncJob) -> str:
         return job_failed(job, QboTransient(f"Internal error: {exc}"), started, t0)
     return job_finish(job, started, t0, outcome=result.operation, message=" ".join(result.notes),
                    call=_call(client), qbo_id=result.qbo_id)
+
+
+def _push_first(ctx: PushContext, need: Need) -> None:
+    """Push an unmapped need now, through its own job; raise when it cannot be had now."""
+    if ctx.ref(need.object_type, need.local_id) is not None:
+        return
+    job = upsert_open_job(ctx.connection, need.object_type, need.local_id, "upsert", by_person=False)
+    if job.state == JobState.ERROR:
+        raise QboValidation(f"The {need.label} could not be synced: {job.last_error}", code=job.last_fault_code)
+    claimed = job_claim(job.pk)
+    if claimed is None:
+        retry_at = job.next_attempt_at if job.state == JobState.BACKOFF else None
+        raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first.", retry_at=retry_at)
+    state = job_run(claimed)
+    if ctx.ref(need.object_type, need.local_id) is not None:
+        return
+    claimed.refresh_from_db()
+    if state == JobState.ERROR:
+        raise QboValidation(f"The {need.label} could not be synced: {claimed.last_error}",
+                            code=claimed.last_fault_code)
+    raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first ({claimed.last_error}).",
+                               retry_at=claimed.next_attempt_at)
 
 
 def _call(client: QboClient | None) -> CallInfo:
