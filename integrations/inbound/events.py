@@ -153,3 +153,14 @@ def _release(events: list[WebhookEvent], exc: QboError) -> None:
                                                        outcome=exc.message[:500], processed_at=timezone.now())
     else:
         _finish(events, EventState.FAILED, f"QuickBooks refused the read: {exc.message}")
+
+
+RETENTION = timedelta(days=30)
+
+
+def events_prune() -> int:
+    """Processed webhook events are kept 30 days (what came in, and what was done with it)."""
+    cutoff = timezone.now() - RETENTION
+    finished = [EventState.DONE, EventState.SKIPPED, EventState.FAILED]
+    deleted, _ = WebhookEvent.objects.filter(state__in=finished, received_at__lt=cutoff).delete()
+    return deleted
