@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,18 +20,16 @@ from integrations.push.errors_text import plain_message
 from integrations.push.handlers import HANDLERS, Need, PushContext
 from integrations.push.handlers.invoice import SkipPush
 from integrations.push.outbox import upsert_open_job
-from integrations.qbo import backoff
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import (
     CallInfo,
     QboDependencyPending,
     QboError,
     QboNotFound,
-    QboReauthorizationRequired,
-    QboThrottled,
     QboTransient,
     QboValidation,
 )
+from integrations.qbo.retry import Verdict, retry_after
 from integrations.qbo.tokens import client_for
 from integrations.services.jobs_pause import jobs_pause_for_connection
 
@@ -147,33 +144,31 @@ def job_failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
     fields: dict[str, object] = {"last_error": message, "last_error_hint": hint, "last_fault_code": exc.code,
                                  "lease_until": None, "request_id": _request_id_after(exc, job),
                                  "updated_at": timezone.now()}
-    if isinstance(exc, QboReauthorizationRequired):
-        state = JobState.PAUSED  # no attempt spent; resumes on reconnect
-        jobs_pause_for_connection(connection=job.connection, reason=message)
-    elif isinstance(exc, QboThrottled):
-        state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.throttle_wait()
-    elif isinstance(exc, QboDependencyPending):
-        state, fields["next_attempt_at"] = JobState.BACKOFF, max(filter(None, [backoff.dependency_wait(), exc.retry_at]))
-    elif isinstance(exc, QboValidation) and job.outcome_unknown:
+    if isinstance(exc, QboValidation) and job.outcome_unknown:
         # QBO replays its stored answer to a requestid it has seen. A send cut off mid-body (a worker killed
         # while writing it) left a refusal of an empty body under the kept id; the lookup before this create
         # found no record, so nothing was made under it: one fresh request settles which answer is real.
         state, fields["next_attempt_at"], fields["outcome_unknown"] = JobState.QUEUED, timezone.now(), False
         fields["attempts"] = job.attempts + 1
-    elif isinstance(exc, QboTransient):
-        attempts = job.attempts + 1
-        fields["attempts"] = attempts
-        fields["outcome_unknown"] = job.outcome_unknown or exc.outcome_unknown
-        if attempts >= settings.QBO_MAX_ATTEMPTS:
-            state = JobState.ERROR
-            fields["last_error_hint"] = f"QuickBooks kept failing ({attempts} tries). Press Retry once it is back."
-        else:
-            state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.next_attempt_at(attempts)
     else:
-        state, fields["attempts"] = JobState.ERROR, job.attempts + 1
-        if isinstance(exc, QboNotFound):
-            ExternalRef.objects.filter(connection=job.connection, object_type=job.object_type,
-                                       local_id=job.local_id).update(deleted_in_qbo=True)
+        retry = retry_after(exc, job.attempts + 1)
+        if retry.spends_attempt:
+            fields["attempts"] = job.attempts + 1
+        if isinstance(exc, QboTransient):
+            fields["outcome_unknown"] = job.outcome_unknown or exc.outcome_unknown
+        if retry.verdict == Verdict.PAUSE:
+            state = JobState.PAUSED  # resumes on reconnect
+            jobs_pause_for_connection(connection=job.connection, reason=message)
+        elif retry.verdict == Verdict.WAIT:
+            state, fields["next_attempt_at"] = JobState.BACKOFF, retry.at
+        else:
+            state = JobState.ERROR
+            if retry.exhausted:
+                fields["last_error_hint"] = (f"QuickBooks kept failing ({job.attempts + 1} tries). "
+                                             "Press Retry once it is back.")
+            if isinstance(exc, QboNotFound):
+                ExternalRef.objects.filter(connection=job.connection, object_type=job.object_type,
+                                           local_id=job.local_id).update(deleted_in_qbo=True)
     if state == JobState.ERROR and SyncJob.objects.filter(pk=job.pk, dirty=True).exists():
         # The record was edited while this push failed; the edit may be the fix, so try it at once.
         state, fields["next_attempt_at"], fields["attempts"] = JobState.QUEUED, timezone.now(), 0
