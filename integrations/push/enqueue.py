@@ -1,20 +1,27 @@
-"""sync_enqueue(): write (or coalesce into) the object's open outbox row in the caller's transaction,
-and ring the doorbell once that transaction commits."""
+"""Domain writes → outbox rows. `sync_enqueue()` writes (or coalesces into) the object's open outbox row
+in the caller's transaction and rings the doorbell once that transaction commits.
+
+Signals (`signals_connect`, called once from the app's ready()) catch every writer (pages, API, admin,
+shell) and run inside the writer's transaction (ATOMIC_REQUESTS and the services' atomic blocks), so the
+change and its job commit together."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
 
 from accounts.models import Organization
+from customers.models import Customer
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push import policy
 from integrations.push.outbox import OPEN_STATES, upsert_open_job
 from integrations.push.tasks import push_doorbell
 from integrations.selectors import connection_active, preferences_for
 from integrations.suppress import sync_is_suppressed
-from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind
+from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind, Product
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +97,14 @@ def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = F
     job = upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]
     transaction.on_commit(doorbell_ring)
     return job
+
+
+def _changed(sender: type, instance: Any, raw: bool = False, **_: Any) -> None:
+    if raw:  # loaddata: not a user's change
+        return
+    sync_enqueue(organization=instance.organization, obj=instance)
+
+
+def signals_connect() -> None:
+    for model in (Customer, Product, Invoice, Payment):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"qbo-push-{model.__name__}")
