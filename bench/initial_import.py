@@ -145,7 +145,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from integrations.importer.run import import_execute, import_request
+    from integrations.importer.run import import_execute
+    from integrations.importer.services import import_request
     from qbo_sim.testing import SimulatorProcess
 
     call_command("migrate", verbosity=0)

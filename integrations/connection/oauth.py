@@ -25,6 +25,7 @@ from intuitlib.exceptions import AuthClientError
 from accounts.models import Organization
 from integrations.connection.company import COMPANY_FIELDS, company_read, tax_codes_suggest
 from integrations.connection.panel import authorization_warning
+from integrations.importer.services import import_request
 from integrations.models import ConnectionStatus, OAuthState, QuickBooksConnection
 from integrations.qbo.client import QboClient, make_auth_client
 from integrations.qbo.errors import QboError, with_reference
@@ -257,7 +258,6 @@ def connection_activate(*, connection: QuickBooksConnection, user: AbstractBaseU
     if switched_from:
         detail += f"; switched from {switched_from}"
     audit_record(connection=conn, action="connected" if first_time else "reconnected", actor=user, detail=detail)
-    from integrations.importer.run import import_request  # here, not at the top: the importer builds on this module
 
     # The initial sync: its run row commits with the connection; a worker is rung on commit.
     import_request(connection=conn, actor=user)

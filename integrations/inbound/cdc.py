@@ -21,9 +21,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.inbound.changes import FAILED_PREFIX, NOT_NEWER_PREFIX, changes_apply
-from integrations.inbound.common import NAME_LISTS, OBJECT_TYPE, Change, enabled_entities
+from integrations.inbound.common import NAME_LISTS, OBJECT_TYPE, enabled_entities
 from integrations.inbound.fetch import fetch_one
 from integrations.inbound.selectors import importing_connection_ids
+from integrations.merge.change import Change
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError

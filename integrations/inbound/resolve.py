@@ -7,14 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.models import Customer
-from integrations.inbound.apply.context import ApplyContext
-from integrations.inbound.apply.customers import CUSTOMER_FIELDS
-from integrations.inbound.apply.fields import commit, take_all
 from integrations.inbound.apply.invoices import apply_invoice
-from integrations.inbound.apply.items import ITEM_FIELDS, refusal_for
 from integrations.inbound.apply.payments import apply_payment, payment_refs_of
-from integrations.inbound.common import Change
 from integrations.inbound.fetch import fetch_one
+from integrations.merge.change import Change
+from integrations.merge.context import ApplyContext
+from integrations.merge.fields import commit, take_all
+from integrations.merge.specs import CUSTOMER_FIELDS, ITEM_FIELDS, refusal_for
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteVersion
 from integrations.qbo.client import QboClient
 from integrations.qbo.tokens import client_for

@@ -23,6 +23,8 @@ from intuitlib.exceptions import AuthClientError
 from integrations.models import ConnectionStatus, QuickBooksConnection
 from integrations.qbo.client import QboClient, make_auth_client
 from integrations.qbo.errors import QboAuthError, QboReauthorizationRequired, QboTransient
+from integrations.services.audit import audit_record
+from integrations.services.jobs_pause import jobs_pause_for_connection
 
 log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(minutes=5)
@@ -51,9 +53,6 @@ def tokens_store(*, connection: QuickBooksConnection, auth: object, now: object 
 
 
 def _mark_auth_expired(connection: QuickBooksConnection, reason: str) -> None:
-    from integrations.services.audit import audit_record
-    from integrations.services.jobs_pause import jobs_pause_for_connection
-
     connection.status = ConnectionStatus.AUTH_EXPIRED
     connection.status_reason = reason
     connection.save(update_fields=["status", "status_reason", "updated_at"])

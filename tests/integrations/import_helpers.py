@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from accounts.models import Membership, Organization, Role
-from integrations.importer.run import import_execute, import_request
+from integrations.importer.run import import_execute
+from integrations.importer.services import import_request
 from integrations.models import ImportRun, QuickBooksConnection
 from qbo_sim.testing import SimControl
 from tests.integrations.conftest import Qbo

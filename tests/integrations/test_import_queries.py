@@ -11,7 +11,8 @@ from django.db import connection
 
 from accounts.models import Membership, Organization
 from customers.models import Customer
-from integrations.importer.run import import_execute, import_request
+from integrations.importer.run import import_execute
+from integrations.importer.services import import_request
 from integrations.models import ImportState
 from tests.integrations.conftest import Qbo
 from tests.integrations.import_helpers import connect_owner

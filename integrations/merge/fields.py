@@ -1,4 +1,5 @@
-"""Applying a merge to a local record: the shared part of items and customers."""
+"""Applying a merge to a local record: the shared part of items and customers. Saves what QuickBooks wins
+(never pushed back); whether ours must be pushed is the caller's decision (`MergeResult.push_needed`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from typing import Any
 
 from django.db import models
 
-from integrations.inbound.apply.context import ApplyContext, ref_synced, remote_state
-from integrations.inbound.apply.merge import FieldSpec, MergeResult, merge
-from integrations.inbound.common import Change
+from integrations.merge.change import Change
+from integrations.merge.context import ApplyContext, ref_synced, remote_state
+from integrations.merge.rules import FieldSpec, MergeResult, merge
 from integrations.models import ConflictWinner, ExternalRef
-from integrations.push.enqueue import sync_enqueue, sync_suppressed
+from integrations.suppress import sync_suppressed
 
 # Refuses a value QBO has that cannot be stored here (a name another product uses...): returns why.
 Refusal = Callable[[FieldSpec, str], str | None]
@@ -20,8 +21,8 @@ Refusal = Callable[[FieldSpec, str], str | None]
 
 def merge_into(ctx: ApplyContext, *, ref: ExternalRef, obj: models.Model, specs: list[FieldSpec], change: Change,
                label: str, refuse: Refusal | None = None) -> MergeResult:
-    """Merge QBO's record into `obj` field by field, save what QuickBooks wins without pushing it back,
-    queue a push when ours wins somewhere, log conflicts, and remember the agreed base."""
+    """Merge QBO's record into `obj` field by field, save what QuickBooks wins without pushing it back, log
+    conflicts, and remember the agreed base. `push_needed` on the result: ours won somewhere."""
     state = remote_state(ref)
     ours_at: datetime | None = getattr(obj, "updated_at", None)
     edited = ref.last_synced_at is None or (ours_at is not None and ours_at > ref.last_synced_at)
@@ -55,9 +56,6 @@ def commit(ctx: ApplyContext, *, ref: ExternalRef, obj: models.Model, specs: lis
                      winner=ConflictWinner.OURS if conflict.winner == "ours" else ConflictWinner.THEIRS,
                      ours_at=ours_at, theirs_at=change.updated_at,
                      note="Changed on both sides since the last sync; the newer change was kept.")
-    if result.push_needed:
-        # Ours won somewhere: QuickBooks must get it (an ordinary push, coalesced with any pending one).
-        sync_enqueue(organization=ctx.organization, obj=obj)
     # The base is QBO's current state: a field we keep still counts as changed here until it is pushed.
     state.base, state.remote_updated_at = result.remote, change.updated_at
     state.save(update_fields=["base", "remote_updated_at", "updated_at"])
@@ -82,9 +80,14 @@ def _refuse_unstorable(ctx: ApplyContext, result: MergeResult, specs: list[Field
                      note=reason)
 
 
+def base_of(specs: list[FieldSpec], data: dict[str, Any]) -> dict[str, str]:
+    """The merge base kept for a record: QBO's value of each field that merges."""
+    return {spec.name: spec.theirs(data) for spec in specs}
+
+
 def echo_seen(ref: ExternalRef, specs: list[FieldSpec], change: Change) -> None:
     """Our own push came back: QBO now holds what we sent, so that is the agreed base."""
     state = remote_state(ref)
-    state.base = {spec.name: spec.theirs(change.data) for spec in specs}
+    state.base = base_of(specs, change.data)
     state.remote_updated_at = change.updated_at
     state.save(update_fields=["base", "remote_updated_at", "updated_at"])

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Organization
-from integrations.inbound.common import Change
+from integrations.merge.change import Change
 from integrations.models import (
     ConflictWinner,
     ExternalRef,
