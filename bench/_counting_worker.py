@@ -35,6 +35,7 @@ def _executemany(self: utils.CursorWrapper, *args: Any, **kwargs: Any) -> Any:
     return _real_executemany(self, *args, **kwargs)
 
 
+# mypy refuses assigning to a method; wrapping it is the point (bench only).
 utils.CursorWrapper.execute = _execute  # type: ignore[method-assign]
 utils.CursorWrapper.executemany = _executemany  # type: ignore[method-assign]
 _redis = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])

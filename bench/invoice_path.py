@@ -38,7 +38,10 @@ class Tracer:
     """A profile hook: records the files our calls enter, and the stack when `stop_at` says so."""
 
     def __init__(self, stop_at: Callable[[types.FrameType], bool]) -> None:
-        self.stop_at, self.entered, self.stack_files, self.reentries = stop_at, [], [], []  # type: ignore[var-annotated]
+        self.stop_at = stop_at
+        self.entered: list[str] = []
+        self.stack_files: list[str] = []
+        self.reentries: list[str] = []
 
     def __call__(self, frame: types.FrameType, event: str, arg: Any) -> None:
         if event != "call":

@@ -85,6 +85,7 @@ def test_a_nul_character_in_a_search_is_a_400_with_a_detail(owner_api: APIClient
 
 @pytest.mark.django_db
 def test_a_view_names_an_error_it_answers_outside_drf_and_the_schema_documents_it() -> None:
+    # MeView names no extra error answer of its own: the test gives it one for the while
     MeView.error_responses = {"429": "Too many sign-ins."}  # type: ignore[attr-defined]
     try:
         schema = SchemaGenerator().get_schema(request=None, public=True)
