@@ -17,10 +17,14 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+
+if TYPE_CHECKING:
+    from intuitlib.client import AuthClient
+    from quickbooks import QuickBooks
 
 DEFAULT_CLIENT_ID = "sim-client-id"
 DEFAULT_CLIENT_SECRET = "sim-client-secret"
@@ -249,9 +253,10 @@ def authorize(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID, redirect_uri:
 def make_auth_client(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID,
                      client_secret: str = DEFAULT_CLIENT_SECRET, redirect_uri: str = DEFAULT_REDIRECT_URI,
                      access_token: str | None = None, refresh_token: str | None = None,
-                     realm_id: str | None = None) -> Any:
+                     realm_id: str | None = None) -> AuthClient:
     """intuit-oauth's AuthClient using the simulator's discovery document (any non
     'sandbox'/'production' environment string is used as the discovery URL)."""
+    # The app's client library, needed by this helper only: the simulator itself never imports it.
     from intuitlib.client import AuthClient
 
     return AuthClient(client_id, client_secret, redirect_uri,
@@ -261,7 +266,7 @@ def make_auth_client(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID,
 
 def make_qb_client(sim_url: str, realm_id: str, access_token: str, refresh_token: str | None = None, *,
                    client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
-                   minorversion: int = 75, auth_client: Any = None) -> Any:
+                   minorversion: int = 75, auth_client: AuthClient | None = None) -> QuickBooks:
     """An unmodified python-quickbooks ``QuickBooks`` talking to the simulator.
 
     * ``access_token`` must be set, or QuickBooks() refreshes on its own (reference §7.2).
@@ -270,6 +275,7 @@ def make_qb_client(sim_url: str, realm_id: str, access_token: str, refresh_token
     * requests-oauthlib refuses plain http unless OAUTHLIB_INSECURE_TRANSPORT is set; this helper
       sets it for http:// URLs (tests only - never in production code). With ``--tls`` trust
       ``SimulatorProcess.ca_path`` through REQUESTS_CA_BUNDLE instead."""
+    # The app's client library, needed by this helper only: the simulator itself never imports it.
     from quickbooks import QuickBooks
 
     if sim_url.startswith("http://"):
