@@ -38,16 +38,22 @@ def _parts(req: Request) -> dict[str, Message]:
     return out
 
 
+def _payload(part: Message) -> bytes:
+    """A part's decoded bytes (empty for a missing body or a nested multipart)."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
 def upload(sim: SimState, co: Company, req: Request) -> Response:
     parts = _parts(req)
     results: list[dict[str, Any]] = []
     for key in sorted(k for k in parts if k.startswith("file_content_")):
         suffix = key[len("file_content_"):]
         content = parts[key]
-        data = content.get_payload(decode=True) or b""
+        data = _payload(content)
         try:
             meta_part = parts.get(f"file_metadata_{suffix}")
-            meta: Any = json.loads(meta_part.get_payload(decode=True) or b"{}") if meta_part else {}
+            meta: Any = json.loads(_payload(meta_part) or b"{}") if meta_part else {}
             if not isinstance(meta, dict):
                 raise errors.bad_request_body(f"file_metadata_{suffix} must be an Attachable object")
             if len(data) > MAX_UPLOAD:

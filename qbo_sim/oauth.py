@@ -21,7 +21,7 @@ TOKEN_TYPE = "application/json;charset=utf-8"
 
 def discovery(sim: SimState) -> Response:
     # intuit-oauth reads these six keys and raises KeyError if one is missing (§1.1).
-    doc = {key: sim.base_url + path for key, path in PATHS.items()}
+    doc: dict[str, str | list[str]] = {key: sim.base_url + path for key, path in PATHS.items()}
     doc.update(response_types_supported=["code"], subject_types_supported=["public"],
                id_token_signing_alg_values_supported=["RS256"],
                scopes_supported=["openid", "email", "profile", "address", "phone", *ACCOUNTING_SCOPES],
