@@ -14,8 +14,8 @@ WINDOW_S = 60.0
 
 
 class Limits(Protocol):
-    """The throttle settings of ``config.SimConfig``. A protocol, so that the store (which holds
-    a ``ThrottleState`` per company) does not depend on the global config."""
+    """The throttle settings of ``config.SimConfig``, as a protocol: importing the config here would
+    close a cycle (config -> kinds -> store, which holds a ``ThrottleState`` per company)."""
 
     @property
     def throttle(self) -> bool: ...
