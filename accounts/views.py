@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the dashboard, the organization switcher and the organization's settings."""
+"""Sign-in, sign-out, the organization switcher and the organization's settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import org_member_required
@@ -17,7 +16,6 @@ from accounts.models import Membership
 from accounts.permissions import can
 from accounts.selectors import SESSION_ORG_KEY, organization_logo_data_uri
 from accounts.services import organization_business_update, organization_set_timezone
-from invoicing.selectors import dashboard_summary, invoice_recent
 
 
 class SignInView(auth_views.LoginView):
@@ -28,17 +26,6 @@ class SignInView(auth_views.LoginView):
 
 class SignOutView(auth_views.LogoutView):
     """POST only (Django's LogoutView refuses GET), so a link or prefetch cannot sign anyone out."""
-
-
-@org_member_required("invoice.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    context = {
-        "summary": dashboard_summary(organization=request.organization, today=today),
-        "recent_invoices": invoice_recent(organization=request.organization),
-        "today": today,
-    }
-    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

@@ -11,7 +11,7 @@ from accounts.decorators import org_member_required
 from accounts.permissions import can
 from customers.forms import CustomerForm, ProjectForm
 from customers.models import Customer, Project
-from customers.selectors import customer_invoices, customer_list, customer_projects
+from customers.selectors import customer_list, customer_projects
 
 CUSTOMERS_PER_PAGE = 25
 
@@ -30,7 +30,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "projects": customer_projects(customer=customer),
-        "invoices": customer_invoices(customer=customer),
         "can_edit_projects": can(request.role, "project.edit"),
     }
     return render(request, "customers/customer_detail.html", context)

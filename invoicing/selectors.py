@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import Organization
 from accounts.permissions import can
+from customers.models import Customer
 from invoicing.lifecycle import allowed_actions
 from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxCode, TaxRate
 from invoicing.validators import invoice_edit_refusal
@@ -40,6 +41,12 @@ def invoice_list(*, organization: Organization, status: str = "", customer_id: i
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     return qs
+
+
+def customer_invoices(*, customer: Customer, limit: int = 25) -> list[Invoice]:
+    """The customer's latest invoices, for the customer page."""
+    qs = Invoice.objects.filter(organization_id=customer.organization_id, customer=customer).select_related("project")
+    return list(qs.order_by("-issue_date", "-id")[:limit])
 
 
 def invoice_detail_queryset(*, organization: Organization) -> QuerySet[Invoice]:

@@ -17,7 +17,6 @@ from accounts.decorators import org_member_required
 from accounts.models import terms_label
 from customers.models import Customer
 from customers.selectors import project_options
-from integrations.push.selectors import SyncAction, invoice_sync_actions
 from invoicing.forms import InvoiceForm, LineFormSet, PaymentForm, RefundForm, SendForm
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.selectors import (
@@ -62,7 +61,6 @@ class InvoiceRow:
     url: str
     actions: list[RowAction]  # the lifecycle actions the role and the status both allow
     can_edit: bool
-    sync: SyncAction | None = None  # the QuickBooks sync item (integrations.push.selectors)
 
 
 def action_url(detail_url: str, action: str) -> str:
@@ -74,14 +72,14 @@ def action_url(detail_url: str, action: str) -> str:
     return f"{detail_url}{action.replace('_', '-')}/"
 
 
-def _row(invoice: Invoice, role: str | None, sync: SyncAction | None = None) -> InvoiceRow:
+def _row(invoice: Invoice, role: str | None) -> InvoiceRow:
     url = reverse("invoicing:invoice_detail", args=[invoice.pk])
     actions = [
         RowAction(name, ACTION_LABELS[name], action_url(url, name))
         for name in invoice_actions_for(invoice=invoice, role=role)
     ]
     return InvoiceRow(invoice=invoice, url=url, actions=actions,
-                      can_edit=invoice_can_edit(invoice=invoice, role=role), sync=sync)
+                      can_edit=invoice_can_edit(invoice=invoice, role=role))
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -100,11 +98,10 @@ def invoice_index(request: HttpRequest) -> HttpResponse:
     invoices = invoice_list(organization=org, status=status, customer_id=customer_id)
     page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    sync = invoice_sync_actions(organization=org, invoices=shown)  # constant queries for the whole page
-    rows = [_row(invoice, request.role, sync[invoice.pk]) for invoice in shown]
     context = {
         "page": page,
-        "rows": rows,
+        "invoices": shown,  # integrations' row tags read the page's QuickBooks actions for all of them at once
+        "rows": [_row(invoice, request.role) for invoice in shown],
         "next_url": request.get_full_path(),  # row actions come back here, filters and page kept
         "status": status,
         "customer_id": customer_id,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD, SUPERUSER
+from demo.seed import DEMO_PASSWORD, SUPERUSER
 from customers.models import Customer
 from devinbox.mailbox import attachment_get
 from invoicing.email_delivery import invoice_email_deliver

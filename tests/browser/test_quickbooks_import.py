@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_SLUG
+from demo.seed import DEMO_SLUG
 from accounts.models import Organization
 from customers.models import Customer
 from integrations.models import ExternalRef, ImportRun, ImportState, ObjectType, ReviewItem, ReviewState
