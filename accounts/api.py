@@ -83,8 +83,8 @@ class MeView(OrgAPIMixin, APIView):
     def get(self, request: Request) -> Response:
         data = {
             "username": request.user.get_username(),
-            "organization": request.membership,
-            "capabilities": [cap for cap in CAPABILITIES if can(request.role, cap)],
+            "organization": self.membership,
+            "capabilities": [cap for cap in CAPABILITIES if can(self.role, cap)],
             "organizations": _memberships(request.user),
         }
         return Response(MeSerializer(data).data)
@@ -120,12 +120,12 @@ class BusinessDetailsView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], responses=BusinessDetailsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(BusinessDetailsSerializer(request.organization).data)
+        return Response(BusinessDetailsSerializer(self.organization).data)
 
     @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], request=BusinessDetailsSerializer,
                    responses=BusinessDetailsSerializer)
     def patch(self, request: Request) -> Response:
-        serializer = BusinessDetailsSerializer(request.organization, data=request.data, partial=True)
+        serializer = BusinessDetailsSerializer(self.organization, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        organization = organization_business_update(organization=request.organization, **serializer.validated_data)
+        organization = organization_business_update(organization=self.organization, **serializer.validated_data)
         return Response(BusinessDetailsSerializer(organization).data)

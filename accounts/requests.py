@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from accounts.models import Membership, Organization
@@ -18,7 +19,13 @@ class MemberRequest(HttpRequest):
     role: str | None
 
 
-class OrgRequest(HttpRequest):
+class UserRequest(HttpRequest):
+    """A request inside login_required: a signed-in user."""
+
+    user: User
+
+
+class OrgRequest(UserRequest):
     """A request inside org_member_required: a signed-in member working in `organization` as `role`."""
 
     membership: Membership

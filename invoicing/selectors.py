@@ -1,4 +1,5 @@
-"""Reads for the invoicing pages: lists, the dashboard summary, and what a role may do to an invoice."""
+"""Reads for the invoicing pages: lists, the dashboard summary, and which lifecycle actions a role may take
+(the edit rule is invoicing.validators.invoice_edit_check)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from accounts.permissions import can
 from customers.models import Customer
 from invoicing.lifecycle import allowed_actions
 from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxCode, TaxRate
-from invoicing.validators import invoice_edit_refusal
 
 S = InvoiceStatus
 # Issued and still expecting money (or an answer, for a dispute).
@@ -75,13 +75,6 @@ def invoice_actions_for(*, invoice: Invoice, role: str | None) -> list[str]:
     """Actions both the invoice's status and the role allow. Pure: no queries, safe per list row."""
     possible = set(allowed_actions(invoice))
     return [action for action, cap in ACTION_CAPABILITIES.items() if action in possible and can(role, cap)]
-
-
-def invoice_can_edit(*, invoice: Invoice, role: str | None) -> bool:
-    """Anyone may edit a draft (technicians write up work); issued invoices are the office's to correct."""
-    if invoice.status == S.DRAFT:
-        return can(role, "invoice.edit_draft")
-    return invoice_edit_refusal(invoice) is None and can(role, "invoice.finalize")
 
 
 def invoice_refundable(invoice: Invoice) -> Decimal:
