@@ -24,6 +24,7 @@ from accounts.api_tokens import HashedTokenAuthentication
 from accounts.models import Membership, Organization
 from accounts.permissions import can
 from accounts.selectors import membership_for_request
+from accounts.tenancy import OrgOwned
 
 ORG_HEADER = "X-Organization"
 READ_ACTIONS = ("list", "retrieve", "metadata")
@@ -171,7 +172,7 @@ class OrgAPIMixin(APIView):
 class OrgModelViewSet(OrgAPIMixin, viewsets.ModelViewSet):
     """CRUD on one org-owned model; every row read or written belongs to the caller's organization."""
 
-    model: ClassVar[type[models.Model]]
+    model: ClassVar[type[OrgOwned]]
 
     def get_queryset(self) -> models.QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no organization
@@ -211,12 +212,14 @@ class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if self.queryset is not None:
-            name = self.queryset.model._meta.verbose_name
+        queryset = super().get_queryset()  # the given queryset, unevaluated (not this class's org filter)
+        if queryset is not None:
+            name = queryset.model._meta.verbose_name
             self.error_messages["does_not_exist"] = f"There is no {name} with id {{pk_value}} in this organization."
 
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset()
+        assert queryset is not None  # DRF asks only writable fields, and each of those is given a queryset
         organization = self.context.get("organization")
         return queryset.none() if organization is None else queryset.filter(organization=organization)
 

@@ -198,7 +198,7 @@ class InvoiceViewSet(OrgModelViewSet):
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str) -> Response:
         data = self._valid(SendInputSerializer).validated_data
-        email = invoice_email_queue(invoice=self.get_object(), actor=request.user, **data)
+        email = invoice_email_queue(invoice=self.get_object(), actor=self.membership.user, **data)
         return Response(InvoiceEmailSerializer(email).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="Every send and resend of the invoice by email, newest first.",
