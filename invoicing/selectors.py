@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import Organization
 from accounts.permissions import can
-from customers.models import Customer
+from customers.models import Customer, Project
 from invoicing.lifecycle import allowed_actions
 from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxCode, TaxRate
 
@@ -47,6 +47,11 @@ def customer_invoices(*, customer: Customer, limit: int = 25) -> list[Invoice]:
     """The customer's latest invoices, for the customer page."""
     qs = Invoice.objects.filter(organization_id=customer.organization_id, customer=customer).select_related("project")
     return list(qs.order_by("-issue_date", "-id")[:limit])
+
+
+def project_invoice_count(project: Project) -> int:
+    """How many invoices name the project (and so its customer)."""
+    return Invoice.objects.filter(project=project).count()
 
 
 def invoice_detail_queryset(*, organization: Organization) -> QuerySet[Invoice]:
