@@ -74,7 +74,7 @@ def _drain() -> None:
 
 def _local_codes(sim: Any, org: Any, conn: Any) -> list[Any]:
     """Local codes named and rated as the company's own (the suggestion maps them by name)."""
-    from integrations.services.company import tax_codes_suggest
+    from integrations.connection.company import tax_codes_suggest
     from invoicing.models import TaxCode, TaxRate
 
     if conn.company_kind == "us_ast":
@@ -129,8 +129,8 @@ def run_kind(sim: Any, kind: str, count: int, rng: random.Random) -> Tally:
 
     from accounts.services import organization_create
     from customers.models import Customer
+    from integrations.connection.company import company_reread
     from integrations.models import ExternalRef, JobState, SyncJob
-    from integrations.services.company import company_reread
     from invoicing import lifecycle
     from invoicing.models import Invoice
     from invoicing.services import invoice_create

@@ -103,7 +103,7 @@ def _floors(batches: int, sim_batch_per_minute: int, ours_per_window: int) -> di
     """Seconds that `batches` batch requests need at the least, requests taking no time: under QBO's
     sliding minute (a full minute's worth at once, then one more minute per further limit's worth), and
     under our limiter's window (QBO_BATCH_PER_MINUTE in any BATCH_WINDOW_SECONDS)."""
-    from integrations.push.limiter import BATCH_WINDOW_SECONDS
+    from integrations.qbo.limiter import BATCH_WINDOW_SECONDS
 
     qbo = 60.0 * ((batches - 1) // sim_batch_per_minute) if batches else 0.0
     ours = BATCH_WINDOW_SECONDS * ((batches - 1) // ours_per_window) if batches else 0.0
@@ -140,7 +140,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from integrations.importer.run import import_execute, import_request
+    from integrations.importer.run import import_execute
+    from integrations.importer.services import import_request
     from qbo_sim.testing import SimulatorProcess
 
     call_command("migrate", verbosity=0)

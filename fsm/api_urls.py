@@ -30,7 +30,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("organization/", BusinessDetailsView.as_view(), name="organization"),
     path("invoice-settings/", InvoiceSettingsView.as_view(), name="invoice-settings"),
-    path("integrations/quickbooks/", include("integrations.api")),
+    path("integrations/quickbooks/", include("integrations.connection.api")),
     path("", include("integrations.push.api")),  # the push queue, sync log and invoices/{id}/sync/
     *router.urls,
     # Anything else under the API (an id that is not a number, a misspelt path) answers JSON like the

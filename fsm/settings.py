@@ -295,7 +295,7 @@ QBO_PUSH_DOORBELLS = env_int("QBO_PUSH_DOORBELLS", 4, minimum=1)
 QBO_RATE_PER_MINUTE = env_int("QBO_RATE_PER_MINUTE", 480, minimum=1)
 QBO_MAX_IN_FLIGHT = env_int("QBO_MAX_IN_FLIGHT", 8, minimum=1)
 # Batch requests have their own cap at QBO: 40/minute per company and app (120 per company, all apps
-# together, since 2025). We allow this many in any 61 s (integrations/push/limiter.py says why).
+# together, since 2025). We allow this many in any 61 s (integrations/qbo/limiter.py says why).
 QBO_BATCH_PER_MINUTE = env_int("QBO_BATCH_PER_MINUTE", 38, minimum=1)
 # The limiter lives in Redis when one is configured (shared by every worker on every machine).
 QBO_LIMITER_REDIS_URL = env_url(
@@ -310,7 +310,7 @@ CELERY_BEAT_SCHEDULE["qbo-push-sweeper"] = {
 # dies ~100 days after its last use). Refreshing is cheap; every 6 hours keeps well inside every limit.
 QBO_TOKEN_UPKEEP_SECONDS = env_int("QBO_TOKEN_UPKEEP_SECONDS", 6 * 3600, minimum=60)
 CELERY_BEAT_SCHEDULE["qbo-token-upkeep"] = {
-    "task": "integrations.tasks.refresh_expiring_tokens",
+    "task": "integrations.connection.tasks.refresh_expiring_tokens",
     "schedule": float(QBO_TOKEN_UPKEEP_SECONDS),
 }
 # Changes made in QuickBooks (integrations/inbound): stored webhook events are processed at once (doorbell)

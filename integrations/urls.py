@@ -1,7 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from integrations.views import company, connection, intuit, page, switch
+from integrations.connection.views import company, connect, intuit, page, switch
 
 app_name = "integrations"
 urlpatterns = [
@@ -14,10 +14,10 @@ urlpatterns = [
     path("quickbooks/mappings/deposit-account/", company.quickbooks_deposit_account,
          name="quickbooks_deposit_account"),
     path("quickbooks/mappings/tax-codes/", company.quickbooks_tax_code_mappings, name="quickbooks_tax_code_mappings"),
-    path("quickbooks/connect/", connection.quickbooks_connect, name="quickbooks_connect"),
+    path("quickbooks/connect/", connect.quickbooks_connect, name="quickbooks_connect"),
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.
-    path("quickbooks/callback/", connection.quickbooks_callback, name="quickbooks_callback"),
-    path("quickbooks/disconnect/", connection.quickbooks_disconnect, name="quickbooks_disconnect"),
+    path("quickbooks/callback/", connect.quickbooks_callback, name="quickbooks_callback"),
+    path("quickbooks/disconnect/", connect.quickbooks_disconnect, name="quickbooks_disconnect"),
     path("quickbooks/switch/", switch.quickbooks_switch, name="quickbooks_switch"),
     # The URLs registered with Intuit's app settings (Launch, Reconnect, Disconnect landing): SECURITY.md.
     path("quickbooks/launch/", intuit.quickbooks_launch, name="quickbooks_launch"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from integrations.importer.progress import Reporter
 from integrations.models import ExternalRef, ImportIntent, QuickBooksConnection, ReviewItem, ReviewState
-from integrations.quickbooks.client import QboClient
+from integrations.qbo.client import QboClient
 
 
 @dataclass

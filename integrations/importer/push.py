@@ -27,10 +27,10 @@ from integrations.importer.common import Ctx
 from integrations.importer.customers import CustomerState
 from integrations.importer.matching import normalize_email, normalize_name
 from integrations.models import ExternalRef, ImportIntent, ObjectType, SyncAttempt
-from integrations.push.handlers.base import qbo_name, suffixed
 from integrations.push.handlers.customer import customer_payload
-from integrations.push.limiter import BatchWindowFull, request_slot
-from integrations.quickbooks.errors import QboDuplicateName, QboValidation
+from integrations.qbo.errors import QboDuplicateName, QboValidation
+from integrations.qbo.limiter import BatchWindowFull
+from integrations.qbo.names import qbo_name, suffixed
 
 BATCH_SIZE = 30  # QBO's recommended maximum per batch request
 # How long a chunk waits for a place in QBO's batch window before it goes as single creates.
@@ -185,16 +185,11 @@ class _Pusher:
             self.collision(customer, body, wanted)
 
     def _batch(self, items: list[dict[str, Any]], rid: str) -> list[dict[str, Any]] | None:
-        # A batch also takes a place in the shared batch window (QBO: 40 batch requests a minute per app).
-        # When it is full for longer than a moment the chunk goes as single creates (`singles`).
-        client, realm = self.ctx.client, self.ctx.client.realm_id
-        client.set_request_slot(lambda: request_slot(realm, kind="batch", batch_patience=BATCH_PATIENCE_SECONDS))
+        # When QBO's batch window is full for longer than a moment the chunk goes as single creates.
         try:
-            return client.batch(items, request_id=rid)
+            return self.ctx.client.batch(items, request_id=rid, patience=BATCH_PATIENCE_SECONDS)
         except BatchWindowFull:
             return None  # nothing was sent (our limiter said no before the request)
-        finally:
-            client.set_request_slot(lambda: request_slot(realm))
 
     def collision(self, customer: Customer, body: dict[str, Any], wanted: str) -> None:
         """QBO says the name is taken by something we could not see (inactive customer, vendor, employee)."""

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from integrations.importer.progress import Reporter
-from integrations.quickbooks.client import PAGE_SIZE, QboClient
-from integrations.quickbooks.errors import QboThrottled, QboTransient
+from integrations.qbo.client import PAGE_SIZE, QboClient
+from integrations.qbo.errors import QboThrottled, QboTransient
 
 T = TypeVar("T")
 MAX_TRANSIENT_ATTEMPTS = 6

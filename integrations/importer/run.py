@@ -1,4 +1,4 @@
-"""The initial sync job: request a run, then execute it (in a Celery worker or `manage.py qbo_import`).
+"""The initial sync job: execute a requested run (in a Celery worker or `manage.py qbo_import`).
 
 Order: customers (so projects find their parent), items, projects, then local customers QBO lacks.
 Every page commits its records, mappings and progress together, and every step first checks what
@@ -13,8 +13,6 @@ import socket
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 
 from integrations.importer.common import Ctx
@@ -23,10 +21,9 @@ from integrations.importer.items import import_items
 from integrations.importer.progress import Reporter
 from integrations.importer.projects import import_projects
 from integrations.importer.push import push_customers
-from integrations.models import OPEN_IMPORT_STATES, ImportRun, ImportState, QuickBooksConnection
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.errors import QboAuthError, QboError, QboReauthorizationRequired
-from integrations.quickbooks.tokens import client_for
+from integrations.models import ImportRun, ImportState, QuickBooksConnection
+from integrations.qbo.errors import QboAuthError, QboError, QboReauthorizationRequired
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from integrations.services.audit import audit_record
 
@@ -59,37 +56,6 @@ def run_is_stale(run: ImportRun, *, now: object | None = None) -> bool:
     now = now or timezone.now()
     beat = run.heartbeat_at or run.started_at or run.created_at
     return beat < now - LEASE or (bool(run.owner) and _owner_dead(run.owner))  # type: ignore[operator]
-
-
-def _enqueue(run_id: int) -> None:
-    from integrations.importer.tasks import import_run_task
-
-    try:
-        import_run_task.delay(run_id)
-    except Exception:  # the Owner can press "Run initial sync" again; the run row says it is queued
-        log.warning("import task for run %s could not be queued", run_id, exc_info=True)
-
-
-def import_request(*, connection: QuickBooksConnection, actor: AbstractBaseUser | None = None,
-                   enqueue: bool = True) -> ImportRun:
-    """A queued run for `connection` (or the one already queued or running). With `enqueue`, a worker
-    is asked to run it once the caller's transaction commits."""
-    with transaction.atomic():
-        QuickBooksConnection.objects.select_for_update().filter(pk=connection.pk).first()  # one request at a time
-        current = ImportRun.objects.filter(connection=connection, state__in=OPEN_IMPORT_STATES).first()
-        if current is not None and not run_is_stale(current):
-            return current
-        if current is not None:
-            current.state, current.finished_at = ImportState.FAILED, timezone.now()
-            current.status_reason = "Interrupted (its worker stopped); a new run picked up where it left off."
-            current.save(update_fields=["state", "finished_at", "status_reason"])
-        run = ImportRun.objects.create(organization=connection.organization, connection=connection,
-                                       requested_by=actor if actor is not None and actor.is_authenticated else None)
-        audit_record(connection=connection, action="import_requested", actor=actor,
-                     detail=f"Initial sync run {run.pk} queued")
-        if enqueue:
-            transaction.on_commit(lambda: _enqueue(run.pk))
-    return run
 
 
 def _claim(run_id: int) -> ImportRun | None:
@@ -133,7 +99,7 @@ def import_execute(run_id: int, *, on_change: Callable[[Reporter], None] | None 
     reporter = Reporter(run=run, on_change=on_change)
     connection = run.connection
     try:
-        client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+        client = client_for(connection)
         _phases(Ctx(connection=connection, client=client, reporter=reporter))
     except (QboReauthorizationRequired, QboAuthError) as exc:
         _end(reporter, ImportState.PAUSED, f"Paused: QuickBooks authorization expired ({exc.message}). "

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import org_member_required
 from accounts.permissions import can
 from integrations.importer.review import ReviewError, review_decide
-from integrations.importer.run import import_request
 from integrations.importer.selectors import import_panel, review_decided_recent, review_items
+from integrations.importer.services import import_request
 from integrations.models import ReviewItem, ReviewState
 from integrations.selectors import connection_active, connection_live
 

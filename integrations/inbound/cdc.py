@@ -21,14 +21,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.inbound.changes import FAILED_PREFIX, NOT_NEWER_PREFIX, changes_apply
-from integrations.inbound.common import NAME_LISTS, OBJECT_TYPE, Change, enabled_entities
+from integrations.inbound.common import NAME_LISTS, OBJECT_TYPE, enabled_entities
 from integrations.inbound.fetch import fetch_one
 from integrations.inbound.selectors import importing_connection_ids
+from integrations.merge.change import Change
 from integrations.models import ExternalRef, InboundCursor, QuickBooksConnection, SyncPreferences
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboError
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboError
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def cdc_sweep(*, connection: QuickBooksConnection) -> SweepResult:
     since = max(cursor.cdc_since - OVERLAP, connected) if cursor.cdc_since else connected
     full = started - since > CDC_WINDOW - WINDOW_MARGIN
     try:
-        client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+        client = client_for(connection)
         sweep = _Sweep(connection, prefs, client)
         applied = sweep.full_compare() if full else sweep.catch_up(since)
     except QboError as exc:

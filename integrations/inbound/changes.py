@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 from django.db import OperationalError, transaction
 
-from integrations.inbound.apply.context import ApplyContext, ref_synced
 from integrations.inbound.apply.customers import apply_customer, customer_merged, echo_customer
 from integrations.inbound.apply.invoices import apply_invoice
 from integrations.inbound.apply.items import apply_item, echo_item
 from integrations.inbound.apply.payments import apply_payment
-from integrations.inbound.common import ENTITIES, OBJECT_TYPE, Change, entity_enabled, token_int
+from integrations.inbound.common import ENTITIES, OBJECT_TYPE, entity_enabled, token_int
+from integrations.merge.change import Change
+from integrations.merge.context import ApplyContext, ref_synced
 from integrations.models import ExternalRef, QuickBooksConnection, RemoteVersion, SyncPreferences
 from integrations.selectors import preferences_for
 

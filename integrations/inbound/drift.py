@@ -13,17 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from integrations.inbound.apply.customers import CUSTOMER_FIELDS
 from integrations.inbound.apply.invoices import is_voided
-from integrations.inbound.apply.items import ITEM_FIELDS
-from integrations.inbound.apply.merge import FieldSpec, money
 from integrations.inbound.common import NAME_LISTS, entity_enabled
+from integrations.inbound.selectors import connections_syncing
+from integrations.merge.rules import FieldSpec, money
+from integrations.merge.specs import CUSTOMER_FIELDS, ITEM_FIELDS
 from integrations.models import DriftItem, DriftRun, DriftRunState, ExternalRef, ObjectType, QuickBooksConnection
-from integrations.push.handlers.base import is_sync_rename
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboError
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboError
+from integrations.qbo.names import is_sync_rename
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from invoicing.models import Invoice, InvoiceStatus, Product
 
@@ -83,7 +82,7 @@ def drift_execute(*, run_id: int) -> str:
     if run.state != DriftRunState.RUNNING:
         return run.state
     try:
-        client = client_for(run.connection, request_slot=lambda: request_slot(run.connection.realm_id))
+        client = client_for(run.connection)
         items, compared = compare_all(run.connection, client)
     except QboError as exc:
         DriftRun.objects.filter(pk=run.pk).update(state=DriftRunState.FAILED, error=exc.message[:2000],
@@ -147,3 +146,13 @@ def _sync_named(spec: FieldSpec, ours: str, theirs: str) -> bool:
     as "Name (2)". "Push ours" on it would only meet QBO's 6240 Duplicate Name again."""
     limit = _NAME_LIMITS.get(spec.name)
     return limit is not None and (is_sync_rename(ours, theirs, limit) or is_sync_rename(theirs, ours, limit))
+
+
+def drift_run_due() -> int:
+    """The nightly job: a drift report of every connected company, run here and now (this is a worker)."""
+    ran = 0
+    for connection in connections_syncing():
+        run = DriftRun.objects.create(connection=connection)
+        drift_execute(run_id=run.pk)
+        ran += 1
+    return ran

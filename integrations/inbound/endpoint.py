@@ -14,14 +14,13 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations.inbound.tasks import inbound_doorbell
 from integrations.inbound.webhooks import MAX_BODY_BYTES, MalformedWebhook, events_store, parse, signature_valid
 
 log = logging.getLogger(__name__)
 
 
 def _ring_doorbell() -> None:
-    from integrations.inbound.tasks import inbound_doorbell
-
     try:
         inbound_doorbell.delay()
     except Exception:  # a lost doorbell loses nothing: the events sweep finds the stored rows

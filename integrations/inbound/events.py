@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -16,19 +16,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.inbound.changes import FAILED_PREFIX, changes_apply
-from integrations.inbound.common import ENTITIES, Change, entity_enabled
+from integrations.inbound.common import ENTITIES, entity_enabled
 from integrations.inbound.fetch import fetch_many
 from integrations.inbound.selectors import importing_connection_ids
+from integrations.merge.change import Change
 from integrations.models import ConnectionStatus, EventState, QuickBooksConnection, WebhookEvent
-from integrations.push import backoff
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.errors import QboError, QboReauthorizationRequired, QboThrottled, QboTransient
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.errors import QboError
+from integrations.qbo.retry import Retry, Verdict, retry_after
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 
 BATCH = 500
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
 LINGER = timedelta(milliseconds=400)
 LINGER_BATCH = 100
 Key = tuple[str, str]  # (entity, QBO id)
@@ -109,7 +108,7 @@ def _process_connection(connection: QuickBooksConnection, events: list[WebhookEv
     _finish(off, EventState.SKIPPED, "skipped: this kind of record does not sync (preferences)")
     pending = {key: evs for key, evs in groups.items() if entity_enabled(prefs, key[0])}
     try:
-        client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+        client = client_for(connection)
         for entity in sorted({key[0] for key in pending}, key=_entity_order):
             keys = [key for key in pending if key[0] == entity]
             fetched = fetch_many(client, entity, [key[1] for key in keys])
@@ -133,23 +132,36 @@ def _extra(events: list[WebhookEvent]) -> dict[str, Any]:
 
 
 def _release(events: list[WebhookEvent], exc: QboError) -> None:
-    """QBO could not be read now. Authorization problems wait (no attempt spent) for the reconnect; a
-    throttle or outage retries later; anything else fails — the CDC sweep still brings the change."""
-    if not events:
-        return
-    ids = [e.pk for e in events]
-    rows = WebhookEvent.objects.filter(pk__in=ids)
-    if isinstance(exc, QboReauthorizationRequired):
-        rows.update(state=EventState.PENDING, lease_until=None, attempts=F("attempts") - 1, outcome=exc.message[:500])
-    elif isinstance(exc, QboThrottled):
-        rows.update(state=EventState.PENDING, lease_until=None, next_attempt_at=backoff.throttle_wait(),
-                    attempts=F("attempts") - 1, outcome=exc.message[:500])
-    elif isinstance(exc, QboTransient):
-        attempts = max(e.attempts for e in events)
-        retry: datetime = backoff.next_attempt_at(attempts)
-        rows.filter(attempts__lt=MAX_ATTEMPTS).update(state=EventState.PENDING, lease_until=None,
-                                                      next_attempt_at=retry, outcome=exc.message[:500])
-        rows.filter(attempts__gte=MAX_ATTEMPTS).update(state=EventState.FAILED, lease_until=None,
-                                                       outcome=exc.message[:500], processed_at=timezone.now())
+    """QBO could not be read now: the shared retry policy decides, per attempt count (an event's own
+    attempts). Authorization problems wait (no attempt spent) for the reconnect; a throttle or outage
+    retries later; anything else fails — the CDC sweep still brings the change."""
+    by_attempts: dict[int, list[WebhookEvent]] = defaultdict(list)
+    for event in events:
+        by_attempts[event.attempts].append(event)
+    for attempts, group in by_attempts.items():
+        _release_group(group, exc, retry_after(exc, attempts))
+
+
+def _release_group(events: list[WebhookEvent], exc: QboError, retry: Retry) -> None:
+    rows = WebhookEvent.objects.filter(pk__in=[e.pk for e in events])
+    outcome = exc.message[:500]
+    unspent = {} if retry.spends_attempt else {"attempts": F("attempts") - 1}
+    if retry.verdict == Verdict.PAUSE:
+        rows.update(state=EventState.PENDING, lease_until=None, outcome=outcome, **unspent)
+    elif retry.verdict == Verdict.WAIT:
+        rows.update(state=EventState.PENDING, lease_until=None, next_attempt_at=retry.at, outcome=outcome, **unspent)
+    elif retry.exhausted:
+        rows.update(state=EventState.FAILED, lease_until=None, outcome=outcome, processed_at=timezone.now())
     else:
         _finish(events, EventState.FAILED, f"QuickBooks refused the read: {exc.message}")
+
+
+RETENTION = timedelta(days=30)
+
+
+def events_prune() -> int:
+    """Processed webhook events are kept 30 days (what came in, and what was done with it)."""
+    cutoff = timezone.now() - RETENTION
+    finished = [EventState.DONE, EventState.SKIPPED, EventState.FAILED]
+    deleted, _ = WebhookEvent.objects.filter(state__in=finished, received_at__lt=cutoff).delete()
+    return deleted

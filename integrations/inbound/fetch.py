@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.inbound.common import deleted_stub
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboNotFound
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboNotFound
 
 CHUNK = 100
 

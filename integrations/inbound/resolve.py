@@ -7,18 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.models import Customer
-from integrations.inbound.apply.context import ApplyContext
-from integrations.inbound.apply.customers import CUSTOMER_FIELDS
-from integrations.inbound.apply.fields import commit, take_all
 from integrations.inbound.apply.invoices import apply_invoice
-from integrations.inbound.apply.items import ITEM_FIELDS, refusal_for
 from integrations.inbound.apply.payments import apply_payment, payment_refs_of
-from integrations.inbound.common import Change
 from integrations.inbound.fetch import fetch_one
+from integrations.merge.change import Change
+from integrations.merge.context import ApplyContext
+from integrations.merge.fields import commit, take_all
+from integrations.merge.specs import CUSTOMER_FIELDS, ITEM_FIELDS, refusal_for
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteVersion
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.client import QboClient
+from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from invoicing.models import Invoice, Product
 
@@ -30,7 +28,7 @@ def ref_take_theirs(*, ref: ExternalRef) -> str:
     if entity is None:
         raise ValidationError("Only customers, products and invoices can take QuickBooks' version.")
     connection = ref.connection
-    client = client_for(connection, request_slot=lambda: request_slot(connection.realm_id))
+    client = client_for(connection)
     change = Change(entity=entity, qbo_id=ref.qbo_id, data=fetch_one(client, entity, ref.qbo_id))
     ctx = ApplyContext(connection=connection, prefs=preferences_for(organization=connection.organization))
     with transaction.atomic():

@@ -24,6 +24,7 @@ from integrations.models import (
     SyncConflict,
     WebhookEvent,
 )
+from invoicing.models import Invoice, Product
 
 CONFLICT_WINDOW = timedelta(days=30)
 
@@ -100,8 +101,6 @@ class DeletedRecord:
 
 
 def deleted_in_qbo(*, connection: QuickBooksConnection) -> list[DeletedRecord]:
-    from invoicing.models import Invoice, Product
-
     refs = list(ExternalRef.objects.filter(connection=connection, deleted_in_qbo=True)
                 .exclude(object_type=ObjectType.PAYMENT).select_related("remote_state").order_by("-id")[:200])
     models = {ObjectType.CUSTOMER: Customer, ObjectType.ITEM: Product, ObjectType.INVOICE: Invoice}

@@ -12,42 +12,30 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from integrations.inbound.selectors import connections_syncing
+from integrations.inbound.resolve import ref_take_theirs
+from integrations.inbound.tasks import drift_run_one
 from integrations.models import (
     DriftItem,
     DriftResolution,
     DriftRun,
     DriftRunState,
-    EventState,
     ExternalRef,
     ObjectType,
     QuickBooksConnection,
     SyncJob,
-    WebhookEvent,
 )
 from integrations.push.enqueue import sync_enqueue
 from integrations.services.audit import audit_record
 from invoicing.models import Invoice, Product
 
 log = logging.getLogger(__name__)
-RETENTION = timedelta(days=30)
 STALE_RUN = timedelta(hours=1)
 MODELS = {ObjectType.CUSTOMER: Customer, ObjectType.ITEM: Product, ObjectType.INVOICE: Invoice}
 # Fields QBO's side cannot be taken for: QBO's invoice lines are not imported, so its total cannot be ours.
 PUSH_ONLY_FIELDS = frozenset({"Total", "Record"})
 
 
-def events_prune() -> int:
-    """Processed webhook events are kept 30 days (what came in, and what was done with it)."""
-    cutoff = timezone.now() - RETENTION
-    finished = [EventState.DONE, EventState.SKIPPED, EventState.FAILED]
-    deleted, _ = WebhookEvent.objects.filter(state__in=finished, received_at__lt=cutoff).delete()
-    return deleted
-
-
 def _start_task(run_id: int) -> None:
-    from integrations.inbound.tasks import drift_run_one
-
     try:
         drift_run_one.delay(run_id)
     except Exception:  # the nightly job or the next button press runs it; the row says it is pending
@@ -66,18 +54,6 @@ def drift_request(*, connection: QuickBooksConnection, actor: AbstractBaseUser |
     return run
 
 
-def drift_run_due() -> int:
-    """The nightly job: a drift report of every connected company, run here and now (this is a worker)."""
-    from integrations.inbound.drift import drift_execute
-
-    ran = 0
-    for connection in connections_syncing():
-        run = DriftRun.objects.create(connection=connection)
-        drift_execute(run_id=run.pk)
-        ran += 1
-    return ran
-
-
 def _ref_and_object(item: DriftItem) -> tuple[ExternalRef, object]:
     ref = ExternalRef.objects.filter(connection=item.run.connection, object_type=item.object_type,
                                      local_id=item.local_id).first()
@@ -89,8 +65,6 @@ def _ref_and_object(item: DriftItem) -> tuple[ExternalRef, object]:
 
 def drift_fix(*, item: DriftItem, direction: str, actor: AbstractBaseUser | None) -> str:
     """Fix one record's differences: "push" sends ours (a person's push request), "theirs" takes QBO's."""
-    from integrations.inbound.resolve import ref_take_theirs
-
     if item.resolution:
         raise ValidationError("This difference was already fixed.")
     ref, obj = _ref_and_object(item)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from celery import shared_task
 
 from integrations.inbound.cdc import cdc_sweep
-from integrations.inbound.events import events_due_count, events_process
+from integrations.inbound.drift import drift_execute, drift_run_due
+from integrations.inbound.events import events_due_count, events_process, events_prune
 from integrations.inbound.selectors import connections_syncing
-from integrations.inbound.services import drift_run_due, events_prune
 from integrations.models import QuickBooksConnection
 
 
@@ -53,6 +53,4 @@ def drift_nightly() -> int:
 
 @shared_task(name="integrations.inbound.tasks.drift_run_one", ignore_result=True)
 def drift_run_one(run_id: int) -> str:
-    from integrations.inbound.drift import drift_execute
-
     return drift_execute(run_id=run_id)

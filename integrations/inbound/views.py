@@ -16,7 +16,7 @@ from accounts.permissions import can
 from integrations.inbound import selectors
 from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request, ref_repush
 from integrations.models import DriftItem, ExternalRef, QuickBooksConnection, WebhookEvent
-from integrations.quickbooks.errors import QboError, with_reference
+from integrations.qbo.errors import QboError, with_reference
 from integrations.selectors import connection_active
 
 PAGE = "integrations:inbound"

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.db import transaction
 
-from integrations.inbound.common import OBJECT_TYPE, parse_qbo_time
+from integrations.inbound.common import OBJECT_TYPE
 from integrations.inbound.selectors import connections_syncing
+from integrations.merge.change import parse_qbo_time
 from integrations.models import QuickBooksConnection, WebhookEvent
 
 MAX_BODY_BYTES = 1024 * 1024

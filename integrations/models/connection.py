@@ -60,7 +60,7 @@ class QuickBooksConnection(models.Model):
     last_served_at = models.DateTimeField(null=True, blank=True)
     # QBO ids looked up once and reused (an Item needs an income account; lines need a fallback item).
     income_account_qbo_id = models.CharField(max_length=40, blank=True)
-    # What the company is, read from its own records on connect and on demand (integrations.services.company):
+    # What the company is, read from its own records on connect and on demand (integrations.connection.company):
     # the push follows the kind, never a setting of ours. "" = not read yet (connections made before).
     company_kind = models.CharField(max_length=20, choices=CompanyKind.choices, blank=True, default="")
     company_country = models.CharField(max_length=10, blank=True)

@@ -20,17 +20,19 @@ from django.utils import timezone
 
 from customers.models import Customer
 from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
-from integrations.push.claim import _lease, _take, due_filter
+from integrations.push.claim import due_filter, job_take, lease_deadline
 from integrations.push.handlers.base import PushContext
 from integrations.push.handlers.customer import customer_payload
-from integrations.push.handlers.invoice import invoice_payload
+from integrations.push.handlers.invoice import invoice_load, invoice_needs, invoice_payload
 from integrations.push.handlers.invoice_tax import qbo_tax_kept
 from integrations.push.handlers.item import income_account_id, item_payload
-from integrations.push.limiter import BatchWindowFull, request_slot
-from integrations.push.runner import job_failed, job_finish, jobs_finish
-from integrations.quickbooks.errors import QboDuplicateName, QboError, QboStale, classify
-from integrations.quickbooks.tokens import client_for
-from invoicing.models import Invoice, Product
+from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
+from integrations.push.refs import ref_save, refs_save_created
+from integrations.push.runner import job_failed, job_finish, job_run, jobs_finish
+from integrations.qbo.errors import QboDuplicateName, QboError, QboStale, classify
+from integrations.qbo.limiter import BatchWindowFull
+from integrations.qbo.tokens import client_for
+from invoicing.models import InvoiceStatus, Product
 
 MAX_BATCH = 30
 MIN_BATCH = 3  # below this a batch saves nothing worth its all-or-nothing uncertainty
@@ -55,28 +57,19 @@ def qualifies(job: SyncJob) -> bool:
                                                local_id=job.local_id).exists())
 
 
-def _deps_mapped(ctx: PushContext, invoice: Invoice) -> bool:
-    if ctx.ref(ObjectType.CUSTOMER, invoice.customer_id) is None:
-        return False
-    return all(ctx.ref(ObjectType.ITEM, line.product_id) is not None
-               for line in invoice.lines.all() if line.product_id)
+def _needs_mapped(ctx: PushContext) -> bool:
+    return all(ctx.ref(need.object_type, need.local_id) is not None for need in invoice_needs(ctx))
 
 
 def _payload(ctx: PushContext, job: SyncJob) -> dict[str, Any] | None:
     if job.object_type == ObjectType.CUSTOMER:
-        return customer_payload(Customer.objects.get(pk=job.local_id))
+        return customer_payload(ctx.load(Customer.objects.all()))
     if job.object_type == ObjectType.ITEM:
-        return item_payload(Product.objects.get(pk=job.local_id), income_account_id(ctx))
-    invoice = Invoice.objects.select_related("customer").get(pk=job.local_id)
-    if invoice.status not in _syncable() or not _deps_mapped(ctx, invoice):
+        return item_payload(ctx.load(Product.objects.all()), income_account_id(ctx))
+    invoice = invoice_load(ctx)
+    if invoice.status not in SYNCABLE_INVOICE_STATUSES - {InvoiceStatus.VOID} or not _needs_mapped(ctx):
         return None
     return invoice_payload(ctx, invoice)
-
-
-def _syncable() -> frozenset[str]:
-    from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
-
-    return SYNCABLE_INVOICE_STATUSES - {"void"}
 
 
 def batch_claim(first: SyncJob) -> list[SyncJob]:
@@ -87,7 +80,7 @@ def batch_claim(first: SyncJob) -> list[SyncJob]:
         return _take_locked(_candidates(first))
     claimed = []
     for job in _candidates(first):
-        taken = _take(job)
+        taken = job_take(job)
         if taken is not None:
             claimed.append(taken)
         if len(claimed) >= MAX_BATCH - 1:
@@ -106,7 +99,7 @@ def _take_locked(candidates: list[SyncJob]) -> list[SyncJob]:
                    .values_list("pk", flat=True)[:MAX_BATCH - 1])
         if not ids:
             return []
-        SyncJob.objects.filter(pk__in=ids).update(state=JobState.RUNNING, lease_until=_lease(),
+        SyncJob.objects.filter(pk__in=ids).update(state=JobState.RUNNING, lease_until=lease_deadline(),
                                                   updated_at=timezone.now())
     return list(SyncJob.objects.select_related("connection", "connection__organization")
                 .filter(pk__in=ids).order_by("next_attempt_at", "id"))
@@ -114,10 +107,8 @@ def _take_locked(candidates: list[SyncJob]) -> list[SyncJob]:
 
 def batch_run(jobs: list[SyncJob]) -> None:
     """Push claimed create jobs in one request; jobs that cannot join run through the ordinary path."""
-    from integrations.push.runner import job_run
-
     first = jobs[0]
-    client = client_for(first.connection, request_slot=lambda: request_slot(first.connection.realm_id))
+    client = client_for(first.connection)
     items: dict[str, tuple[SyncJob, dict[str, Any]]] = {}
     for job in jobs:
         ctx = PushContext(client=client, connection=job.connection, job=job, local_id=job.local_id)
@@ -139,10 +130,8 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
     entity = _ENTITY[object_type]
     started, t0 = timezone.now(), time.monotonic()
     request = [{"bId": bid, "operation": "create", entity: body} for bid, (_, body) in items.items()]
-    realm = next(iter(items.values()))[0].connection.realm_id
-    client.set_request_slot(lambda: request_slot(realm, kind="batch", batch_patience=BATCH_PATIENCE_SECONDS))
     try:
-        responses = {r.get("bId"): r for r in client.batch(request)}
+        responses = {r.get("bId"): r for r in client.batch(request, patience=BATCH_PATIENCE_SECONDS)}
     except BatchWindowFull:
         return False
     except QboError as exc:
@@ -151,55 +140,49 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
         for job, _ in items.values():
             job_failed(job, exc, started, t0)
         return True
-    finally:
-        client.set_request_slot(lambda: request_slot(realm))
     created = {bid: responses[bid][entity] for bid in items if entity in (responses.get(bid) or {})}
-    if created and not _settle_created(client, [(items[bid][0], record) for bid, record in created.items()],
-                                       started, t0):
+    if created and not _settle_created(client, [(items[bid][0], record, items[bid][1])
+                                                for bid, record in created.items()], started, t0):
         for bid in created:
-            _settle(client, items[bid][0], entity, responses[bid], started, t0)
-    for bid, (job, _) in items.items():
+            _settle(client, items[bid][0], entity, responses[bid], items[bid][1], started, t0)
+    for bid, (job, body) in items.items():
         if bid not in created:
-            _settle(client, job, entity, responses.get(bid), started, t0)
+            _settle(client, job, entity, responses.get(bid), body, started, t0)
     return True
 
 
-def _settle_created(client: Any, created: list[tuple[SyncJob, dict[str, Any]]], started: object, t0: float) -> bool:
+def _settle_created(client: Any, created: list[tuple[SyncJob, dict[str, Any], dict[str, Any]]], started: object,
+                    t0: float) -> bool:
     """Every created record's mapping and its job's end in a few statements for the whole batch. False (and
     nothing written) when a mapping clashes with another row: each item is then settled on its own."""
-    now = timezone.now()
-    refs = [ExternalRef(connection_id=job.connection_id, object_type=job.object_type, local_id=job.local_id,
-                        qbo_id=str(record["Id"]), sync_token=str(record.get("SyncToken", "")), last_synced_at=now,
-                        qbo_total_tax=_kept_tax(job, record))
-            for job, record in created]
+    first = created[0][0]
     try:
         with transaction.atomic():
-            ExternalRef.objects.bulk_create(refs, update_conflicts=True,
-                                            unique_fields=["connection", "object_type", "local_id"],
-                                            update_fields=["qbo_id", "sync_token", "last_synced_at", "qbo_total_tax"])
-            jobs_finish([(job, str(record["Id"])) for job, record in created], started, t0, outcome="create",
+            refs_save_created(connection_id=first.connection_id, object_type=first.object_type,
+                              created=[(job.local_id, record, body, _kept_tax(job, record))
+                                       for job, record, body in created])
+            jobs_finish([(job, str(record["Id"])) for job, record, _ in created], started, t0, outcome="create",
                         message="batch", call=client.last_call)
     except IntegrityError:
         return False
     return True
 
 
-def _kept_tax(job: SyncJob, record: dict[str, Any]) -> Decimal | None:
+def _kept_tax(job: SyncJob, record: dict[str, Any]) -> dict[str, Decimal | None]:
     """QBO's own tax of a created invoice (US automated sales tax), for the single and the bulk settle."""
-    return qbo_tax_kept(job.connection, record) if job.object_type == ObjectType.INVOICE else None
+    if job.object_type != ObjectType.INVOICE:
+        return {}
+    return {"qbo_total_tax": qbo_tax_kept(job.connection, record)}
 
 
-def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | None,
+def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | None, body: dict[str, Any],
             started: object, t0: float) -> None:
     if response is not None and entity in response:
-        defaults = {"qbo_id": str(response[entity]["Id"]), "sync_token": str(response[entity].get("SyncToken", "")),
-                    "last_synced_at": timezone.now()}
-        if job.object_type == ObjectType.INVOICE:
-            defaults["qbo_total_tax"] = _kept_tax(job, response[entity])
-        ExternalRef.objects.update_or_create(
-            connection=job.connection, object_type=job.object_type, local_id=job.local_id, defaults=defaults)
+        record = response[entity]
+        ref_save(connection=job.connection, object_type=job.object_type, local_id=job.local_id, entity=record,
+                 body=body, extra=_kept_tax(job, record))
         job_finish(job, started, t0, outcome="create", message="batch", call=client.last_call,
-                   qbo_id=str(response[entity]["Id"]))
+                   qbo_id=str(record["Id"]))
         return
     error = _item_error(response, client)
     if isinstance(error, QboDuplicateName | QboStale):

@@ -24,7 +24,7 @@ def due_filter() -> Q:
     return (waiting | abandoned) & Q(connection__status=ConnectionStatus.CONNECTED)
 
 
-def _lease() -> datetime:
+def lease_deadline() -> datetime:
     return timezone.now() + timedelta(seconds=settings.QBO_JOB_LEASE_SECONDS)
 
 
@@ -40,8 +40,8 @@ def _next_connection_id() -> int | None:
     return conn.pk if conn else None
 
 
-def _take(job: SyncJob) -> SyncJob | None:
-    fields: dict[str, object] = {"state": JobState.RUNNING, "lease_until": _lease(), "updated_at": timezone.now()}
+def job_take(job: SyncJob) -> SyncJob | None:
+    fields: dict[str, object] = {"state": JobState.RUNNING, "lease_until": lease_deadline(), "updated_at": timezone.now()}
     if job.state == JobState.RUNNING:
         fields["outcome_unknown"] = True  # its worker died mid-push and may have reached QBO: look first
     updated = SyncJob.objects.filter(pk=job.pk, state=job.state, updated_at=job.updated_at).update(**fields)
@@ -64,7 +64,7 @@ def job_claim_next() -> SyncJob | None:
             job = qs.first()
             if job is None:
                 continue
-            taken = _take(job)
+            taken = job_take(job)
             if taken is not None:
                 return taken
     return None
@@ -74,4 +74,4 @@ def job_claim(job_id: int) -> SyncJob | None:
     """Claim a specific job if it is due (used by tests and the per-item Retry)."""
     with transaction.atomic():
         job = SyncJob.objects.filter(due_filter(), pk=job_id).first()
-        return _take(job) if job else None
+        return job_take(job) if job else None

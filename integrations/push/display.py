@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from customers.models import Customer, Project
 from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection, SyncJob
-from integrations.quickbooks.client import company_url, qbo_app_url
+from integrations.qbo.client import company_url, qbo_app_url
 from invoicing.models import Invoice, Payment, Product
 
 if TYPE_CHECKING:

@@ -1,40 +1,33 @@
-"""sync_enqueue(): write (or coalesce into) the object's open outbox row in the caller's transaction,
-and ring the doorbell once that transaction commits."""
+"""Domain writes → outbox rows. `sync_enqueue()` writes (or coalesces into) the object's open outbox row
+in the caller's transaction and rings the doorbell once that transaction commits.
+
+Signals (`signals_connect`, called once from the app's ready()) catch every writer (pages, API, admin,
+shell) and run inside the writer's transaction (ATOMIC_REQUESTS and the services' atomic blocks), so the
+change and its job commit together."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
+from django.db.models.signals import post_save
 
 from accounts.models import Organization
-from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
+from customers.models import Customer
+from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push import policy
+from integrations.push.outbox import OPEN_STATES, upsert_open_job
+from integrations.push.tasks import push_doorbell
 from integrations.selectors import connection_active, preferences_for
-from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind
+from integrations.suppress import sync_is_suppressed
+from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind, Product
 
 log = logging.getLogger(__name__)
-# Set while a change that came FROM QuickBooks is applied here: pushing it straight back would ping-pong.
-_suppressed: ContextVar[bool] = ContextVar("qbo_sync_suppressed", default=False)
 
 
-@contextmanager
-def sync_suppressed() -> Iterator[None]:
-    """Inside this block sync_enqueue queues nothing (inbound changes applied locally)."""
-    token = _suppressed.set(True)
-    try:
-        yield
-    finally:
-        _suppressed.reset(token)
-
-
-def _ring_doorbell() -> None:
-    from integrations.push.tasks import push_doorbell
-
+def doorbell_ring() -> None:
+    """Wake a worker (after the caller's transaction commits). The row is the work; this is only a hint."""
     try:
         push_doorbell.delay()
     except Exception:  # a lost doorbell is fine: the sweeper finds the row
@@ -54,7 +47,7 @@ def _operation_for(object_type: str, obj: object, connection: QuickBooksConnecti
         # retrying after an answer that never came): the void joins that job, so it runs after the
         # create instead of being forgotten. With no open job there is nothing to void in QBO.
         return "void" if SyncJob.objects.filter(connection=connection, object_type=object_type,
-                                                local_id=obj.pk, state__in=_OPEN).exists() else None  # type: ignore[attr-defined]
+                                                local_id=obj.pk, state__in=OPEN_STATES).exists() else None  # type: ignore[attr-defined]
     return "upsert"
 
 
@@ -88,7 +81,7 @@ def _payment_should_push(payment: Payment, connection: QuickBooksConnection) -> 
 
 def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = False) -> SyncJob | None:
     """Queue a push of `obj`'s current state, if the organization syncs it. Returns the open job."""
-    if _suppressed.get():
+    if sync_is_suppressed():
         return None
     object_type = policy.OBJECT_TYPE_OF.get(type(obj))
     connection = connection_active(organization=organization)
@@ -102,45 +95,16 @@ def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = F
     if operation is None:
         return None
     job = upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]
-    transaction.on_commit(_ring_doorbell)
+    transaction.on_commit(doorbell_ring)
     return job
 
 
-def upsert_open_job(connection: QuickBooksConnection, object_type: str, local_id: int, operation: str, *,
-                     by_person: bool) -> SyncJob:
-    now = timezone.now()
-    with transaction.atomic():
-        job = (SyncJob.objects.select_for_update()
-               .filter(connection=connection, object_type=object_type, local_id=local_id)
-               .exclude(state=JobState.DONE).first())
-        if job is None:
-            job = SyncJob(connection=connection, object_type=object_type, local_id=local_id, operation=operation,
-                          state=JobState.QUEUED, next_attempt_at=now, requested_by_person=by_person)
-            job.new_request_id()
-            try:
-                with transaction.atomic():
-                    job.save()
-                return job
-            except IntegrityError:  # a concurrent writer created it first: coalesce into theirs
-                job = SyncJob.objects.select_for_update().get(
-                    connection=connection, object_type=object_type, local_id=local_id, state__in=_OPEN)
-        return _coalesce(job, operation, by_person=by_person, now=now)
+def _changed(sender: type, instance: Any, raw: bool = False, **_: Any) -> None:
+    if raw:  # loaddata: not a user's change
+        return
+    sync_enqueue(organization=instance.organization, obj=instance)
 
 
-_OPEN = [JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF, JobState.ERROR, JobState.PAUSED]
-
-
-def _coalesce(job: SyncJob, operation: str, *, by_person: bool, now: object) -> SyncJob:
-    # A void supersedes an update; an update never downgrades a pending void.
-    if operation == "void" or job.operation != "void":
-        job.operation = operation
-    job.requested_by_person = job.requested_by_person or by_person
-    if job.state == JobState.RUNNING:
-        job.dirty = True  # the worker pushes again after it finishes, with the newest data
-    elif job.state in (JobState.QUEUED, JobState.ERROR) or (job.state == JobState.BACKOFF and by_person):
-        # A new edit of a failed item is a new chance; Backoff keeps its schedule unless a person asks.
-        job.state, job.next_attempt_at = JobState.QUEUED, now
-        if by_person:
-            job.attempts = 0
-    job.save()
-    return job
+def signals_connect() -> None:
+    for model in (Customer, Product, Invoice, Payment):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"qbo-push-{model.__name__}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integrations.quickbooks.errors import (
+from integrations.qbo.errors import (
     QboAuthError,
     QboDependencyPending,
     QboError,

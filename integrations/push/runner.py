@@ -1,33 +1,36 @@
-"""Run one claimed job: push the object's current state, log the attempt, move the job on."""
+"""Run one claimed job: push what it needs first, then the object's current state; log the attempt and
+move the job on.
+
+A need (an invoice's new customer) is pushed through its own outbox row, claimed like any job, so two
+workers pushing two invoices of the same new customer never both create it (one claims it, the other
+waits briefly). The handler itself never runs another job."""
 
 from __future__ import annotations
 
 import logging
 import time
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob
 from integrations.models.jobs import new_request_id
-from integrations.push import backoff
+from integrations.push.claim import job_claim
 from integrations.push.errors_text import plain_message
-from integrations.push.handlers import HANDLERS, PushContext
+from integrations.push.handlers import HANDLERS, Need, PushContext
 from integrations.push.handlers.invoice import SkipPush
-from integrations.push.limiter import request_slot
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import (
+from integrations.push.outbox import upsert_open_job
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import (
     CallInfo,
     QboDependencyPending,
     QboError,
     QboNotFound,
-    QboReauthorizationRequired,
-    QboThrottled,
     QboTransient,
     QboValidation,
 )
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.retry import Verdict, retry_after
+from integrations.qbo.tokens import client_for
 from integrations.services.jobs_pause import jobs_pause_for_connection
 
 log = logging.getLogger(__name__)
@@ -38,9 +41,12 @@ def job_run(job: SyncJob) -> str:
     started, t0 = timezone.now(), time.monotonic()
     client: QboClient | None = None
     try:
-        client = client_for(job.connection, request_slot=lambda: request_slot(job.connection.realm_id))
-        result = HANDLERS[job.object_type](PushContext(client=client, connection=job.connection, job=job,
-                                                       local_id=job.local_id))
+        client = client_for(job.connection)
+        ctx = PushContext(client=client, connection=job.connection, job=job, local_id=job.local_id)
+        handler = HANDLERS[job.object_type]
+        for need in handler.needs(ctx):
+            _push_first(ctx, need)
+        result = handler.push(ctx)
     except SkipPush as exc:
         return job_finish(job, started, t0, outcome="skipped", message=str(exc), call=_call(client))
     except QboError as exc:
@@ -50,6 +56,28 @@ def job_run(job: SyncJob) -> str:
         return job_failed(job, QboTransient(f"Internal error: {exc}"), started, t0)
     return job_finish(job, started, t0, outcome=result.operation, message=" ".join(result.notes),
                    call=_call(client), qbo_id=result.qbo_id)
+
+
+def _push_first(ctx: PushContext, need: Need) -> None:
+    """Push an unmapped need now, through its own job; raise when it cannot be had now."""
+    if ctx.ref(need.object_type, need.local_id) is not None:
+        return
+    job = upsert_open_job(ctx.connection, need.object_type, need.local_id, "upsert", by_person=False)
+    if job.state == JobState.ERROR:
+        raise QboValidation(f"The {need.label} could not be synced: {job.last_error}", code=job.last_fault_code)
+    claimed = job_claim(job.pk)
+    if claimed is None:
+        retry_at = job.next_attempt_at if job.state == JobState.BACKOFF else None
+        raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first.", retry_at=retry_at)
+    state = job_run(claimed)
+    if ctx.ref(need.object_type, need.local_id) is not None:
+        return
+    claimed.refresh_from_db()
+    if state == JobState.ERROR:
+        raise QboValidation(f"The {need.label} could not be synced: {claimed.last_error}",
+                            code=claimed.last_fault_code)
+    raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first ({claimed.last_error}).",
+                               retry_at=claimed.next_attempt_at)
 
 
 def _call(client: QboClient | None) -> CallInfo:
@@ -116,33 +144,31 @@ def job_failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
     fields: dict[str, object] = {"last_error": message, "last_error_hint": hint, "last_fault_code": exc.code,
                                  "lease_until": None, "request_id": _request_id_after(exc, job),
                                  "updated_at": timezone.now()}
-    if isinstance(exc, QboReauthorizationRequired):
-        state = JobState.PAUSED  # no attempt spent; resumes on reconnect
-        jobs_pause_for_connection(connection=job.connection, reason=message)
-    elif isinstance(exc, QboThrottled):
-        state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.throttle_wait()
-    elif isinstance(exc, QboDependencyPending):
-        state, fields["next_attempt_at"] = JobState.BACKOFF, max(filter(None, [backoff.dependency_wait(), exc.retry_at]))
-    elif isinstance(exc, QboValidation) and job.outcome_unknown:
+    if isinstance(exc, QboValidation) and job.outcome_unknown:
         # QBO replays its stored answer to a requestid it has seen. A send cut off mid-body (a worker killed
         # while writing it) left a refusal of an empty body under the kept id; the lookup before this create
         # found no record, so nothing was made under it: one fresh request settles which answer is real.
         state, fields["next_attempt_at"], fields["outcome_unknown"] = JobState.QUEUED, timezone.now(), False
         fields["attempts"] = job.attempts + 1
-    elif isinstance(exc, QboTransient):
-        attempts = job.attempts + 1
-        fields["attempts"] = attempts
-        fields["outcome_unknown"] = job.outcome_unknown or exc.outcome_unknown
-        if attempts >= settings.QBO_MAX_ATTEMPTS:
-            state = JobState.ERROR
-            fields["last_error_hint"] = f"QuickBooks kept failing ({attempts} tries). Press Retry once it is back."
-        else:
-            state, fields["next_attempt_at"] = JobState.BACKOFF, backoff.next_attempt_at(attempts)
     else:
-        state, fields["attempts"] = JobState.ERROR, job.attempts + 1
-        if isinstance(exc, QboNotFound):
-            ExternalRef.objects.filter(connection=job.connection, object_type=job.object_type,
-                                       local_id=job.local_id).update(deleted_in_qbo=True)
+        retry = retry_after(exc, job.attempts + 1)
+        if retry.spends_attempt:
+            fields["attempts"] = job.attempts + 1
+        if isinstance(exc, QboTransient):
+            fields["outcome_unknown"] = job.outcome_unknown or exc.outcome_unknown
+        if retry.verdict == Verdict.PAUSE:
+            state = JobState.PAUSED  # resumes on reconnect
+            jobs_pause_for_connection(connection=job.connection, reason=message)
+        elif retry.verdict == Verdict.WAIT:
+            state, fields["next_attempt_at"] = JobState.BACKOFF, retry.at
+        else:
+            state = JobState.ERROR
+            if retry.exhausted:
+                fields["last_error_hint"] = (f"QuickBooks kept failing ({job.attempts + 1} tries). "
+                                             "Press Retry once it is back.")
+            if isinstance(exc, QboNotFound):
+                ExternalRef.objects.filter(connection=job.connection, object_type=job.object_type,
+                                           local_id=job.local_id).update(deleted_in_qbo=True)
     if state == JobState.ERROR and SyncJob.objects.filter(pk=job.pk, dirty=True).exists():
         # The record was edited while this push failed; the edit may be the fix, so try it at once.
         state, fields["next_attempt_at"], fields["attempts"] = JobState.QUEUED, timezone.now(), 0

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from integrations.inbound.services import ref_repush
 from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
-from integrations.push.enqueue import _ring_doorbell, sync_enqueue
+from integrations.push.enqueue import doorbell_ring, sync_enqueue
 from integrations.push.handlers.invoice_tax import UNMAPPED_TAX_CODE
 from integrations.push.selectors import invoice_sync_action
 from integrations.selectors import connection_active
@@ -50,7 +50,7 @@ def job_retry(*, organization: Organization, job_id: int) -> SyncJob:
             raise ValidationError(f"This item is {job.get_state_display().lower()}; only failed items can be retried.")
         job.state, job.attempts, job.next_attempt_at = JobState.QUEUED, 0, timezone.now()
         job.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
-        transaction.on_commit(_ring_doorbell)
+        transaction.on_commit(doorbell_ring)
     return job
 
 
@@ -61,7 +61,7 @@ def jobs_retry_unmapped_tax(*, connection: QuickBooksConnection) -> int:
                                     last_fault_code=UNMAPPED_TAX_CODE).update(
         state=JobState.QUEUED, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now())
     if queued:
-        transaction.on_commit(_ring_doorbell)
+        transaction.on_commit(doorbell_ring)
     return queued
 
 
@@ -74,5 +74,5 @@ def jobs_sync_all_pending(*, connection: QuickBooksConnection) -> int:
     )
     count = due.count()
     for _ in range(min(count, 4)):  # a few doorbells: each drains due work for a time slice
-        transaction.on_commit(_ring_doorbell)
+        transaction.on_commit(doorbell_ring)
     return count

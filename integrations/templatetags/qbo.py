@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from integrations.panel import ending_soon
+from integrations.connection.panel import ending_soon
 
 register = template.Library()
 

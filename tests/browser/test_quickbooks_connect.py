@@ -14,8 +14,8 @@ from accounts.services import member_add, organization_create
 from customers.models import Customer
 from demo.seed import DEMO_PASSWORD, DEMO_SLUG
 from integrations.models import ExternalRef, QuickBooksConnection
-from integrations.quickbooks.errors import QboReauthorizationRequired
-from integrations.quickbooks.tokens import access_token_for
+from integrations.qbo.errors import QboReauthorizationRequired
+from integrations.qbo.tokens import access_token_for
 from invoicing.models import Invoice
 from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR

@@ -6,7 +6,8 @@ from collections import Counter
 from typing import Any
 
 from accounts.models import Organization, Role
-from integrations.importer.run import import_execute, import_request
+from integrations.importer.run import import_execute
+from integrations.importer.services import import_request
 from integrations.models import ImportRun, QuickBooksConnection
 from qbo_sim.testing import SimControl
 from tests.integrations.qbo_helpers import connect_over_oauth

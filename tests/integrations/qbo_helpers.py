@@ -12,8 +12,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 
 from accounts.models import Organization
+from integrations.connection.oauth import connect_complete, connect_start
 from integrations.models import QuickBooksConnection
-from integrations.quickbooks.oauth import connect_complete, connect_start
 from qbo_sim.testing import authorize
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import Membership, Organization, Role
 from accounts.services import member_add
 from integrations.models import AuditEvent, ConnectionStatus, OAuthState, QuickBooksConnection
-from integrations.quickbooks.tokens import client_for
+from integrations.qbo.tokens import client_for
 from tests.conftest import PASSWORD
 from tests.integrations.conftest import CALLBACK, PAGE, Qbo, authorize_at_sim, flashes, start_connect
 

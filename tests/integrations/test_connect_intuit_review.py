@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts.models import Organization, Role
 from fsm.views import server_error
 from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection, SyncAttempt
-from integrations.quickbooks.client import MINOR_VERSION
-from integrations.quickbooks.tokens import access_token_for, client_for
+from integrations.qbo.client import MINOR_VERSION
+from integrations.qbo.tokens import access_token_for, client_for
 from tests.conftest import PASSWORD
 from tests.integrations.conftest import CALLBACK, PAGE, Qbo, authorize_at_sim, flashes, start_connect
 from tests.integrations.import_helpers import customer, run_import
@@ -74,7 +74,7 @@ def test_callback_answers_a_failure_inside_with_a_redirect_and_a_message(
     def broken(**kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("integrations.views.connection.connect_complete", broken)
+    monkeypatch.setattr("integrations.connection.views.connect.connect_complete", broken)
     response = owner_client.get(CALLBACK, params)
 
     assert response.status_code == 302 and response["Location"] == PAGE

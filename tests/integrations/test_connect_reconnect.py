@@ -10,8 +10,8 @@ from django.test import Client
 
 from accounts.models import Organization
 from integrations.models import AuditEvent, ConnectionStatus, ExternalRef, JobState, QuickBooksConnection, SyncJob
-from integrations.quickbooks.errors import QboReauthorizationRequired
-from integrations.quickbooks.tokens import access_token_for, client_for
+from integrations.qbo.errors import QboReauthorizationRequired
+from integrations.qbo.tokens import access_token_for, client_for
 from tests.integrations.conftest import CALLBACK, PAGE, Qbo, authorize_at_sim, flashes, start_connect
 
 pytestmark = pytest.mark.django_db

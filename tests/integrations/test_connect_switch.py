@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role
 from customers.models import Customer
+from integrations.connection.tasks import refresh_expiring_tokens
 from integrations.models import AuditEvent, ConnectionStatus, ExternalRef, ImportRun, QuickBooksConnection
-from integrations.tasks import refresh_expiring_tokens
 from tests.integrations.conftest import CALLBACK, PAGE, Qbo, authorize_at_sim, flashes, start_connect
 from tests.integrations.import_helpers import customer, qbo_names, run_import
 

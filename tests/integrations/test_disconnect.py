@@ -11,8 +11,8 @@ from intuitlib.exceptions import AuthClientError
 from accounts.models import Organization
 from customers.models import Customer
 from integrations.models import AuditEvent, ConnectionStatus, ExternalRef, JobState, QuickBooksConnection, SyncJob
-from integrations.quickbooks.errors import QboReauthorizationRequired
-from integrations.quickbooks.tokens import access_token_for, client_for
+from integrations.qbo.errors import QboReauthorizationRequired
+from integrations.qbo.tokens import access_token_for, client_for
 from invoicing.models import Invoice
 from qbo_sim.testing import make_auth_client
 from tests.integrations.conftest import PAGE, Qbo, flashes

@@ -16,7 +16,7 @@ from integrations.importer.matching import (
     normalize_name,
 )
 from integrations.importer.push import free_name
-from integrations.push.handlers.base import qbo_name
+from integrations.qbo.names import qbo_name
 
 
 def _kind_id(decision: Decision) -> tuple[str, int | None]:

@@ -10,7 +10,8 @@ from django.db import connection
 
 from accounts.models import Organization
 from customers.models import Customer
-from integrations.importer.run import import_execute, import_request
+from integrations.importer.run import import_execute
+from integrations.importer.services import import_request
 from integrations.models import ImportState
 from tests.integrations.import_helpers import connect_owner
 

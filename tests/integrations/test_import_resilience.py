@@ -55,7 +55,7 @@ def test_a_full_batch_window_sends_single_creates_instead_of_waiting(setup: dict
 
     from integrations.importer import push
     from integrations.models import RateBucket
-    from integrations.push import limiter
+    from integrations.qbo import limiter
 
     settings.QBO_LIMITER_REDIS_URL, settings.QBO_BATCH_PER_MINUTE = "", 1
     limiter._redis.cache_clear()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from accounts.models import Organization
-from integrations.inbound.common import parse_qbo_time
+from integrations.merge.change import parse_qbo_time
 from integrations.models import ConflictWinner, ExternalRef, JobState, SyncConflict, SyncJob
 from invoicing.models import Product
 from tests.integrations.inbound_helpers import GATE, Hooks

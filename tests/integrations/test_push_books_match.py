@@ -14,8 +14,8 @@ from django.test import Client
 
 from accounts.models import Organization, Role
 from customers.models import Customer
+from integrations.connection.company import company_kind_of, company_reread, tax_code_map_set
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob, TaxCodeMap
-from integrations.services.company import company_kind_of, company_reread, tax_code_map_set
 from invoicing import lifecycle
 from invoicing.models import Invoice, TaxCode, TaxRate
 from invoicing.services import InvoiceMoney, LineInput, invoice_create

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis
 
-from integrations.push import limiter
+from integrations.qbo import limiter
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 

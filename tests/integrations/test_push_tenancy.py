@@ -12,7 +12,7 @@ import pytest
 from accounts.models import Organization
 from customers.models import Customer
 from integrations.models import JobState, SyncJob
-from integrations.push.enqueue import upsert_open_job
+from integrations.push.outbox import upsert_open_job
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceLine, Product
 from tests.integrations.push_helpers import drain

@@ -65,7 +65,7 @@ def _pushed_customer_and_item(qbo: Any, org: Organization, make_customer: Callab
 def test_a_void_made_while_the_create_is_on_its_way_is_pushed_after_it(
         qbo: Any, org: Organization, make_customer: Callable[..., Customer],
         make_product: Callable[..., Product], make_invoice: Callable[..., Invoice], monkeypatch: Any) -> None:
-    from integrations.quickbooks.client import QboClient
+    from integrations.qbo.client import QboClient
 
     realm, customer = _pushed_customer_and_item(qbo, org, make_customer, make_product, "Void In Flight Books")
     invoice = make_invoice(org, customer=customer, lines=[("1", "95.00")])

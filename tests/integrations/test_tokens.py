@@ -15,8 +15,8 @@ from intuitlib.exceptions import AuthClientError
 
 from accounts.models import Organization
 from integrations.models import AuditEvent, ConnectionStatus, QuickBooksConnection
-from integrations.quickbooks.errors import QboReauthorizationRequired, QboTransient
-from integrations.quickbooks.tokens import access_token_for, client_for
+from integrations.qbo.errors import QboReauthorizationRequired, QboTransient
+from integrations.qbo.tokens import access_token_for, client_for
 from qbo_sim.testing import make_auth_client
 from tests.integrations.conftest import PAGE, Qbo
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from integrations.models import QuickBooksConnection
-from integrations.quickbooks.tokens import access_token_for, client_for
+from integrations.qbo.tokens import access_token_for, client_for
 from tests.integrations.conftest import CALLBACK, Qbo, authorize_at_sim, start_connect
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Organization, Role
+from integrations.connection.tasks import refresh_expiring_tokens
 from integrations.models import AuditEvent, ConnectionStatus, QuickBooksConnection
-from integrations.tasks import refresh_expiring_tokens
 from tests.integrations.conftest import Qbo
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Organization
+from integrations.connection.upkeep import tokens_refresh_due
 from integrations.fields import SecretUndecryptable
 from integrations.models import ConnectionStatus, QuickBooksConnection
-from integrations.quickbooks.tokens import access_token_for, client_for
-from integrations.services.token_upkeep import tokens_refresh_due
+from integrations.qbo.tokens import access_token_for, client_for
 from tests.integrations.conftest import PAGE, Qbo
 from tests.integrations.test_tokens_at_rest import keys_fixture
 

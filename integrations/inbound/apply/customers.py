@@ -4,27 +4,13 @@ QuickBooks is flagged on the customer (shown on its page), never deleted or deac
 from __future__ import annotations
 
 from customers.models import Customer
-from integrations.inbound.apply.context import ApplyContext, remote_state
-from integrations.inbound.apply.fields import echo_seen, merge_into
-from integrations.inbound.apply.merge import FieldSpec, flag, ref_value, text
-from integrations.inbound.common import Change
+from integrations.inbound.apply.following import merge_and_follow
+from integrations.merge.change import Change
+from integrations.merge.context import ApplyContext, remote_state
+from integrations.merge.fields import echo_seen
+from integrations.merge.rules import flag
+from integrations.merge.specs import CUSTOMER_FIELDS, customer_label
 from integrations.models import ExternalRef, ObjectType
-from integrations.push.handlers.base import qbo_name
-
-CUSTOMER_FIELDS = [
-    FieldSpec("display_name", "Display name", lambda e: text(e.get("DisplayName")),
-              lambda c: qbo_name(c.display_name, 500), max_length=200),
-    FieldSpec("email", "Email", lambda e: ref_value(e, "PrimaryEmailAddr", "Address"), lambda c: text(c.email),
-              max_length=254),
-    FieldSpec("company_name", "Company", lambda e: text(e.get("CompanyName")), lambda c: text(c.company_name)[:100],
-              max_length=100),
-    FieldSpec("phone", "Phone", lambda e: ref_value(e, "PrimaryPhone", "FreeFormNumber"),
-              lambda c: text(c.phone)[:30], max_length=30),
-]
-
-
-def label_of(customer: Customer) -> str:
-    return f"Customer {customer.display_name}"
 
 
 def apply_customer(ctx: ApplyContext, change: Change) -> str:
@@ -38,7 +24,8 @@ def apply_customer(ctx: ApplyContext, change: Change) -> str:
         return "linked customer no longer exists here"
     customer.organization = ctx.organization  # the same row: saves a query per use
     _flag_inactive(ctx, ref, inactive=flag(change.data.get("Active", True)) == "false")
-    result = merge_into(ctx, ref=ref, obj=customer, specs=CUSTOMER_FIELDS, change=change, label=label_of(customer))
+    result = merge_and_follow(ctx, ref=ref, obj=customer, specs=CUSTOMER_FIELDS, change=change,
+                              label=customer_label(customer))
     taken = f"took {', '.join(sorted(result.take))}" if result.take else "no field changed"
     return f"{taken}; {len(result.conflicts)} conflict(s)" if result.conflicts else taken
 

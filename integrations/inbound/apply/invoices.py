@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from integrations.inbound.apply.context import ApplyContext, ref_synced, remote_state
-from integrations.inbound.apply.merge import money
 from integrations.inbound.apply.payments import reverse_payments_on_invoice
-from integrations.inbound.common import Change
+from integrations.merge.change import Change
+from integrations.merge.context import ApplyContext, ref_synced, remote_state
+from integrations.merge.rules import money
 from integrations.models import ExternalRef, ObjectType
-from integrations.push.enqueue import sync_suppressed
+from integrations.suppress import sync_suppressed
 from invoicing.lifecycle import ALLOWED_FROM, invoice_void
 from invoicing.models import Invoice, InvoiceStatus
 

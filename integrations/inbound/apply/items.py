@@ -8,44 +8,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
-from integrations.inbound.apply.context import ApplyContext
-from integrations.inbound.apply.fields import Refusal, echo_seen, merge_into
-from integrations.inbound.apply.merge import FieldSpec, flag, money, text
-from integrations.inbound.common import Change, parse_qbo_time
+from integrations.inbound.apply.following import merge_and_follow
+from integrations.merge.change import Change, parse_qbo_time
+from integrations.merge.context import ApplyContext
+from integrations.merge.fields import echo_seen
+from integrations.merge.rules import flag, money, text
+from integrations.merge.specs import ITEM_FIELDS, product_label, refusal_for
 from integrations.models import ConflictWinner, ExternalRef, ObjectType
-from integrations.push.enqueue import sync_suppressed
-from integrations.push.handlers.base import qbo_name
+from integrations.suppress import sync_suppressed
 from invoicing.models import Product, ProductType
-from invoicing.services import product_name_taken, product_sku_taken
 
-ITEM_FIELDS = [
-    FieldSpec("name", "Name", lambda e: text(e.get("Name")), lambda p: qbo_name(p.name, 100), max_length=100),
-    FieldSpec("sku", "SKU", lambda e: text(e.get("Sku")), lambda p: p.sku[:100], max_length=100),
-    FieldSpec("unit_price", "Price", lambda e: money(e.get("UnitPrice")), lambda p: money(p.unit_price),
-              to_local=Decimal),
-    FieldSpec("description", "Description", lambda e: str(e.get("Description") or "").strip(),
-              lambda p: p.description[:4000].strip(), max_length=4000),
-    FieldSpec("is_active", "Active", lambda e: flag(e.get("Active", True)), lambda p: flag(p.is_active),
-              to_local=lambda v: v == "true"),
-]
 _TYPES = {"Service": ProductType.SERVICE, "NonInventory": ProductType.NON_INVENTORY,
           "Inventory": ProductType.NON_INVENTORY}
-
-
-def label_of(product: Product) -> str:
-    return f"Product {product.name}"
-
-
-def refusal_for(product: Product) -> Refusal:
-    def refuse(spec: FieldSpec, value: str) -> str | None:
-        org = product.organization
-        if spec.name == "name" and product_name_taken(organization=org, name=value, exclude_id=product.pk):
-            return f"Another product here is already named “{value}”."
-        if spec.name == "sku" and product_sku_taken(organization=org, sku=value, exclude_id=product.pk):
-            return f"Another product here already has SKU “{value}”."
-        return None
-
-    return refuse
 
 
 def apply_item(ctx: ApplyContext, change: Change) -> str:
@@ -59,7 +33,7 @@ def apply_item(ctx: ApplyContext, change: Change) -> str:
     if product is None:
         return "linked product no longer exists here"
     product.organization = ctx.organization  # the same row: saves a query per use
-    result = merge_into(ctx, ref=ref, obj=product, specs=ITEM_FIELDS, change=change, label=label_of(product),
+    result = merge_and_follow(ctx, ref=ref, obj=product, specs=ITEM_FIELDS, change=change, label=product_label(product),
                         refuse=refusal_for(product))
     return _describe(result.take, result.keep, len(result.conflicts))
 
@@ -120,7 +94,7 @@ def _link(ctx: ApplyContext, product: Product, change: Change) -> str:
     taken = ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.ITEM, local_id=product.pk)
     other = taken.first()
     if other is not None and other.qbo_id != change.qbo_id:
-        ctx.conflict(object_type=ObjectType.ITEM, local_id=product.pk, qbo_id=change.qbo_id, label=label_of(product),
+        ctx.conflict(object_type=ObjectType.ITEM, local_id=product.pk, qbo_id=change.qbo_id, label=product_label(product),
                      note=f"A new QuickBooks item has this product's name or SKU, but the product is linked to "
                           f"QuickBooks item {other.qbo_id}; the new item was not imported.",
                      winner=ConflictWinner.NONE, theirs=text(change.data.get("Name")))
@@ -133,6 +107,6 @@ def _link(ctx: ApplyContext, product: Product, change: Change) -> str:
     except IntegrityError:  # our push is saving the same link right now: its mapping wins
         return "link being saved by the push queue"
     ctx.remember(ref)
-    result = merge_into(ctx, ref=ref, obj=product, specs=ITEM_FIELDS, change=change, label=label_of(product),
+    result = merge_and_follow(ctx, ref=ref, obj=product, specs=ITEM_FIELDS, change=change, label=product_label(product),
                         refuse=refusal_for(product))
     return f"linked product {product.pk}; " + _describe(result.take, result.keep, len(result.conflicts))

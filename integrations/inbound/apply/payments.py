@@ -10,11 +10,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from integrations.inbound.apply.context import ApplyContext
-from integrations.inbound.apply.merge import money
-from integrations.inbound.common import Change
+from integrations.merge.change import Change
+from integrations.merge.context import ApplyContext
+from integrations.merge.rules import money
 from integrations.models import ExternalRef, ObjectType
-from integrations.push.enqueue import sync_suppressed
+from integrations.suppress import sync_suppressed
 from invoicing.lifecycle import invoice_record_payment, invoice_reverse_payment
 from invoicing.models import Invoice, Payment
 

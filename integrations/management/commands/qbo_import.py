@@ -12,8 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organization
 from integrations.importer.progress import DATA_TYPE_LABELS, DATA_TYPES, Reporter
-from integrations.importer.run import import_execute, import_request
+from integrations.importer.run import import_execute
 from integrations.importer.selectors import SUMMARY_LABELS
+from integrations.importer.services import import_request
 from integrations.selectors import connection_active
 
 WIDTH = 30

@@ -1,53 +1,34 @@
-"""Shared push mechanics: mappings, create-or-adopt with a stable requestid, stale SyncToken retry."""
+"""Shared push mechanics: the job's context (its object, mappings, what it needs first), create-or-adopt with
+a stable requestid, stale SyncToken retry."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
 from integrations.models import ExternalRef, QuickBooksConnection, SyncJob
-from integrations.quickbooks.client import QboClient
-from integrations.quickbooks.errors import QboNotFound, QboStale, QboValidation
+from integrations.push.refs import ref_save
+from integrations.qbo.client import QboClient
+from integrations.qbo.errors import QboDependencyPending, QboNotFound, QboStale, QboValidation
 
 M = TypeVar("M", bound=Model)
-
-_FORBIDDEN = re.compile(r"[:\t\r\n]+")
-_SUFFIX = re.compile(r"(.*) \((\d+)\)")
-
-
-def qbo_name(value: str, limit: int) -> str:
-    """QBO rejects ':' (it separates parent:child names), tabs and newlines in names, and long names."""
-    cleaned = _FORBIDDEN.sub(" - ", value)
-    return " ".join(cleaned.split())[:limit].strip()
-
-
-def suffixed(base: str, n: int, limit: int = 500) -> str:
-    """`base` as QBO holds it with " (n)": the name the sync gives a record whose plain name QBO already
-    holds (DisplayName is unique across customers, vendors and employees, inactive ones too)."""
-    suffix = f" ({n})"
-    return qbo_name(base, limit - len(suffix)) + suffix
-
-
-def is_sync_rename(ours: str, theirs: str, limit: int = 500) -> bool:
-    """QBO's name is the one the sync gave `ours` on purpose ("Name (2)", "Name (3)"…), not a difference."""
-    match = _SUFFIX.fullmatch(theirs)
-    return match is not None and int(match[2]) >= 2 and suffixed(ours, int(match[2]), limit) == theirs
-
-
-def payload_hash(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-
 
 def _foreign(model: type[Model], pk: int) -> QboValidation:
     return QboValidation(f"{str(model._meta.verbose_name).capitalize()} {pk} belongs to another organization; "
                          "nothing was sent to QuickBooks.", code="foreign-object")
+
+
+@dataclass(frozen=True)
+class Need:
+    """A record this push needs in QBO first (an invoice's customer and items, a payment's invoice). The
+    runner pushes each unmapped one through its own outbox row before the handler runs."""
+
+    object_type: str
+    local_id: int
+    label: str
 
 
 @dataclass
@@ -64,13 +45,19 @@ class PushContext:
     job: SyncJob
     local_id: int
     notes: list[str] = field(default_factory=list)
+    # The job's object and what the handler derived from it, read once for its needs and its push.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def load(self, queryset: QuerySet[M]) -> M:
         """The job's object, looked up only among the rows of the organization that owns the job's
         connection: a pk of another tenant's row must never reach this company's books."""
         model = queryset.model
+        key = f"object:{model._meta.label}"
+        if key in self.memo:
+            return self.memo[key]  # type: ignore[no-any-return]
         try:
-            return queryset.filter(organization_id=self.connection.organization_id).get(pk=self.local_id)
+            self.memo[key] = queryset.filter(organization_id=self.connection.organization_id).get(pk=self.local_id)
+            return self.memo[key]  # type: ignore[no-any-return]
         except model.DoesNotExist:
             if model._default_manager.filter(pk=self.local_id).exists():
                 raise _foreign(model, self.local_id) from None
@@ -85,17 +72,17 @@ class PushContext:
         return ExternalRef.objects.filter(connection=self.connection, object_type=object_type,
                                           local_id=local_id).first()
 
-    def save_ref(self, object_type: str, local_id: int, entity: dict[str, Any], body: dict[str, Any]) -> ExternalRef:
-        ref, _ = ExternalRef.objects.update_or_create(
-            connection=self.connection, object_type=object_type, local_id=local_id,
-            defaults={"qbo_id": str(entity["Id"]), "sync_token": str(entity.get("SyncToken", "")),
-                      "last_payload_hash": payload_hash(body), "last_synced_at": timezone.now(),
-                      "deleted_in_qbo": False},
-        )
-        from integrations.inbound.push_merge import remember_pushed
+    def mapped_id(self, need: Need) -> str:
+        """The QBO id of a record the runner pushed before this handler ran. Unmapped only when its own
+        job lost a race since (another worker holds it): wait for it like any dependency."""
+        ref = self.ref(need.object_type, need.local_id)
+        if ref is None:
+            raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first.")
+        return ref.qbo_id
 
-        remember_pushed(ref, entity)  # QBO's record right after our write: what both sides now agree on
-        return ref
+    def save_ref(self, object_type: str, local_id: int, entity: dict[str, Any], body: dict[str, Any]) -> ExternalRef:
+        return ref_save(connection=self.connection, object_type=object_type, local_id=local_id, entity=entity,
+                        body=body)
 
 
 def update_with_retry(ctx: PushContext, entity: str, ref: ExternalRef, body: dict[str, Any], *,

@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from customers.models import Customer
+from integrations.merge.remote import customer_merge_remote
 from integrations.models import ExternalRef, ObjectType, RemoteState
 from integrations.push.handlers.base import (
+    Need,
     PushContext,
     PushResult,
     create_or_adopt,
-    is_sync_rename,
-    qbo_name,
     update_mapped,
     update_with_retry,
 )
-from integrations.push.handlers.dependencies import ensure_pushed
-from integrations.quickbooks.errors import QboDuplicateName
+from integrations.qbo.errors import QboDuplicateName
+from integrations.qbo.names import is_sync_rename, qbo_name
 
 DUPLICATE_HINT = ("A customer, vendor or employee in QuickBooks already uses this name — rename the customer "
                   "here, or link it to the QuickBooks record.")
@@ -56,8 +56,6 @@ def _find(ctx: PushContext, name: str) -> dict[str, Any] | None:
 
 def _merged(ctx: PushContext, ref: ExternalRef, customer: Customer, current: dict[str, Any]) -> dict[str, Any]:
     # Both sides edited the customer since the last sync: merge QBO's edits in (newest wins per field) first.
-    from integrations.inbound.push_merge import customer_merge_remote
-
     return customer_payload(customer_merge_remote(connection=ctx.connection, ref=ref, customer=customer,
                                                   entity=current))
 
@@ -103,6 +101,6 @@ def push_customer(ctx: PushContext) -> PushResult:
     return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create")
 
 
-def ensure_customer(ctx: PushContext, customer: Customer) -> str:
-    """The QBO id of the customer an invoice needs (pushed first, through its own outbox row)."""
-    return ensure_pushed(ctx, ObjectType.CUSTOMER, customer.pk, f"customer “{customer.display_name}”")
+def customer_need(customer: Customer) -> Need:
+    """The customer an invoice or payment needs in QBO first."""
+    return Need(ObjectType.CUSTOMER, customer.pk, f"customer “{customer.display_name}”")

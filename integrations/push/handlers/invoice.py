@@ -6,13 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.models import ExternalRef, ObjectType
-from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt, update_with_retry
-from integrations.push.handlers.customer import ensure_customer
+from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt, update_with_retry
+from integrations.push.handlers.customer import customer_need
 from integrations.push.handlers.invoice_tax import discount_fields, line_tax_codes, qbo_tax_kept, tax_detail
-from integrations.push.handlers.item import ensure_item
+from integrations.push.handlers.item import item_need
 from integrations.push.policy import NEVER_SYNC_STATUSES
-from integrations.quickbooks.errors import QboNotFound, QboStale
-from invoicing.models import Invoice, InvoiceStatus, LineKind
+from integrations.qbo.errors import QboNotFound, QboStale
+from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
 
 
 class SkipPush(Exception):
@@ -28,7 +28,7 @@ def _line(ctx: PushContext, line: Any, tax_code: str) -> dict[str, Any]:
         "TaxCodeRef": {"value": tax_code},
     }
     if line.product is not None:
-        detail["ItemRef"] = {"value": ensure_item(ctx, line.product)}
+        detail["ItemRef"] = {"value": ctx.mapped_id(item_need(ctx, line.product))}
     return {"DetailType": "SalesItemLineDetail", "Amount": float(line.amount),
             "Description": line.description[:4000], "SalesItemLineDetail": detail}
 
@@ -41,18 +41,49 @@ def term_ref(terms: list[dict[str, str]], days: int | None) -> dict[str, str] | 
     return {"value": match[0]["id"], "name": match[0]["name"]} if match else None
 
 
+def _lines(ctx: PushContext, invoice: Invoice) -> list[InvoiceLine]:
+    key = f"lines:{invoice.pk}"
+    if key not in ctx.memo:
+        ctx.memo[key] = list(invoice.lines.select_related("product", "tax_code").all())
+    return ctx.memo[key]  # type: ignore[no-any-return]
+
+
+def _codes(ctx: PushContext, invoice: Invoice) -> list[str]:
+    """Each line's QBO tax code. Computed before anything is pushed: a refusal (an unmapped code, several
+    US codes, a discount the company refuses) sends nothing at all, not even the customer."""
+    key = f"codes:{invoice.pk}"
+    if key not in ctx.memo:
+        ctx.memo[key] = line_tax_codes(ctx.connection, invoice, _lines(ctx, invoice))
+        discount_fields(ctx.connection, invoice)
+    return ctx.memo[key]  # type: ignore[no-any-return]
+
+
+def _pushes(ctx: PushContext, invoice: Invoice) -> bool:
+    return (invoice.status not in NEVER_SYNC_STATUSES and ctx.job.operation != "void"
+            and invoice.status != InvoiceStatus.VOID)
+
+
+def invoice_needs(ctx: PushContext) -> list[Need]:
+    """The customer and the lines' products, when this job will send the invoice (not a void or a skip)."""
+    invoice = invoice_load(ctx)
+    if not _pushes(ctx, invoice):
+        return []
+    _codes(ctx, invoice)
+    products = {line.product.pk: line.product for line in _lines(ctx, invoice) if line.product is not None}
+    return [customer_need(invoice.customer), *(item_need(ctx, product) for product in products.values())]
+
+
 def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
     conn = ctx.connection
-    lines = list(invoice.lines.select_related("product", "tax_code").all())
-    # Tax codes and discount first: a refusal (unmapped code, several US codes) sends nothing at all.
-    codes = line_tax_codes(conn, invoice, lines)
+    lines = _lines(ctx, invoice)
+    codes = _codes(ctx, invoice)
     discount_lines, discount_extra = discount_fields(conn, invoice)
     tax = tax_detail(conn, invoice, lines)
     body: dict[str, Any] = {
         "DocNumber": invoice.number,
         "TxnDate": invoice.issue_date.isoformat(),
         "DueDate": invoice.due_date.isoformat(),
-        "CustomerRef": {"value": ensure_customer(ctx, invoice.customer)},
+        "CustomerRef": {"value": ctx.mapped_id(customer_need(invoice.customer))},
         "Line": [_line(ctx, line, code) for line, code in zip(lines, codes, strict=True)] + discount_lines,
         **tax,
         **discount_extra,
@@ -109,8 +140,12 @@ def _void(ctx: PushContext, invoice: Invoice) -> PushResult:
     return PushResult(qbo_id=ref.qbo_id, operation="void")
 
 
+def invoice_load(ctx: PushContext) -> Invoice:
+    return ctx.load(Invoice.objects.select_related("customer"))
+
+
 def push_invoice(ctx: PushContext) -> PushResult:
-    invoice = ctx.load(Invoice.objects.select_related("customer"))
+    invoice = invoice_load(ctx)
     if invoice.status in NEVER_SYNC_STATUSES:
         # Disputed after a create we could not see: map what QBO may hold, so that when the dispute ends
         # the invoice is updated there rather than created again (QBO would refuse the DocNumber).

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
-from integrations.quickbooks.errors import QboRefusedHere
+from integrations.qbo.errors import QboRefusedHere
 from invoicing.models import DiscountKind, Invoice, InvoiceLine, TaxCode
 
 US_KINDS = (CompanyKind.US_MANUAL, CompanyKind.US_AST, CompanyKind.US_NO_TAX)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from integrations.merge.remote import product_merge_remote
 from integrations.models import ExternalRef, ObjectType
 from integrations.push.handlers.base import (
+    Need,
     PushContext,
     PushResult,
     create_or_adopt,
-    qbo_name,
     update_mapped,
     update_with_retry,
 )
-from integrations.push.handlers.dependencies import ensure_pushed
+from integrations.qbo.names import qbo_name
 from invoicing.models import Product, ProductType
 
 _TYPES = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}
@@ -58,8 +59,6 @@ def _find(ctx: PushContext, product: Product, name: str) -> dict[str, Any] | Non
 
 def _merged(ctx: PushContext, ref: ExternalRef, product: Product, current: dict[str, Any]) -> dict[str, Any]:
     # Both sides edited the item since the last sync: merge QBO's edits in (newest wins per field) first.
-    from integrations.inbound.push_merge import product_merge_remote
-
     product = product_merge_remote(connection=ctx.connection, ref=ref, product=product, entity=current)
     return item_payload(product, income_account_id(ctx))
 
@@ -79,8 +78,8 @@ def push_item(ctx: PushContext) -> PushResult:
     return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create")
 
 
-def ensure_item(ctx: PushContext, product: Product) -> str:
+def item_need(ctx: PushContext, product: Product) -> Need:
     # An invoice line pointing at another tenant's product (the admin once allowed it) is refused here,
     # before any outbox row of that product is made on this connection.
     ctx.check_own(product)
-    return ensure_pushed(ctx, ObjectType.ITEM, product.pk, f"product “{product.name}”")
+    return Need(ObjectType.ITEM, product.pk, f"product “{product.name}”")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.models import ObjectType
-from integrations.push.handlers.base import PushContext, PushResult, create_or_adopt
-from integrations.push.handlers.dependencies import ensure_pushed
+from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt
+from integrations.push.handlers.customer import customer_need
 from integrations.push.handlers.invoice import SkipPush
 from invoicing.models import Payment, PaymentKind
 
@@ -22,11 +22,26 @@ def method_ref(methods: list[dict[str, str]], method: str) -> dict[str, str] | N
     return {"value": match[0]["id"], "name": match[0]["name"]} if match else None
 
 
+def _invoice_need(payment: Payment) -> Need:
+    return Need(ObjectType.INVOICE, payment.invoice_id, f"invoice {payment.invoice.number}")
+
+
+def _load(ctx: PushContext) -> Payment:
+    return ctx.load(Payment.objects.select_related("invoice", "invoice__customer"))
+
+
+def payment_needs(ctx: PushContext) -> list[Need]:
+    """The invoice it pays, then that invoice's customer — unless this payment does not push at all."""
+    payment = _load(ctx)
+    if payment.kind != PaymentKind.PAYMENT or ctx.ref(ObjectType.PAYMENT, payment.pk) is not None:
+        return []
+    return [_invoice_need(payment), customer_need(payment.invoice.customer)]
+
+
 def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
     invoice = payment.invoice
-    invoice_qbo = ensure_pushed(ctx, ObjectType.INVOICE, invoice.pk, f"invoice {invoice.number}")
-    customer_qbo = ensure_pushed(ctx, ObjectType.CUSTOMER, invoice.customer_id,
-                                 f"customer “{invoice.customer.display_name}”")
+    invoice_qbo = ctx.mapped_id(_invoice_need(payment))
+    customer_qbo = ctx.mapped_id(customer_need(invoice.customer))
     conn = ctx.connection
     body: dict[str, Any] = {
         "CustomerRef": {"value": customer_qbo},
@@ -60,7 +75,7 @@ def _find(ctx: PushContext, payment: Payment, ref_num: str) -> dict[str, Any] | 
 
 
 def push_payment(ctx: PushContext) -> PushResult:
-    payment = ctx.load(Payment.objects.select_related("invoice", "invoice__customer"))
+    payment = _load(ctx)
     if payment.kind != PaymentKind.PAYMENT:
         raise SkipPush("Refunds stay in FieldDesk; record the refund in QuickBooks if your books need it.")
     ref = ctx.ref(ObjectType.PAYMENT, payment.pk)

@@ -1,0 +1,143 @@
+"""REST endpoints of the connected company's settings: what kind it is (re-read on demand) and the
+mapping of local tax codes to its TaxCodes."""
+
+from __future__ import annotations
+
+import requests
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
+from integrations.connection.company import company_reread, company_reread_failure, tax_code_map_set
+from integrations.connection.views.common import PLAN_MESSAGE
+from integrations.models import CompanyKind, QuickBooksConnection
+from integrations.push.services import jobs_retry_unmapped_tax
+from integrations.qbo.errors import QboError
+from integrations.selectors import connection_live, qbo_tax_code_choices, tax_code_rows
+from invoicing.models import TaxCode
+
+TAGS = ["integrations"]
+NOT_CONNECTED = {"detail": "No QuickBooks company is connected."}
+CONFLICT = inline_serializer("QuickBooksCompanyConflict", {"detail": serializers.CharField()})
+
+
+class CompanySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[*CompanyKind.values, ""], help_text='"" = not read yet')
+    kind_label = serializers.CharField()
+    country = serializers.CharField(allow_blank=True)
+    allow_discount = serializers.BooleanField()
+    custom_txn_numbers = serializers.BooleanField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class QboTaxCodeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    rate = serializers.CharField()
+
+
+class TaxCodeRowSerializer(serializers.Serializer):
+    tax_code = serializers.IntegerField(source="tax_code_id")
+    name = serializers.CharField()
+    percent = serializers.DecimalField(max_digits=7, decimal_places=3)
+    qbo_tax_code = serializers.CharField(source="qbo_id", allow_blank=True)
+    qbo_tax_code_name = serializers.CharField(source="qbo_name", allow_blank=True)
+    suggested = serializers.BooleanField()
+
+
+class TaxCodeMappingsSerializer(serializers.Serializer):
+    tax_codes = TaxCodeRowSerializer(many=True)
+    qbo_tax_codes = QboTaxCodeSerializer(many=True)
+
+
+class MappingChangeSerializer(serializers.Serializer):
+    tax_code = serializers.IntegerField()
+    qbo_tax_code = serializers.CharField(allow_blank=True, max_length=40)
+
+
+class MappingChangesSerializer(serializers.Serializer):
+    mappings = MappingChangeSerializer(many=True, allow_empty=False)
+
+
+def _live_for_writes(request: Request) -> QuickBooksConnection | None:
+    if not request.organization.is_paid_plan:  # type: ignore[attr-defined]
+        raise PermissionDenied(PLAN_MESSAGE)
+    return connection_live(organization=request.organization)  # type: ignore[attr-defined]
+
+
+def company_data(conn: QuickBooksConnection) -> dict[str, object]:
+    return CompanySerializer({
+        "kind": conn.company_kind, "kind_label": conn.get_company_kind_display() if conn.company_kind else "not read yet",
+        "country": conn.company_country, "allow_discount": conn.allow_discount,
+        "custom_txn_numbers": conn.custom_txn_numbers, "read_at": conn.company_read_at}).data
+
+
+def _mappings(conn: QuickBooksConnection) -> dict[str, object]:
+    return TaxCodeMappingsSerializer({"tax_codes": tax_code_rows(connection=conn),
+                                      "qbo_tax_codes": qbo_tax_code_choices(connection=conn)}).data
+
+
+class CompanyView(OrgAPIMixin, APIView):
+    """The connected company's kind and flags; POST re-reads them from QuickBooks (Owner)."""
+
+    capabilities = {"get": "integration.view", "post": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: CompanySerializer, 409: CONFLICT})
+    def get(self, request: Request) -> Response:
+        live = connection_live(organization=request.organization)  # type: ignore[attr-defined]
+        if live is None:
+            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        return Response(company_data(live))
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=None, summary="Re-read company settings (Owner)",
+                   responses={200: CompanySerializer, 409: CONFLICT})
+    def post(self, request: Request) -> Response:
+        live = _live_for_writes(request)
+        if live is None:
+            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        try:
+            conn = company_reread(connection=live)
+        except (QboError, requests.RequestException) as exc:
+            return Response({"detail": company_reread_failure(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(company_data(conn))
+
+
+class TaxCodeMappingsView(OrgAPIMixin, APIView):
+    """Local tax codes and the QBO TaxCode each is sent as; PATCH sets some (all or nothing; "" unmaps)."""
+
+    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer, 409: CONFLICT})
+    def get(self, request: Request) -> Response:
+        live = connection_live(organization=request.organization)  # type: ignore[attr-defined]
+        if live is None:
+            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        return Response(_mappings(live))
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=MappingChangesSerializer,
+                   responses={200: TaxCodeMappingsSerializer, 400: CONFLICT, 409: CONFLICT},
+                   summary="Map tax codes (Owner)")
+    def patch(self, request: Request) -> Response:
+        live = _live_for_writes(request)
+        if live is None:
+            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        changes = MappingChangesSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        codes = {c.pk: c for c in TaxCode.objects.filter(organization=request.organization)}  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                for change in changes.validated_data["mappings"]:
+                    local = codes.get(change["tax_code"])
+                    if local is None:
+                        raise DjangoValidationError({"mappings": [f"No tax code {change['tax_code']} here."]})
+                    tax_code_map_set(connection=live, tax_code=local, qbo_id=change["qbo_tax_code"])
+                jobs_retry_unmapped_tax(connection=live)
+        except DjangoValidationError as exc:
+            raise django_error_to_drf(exc) from None
+        return Response(_mappings(live))

@@ -1,0 +1,106 @@
+"""The QuickBooks page's company settings: re-read them (kind, discounts, tax codes) and map tax codes."""
+
+from __future__ import annotations
+
+import requests
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import org_member_required
+from integrations.connection.company import (
+    company_reread,
+    company_reread_failure,
+    deposit_account_set,
+    tax_code_map_set,
+)
+from integrations.connection.views.common import plan_refused
+from integrations.models import QuickBooksConnection
+from integrations.push.services import jobs_retry_unmapped_tax
+from integrations.qbo.errors import QboError
+from integrations.selectors import connection_live
+from invoicing.models import TaxCode
+
+PAGE = "integrations:quickbooks"
+
+
+def _live_connection(request: HttpRequest) -> QuickBooksConnection | HttpResponse:
+    """The organization's live connection, or the answer that refuses the action (plan, none connected)."""
+    organization = request.organization  # type: ignore[attr-defined]
+    if not organization.is_paid_plan:
+        return plan_refused(request)
+    live = connection_live(organization=organization)
+    if live is None:
+        messages.error(request, "No QuickBooks company is connected.")
+        return redirect(PAGE)
+    return live
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
+    live = _live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    try:
+        conn = company_reread(connection=live)
+    except (QboError, requests.RequestException) as exc:
+        messages.error(request, company_reread_failure(exc))
+        return redirect(PAGE)
+    messages.success(request, f"Company settings read: {conn.get_company_kind_display()}.")
+    return redirect(PAGE)
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
+    """Save the Mappings section: `code_<local id>` = a QBO TaxCode id, or "" for none. All or nothing."""
+    live = _live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    codes = {c.pk: c for c in TaxCode.objects.filter(organization=live.organization)}
+    errors: list[str] = []
+    changes: list[tuple[TaxCode, str]] = []
+    for key, value in request.POST.items():
+        if not key.startswith("code_"):
+            continue
+        local = codes.get(int(key[5:])) if key[5:].isdigit() else None
+        if local is None:
+            errors.append("One of the tax codes is not this organization's; reload the page.")
+            continue
+        changes.append((local, value.strip()))
+    if not errors:
+        try:
+            with transaction.atomic():  # a bad choice saves none of the others
+                for local, qbo_id in changes:
+                    tax_code_map_set(connection=live, tax_code=local, qbo_id=qbo_id)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    for error in errors:
+        messages.error(request, error)
+    if not errors:
+        waiting = jobs_retry_unmapped_tax(connection=live)
+        sent = f" {waiting} invoice(s) that waited for a mapping are on their way to QuickBooks." if waiting else ""
+        messages.success(request, "Tax code mappings saved." + sent)
+    return redirect(PAGE)
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_deposit_account(request: HttpRequest) -> HttpResponse:
+    """Save where pushed payments are deposited: `deposit_account` = "" (Undeposited Funds, QBO's default) or
+    one of the company's bank accounts as last read."""
+    live = _live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    try:
+        deposit_account_set(connection=live, account_id=request.POST.get("deposit_account", "").strip())
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return redirect(PAGE)
+    messages.success(request, "Payments sent to QuickBooks from now on are deposited to the account chosen.")
+    return redirect(PAGE)
