@@ -52,7 +52,10 @@ def invoice_edit_check(*, invoice: Invoice, role: str | None) -> None:
     refusal = invoice_edit_refusal(invoice)
     if refusal:
         raise ValidationError(refusal)
-    if not can(role, "invoice.edit_draft" if invoice.status == InvoiceStatus.DRAFT else "invoice.finalize"):
+    if invoice.status == InvoiceStatus.DRAFT:
+        if not can(role, "invoice.edit_draft"):
+            raise PermissionDenied("Your role may not edit invoices (invoice.edit_draft).")
+    elif not can(role, "invoice.finalize"):
         raise PermissionDenied(f"Invoice {invoice.number} is finalized; your role may edit drafts only, so ask "
                                "the office to correct it.")
 
