@@ -30,9 +30,14 @@ def _reason(comment: str) -> str:
 
 
 def _explained(lines: list[str], lineno: int) -> bool:
-    here, above = lines[lineno - 1], lines[lineno - 2] if lineno >= 2 else ""
-    inline = here.split("#", 1)[1] if "#" in here else ""
-    return bool(_reason(inline)) or (above.strip().startswith("#") and bool(_reason(above)))
+    """A reason on the import's line, or a comment right above it or above the run of imports it is in."""
+    here = lines[lineno - 1]
+    if "#" in here and _reason(here.split("#", 1)[1]):
+        return True
+    above = lineno - 2
+    while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#") and bool(_reason(lines[above]))
 
 
 def test_every_import_inside_a_function_says_why() -> None:
@@ -51,7 +56,8 @@ def test_the_check_sees_an_unexplained_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from os import path\n    return path\n\n"
                       "def g():\n    # why: only needed here\n    import json\n    return json\n\n"
-                      "def h():\n    import re  # noqa: F401\n")
+                      "def h():\n    import re  # noqa: F401\n\n"
+                      "def k():\n    # why: app loading\n    import os\n    import sys\n")
     lines = sample.read_text().splitlines()
     found = _function_imports(sample)
-    assert [(n, _explained(lines, n)) for n, _ in found] == [(2, False), (7, True), (11, False)]
+    assert [(n, _explained(lines, n)) for n, _ in found] == [(2, False), (7, True), (11, False), (15, True), (16, True)]
