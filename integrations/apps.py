@@ -9,6 +9,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         # Django's app loading: modules that touch models or register Celery tasks and signal receivers
         # may only be imported once every app is ready, so here, not at the top of this module.
+        from integrations.connection import tasks as connection_tasks  # noqa: F401 - registers token upkeep
         from integrations.importer import tasks as import_tasks  # noqa: F401 - registers the import task
         from integrations.inbound import tasks as inbound_tasks  # noqa: F401 - registers the inbound tasks
         from integrations.push import enqueue, tasks  # noqa: F401 - registers the push tasks

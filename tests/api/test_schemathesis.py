@@ -17,7 +17,7 @@ import pytest
 import requests
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.demo import DEMO_PASSWORD, demo_seed
+from demo.seed import DEMO_PASSWORD, demo_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 # negative_data_rejection (ST201) reports bodies that break the schema and are still accepted: DRF takes

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.demo import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from invoicing.email_delivery import invoice_email_deliver
 from invoicing.models import Invoice, InvoiceEmail, InvoiceStatus
 from tests.browser.conftest import SCREENSHOT_DIR

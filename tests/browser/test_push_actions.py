@@ -14,8 +14,8 @@ from django.utils import timezone
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
+from demo.seed import DEMO_SLUG
 from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
 from invoicing.models import Invoice, InvoiceStatus
 from qbo_sim.testing import SimulatorProcess

@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
 from customers.models import Customer
+from demo.seed import DEMO_SLUG
 from integrations.models import ExternalRef, ImportRun, ImportState, ObjectType, ReviewItem, ReviewState
 from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR

@@ -155,3 +155,16 @@ def test_the_sweep_interval_comes_from_the_environment(tmp_path: Path) -> None:
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"task": TASK, "schedule": 42.0}
+
+
+def test_a_worker_knows_every_task_beat_schedules() -> None:
+    """A fresh process loads tasks as a worker does (autodiscovery plus the apps' ready()); every task beat
+    sends must be among them, or the worker drops it as unregistered (a task module that moved into a
+    sub-package is not autodiscovered)."""
+    probe = ("import django, json; django.setup(); from fsm.celery import app; "
+             "app.loader.import_default_modules(); print(json.dumps(sorted(app.tasks)))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=settings.BASE_DIR, capture_output=True, text=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "fsm.settings_test"}, check=True, timeout=120)
+    registered = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled - registered == set()
