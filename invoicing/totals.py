@@ -11,8 +11,8 @@ The rules, and why (they follow QuickBooks Online, where the invoices are pushed
 * Tax after the discount (QBO's ApplyTaxAfterDiscount): the discount is spread over the lines in proportion
   to their amounts, in cents, by largest remainder (each share is its exact proportion rounded down to the
   cent; the cents left go one each to the shares that lost most, the earlier line on a tie), so each line's
-  taxed amount is known exactly, every share is within a cent of its proportion, and the order of the lines
-  does not matter. Per-line rounding then taxes each line's share, so this split decides the cents of a
+  taxed amount is known exactly, every share is within a cent of its proportion, and only a tie depends on
+  the order of the lines. Per-line rounding then taxes each line's share, so this split decides the cents of a
   discounted VAT/GST invoice: it is the one place that says how. Tax before the discount: lines are taxed
   on their full amounts.
 * Rounding, per the invoice's `tax_rounding`:
