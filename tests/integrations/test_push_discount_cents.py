@@ -16,7 +16,7 @@ import pytest
 from accounts.models import Organization
 from customers.models import Customer
 from integrations.connection.company import company_reread
-from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncJob
+from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncJob, TaxCodeMap
 from invoicing import lifecycle
 from invoicing.models import Invoice, TaxCode, TaxRate
 from invoicing.services import InvoiceMoney, LineInput, invoice_create
@@ -147,3 +147,17 @@ def test_amount_discounts_over_mixed_codes_match_in_every_vat_company(
         theirs = qbo.control.object(conn.realm_id, "Invoice", ref.qbo_id)
         assert (Decimal(str(theirs["TotalAmt"])), Decimal(str(theirs["TxnTaxDetail"]["TotalTax"]))) == (
             invoice.total, invoice.tax_amount)
+
+
+def test_a_one_rate_code_mapped_to_a_two_rate_code_is_pointed_out(qbo: Any, org: Organization,
+                                                                  owner_client: Any) -> None:
+    """QBO rounds GST and PST apart on each line (1.10 at 5 % + 7 %: 0.06 + 0.08), one 12 % rate cannot follow
+    (0.13): no arithmetic here fixes that, so the Mappings section says which code to give which rates."""
+    _prices(org, inclusive=False)
+    one_rate, parts = _code(org, "GST/PST BC", "12"), _code(org, "GST/QST QC - 9.975", "5", "9.975")
+    conn = _connect(qbo, org, "ca")
+    assert set(TaxCodeMap.objects.filter(connection=conn).values_list("tax_code_id", flat=True)) == {
+        one_rate.pk, parts.pk}
+    page = owner_client.get("/settings/integrations/quickbooks/").content.decode()
+    assert page.count('data-testid="qbo-components-hint"') == 1
+    assert "QuickBooks computes GST/PST BC as 5 %, 7 %, rounding each on each line" in page
