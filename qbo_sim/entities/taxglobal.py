@@ -20,7 +20,7 @@ def _spread_discount(sales: list[SaleLine], subtotal: float, discount: float) ->
     the lines in proportion to their amounts, and each line is taxed on what is left of it. QBO documents no
     rule for the cents. ``proportional`` (the assumption): by largest remainder, each exact share rounded
     down to the cent and the cents left one each to the largest remainders, the earlier line on a tie, so
-    every share is within a cent of its proportion whatever the order of the lines. ``last_line``: each
+    every share is within a cent of its proportion and only a tie depends on the order. ``last_line``: each
     share rounded half-up, the last line takes what is left (what the simulator did before)."""
     if not discount or not subtotal:
         return
