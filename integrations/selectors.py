@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import Organization
-from integrations.models import AuditEvent, ConnectionStatus, QuickBooksConnection, SyncPreferences, TaxCodeMap
+from integrations.models import (
+    AuditEvent,
+    CompanyKind,
+    ConnectionStatus,
+    QuickBooksConnection,
+    SyncPreferences,
+    TaxCodeMap,
+)
 from invoicing.models import TaxCode
 
 
@@ -57,17 +64,35 @@ class TaxCodeRow:
     qbo_id: str
     qbo_name: str
     suggested: bool
+    # Outside the US, the QBO code's component rates ("5 %, 7 %") when ours differ from them (one 12 % rate,
+    # say): QBO rounds each component on each line (§5.2), so such a code's invoices can be a cent apart.
+    qbo_components_differ: str = ""
+
+
+def _nonzero(rates: list[Decimal]) -> list[Decimal]:
+    return sorted(r.normalize() for r in rates if r)  # a 0 % component taxes nothing, however it is rounded
+
+
+def _components_differ(connection: QuickBooksConnection, code: TaxCode, qbo: dict[str, str] | None) -> str:
+    if connection.company_kind != CompanyKind.NON_US or not qbo or not qbo.get("rates"):
+        return ""  # US rounds per rate on the subtotal; codes read before the components were kept: unknown
+    theirs = _nonzero([Decimal(r) for r in qbo["rates"].split(",")])
+    if theirs == _nonzero([r.rate for r in code.rates.all()]):
+        return ""
+    return ", ".join(f"{r} %" for r in theirs)
 
 
 def tax_code_rows(*, connection: QuickBooksConnection) -> list[TaxCodeRow]:
-    names = {c["id"]: c["name"] for c in connection.qbo_tax_codes}
+    qbo_codes = {c["id"]: c for c in connection.qbo_tax_codes}
     maps = {m.tax_code_id: m for m in TaxCodeMap.objects.filter(connection=connection)}
     rows = []
     for code in TaxCode.objects.filter(organization_id=connection.organization_id).prefetch_related("rates"):
         found = maps.get(code.pk)
         qbo_id = found.qbo_id if found else ""
+        qbo = qbo_codes.get(qbo_id)
         rows.append(TaxCodeRow(code.pk, code.name, sum((r.rate for r in code.rates.all()), Decimal(0)), qbo_id,
-                               names.get(qbo_id, qbo_id), bool(found and found.suggested)))
+                               qbo["name"] if qbo else qbo_id, bool(found and found.suggested),
+                               _components_differ(connection, code, qbo)))
     return rows
 
 

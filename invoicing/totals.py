@@ -9,8 +9,12 @@ The rules, and why (they follow QuickBooks Online, where the invoices are pushed
 * Discount: a percent is taken of the sum of the line amounts and rounded to the cent once; an amount is
   taken as is. It may not exceed that sum (QBO refuses a negative total).
 * Tax after the discount (QBO's ApplyTaxAfterDiscount): the discount is spread over the lines in proportion
-  to their amounts, in cents, the last cent going to the largest line, so each line's taxed amount is known
-  exactly. Tax before the discount: lines are taxed on their full amounts.
+  to their amounts, in cents, by largest remainder (each share is its exact proportion rounded down to the
+  cent; the cents left go one each to the shares that lost most, the earlier line on a tie), so each line's
+  taxed amount is known exactly, every share is within a cent of its proportion, and only a tie depends on
+  the order of the lines. Per-line rounding then taxes each line's share, so this split decides the cents of a
+  discounted VAT/GST invoice: it is the one place that says how. Tax before the discount: lines are taxed
+  on their full amounts.
 * Rounding, per the invoice's `tax_rounding`:
   - PER_INVOICE: each rate's tax is rounded once, on the sum of the taxed amounts of the lines carrying
     it. That is QBO's US sales tax (TaxLine.NetAmountTaxable x TaxPercent) and what this app always did.
@@ -30,9 +34,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
-from invoicing.money import to_cents
+from invoicing.money import CENT, to_cents
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -80,13 +84,17 @@ def discount_of(*, kind: str, value: Decimal, lines_sum: Decimal) -> Decimal:
 
 
 def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """`total` split in cents in proportion to `weights`; the shares add up to `total` exactly."""
+    """`total` split in cents in proportion to `weights` by largest remainder: each exact share rounded down
+    to the cent, then the cents left one each to the largest remainders (the earlier on a tie). The shares
+    add up to `total` exactly, and each is its exact proportion rounded up or down, never further."""
     whole = sum(weights, ZERO)
     if not weights or whole == 0 or total == 0:
         return [ZERO for _ in weights]
-    shares = [to_cents(total * weight / whole) for weight in weights]
-    largest = max(range(len(weights)), key=lambda i: (abs(weights[i]), -i))
-    shares[largest] += total - sum(shares, ZERO)
+    exact = [total * weight / whole for weight in weights]
+    shares = [share.quantize(CENT, rounding=ROUND_FLOOR) for share in exact]
+    left = int((total - sum(shares, ZERO)) / CENT)  # 0 <= left < len(weights): each floor lost under a cent
+    for i in sorted(range(len(weights)), key=lambda i: (shares[i] - exact[i], i))[:left]:
+        shares[i] += CENT
     return shares
 
 

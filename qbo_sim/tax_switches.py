@@ -35,7 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "override_must_cover_every_rate": True,
     # §4.6: a TaxLine without DetailType is refused with 2020 (code number unverified).
     "tax_line_needs_detail_type": True,
-    # §6.3: how a non-US transaction discount is spread over lines: "proportional" to line amounts.
+    # §6.3: how a non-US transaction discount is spread over lines: "proportional" to line amounts, the
+    # cents by largest remainder (each share rounded down, the cents left to the largest remainders, the
+    # earlier line on a tie); "last_line": each share half-up, the last line takes the rest. The app's
+    # invoicing/totals.spread makes the same assumption as the default: change both together.
     "non_us_discount_spread": "proportional",
     # §9: a non-US line without TaxCodeRef takes the item's SalesTaxCodeRef (True) or is refused (False).
     "line_code_from_item": False,

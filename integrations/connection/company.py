@@ -50,15 +50,16 @@ def _rates(client: QboClient) -> dict[str, Decimal]:
 
 
 def _codes(client: QboClient) -> list[dict[str, str]]:
-    """Each TaxCode with the combined rate of its sales rates (pseudo codes TAX/NON/CustomSalesTax have none)."""
+    """Each TaxCode with the combined rate of its sales rates (pseudo codes TAX/NON/CustomSalesTax have none),
+    and those rates apart ("5,7"): outside the US QBO rounds each of them on each line (§5.2)."""
     rates = _rates(client)
     codes: list[dict[str, str]] = []
     for row in client.read_all("TaxCode"):
         details = ((row.get("SalesTaxRateList") or {}).get("TaxRateDetail")) or []
-        total = sum((rates.get(str((d.get("TaxRateRef") or {}).get("value")), Decimal(0)) for d in details),
-                    Decimal(0))
-        codes.append({"id": str(row["Id"]), "name": str(row.get("Name", "")), "rate": str(total.normalize()),
-                      "has_rates": "1" if details else ""})
+        parts = [rates.get(str((d.get("TaxRateRef") or {}).get("value")), Decimal(0)) for d in details]
+        codes.append({"id": str(row["Id"]), "name": str(row.get("Name", "")),
+                      "rate": str(sum(parts, Decimal(0)).normalize()), "has_rates": "1" if details else "",
+                      "rates": ",".join(str(p.normalize()) for p in parts)})
     return codes
 
 

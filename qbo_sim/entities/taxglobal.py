@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from .. import errors, tax_switches
@@ -10,20 +10,34 @@ from ..store import Company, Record
 from .common import number
 from .taxbase import SaleLine, cents, half_up
 
+_CENT = Decimal("0.01")
 CALC_ERROR = ("We're sorry, QuickBooks encountered an error while calculating tax. Try reselecting the tax "
               "rate or reentering the transaction.")
 
 
 def _spread_discount(sales: list[SaleLine], subtotal: float, discount: float) -> None:
-    """§6.3 (unverified): the whole-transaction discount is shared over lines by amount."""
+    """§6.3 (unverified; switch ``non_us_discount_spread``): the whole-transaction discount is shared over
+    the lines in proportion to their amounts, and each line is taxed on what is left of it. QBO documents no
+    rule for the cents. ``proportional`` (the assumption): by largest remainder, each exact share rounded
+    down to the cent and the cents left one each to the largest remainders, the earlier line on a tie, so
+    every share is within a cent of its proportion and only a tie depends on the order. ``last_line``: each
+    share rounded half-up, the last line takes what is left (what the simulator did before)."""
     if not discount or not subtotal:
         return
-    left = Decimal(str(discount))
-    for n, sale in enumerate(sales):
-        share = left if n == len(sales) - 1 else Decimal(str(half_up(Decimal(str(discount)) *
-                                                                      Decimal(str(sale.amount)) /
-                                                                      Decimal(str(subtotal)))))
-        left -= share
+    mode = tax_switches.get("non_us_discount_spread")
+    total, whole = Decimal(str(discount)), Decimal(str(subtotal))
+    exact = [total * Decimal(str(sale.amount)) / whole for sale in sales]
+    if mode == "proportional":
+        shares = [share.quantize(_CENT, rounding=ROUND_FLOOR) for share in exact]
+        left = int((total - sum(shares, Decimal(0))) / _CENT)
+        for i in sorted(range(len(sales)), key=lambda i: (shares[i] - exact[i], i))[:left]:
+            shares[i] += _CENT
+    elif mode == "last_line":
+        shares = [Decimal(str(half_up(share))) for share in exact[:-1]]
+        shares.append(total - sum(shares, Decimal(0)))
+    else:
+        raise ValueError(f"non_us_discount_spread: unknown value {mode!r}")
+    for sale, share in zip(sales, shares, strict=True):
         sale.net = round(sale.amount - float(share), 2)
 
 

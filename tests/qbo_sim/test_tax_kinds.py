@@ -381,6 +381,18 @@ def test_global_discount_lowers_the_taxable_amount(company: Callable[[str | None
     assert rates(inv) == [(20.0, 90.0, 18.0)] and inv["TotalAmt"] == 198.0
 
 
+def test_discount_spread_switch(company: Callable[[str | None], Company], switches: Callable[..., None]) -> None:
+    """§6.3 unverified: how a discount's cents are split over lines (the app's invoicing.totals.spread assumes
+    the default). 0.10 off three lines of 10.06: 0.0333… each. "proportional" (largest remainder): 0.03 each
+    and the cent left to the first line on the tie, so the 20 % line is taxed on 10.02 -> 2.004 -> 2.00;
+    "last_line": 0.03, 0.03 and the last takes 0.04, so the 20 % line keeps 10.03 -> 2.006 -> 2.01."""
+    co = company("uk")
+    lines = [line(10.06, "10"), line(10.06, "12"), line(10.06, "12"), discount(0.10)]
+    assert rates(co.invoice(lines)) == [(20.0, 10.02, 2.0)]
+    switches(non_us_discount_spread="last_line")
+    assert rates(co.invoice(lines)) == [(20.0, 10.03, 2.01)]
+
+
 def test_zero_rate_tax_lines_switch(company: Callable[[str | None], Company], switches: Callable[..., None]) -> None:
     """§4.2 unverified: whether 0 % and exempt codes get a TaxLine of 0."""
     co = company("uk")
