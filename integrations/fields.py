@@ -20,10 +20,11 @@ from django.db.models.query_utils import DeferredAttribute
 
 if TYPE_CHECKING:
     class EncryptedTextField(models.TextField[str | Combinable, str]):
-        """What django-fernet-encrypted-fields declares: a TextField encrypting with `f`. The library is
+        """What django-fernet-encrypted-fields declares: a TextField encrypting with `f` (built from `keys`). The library is
         annotated but ships no py.typed, so mypy would otherwise see Any and the model attributes it
         backs would not be `str`."""
 
+        keys: list[bytes]
         f: Fernet | MultiFernet
 
         def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any: ...

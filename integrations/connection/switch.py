@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +45,7 @@ def _expired(conn: QuickBooksConnection) -> bool:
     return conn.switch_pending_at is not None and conn.switch_pending_at + SWITCH_TTL < timezone.now()
 
 
-def switch_confirm(*, organization: Organization, user: AbstractBaseUser) -> QuickBooksConnection:
+def switch_confirm(*, organization: Organization, user: User) -> QuickBooksConnection:
     """Activate the pending company and queue its initial sync (match first, then create)."""
     problem = ""
     with transaction.atomic():
@@ -67,7 +67,7 @@ def switch_confirm(*, organization: Organization, user: AbstractBaseUser) -> Qui
     raise ConnectError(problem)
 
 
-def switch_cancel(*, organization: Organization, user: AbstractBaseUser) -> QuickBooksConnection | None:
+def switch_cancel(*, organization: Organization, user: User) -> QuickBooksConnection | None:
     """Withdraw the pending company's grant; nothing was or will be sent to it. Returns the dropped row."""
     conn = connection_switch_pending(organization=organization)
     if conn is None:

@@ -73,7 +73,8 @@ def review_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except ReviewError as exc:
         messages.error(request, f"“{item.qbo_data.get('name')}”: {exc}")
         return redirect(REVIEW)
-    done = {ReviewState.LINKED: "linked", ReviewState.CREATED: "created as a new record here",
-            ReviewState.SKIPPED: "skipped"}[item.state]
+    outcomes: dict[str, str] = {ReviewState.LINKED: "linked", ReviewState.CREATED: "created as a new record here",
+                                ReviewState.SKIPPED: "skipped"}
+    done = outcomes[item.state]
     messages.success(request, f"“{item.qbo_data.get('name')}” {done}.")
     return redirect(REVIEW)

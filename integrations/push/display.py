@@ -91,8 +91,9 @@ def object_labels(*, organization: Organization, keys: Iterable[Key]) -> dict[Ke
 
 # The QuickBooks web app's page for one record; the path and query parameter names are QBO's. The
 # simulator serves the same paths, so QBO_APP_URL alone decides where the link goes.
-_QBO_PAGES = {ObjectType.INVOICE: "app/invoice?txnId=", ObjectType.CUSTOMER: "app/customerdetail?nameId=",
-              ObjectType.PAYMENT: "app/recvpayment?txnId="}
+_QBO_PAGES: dict[str, str] = {ObjectType.INVOICE: "app/invoice?txnId=",
+                              ObjectType.CUSTOMER: "app/customerdetail?nameId=",
+                              ObjectType.PAYMENT: "app/recvpayment?txnId="}
 
 
 def qbo_record_url(*, realm_id: str, object_type: str, qbo_id: str) -> str:

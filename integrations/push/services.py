@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -19,7 +19,7 @@ from integrations.services.audit import audit_record
 from invoicing.models import Invoice
 
 
-def invoice_sync_request(*, invoice: Invoice, actor: AbstractBaseUser | None = None) -> SyncJob:
+def invoice_sync_request(*, invoice: Invoice, actor: User | None = None) -> SyncJob:
     """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry / Create in QuickBooks again
     (a person's explicit intent)."""
     action = invoice_sync_action(invoice=invoice)
