@@ -9,8 +9,8 @@ import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import models, transaction
