@@ -9,7 +9,7 @@ cancelling revokes the grant. The old company's mappings stay on its own row, un
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -80,9 +80,9 @@ def switch_cancel(*, organization: Organization, user: User) -> QuickBooksConnec
     return conn
 
 
-def switch_expire_stale(*, now: object | None = None) -> int:
+def switch_expire_stale(*, now: datetime | None = None) -> int:
     """Withdraw every pending switch nobody decided within SWITCH_TTL (token upkeep calls this)."""
-    cutoff = (now or timezone.now()) - SWITCH_TTL  # type: ignore[operator]
+    cutoff = (now or timezone.now()) - SWITCH_TTL
     stale = list(QuickBooksConnection.objects.filter(switch_pending_at__lt=cutoff))
     for conn in stale:
         switch_drop(connection=conn)
