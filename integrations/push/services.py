@@ -82,7 +82,7 @@ def jobs_sync_all_pending(*, connection: QuickBooksConnection) -> int:
 MODEL_OF = {object_type: model for model, object_type in OBJECT_TYPE_OF.items()}
 
 
-def ref_repush(*, ref: ExternalRef, actor: AbstractBaseUser | None) -> SyncJob:
+def ref_repush(*, ref: ExternalRef, actor: User | None) -> SyncJob:
     """Re-create in QuickBooks, on purpose, a record deleted there: the mark and the dead link go, and a
     create is queued with a fresh requestid (QBO would replay the first create for the old one)."""
     if not ref.deleted_in_qbo:
