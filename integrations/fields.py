@@ -9,13 +9,27 @@ instead. `loaddata` still round-trips, because deserializing calls `to_python()`
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.db.models.query_utils import DeferredAttribute
-from encrypted_fields.fields import EncryptedTextField
+
+if TYPE_CHECKING:
+    class EncryptedTextField(models.TextField[str | Combinable, str]):
+        """What django-fernet-encrypted-fields declares: a TextField encrypting with `f` (built from `keys`). The library is
+        annotated but ships no py.typed, so mypy would otherwise see Any and the model attributes it
+        backs would not be `str`."""
+
+        keys: list[bytes]
+        f: Fernet | MultiFernet
+
+        def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any: ...
+else:
+    from encrypted_fields.fields import EncryptedTextField
 
 
 class SecretUndecryptable(ImproperlyConfigured):
@@ -37,7 +51,7 @@ class Unreadable:
         return "<undecryptable secret>"
 
 
-def _undecryptable(field: models.Field) -> SecretUndecryptable:
+def _undecryptable(field: models.Field[Any, Any]) -> SecretUndecryptable:
     return SecretUndecryptable(
         f"{field.model.__name__}.{field.name} could not be decrypted with the configured keys. "
         "DJANGO_SECRET_KEY or FIELD_ENCRYPTION_KEYS changed without a rotation: put the key it was written "
@@ -89,7 +103,7 @@ class SealedTextField(EncryptedTextField):
             return raw.ciphertext
         return self.get_prep_value(getattr(obj, self.attname))
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         # The column, its type and its encryption are the library's; only dumps differ. Keeping the
         # library's path means the migration state is unchanged and no migration is needed.
         name, _path, args, kwargs = super().deconstruct()

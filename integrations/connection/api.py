@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from accounts.models import Organization
 from accounts.permissions import can
+from integrations.caller import caller_organization, caller_role, caller_user
 from integrations.connection.api_company import CompanyView, TaxCodeMappingsView
 from integrations.connection.oauth import ConnectError, connect_start, connection_disconnect
 from integrations.connection.panel import Panel, quickbooks_panel
@@ -40,7 +41,9 @@ class PreferencesSerializer(serializers.ModelSerializer):
 
 class QueueSerializer(serializers.Serializer):
     pending = serializers.IntegerField()
-    errors = serializers.IntegerField()
+    # DRF's serializer metaclass takes declared fields off the class, so this never shadows
+    # Serializer.errors at run time; the stubs cannot know that.
+    errors = serializers.IntegerField()  # type: ignore[assignment]
     paused = serializers.IntegerField()
 
 
@@ -109,10 +112,10 @@ def _pending(organization: Organization) -> dict[str, object] | None:
 
 
 def _body(request: Request) -> dict[str, object]:
-    organization: Organization = request.organization  # type: ignore[attr-defined]
+    organization: Organization = caller_organization(request)
     data = {
         "plan_includes_integration": organization.is_paid_plan,
-        "can_manage": can(request.role, "integration.manage"),  # type: ignore[attr-defined]
+        "can_manage": can(caller_role(request), "integration.manage"),
         "connection": _status(quickbooks_panel(organization=organization)),
         "pending_switch": _pending(organization),
         "preferences": PreferencesSerializer(preferences_for(organization=organization)).data,
@@ -121,7 +124,7 @@ def _body(request: Request) -> dict[str, object]:
 
 
 def _require_paid_plan(request: Request) -> None:
-    if not request.organization.is_paid_plan:  # type: ignore[attr-defined]
+    if not caller_organization(request).is_paid_plan:
         raise PermissionDenied(PLAN_MESSAGE)
 
 
@@ -144,7 +147,7 @@ class QuickBooksView(OrgAPIMixin, APIView):
         if unknown:
             raise serializers.ValidationError({name: ["Unknown preference; nothing was saved."] for name in unknown})
         try:
-            preferences_update(organization=request.organization, actor=request.user,  # type: ignore[attr-defined]
+            preferences_update(organization=caller_organization(request), actor=caller_user(request),
                                changes=serializer.validated_data)
         except DjangoValidationError as exc:
             raise django_error_to_drf(exc) from None
@@ -168,7 +171,7 @@ class ConnectUrlView(OrgAPIMixin, APIView):
         by_session = isinstance(request.successful_authenticator, SessionAuthentication)
         session_key = (request.session.session_key or "") if by_session else ""
         try:
-            url = connect_start(organization=request.organization, user=request.user,  # type: ignore[attr-defined]
+            url = connect_start(organization=caller_organization(request), user=caller_user(request),
                                 session_key=session_key)
         except ConnectError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
@@ -186,13 +189,13 @@ class DisconnectView(OrgAPIMixin, APIView):
                        "connection": StatusSerializer()}),
                        409: inline_serializer("QuickBooksNothingConnected", {"detail": serializers.CharField()})})
     def post(self, request: Request) -> Response:
-        organization = request.organization  # type: ignore[attr-defined]
+        organization = caller_organization(request)
         live = connection_live(organization=organization)
         if live is None:
             _require_paid_plan(request)
             return Response({"detail": "No QuickBooks company is connected."}, status=status.HTTP_409_CONFLICT)
         # No plan check when something is connected: a downgraded organization may always cut the link.
-        revoked = connection_disconnect(connection=live, actor=request.user)
+        revoked = connection_disconnect(connection=live, actor=caller_user(request))
         detail = ("Disconnected; the tokens were revoked at Intuit." if revoked else
                   "Disconnected here and the tokens were wiped, but QuickBooks could not be told to revoke them.")
         return Response({"revoked": revoked, "detail": detail,
@@ -213,13 +216,13 @@ class SwitchView(OrgAPIMixin, APIView):
         _require_paid_plan(request)
         decision = SwitchDecisionSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
-        organization = request.organization  # type: ignore[attr-defined]
+        organization = caller_organization(request)
         if decision.validated_data["decision"] == "cancel":
-            if switch_cancel(organization=organization, user=request.user) is None:
+            if switch_cancel(organization=organization, user=caller_user(request)) is None:
                 return Response({"detail": "No company switch is waiting."}, status=status.HTTP_409_CONFLICT)
             return Response(_body(request))
         try:
-            switch_confirm(organization=organization, user=request.user)
+            switch_confirm(organization=organization, user=caller_user(request))
         except ConnectError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(_body(request))

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
+from integrations.caller import caller_organization
 from integrations.connection.company import company_reread, company_reread_failure, tax_code_map_set
 from integrations.connection.views.common import PLAN_MESSAGE
 from integrations.models import CompanyKind, QuickBooksConnection
@@ -66,9 +67,9 @@ class MappingChangesSerializer(serializers.Serializer):
 
 
 def _live_for_writes(request: Request) -> QuickBooksConnection | None:
-    if not request.organization.is_paid_plan:  # type: ignore[attr-defined]
+    if not caller_organization(request).is_paid_plan:
         raise PermissionDenied(PLAN_MESSAGE)
-    return connection_live(organization=request.organization)  # type: ignore[attr-defined]
+    return connection_live(organization=caller_organization(request))
 
 
 def company_data(conn: QuickBooksConnection) -> dict[str, object]:
@@ -90,7 +91,7 @@ class CompanyView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: CompanySerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = connection_live(organization=request.organization)  # type: ignore[attr-defined]
+        live = connection_live(organization=caller_organization(request))
         if live is None:
             return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         return Response(company_data(live))
@@ -115,7 +116,7 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = connection_live(organization=request.organization)  # type: ignore[attr-defined]
+        live = connection_live(organization=caller_organization(request))
         if live is None:
             return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         return Response(_mappings(live))
@@ -129,7 +130,7 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
             return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         changes = MappingChangesSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
-        codes = {c.pk: c for c in TaxCode.objects.filter(organization=request.organization)}  # type: ignore[attr-defined]
+        codes = {c.pk: c for c in TaxCode.objects.filter(organization=caller_organization(request))}
         try:
             with transaction.atomic():
                 for change in changes.validated_data["mappings"]:

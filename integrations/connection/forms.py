@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from integrations.connection.preferences import PREFERENCE_FIELDS
@@ -23,8 +25,8 @@ class SyncPreferencesForm(forms.ModelForm):
             "sync_payments": "Payments",
         }
 
-    def __init__(self, *args: object, read_only: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if read_only:
             for field in self.fields.values():
                 field.disabled = True

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from intuitlib.client import AuthClient
@@ -47,7 +47,7 @@ def _session_hash(session_key: str | None) -> str:
     return hashlib.sha256((session_key or "").encode()).hexdigest()
 
 
-def connect_start(*, organization: Organization, user: AbstractBaseUser, session_key: str) -> str:
+def connect_start(*, organization: Organization, user: User, session_key: str) -> str:
     """The URL of Intuit's authorization page, with a fresh one-time state.
 
     `session_key` "" (an API caller with a token, who has no browser session) binds the state to the
@@ -73,7 +73,7 @@ def connect_start(*, organization: Organization, user: AbstractBaseUser, session
     return auth.get_authorization_url([Scopes.ACCOUNTING], state_token=state)
 
 
-def _consume_state(*, organization: Organization, user: AbstractBaseUser, session_key: str, state: str) -> None:
+def _consume_state(*, organization: Organization, user: User, session_key: str, state: str) -> None:
     if not state:
         raise ConnectError("The reply from QuickBooks had no state, so nothing was exchanged. Start again.")
     row = OAuthState.objects.filter(state=state).first()
@@ -162,7 +162,7 @@ def switch_needed(*, organization: Organization, realm_id: str) -> QuickBooksCon
     return previous
 
 
-def connect_complete(*, organization: Organization, user: AbstractBaseUser, session_key: str,
+def connect_complete(*, organization: Organization, user: User, session_key: str,
                      params: dict[str, str]) -> QuickBooksConnection:
     """Finish the OAuth flow. Returns the connection: connected, or (a different company than the last
     one) holding the grant with `switch_pending_at` set, waiting for `switch_confirm`."""
@@ -198,7 +198,7 @@ def connect_complete(*, organization: Organization, user: AbstractBaseUser, sess
 
 
 @transaction.atomic
-def _switch_hold(*, organization: Organization, user: AbstractBaseUser, realm_id: str, auth: AuthClient,
+def _switch_hold(*, organization: Organization, user: User, realm_id: str, auth: AuthClient,
                  company_name: str, facts: CompanyFacts) -> QuickBooksConnection:
     """Keep the new company's grant on a row that stays Disconnected: nothing syncs, no import runs."""
     for stale in QuickBooksConnection.objects.select_for_update().filter(
@@ -231,7 +231,7 @@ def switch_drop(*, connection: QuickBooksConnection) -> bool:
 
 
 @transaction.atomic
-def _connection_save(*, organization: Organization, user: AbstractBaseUser, realm_id: str, auth: AuthClient,
+def _connection_save(*, organization: Organization, user: User, realm_id: str, auth: AuthClient,
                      company_name: str, facts: CompanyFacts) -> QuickBooksConnection:
     conn, created = QuickBooksConnection.objects.select_for_update().get_or_create(
         organization=organization, realm_id=realm_id, environment=settings.QBO_ENVIRONMENT,
@@ -244,7 +244,7 @@ def _connection_save(*, organization: Organization, user: AbstractBaseUser, real
     return connection_activate(connection=conn, user=user, first_time=created)
 
 
-def connection_activate(*, connection: QuickBooksConnection, user: AbstractBaseUser,
+def connection_activate(*, connection: QuickBooksConnection, user: User,
                         first_time: bool, switched_from: str = "") -> QuickBooksConnection:
     """Make a connection live (in the caller's transaction) and queue its initial sync, which matches
     before it creates anything."""
@@ -264,7 +264,7 @@ def connection_activate(*, connection: QuickBooksConnection, user: AbstractBaseU
     return conn
 
 
-def connection_disconnect(*, connection: QuickBooksConnection, actor: AbstractBaseUser) -> bool:
+def connection_disconnect(*, connection: QuickBooksConnection, actor: User) -> bool:
     """Revoke at Intuit (best effort), wipe the tokens, stop syncing. Returns whether the revoke worked.
     Every record and mapping stays on both sides, so a reconnect resumes where it left off."""
     revoked = grant_revoke(refresh_token=connection.refresh_token)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -37,7 +37,7 @@ def _validate(changes: Mapping[str, object]) -> None:
         raise ValidationError(errors)
 
 
-def preferences_update(*, organization: Organization, actor: AbstractBaseUser,
+def preferences_update(*, organization: Organization, actor: User,
                        changes: Mapping[str, object]) -> list[str]:
     """Apply `changes` (field -> value) and return the changed fields, e.g. "sync_payments: on → off".
     Nothing is saved or audited when nothing changed; a bad value saves nothing."""

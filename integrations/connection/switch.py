@@ -9,9 +9,9 @@ cancelling revokes the grant. The old company's mappings stay on its own row, un
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +45,7 @@ def _expired(conn: QuickBooksConnection) -> bool:
     return conn.switch_pending_at is not None and conn.switch_pending_at + SWITCH_TTL < timezone.now()
 
 
-def switch_confirm(*, organization: Organization, user: AbstractBaseUser) -> QuickBooksConnection:
+def switch_confirm(*, organization: Organization, user: User) -> QuickBooksConnection:
     """Activate the pending company and queue its initial sync (match first, then create)."""
     problem = ""
     with transaction.atomic():
@@ -67,7 +67,7 @@ def switch_confirm(*, organization: Organization, user: AbstractBaseUser) -> Qui
     raise ConnectError(problem)
 
 
-def switch_cancel(*, organization: Organization, user: AbstractBaseUser) -> QuickBooksConnection | None:
+def switch_cancel(*, organization: Organization, user: User) -> QuickBooksConnection | None:
     """Withdraw the pending company's grant; nothing was or will be sent to it. Returns the dropped row."""
     conn = connection_switch_pending(organization=organization)
     if conn is None:
@@ -80,9 +80,9 @@ def switch_cancel(*, organization: Organization, user: AbstractBaseUser) -> Quic
     return conn
 
 
-def switch_expire_stale(*, now: object | None = None) -> int:
+def switch_expire_stale(*, now: datetime | None = None) -> int:
     """Withdraw every pending switch nobody decided within SWITCH_TTL (token upkeep calls this)."""
-    cutoff = (now or timezone.now()) - SWITCH_TTL  # type: ignore[operator]
+    cutoff = (now or timezone.now()) - SWITCH_TTL
     stale = list(QuickBooksConnection.objects.filter(switch_pending_at__lt=cutoff))
     for conn in stale:
         switch_drop(connection=conn)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -171,8 +172,9 @@ class _Pusher:
             request_id = f"imp-c{customer.pk}-{_digest([self.ctx.connection.realm_id, body], 16)}"
             self.sending()
             try:
-                entity = qbo.patiently(self.ctx.reporter, lambda b=body, r=request_id: self.ctx.client.create(
-                    "Customer", b, request_id=r), what="creating customers in QuickBooks")
+                entity = qbo.patiently(self.ctx.reporter, partial(self.ctx.client.create, "Customer", body,
+                                                                  request_id=request_id),
+                                       what="creating customers in QuickBooks")
             except QboDuplicateName:
                 collisions.append((customer, body, wanted))
                 continue
@@ -216,8 +218,9 @@ class _Pusher:
             self.intents([(customer, attempt, wanted)], request_id)
             self.sending()
             try:
-                entity = qbo.patiently(self.ctx.reporter, lambda a=attempt, r=request_id: self.ctx.client.create(
-                    "Customer", a, request_id=r), what="creating a renamed customer in QuickBooks")
+                entity = qbo.patiently(self.ctx.reporter, partial(self.ctx.client.create, "Customer", attempt,
+                                                                  request_id=request_id),
+                                       what="creating a renamed customer in QuickBooks")
             except QboDuplicateName:
                 continue  # that suffix is taken too (by something invisible to queries): next one
             except QboValidation as exc:

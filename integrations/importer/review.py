@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,7 +55,7 @@ def _create_local(item: ReviewItem) -> int:
     return product.pk
 
 
-def review_decide(*, item: ReviewItem, choice: str, actor: AbstractBaseUser, local_id: int | None = None) -> ReviewItem:
+def review_decide(*, item: ReviewItem, choice: str, actor: User, local_id: int | None = None) -> ReviewItem:
     if choice not in CHOICES:
         raise ReviewError("Choose Link, Create new or Skip.")
     with transaction.atomic():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ def _enqueue(run_id: int) -> None:
         log.warning("import task for run %s could not be queued", run_id, exc_info=True)
 
 
-def import_request(*, connection: QuickBooksConnection, actor: AbstractBaseUser | None = None,
+def import_request(*, connection: QuickBooksConnection, actor: User | None = None,
                    enqueue: bool = True) -> ImportRun:
     """A queued run for `connection` (or the one already queued or running). With `enqueue`, a worker
     is asked to run it once the caller's transaction commits."""

@@ -63,7 +63,7 @@ INVOICE_KEYS = [
 class Kind:
     entity: str
     object_type: str
-    model: type
+    model: type[Customer | Product | Invoice]
     specs: list[FieldSpec]
     label: Callable[[Any], str]
     preference: str

@@ -20,7 +20,7 @@ from integrations.qbo.tokens import client_for
 from integrations.selectors import preferences_for
 from invoicing.models import Invoice, Product
 
-ENTITY_OF = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
+ENTITY_OF: dict[str, str] = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
 
 
 def ref_take_theirs(*, ref: ExternalRef) -> str:
@@ -39,7 +39,7 @@ def ref_take_theirs(*, ref: ExternalRef) -> str:
         model, specs = (Product, ITEM_FIELDS) if entity == "Item" else (Customer, CUSTOMER_FIELDS)
         obj = model.objects.select_for_update().get(pk=ref.local_id)
         result = take_all(specs=specs, obj=obj, change=change)
-        refuse = refusal_for(obj) if entity == "Item" else None
+        refuse = refusal_for(obj) if isinstance(obj, Product) else None  # the "Item" branch
         commit(ctx, ref=ref, obj=obj, specs=specs, change=change, label=str(obj), refuse=refuse, result=result)
         _seen(connection, change)
     return f"took {', '.join(sorted(result.take))}" if result.take else "already the same"

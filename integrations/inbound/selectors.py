@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization, Plan
@@ -39,7 +41,11 @@ def connections_syncing() -> QuerySet[QuickBooksConnection]:
 IMPORT_ALIVE = timedelta(minutes=10)
 
 
-def importing_connection_ids() -> QuerySet[ImportRun]:
+class ConnectionIdRow(TypedDict):
+    connection_id: int
+
+
+def importing_connection_ids() -> QuerySet[ImportRun, ConnectionIdRow]:
     """Connections whose initial sync is under way (queued or running, and alive). Changes coming back
     wait for it: it links and creates records itself, and CDC from the cursor catches up afterwards."""
     alive = timezone.now() - IMPORT_ALIVE
@@ -104,7 +110,7 @@ def deleted_in_qbo(*, connection: QuickBooksConnection) -> list[DeletedRecord]:
     refs = list(ExternalRef.objects.filter(connection=connection, deleted_in_qbo=True)
                 .exclude(object_type=ObjectType.PAYMENT).select_related("remote_state").order_by("-id")[:200])
     models = {ObjectType.CUSTOMER: Customer, ObjectType.ITEM: Product, ObjectType.INVOICE: Invoice}
-    objects = {t: m.objects.in_bulk([r.local_id for r in refs if r.object_type == t]) for t, m in models.items()}
+    objects: dict[str, Mapping[int, Model]] = {t: m.objects.in_bulk([r.local_id for r in refs if r.object_type == t]) for t, m in models.items()}
     out = []
     for ref in refs:
         obj = objects.get(ref.object_type, {}).get(ref.local_id)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from integrations.caller import caller_organization, caller_role, caller_user
 from integrations.inbound import selectors
 from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request
 from integrations.models import DriftItem, ExternalRef, QuickBooksConnection, WebhookEvent
@@ -45,12 +46,12 @@ def _records(items: list[DriftItem]) -> list[DriftRecord]:
 @require_GET
 @org_member_required("integration.view")
 def inbound_page(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = caller_organization(request)
     summary = selectors.inbound_summary(organization=organization)
     connection = summary.connection
     context = {
         "summary": summary,
-        "can_manage": can(request.role, "integration.manage"),  # type: ignore[attr-defined]
+        "can_manage": can(caller_role(request), "integration.manage"),
         "records": _records(selectors.drift_items_open(run=summary.drift_run)),
         "conflicts": selectors.conflicts_recent(connection=connection) if connection else [],
         "deleted": selectors.deleted_in_qbo(connection=connection) if connection else [],
@@ -60,7 +61,7 @@ def inbound_page(request: HttpRequest) -> HttpResponse:
 
 
 def _active(request: HttpRequest) -> QuickBooksConnection | None:
-    connection = connection_active(organization=request.organization)  # type: ignore[attr-defined]
+    connection = connection_active(organization=caller_organization(request))
     if connection is None:
         messages.error(request, "QuickBooks is not connected.")
     return connection
@@ -71,7 +72,7 @@ def _active(request: HttpRequest) -> QuickBooksConnection | None:
 def inbound_drift_run(request: HttpRequest) -> HttpResponse:
     connection = _active(request)
     if connection is not None:
-        drift_request(connection=connection, actor=request.user)
+        drift_request(connection=connection, actor=caller_user(request))
         messages.success(request, "The drift report is running; reload this page in a moment to see it.")
     return redirect(PAGE)
 
@@ -80,12 +81,12 @@ def inbound_drift_run(request: HttpRequest) -> HttpResponse:
 @org_member_required("integration.manage")
 def inbound_drift_fix(request: HttpRequest, item_id: int) -> HttpResponse:
     item = (DriftItem.objects.select_related("run__connection__organization")
-            .filter(pk=item_id, run__connection__organization=request.organization).first())  # type: ignore[attr-defined]
+            .filter(pk=item_id, run__connection__organization=caller_organization(request)).first())
     if item is None:
         raise Http404("No such difference in this organization.")
     direction = request.POST.get("direction", "")
     try:
-        outcome = drift_fix(item=item, direction=direction, actor=request.user)  # type: ignore[arg-type]
+        outcome = drift_fix(item=item, direction=direction, actor=caller_user(request))
     except (ValidationError, QboError) as exc:
         text = ("; ".join(exc.messages) if isinstance(exc, ValidationError)
                 else with_reference(exc.message, exc.call.intuit_tid))
@@ -99,11 +100,11 @@ def inbound_drift_fix(request: HttpRequest, item_id: int) -> HttpResponse:
 @org_member_required("integration.manage")
 def inbound_repush(request: HttpRequest, ref_id: int) -> HttpResponse:
     ref = (ExternalRef.objects.select_related("connection__organization")
-           .filter(pk=ref_id, connection__organization=request.organization).first())  # type: ignore[attr-defined]
+           .filter(pk=ref_id, connection__organization=caller_organization(request)).first())
     if ref is None:
         raise Http404("No such QuickBooks link in this organization.")
     try:
-        ref_repush(ref=ref, actor=request.user)  # type: ignore[arg-type]
+        ref_repush(ref=ref, actor=caller_user(request))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:

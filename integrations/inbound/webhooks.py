@@ -10,9 +10,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from integrations.inbound.common import OBJECT_TYPE
 from integrations.inbound.selectors import connections_syncing
@@ -53,8 +54,13 @@ def signature_valid(body: bytes, header: str | None, verifier_token: str) -> boo
 # signed body nested deeper than this is not one of theirs, and unbounded depth would exhaust the parser.
 MAX_DEPTH = 16
 # Each event's values go into these columns: longer ones are refused (a database would reject the row).
-_LIMITS = {name: WebhookEvent._meta.get_field(name).max_length for name in ("realm_id", "entity", "entity_id",
-                                                                             "operation")}
+def _max_length(name: str) -> int:
+    column = WebhookEvent._meta.get_field(name)
+    assert isinstance(column, models.CharField) and column.max_length is not None, f"{name} is not a bounded column"
+    return column.max_length
+
+
+_LIMITS = {name: _max_length(name) for name in ("realm_id", "entity", "entity_id", "operation")}
 MAX_EVENT_ID = 200
 
 
@@ -92,7 +98,7 @@ def parse(body: bytes) -> ParsedDelivery:
     rejected: list[str] = []
     if isinstance(data, list):  # CloudEvents: an array of events, each with its own id and realm
         for index, item in enumerate(data):
-            _read(lambda item=item: [_cloudevent(item)], f"Event {index}", events, rejected)
+            _read(_cloudevent, item, f"Event {index}", events, rejected)
         return ParsedDelivery(events, rejected)
     if isinstance(data, dict) and isinstance(data.get("eventNotifications"), list):
         for index, note in enumerate(data["eventNotifications"]):
@@ -101,10 +107,10 @@ def parse(body: bytes) -> ParsedDelivery:
     raise MalformedWebhook("Expected a CloudEvents array or an eventNotifications object.")
 
 
-def _read(make: Callable[[], list[ParsedEvent]], where: str, events: list[ParsedEvent],
+def _read(parse: Callable[[object], ParsedEvent], raw: object, where: str, events: list[ParsedEvent],
           rejected: list[str]) -> None:
     try:
-        events.extend(make())
+        events.append(parse(raw))
     except MalformedWebhook as exc:
         rejected.append(f"{where}: {exc}")
 
@@ -155,7 +161,7 @@ def _legacy(note: object, where: str, events: list[ParsedEvent], rejected: list[
         rejected.append(f"{where}: dataChangeEvent.entities must be a list.")
         return
     for index, entry in enumerate(entities):
-        _read(lambda entry=entry: [_legacy_entity(realm, entry)], f"{where}.entities[{index}]", events, rejected)
+        _read(partial(_legacy_entity, realm), entry, f"{where}.entities[{index}]", events, rejected)
 
 
 def _legacy_entity(realm: str, entry: object) -> ParsedEvent:

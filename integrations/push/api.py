@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, choice_param
+from integrations.caller import caller_organization, caller_user
 from integrations.models import JobState, SyncAttempt, SyncJob
 from integrations.models.jobs import OPEN_STATES
 from integrations.push.display import object_labels, qbo_record_url
@@ -79,7 +80,9 @@ class SyncAttemptSerializer(_Labelled, serializers.ModelSerializer):
 
 
 class SyncActionSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # DRF's serializer metaclass takes declared fields off the class, so these never shadow Field.label or
+    # Serializer.errors at run time; the stubs cannot know that.
+    label = serializers.CharField()  # type: ignore[assignment]
     enabled = serializers.BooleanField()
     kind = serializers.CharField()
     tooltip = serializers.CharField(allow_blank=True)
@@ -92,7 +95,7 @@ class BannerSerializer(serializers.Serializer):
     queued = serializers.IntegerField()
     pending_retry = serializers.IntegerField()
     next_retry_at = serializers.DateTimeField(allow_null=True)
-    errors = serializers.IntegerField(source="error_count")
+    errors = serializers.IntegerField(source="error_count")  # type: ignore[assignment]  # see SyncActionSerializer
     paused = serializers.IntegerField()
     paused_reason = serializers.CharField(allow_blank=True)
 
@@ -104,7 +107,7 @@ class _LabelledList(OrgAPIMixin, generics.ListAPIView):
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
-        labels = object_labels(organization=request.organization,  # type: ignore[attr-defined]
+        labels = object_labels(organization=caller_organization(request),
                                keys=[(r.object_type, r.local_id) for r in rows])
         data = self.get_serializer_class()(rows, many=True, context={**self.get_serializer_context(),
                                                                      "labels": labels}).data
@@ -126,7 +129,7 @@ class QueueListView(_LabelledList):
         if getattr(self, "swagger_fake_view", False):
             return SyncJob.objects.none()
         state = choice_param(self.request, "state", [*JobState.values, "open", "all"]) or "open"
-        qs = SyncJob.objects.filter(connection__organization=self.request.organization)  # type: ignore[attr-defined]
+        qs = SyncJob.objects.filter(connection__organization=caller_organization(self.request))
         if state == "open":
             qs = qs.filter(state__in=OPEN_STATES)
         elif state != "all":
@@ -145,7 +148,7 @@ class QueueSummaryView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses=BannerSerializer)
     def get(self, request: Request) -> Response:
-        banner = queue_banner(organization=request.organization)  # type: ignore[attr-defined]
+        banner = queue_banner(organization=caller_organization(request))
         return Response(BannerSerializer({**banner.__dict__, "error_count": len(banner.errors)}).data)
 
 
@@ -158,7 +161,7 @@ class QueueRetryView(OrgAPIMixin, APIView):
                    responses={200: SyncJobSerializer,
                               409: inline_serializer("QueueNotConnected", {"detail": serializers.CharField()})})
     def post(self, request: Request, pk: int) -> Response:
-        organization = request.organization  # type: ignore[attr-defined]
+        organization = caller_organization(request)
         if not SyncJob.objects.filter(connection__organization=organization, pk=pk).exists():
             raise NotFound("No sync item with this id in this organization.")
         try:
@@ -181,7 +184,7 @@ class SyncAllPendingView(OrgAPIMixin, APIView):
                        "queue": BannerSerializer()}),
                        409: inline_serializer("SyncAllNotConnected", {"detail": serializers.CharField()})})
     def post(self, request: Request) -> Response:
-        organization = request.organization  # type: ignore[attr-defined]
+        organization = caller_organization(request)
         connection = connection_active(organization=organization)
         if connection is None:
             return Response({"detail": NOT_CONNECTED}, status=status.HTTP_409_CONFLICT)
@@ -211,8 +214,8 @@ class SyncLogView(_LabelledList):
             return SyncAttempt.objects.none()
         form = SyncLogFilterForm(self.request.query_params)
         if not form.is_valid():
-            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
-        return sync_log(organization=self.request.organization, **form.filters())  # type: ignore[attr-defined]
+            raise ValidationError({name: [str(message) for message in errors] for name, errors in form.errors.items()})
+        return sync_log(organization=caller_organization(self.request), **form.filters())
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM, *LOG_PARAMS])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -230,12 +233,12 @@ class InvoiceSyncView(OrgAPIMixin, APIView):
                        "job": SyncJobSerializer(), "action": SyncActionSerializer()}),
                        400: inline_serializer("InvoiceSyncRefused", {"detail": serializers.CharField()})})
     def post(self, request: Request, pk: int) -> Response:
-        invoice = Invoice.objects.for_org(request.organization).filter(pk=pk).first()  # type: ignore[attr-defined]
+        invoice = Invoice.objects.for_org(caller_organization(request)).filter(pk=pk).first()
         if invoice is None:
             raise NotFound("No invoice with this id in this organization.")
-        job = invoice_sync_request(invoice=invoice, actor=request.user)  # a refusal (ValidationError) answers 400 via the mixin
+        job = invoice_sync_request(invoice=invoice, actor=caller_user(request))  # a refusal (ValidationError) answers 400 via the mixin
         action = invoice_sync_action(invoice=invoice)
-        return Response({"job": SyncJobSerializer(job, context={"organization": request.organization}).data,
+        return Response({"job": SyncJobSerializer(job, context={"organization": caller_organization(request)}).data,
                          "action": SyncActionSerializer(action.__dict__).data}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Min, Model, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.tenancy import OrgOwned
 from customers.models import Customer, Project
 from integrations.models import ConnectionStatus, JobState, ObjectType, QuickBooksConnection, SyncJob
 from integrations.qbo.client import company_url, qbo_app_url
@@ -51,13 +52,13 @@ def _payment(payment: Payment) -> ObjectLabel:
                        reverse("invoicing:invoice_detail", args=[payment.invoice_id]))
 
 
-# object type -> (model, fields to load, label maker)
-_KINDS: dict[str, tuple[type[Model], tuple[str, ...], Callable[..., ObjectLabel]]] = {
-    ObjectType.INVOICE: (Invoice, ("id", "number"), _invoice),
-    ObjectType.CUSTOMER: (Customer, ("id", "display_name"), _customer),
-    ObjectType.ITEM: (Product, ("id", "name"), _product),
-    ObjectType.PROJECT: (Project, ("id", "name"), _project),
-    ObjectType.PAYMENT: (Payment, ("id", "kind", "invoice__number", "invoice_id"), _payment),
+# object type -> (model, related rows to join, fields to load, label maker)
+_KINDS: dict[str, tuple[type[OrgOwned], tuple[str, ...], tuple[str, ...], Callable[..., ObjectLabel]]] = {
+    ObjectType.INVOICE: (Invoice, (), ("id", "number"), _invoice),
+    ObjectType.CUSTOMER: (Customer, (), ("id", "display_name"), _customer),
+    ObjectType.ITEM: (Product, (), ("id", "name"), _product),
+    ObjectType.PROJECT: (Project, (), ("id", "name"), _project),
+    ObjectType.PAYMENT: (Payment, ("invoice",), ("id", "kind", "invoice__number", "invoice_id"), _payment),
 }
 
 
@@ -76,10 +77,10 @@ def object_labels(*, organization: Organization, keys: Iterable[Key]) -> dict[Ke
     labels: dict[Key, ObjectLabel] = {}
     for object_type, ids in wanted.items():
         if object_type in _KINDS:
-            model, fields, make = _KINDS[object_type]
-            qs = model.objects.for_org(organization).filter(pk__in=ids)  # type: ignore[attr-defined]
-            if object_type == ObjectType.PAYMENT:
-                qs = qs.select_related("invoice")
+            model, related, fields, make = _KINDS[object_type]
+            qs = model.objects.for_org(organization).filter(pk__in=ids)
+            if related:  # (select_related() with no names would join every foreign key)
+                qs = qs.select_related(*related)
             for obj in qs.only(*fields):
                 labels[(object_type, obj.pk)] = make(obj)
         for local_id in ids:
@@ -91,8 +92,9 @@ def object_labels(*, organization: Organization, keys: Iterable[Key]) -> dict[Ke
 
 # The QuickBooks web app's page for one record; the path and query parameter names are QBO's. The
 # simulator serves the same paths, so QBO_APP_URL alone decides where the link goes.
-_QBO_PAGES = {ObjectType.INVOICE: "app/invoice?txnId=", ObjectType.CUSTOMER: "app/customerdetail?nameId=",
-              ObjectType.PAYMENT: "app/recvpayment?txnId="}
+_QBO_PAGES: dict[str, str] = {ObjectType.INVOICE: "app/invoice?txnId=",
+                              ObjectType.CUSTOMER: "app/customerdetail?nameId=",
+                              ObjectType.PAYMENT: "app/recvpayment?txnId="}
 
 
 def qbo_record_url(*, realm_id: str, object_type: str, qbo_id: str) -> str:

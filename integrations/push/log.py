@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import TypedDict, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -32,6 +33,15 @@ OUTCOME_CHOICES = [("", "Any outcome"), ("succeeded", "Succeeded"), ("failed", "
 OBJECT_TYPE_CHOICES = [("", "Any object"), *ObjectType.choices]
 
 
+class SyncLogFilters(TypedDict, total=False):
+    """sync_log's filters: the form's fields, by name."""
+
+    outcome: str
+    object_type: str
+    date_from: date
+    date_to: date
+
+
 class SyncLogFilterForm(forms.Form):
     outcome = forms.ChoiceField(choices=OUTCOME_CHOICES, required=False)
     object_type = forms.ChoiceField(choices=OBJECT_TYPE_CHOICES, required=False, label="Object")
@@ -45,10 +55,11 @@ class SyncLogFilterForm(forms.Form):
             self.add_error("date_to", "“To” is before “From”; pick a later date.")
         return cleaned
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> SyncLogFilters:
         """The valid filters only, so one bad field never hides the others' effect."""
         self.is_valid()  # Django drops invalid fields from cleaned_data
-        return {name: value for name, value in self.cleaned_data.items() if value}
+        # cleaned_data holds exactly the fields declared above, cleaned to the types SyncLogFilters names.
+        return cast(SyncLogFilters, {name: value for name, value in self.cleaned_data.items() if value})
 
 
 def _day_start(day: date) -> datetime:

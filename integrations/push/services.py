@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -19,7 +19,7 @@ from integrations.services.audit import audit_record
 from invoicing.models import Invoice
 
 
-def invoice_sync_request(*, invoice: Invoice, actor: AbstractBaseUser | None = None) -> SyncJob:
+def invoice_sync_request(*, invoice: Invoice, actor: User | None = None) -> SyncJob:
     """The per-invoice action: Sync to QuickBooks / Force re-sync / Retry / Create in QuickBooks again
     (a person's explicit intent)."""
     action = invoice_sync_action(invoice=invoice)
@@ -82,7 +82,7 @@ def jobs_sync_all_pending(*, connection: QuickBooksConnection) -> int:
 MODEL_OF = {object_type: model for model, object_type in OBJECT_TYPE_OF.items()}
 
 
-def ref_repush(*, ref: ExternalRef, actor: AbstractBaseUser | None) -> SyncJob:
+def ref_repush(*, ref: ExternalRef, actor: User | None) -> SyncJob:
     """Re-create in QuickBooks, on purpose, a record deleted there: the mark and the dead link go, and a
     create is queued with a fresh requestid (QBO would replay the first create for the old one)."""
     if not ref.deleted_in_qbo:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from integrations.caller import caller_organization, caller_role, caller_user
 from integrations.models import JobState, QuickBooksConnection, SyncJob
 from integrations.push.display import ObjectLabel, backoff_waiting, object_labels, queue_badge
 from integrations.push.log import OPERATION_LABELS, OUTCOME_LABELS, SyncLogFilterForm, outcome_tone, sync_log
@@ -52,7 +53,7 @@ def _version(banner: QueueBanner) -> str:
 
 def banner_context(request: HttpRequest, *, notice: str = "", notice_tone: str = "success") -> dict[str, Any]:
     """What the banner partial shows; the QuickBooks page's template tag and the polled view share it."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = caller_organization(request)
     banner = queue_banner(organization=organization)
     labels = object_labels(organization=organization,
                            keys=[(j.object_type, j.local_id) for j in [*banner.errors, *banner.waiting]])
@@ -61,7 +62,7 @@ def banner_context(request: HttpRequest, *, notice: str = "", notice_tone: str =
         "error_items": [ErrorItem(job, labels[(job.object_type, job.local_id)]) for job in banner.errors],
         "waiting_items": [ErrorItem(job, labels[(job.object_type, job.local_id)]) for job in banner.waiting],
         "version": _version(banner),
-        "can_sync": can(request.role, "invoice.sync"),  # type: ignore[attr-defined]
+        "can_sync": can(caller_role(request), "invoice.sync"),
         "notice": notice,
         "notice_tone": notice_tone,
     }
@@ -108,14 +109,14 @@ def queue_banner_partial(request: HttpRequest) -> HttpResponse:
 @require_GET
 @org_member_required("integration.view")
 def nav_badge_partial(request: HttpRequest) -> HttpResponse:
-    badge = queue_badge(organization=request.organization)  # type: ignore[attr-defined]
+    badge = queue_badge(organization=caller_organization(request))
     return render(request, "integrations/push/_nav_badge.html", {"qbo_queue": badge})
 
 
 @require_POST
 @org_member_required("invoice.sync")
 def queue_sync_all_pending(request: HttpRequest) -> HttpResponse:
-    connection = connection_active(organization=request.organization)  # type: ignore[attr-defined]
+    connection = connection_active(organization=caller_organization(request))
     if connection is None:
         return _done(request, "QuickBooks is not connected, so nothing can run; reconnect first.", "error")
     count = jobs_sync_all_pending(connection=connection)
@@ -139,7 +140,7 @@ def sync_all_notice(count: int, connection: QuickBooksConnection) -> str:
 @require_POST
 @org_member_required("invoice.sync")
 def queue_job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = caller_organization(request)
     # Another organization's item looks nonexistent, whatever state this organization's link is in.
     if not SyncJob.objects.filter(connection__organization=organization, pk=job_id).exists():
         raise Http404("No such sync item.")
@@ -160,9 +161,9 @@ def _message(exc: Exception) -> str:
 @require_POST
 @org_member_required("invoice.sync")
 def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = get_object_or_404(Invoice.objects.for_org(request.organization), pk=pk)  # type: ignore[attr-defined]
+    invoice = get_object_or_404(Invoice.objects.for_org(caller_organization(request)), pk=pk)
     try:
-        invoice_sync_request(invoice=invoice, actor=request.user)  # type: ignore[arg-type]
+        invoice_sync_request(invoice=invoice, actor=caller_user(request))
     except ValidationError as exc:
         messages.error(request, f"Invoice {invoice.number}: {_message(exc)}")
     else:
@@ -173,7 +174,7 @@ def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @org_member_required("integration.view")
 def sync_log_page(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = caller_organization(request)
     form = SyncLogFilterForm(request.GET or None)
     attempts = sync_log(organization=organization, **(form.filters() if form.is_bound else {}))
     page = Paginator(attempts, LOG_PER_PAGE).get_page(request.GET.get("page"))

@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, cast
 
 import requests
 from django.conf import settings
@@ -23,6 +23,8 @@ from integrations.qbo.limiter import MAX_WAIT_SECONDS, request_slot
 
 MINOR_VERSION = 75
 PAGE_SIZE = 1000  # QBO caps MAXRESULTS at 1000
+
+JsonObject = dict[str, Any]  # a JSON object as QBO sends it (entity bodies, query responses)
 
 
 def discovery_environment() -> str:
@@ -102,19 +104,20 @@ class QboClient:
             with self._request_slot():
                 started = time.monotonic()
                 try:
-                    response = send(method, url, **kw)
+                    response: requests.Response = send(method, url, **kw)
                 finally:
                     self.last_call.duration_ms = int((time.monotonic() - started) * 1000)
             self.last_call.http_status = response.status_code
             self.last_call.intuit_tid = response.headers.get("intuit_tid", "")
             return response
 
-        session.request = request  # type: ignore[method-assign]
+        session.request = request
 
-    def _call(self, fn: Callable[[], Any], *, write: bool) -> Any:
+    def _call(self, fn: Callable[[], Any], *, write: bool) -> JsonObject:
         for attempt in (1, 2):
             try:
-                return fn()
+                # python-quickbooks (untyped) returns the parsed JSON body, an object for every call we make.
+                return cast(JsonObject, fn())
             except QuickbooksException as exc:
                 error = classify(http_status=self.last_call.http_status, code=exc.error_code, message=exc.message,
                                  detail=str(exc.detail or ""), call=self.last_call, write=write)
@@ -129,10 +132,10 @@ class QboClient:
 
     # ---- reads -------------------------------------------------------------------------------------
     def get(self, entity: str, qbo_id: str) -> dict[str, Any]:
-        return self._call(lambda: self.qb.get_single_object(entity, qbo_id), write=False)[entity]
+        return _object(self._call(lambda: self.qb.get_single_object(entity, qbo_id), write=False), entity)
 
     def query(self, sql: str) -> dict[str, Any]:
-        return self._call(lambda: self.qb.query(sql), write=False).get("QueryResponse", {})
+        return _object(self._call(lambda: self.qb.query(sql), write=False), "QueryResponse", {})
 
     def count(self, entity: str, where: str = "") -> int:
         clause = f" WHERE {where}" if where else ""
@@ -144,7 +147,7 @@ class QboClient:
         start = 1
         while True:
             sql = f"SELECT * FROM {entity}{clause} ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}"
-            rows = self.query(sql).get(entity, [])
+            rows = _rows(self.query(sql), entity)
             if rows:
                 yield rows
             if len(rows) < page_size:
@@ -152,12 +155,12 @@ class QboClient:
             start += page_size
 
     def find_by(self, entity: str, field: str, value: str, *, include_inactive: bool = False) -> list[dict[str, Any]]:
-        rows = self.query(f"SELECT * FROM {entity} WHERE {field} = {_quote(value)}").get(entity, [])
+        rows = _rows(self.query(f"SELECT * FROM {entity} WHERE {field} = {_quote(value)}"), entity)
         if include_inactive:
             # Name lists hide inactive rows unless asked (QBO quirk); duplicates collide with them too.
-            rows += self.query(
+            rows += _rows(self.query(
                 f"SELECT * FROM {entity} WHERE {field} = {_quote(value)} AND Active = false"
-            ).get(entity, [])
+            ), entity)
         return rows
 
     def company_info(self) -> dict[str, Any]:
@@ -167,29 +170,32 @@ class QboClient:
         """A small list (tax codes, tax rates) in one GET query: a read that never looks like a write."""
         url = f"{self.qb.api_url}/company/{self.realm_id}/query"
         sql = f"SELECT * FROM {entity} MAXRESULTS {PAGE_SIZE}"
-        return self._call(lambda: self.qb.get(url, {}, params={"query": sql}),
-                          write=False).get("QueryResponse", {}).get(entity, [])
+        response = _object(self._call(lambda: self.qb.get(url, {}, params={"query": sql}), write=False),
+                           "QueryResponse", {})
+        return _rows(response, entity)
 
     def preferences(self) -> dict[str, Any]:
         """The raw Preferences JSON. Never python-quickbooks' Preferences/TaxPrefs objects: TaxPrefs() reads
         an absent PartnerTaxEnabled (every non-AST company) as True."""
         url = f"{self.qb.api_url}/company/{self.realm_id}/preferences"
-        return self._call(lambda: self.qb.get(url, {}), write=False).get("Preferences", {})
+        return _object(self._call(lambda: self.qb.get(url, {}), write=False), "Preferences", {})
 
     # ---- writes ------------------------------------------------------------------------------------
     def create(self, entity: str, body: dict[str, Any], *, request_id: str | None = None) -> dict[str, Any]:
         payload = json.dumps(body)
-        return self._call(lambda: self.qb.create_object(entity, payload, request_id=request_id), write=True)[entity]
+        return _object(self._call(lambda: self.qb.create_object(entity, payload, request_id=request_id), write=True),
+                       entity)
 
     def update(self, entity: str, body: dict[str, Any], *, request_id: str | None = None) -> dict[str, Any]:
         payload = json.dumps(body)
-        return self._call(lambda: self.qb.update_object(entity, payload, request_id=request_id), write=True)[entity]
+        return _object(self._call(lambda: self.qb.update_object(entity, payload, request_id=request_id), write=True),
+                       entity)
 
     def void_invoice(self, qbo_id: str, sync_token: str) -> dict[str, Any]:
         payload = json.dumps({"Id": qbo_id, "SyncToken": sync_token})
-        return self._call(
+        return _object(self._call(
             lambda: self.qb.update_object("Invoice", payload, params={"operation": "void"}), write=True
-        )["Invoice"]
+        ), "Invoice")
 
     def batch(self, items: list[dict[str, Any]], *, request_id: str | None = None,
               patience: float = MAX_WAIT_SECONDS) -> list[dict[str, Any]]:
@@ -201,14 +207,25 @@ class QboClient:
         realm = self.realm_id
         self._request_slot = lambda: request_slot(realm, kind="batch", batch_patience=patience)
         try:
-            return self._call(lambda: self.qb.post(url, payload, request_id=request_id),
-                              write=True).get("BatchItemResponse", [])
+            return _rows(self._call(lambda: self.qb.post(url, payload, request_id=request_id), write=True),
+                         "BatchItemResponse")
         finally:
             self._request_slot = lambda: request_slot(realm)
 
     def cdc(self, entities: list[str], changed_since: str) -> list[dict[str, Any]]:
         result = self._call(lambda: self.qb.change_data_capture(",".join(entities), changed_since), write=False)
-        return result.get("CDCResponse", [{}])[0].get("QueryResponse", [])
+        return _rows(_rows(result, "CDCResponse", [{}])[0], "QueryResponse")
+
+
+def _object(body: JsonObject, key: str, default: JsonObject | None = None) -> JsonObject:
+    """`body[key]` (with a default: `body.get(key, default)`), a JSON object by QBO's contract for the
+    keys we read."""
+    return cast(JsonObject, body[key] if default is None else body.get(key, default))
+
+
+def _rows(body: JsonObject, key: str, default: list[JsonObject] | None = None) -> list[JsonObject]:
+    """`body.get(key, default or [])`, a JSON array of objects by QBO's contract for the keys we read."""
+    return cast(list[JsonObject], body.get(key, [] if default is None else default))
 
 
 __all__ = ["QboClient", "QboError", "company_url", "make_auth_client", "qbo_app_url"]

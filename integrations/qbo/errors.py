@@ -7,6 +7,8 @@ as ValidationException(3001) and an XML 429 as code 10000; so we classify by sta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict, Unpack
 
 
 @dataclass
@@ -18,6 +20,14 @@ class CallInfo:
     http_status: int | None = None
     intuit_tid: str = ""
     duration_ms: int = 0
+
+
+class QboErrorFields(TypedDict, total=False):
+    """The keyword arguments every QboError takes, for subclasses that pass them on."""
+
+    code: str
+    detail: str
+    call: CallInfo | None
 
 
 class QboError(Exception):
@@ -58,8 +68,8 @@ class QboTransient(QboError):
 
     kind = "transient"
 
-    def __init__(self, message: str, *, outcome_unknown: bool = False, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
+    def __init__(self, message: str, *, outcome_unknown: bool = False, **kw: Unpack[QboErrorFields]) -> None:
+        super().__init__(message, **kw)
         self.outcome_unknown = outcome_unknown
 
 
@@ -74,8 +84,9 @@ class QboRefusedHere(QboValidation):
     code, two US tax codes on one invoice, a discount in a company without discounts). Permanent like a
     ValidationFault, but no QuickBooks answer exists to quote: the person gets our words and what to do."""
 
-    def __init__(self, message: str, *, hint: str, code: str = "refused_here", **kw: object) -> None:
-        super().__init__(message, code=code, **kw)  # type: ignore[arg-type]
+    def __init__(self, message: str, *, hint: str, code: str = "refused_here", detail: str = "",
+                 call: CallInfo | None = None) -> None:
+        super().__init__(message, code=code, detail=detail, call=call)
         self.hint = hint
 
 
@@ -100,7 +111,7 @@ class QboNotFound(QboError):
 def classify(*, http_status: int | None, code: int | str | None, message: str, detail: str = "",
              call: CallInfo | None = None, write: bool = False) -> QboError:
     code_str = str(code or "")
-    kw = {"code": code_str, "detail": detail, "call": call}
+    kw: QboErrorFields = {"code": code_str, "detail": detail, "call": call}
     if http_status == 401 or code_str in {"3200", "100", "401"}:
         return QboAuthError(message, **kw)
     if http_status == 429 or code_str == "3001" or "ThrottleExceeded" in (message + detail):
@@ -125,8 +136,8 @@ class QboDependencyPending(QboError):
 
     kind = "dependency"
 
-    def __init__(self, message: str, *, retry_at: object | None = None, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
+    def __init__(self, message: str, *, retry_at: datetime | None = None, **kw: Unpack[QboErrorFields]) -> None:
+        super().__init__(message, **kw)
         self.retry_at = retry_at
 
 

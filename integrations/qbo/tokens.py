@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import requests
 from django.conf import settings
@@ -37,11 +38,20 @@ def _error_code(exc: AuthClientError) -> str:
         return ""
 
 
-def tokens_store(*, connection: QuickBooksConnection, auth: object, now: object | None = None) -> None:
+class TokenHolder(Protocol):
+    """What tokens_store reads of intuit-oauth's (untyped) AuthClient after a token call: it copies every
+    key of the token JSON onto itself. The lifetimes (`expires_in`, `x_refresh_token_expires_in`,
+    `x_refresh_token_hard_expires_in`) are read with getattr, since QBO may leave them out."""
+
+    access_token: str
+    refresh_token: str
+
+
+def tokens_store(*, connection: QuickBooksConnection, auth: TokenHolder, now: datetime | None = None) -> None:
     """Copy a token response (already set on the AuthClient by intuit-oauth) onto the connection."""
     now = now or timezone.now()
-    connection.access_token = auth.access_token  # type: ignore[attr-defined]
-    connection.refresh_token = auth.refresh_token  # type: ignore[attr-defined]
+    connection.access_token = auth.access_token
+    connection.refresh_token = auth.refresh_token
     connection.access_token_expires_at = now + timedelta(seconds=int(getattr(auth, "expires_in", 3600) or 3600))
     rt_life = getattr(auth, "x_refresh_token_expires_in", None)
     if rt_life:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
+from accounts.models import Organization
 from integrations.models import AuditEvent, QuickBooksConnection
 
 
-def audit_record(*, connection: QuickBooksConnection | None = None, organization: object | None = None,
-                 action: str, actor: AbstractBaseUser | None = None, detail: str = "") -> AuditEvent:
-    org = organization if organization is not None else connection.organization  # type: ignore[union-attr]
+def audit_record(*, connection: QuickBooksConnection | None = None, organization: Organization | None = None,
+                 action: str, actor: User | None = None, detail: str = "") -> AuditEvent:
+    if organization is None:
+        assert connection is not None, "an audit event belongs to a connection or an organization"
+        organization = connection.organization
     return AuditEvent.objects.create(
-        organization=org, connection=connection, actor=actor if actor and actor.is_authenticated else None,
+        organization=organization, connection=connection, actor=actor if actor and actor.is_authenticated else None,
         action=action, detail=detail[:1000],
     )

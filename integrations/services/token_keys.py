@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.db import connection, transaction
 
+from integrations.fields import SealedTextField
 from integrations.models import QuickBooksConnection
 
 TOKEN_COLUMNS = ("access_token", "refresh_token")
@@ -25,13 +26,24 @@ class KeyRotation:
 def _fernet() -> MultiFernet:
     # The field's own derived keys (SECRET_KEY × FIELD_ENCRYPTION_KEYS, first one encrypts). Built as a
     # MultiFernet even for one key, because only MultiFernet can rotate.
-    keys = QuickBooksConnection._meta.get_field("access_token").keys  # type: ignore[attr-defined]
-    return MultiFernet([Fernet(k) for k in keys])
+    return MultiFernet([Fernet(k) for k in _token_field("access_token").keys])
+
+
+def _token_field(name: str) -> SealedTextField:
+    sealed = QuickBooksConnection._meta.get_field(name)
+    assert isinstance(sealed, SealedTextField), f"{name} is not a sealed token column"
+    return sealed
+
+
+def _token_column(name: str) -> str:
+    column = _token_field(name).column
+    assert column is not None, "a field has its column once it belongs to a model"
+    return column
 
 
 def _rotate_row(pk: int, fernet: MultiFernet) -> bool:
     table = connection.ops.quote_name(QuickBooksConnection._meta.db_table)
-    cols = [connection.ops.quote_name(QuickBooksConnection._meta.get_field(n).column) for n in TOKEN_COLUMNS]
+    cols = [connection.ops.quote_name(_token_column(n)) for n in TOKEN_COLUMNS]
     with transaction.atomic():
         # Lock the row: a token refresh writing it meanwhile would be overwritten with older tokens.
         list(QuickBooksConnection.objects.select_for_update().filter(pk=pk).values_list("pk"))

@@ -9,7 +9,7 @@ session exists here. Settings must already point at the simulator (the `qbo` fix
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from accounts.models import Organization
 from integrations.connection.oauth import connect_complete, connect_start
@@ -17,7 +17,7 @@ from integrations.models import QuickBooksConnection
 from qbo_sim.testing import authorize
 
 
-def connect_over_oauth(sim_url: str, organization: Organization, user: AbstractBaseUser,
+def connect_over_oauth(sim_url: str, organization: Organization, user: User,
                        realm_id: str) -> QuickBooksConnection:
     auth_url = connect_start(organization=organization, user=user, session_key="")
     params = authorize(sim_url, auth_url=auth_url, realm_id=realm_id)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from accounts.models import Organization
 from accounts.permissions import can
+from integrations.caller import caller_organization, caller_role
 from integrations.connection.forms import SyncPreferencesForm
 from integrations.connection.panel import quickbooks_panel
 from integrations.connection.switch import switch_pending
@@ -27,8 +28,8 @@ def plan_refused(request: HttpRequest) -> HttpResponse:
 
 
 def page_context(request: HttpRequest, *, form: SyncPreferencesForm | None = None) -> dict[str, object]:
-    organization = request.organization  # type: ignore[attr-defined]
-    can_manage = can(request.role, "integration.manage")  # type: ignore[attr-defined]
+    organization = caller_organization(request)
+    can_manage = can(caller_role(request), "integration.manage")
     if form is None:
         form = SyncPreferencesForm(instance=preferences_for(organization=organization), read_only=not can_manage)
     return {

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import org_member_required
+from integrations.caller import caller_organization
 from integrations.connection.company import (
     company_reread,
     company_reread_failure,
@@ -29,7 +30,7 @@ PAGE = "integrations:quickbooks"
 
 def _live_connection(request: HttpRequest) -> QuickBooksConnection | HttpResponse:
     """The organization's live connection, or the answer that refuses the action (plan, none connected)."""
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = caller_organization(request)
     if not organization.is_paid_plan:
         return plan_refused(request)
     live = connection_live(organization=organization)
@@ -64,9 +65,10 @@ def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
     codes = {c.pk: c for c in TaxCode.objects.filter(organization=live.organization)}
     errors: list[str] = []
     changes: list[tuple[TaxCode, str]] = []
-    for key, value in request.POST.items():
+    for key in request.POST:
         if not key.startswith("code_"):
             continue
+        value = request.POST[key]  # the last value, as items() gives it
         local = codes.get(int(key[5:])) if key[5:].isdigit() else None
         if local is None:
             errors.append("One of the tax codes is not this organization's; reload the page.")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from integrations.caller import caller_organization, caller_role
 from integrations.connection.panel import authorization_warning
 from integrations.connection.views.connect import PAGE, redirect_to_intuit
 from integrations.models import ConnectionStatus
@@ -32,12 +33,12 @@ def quickbooks_launch(request: HttpRequest) -> HttpResponse:
 @require_GET
 @org_member_required("integration.view")
 def quickbooks_reconnect(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = caller_organization(request)
     live = connection_live(organization=organization)
     if live is not None and live.status == ConnectionStatus.CONNECTED and not authorization_warning(live):
         messages.info(request, f"QuickBooks company “{live.company_name}” is connected; nothing to reconnect.")
         return redirect(PAGE)
-    if not can(request.role, "integration.manage"):  # type: ignore[attr-defined]
+    if not can(caller_role(request), "integration.manage"):
         messages.info(request, "Only the organization’s Owner can reconnect QuickBooks. Ask them to open this page.")
         return redirect(PAGE)
     return redirect_to_intuit(request, organization)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import org_member_required
+from integrations.caller import caller_organization, caller_user
 from integrations.connection.oauth import ConnectError
 from integrations.connection.switch import switch_cancel, switch_confirm, switch_pending
 
@@ -17,7 +18,7 @@ PAGE = "integrations:quickbooks"
 @require_http_methods(["GET", "POST"])
 @org_member_required("integration.manage")
 def quickbooks_switch(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+    organization = caller_organization(request)
     pending = switch_pending(organization=organization)
     if pending is None:
         messages.info(request, "No company switch is waiting for confirmation.")
@@ -26,7 +27,7 @@ def quickbooks_switch(request: HttpRequest) -> HttpResponse:
         return render(request, "integrations/switch_confirm.html", {"pending": pending})
     decision = request.POST.get("decision", "")
     if decision == "cancel":
-        switch_cancel(organization=organization, user=request.user)
+        switch_cancel(organization=organization, user=caller_user(request))
         messages.info(request, f"Switch cancelled: nothing was sent to “{pending.connection.company_name}”, and "
                                "its authorization was withdrawn.")
         return redirect(PAGE)
@@ -34,7 +35,7 @@ def quickbooks_switch(request: HttpRequest) -> HttpResponse:
         return render(request, "integrations/switch_confirm.html",
                       {"pending": pending, "error": "Choose Switch or Cancel."}, status=400)
     try:
-        conn = switch_confirm(organization=organization, user=request.user)
+        conn = switch_confirm(organization=organization, user=caller_user(request))
     except ConnectError as exc:
         messages.error(request, str(exc))
         return redirect(PAGE)
