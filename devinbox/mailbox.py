@@ -39,7 +39,7 @@ class CaughtMessage:
 
 def _parse(path: Path) -> EmailMessage:
     with path.open("rb") as handle:
-        return BytesParser(policy=policy.default).parse(handle)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parse(handle)
 
 
 def _body(message: EmailMessage, subtype: str) -> str:
@@ -48,7 +48,7 @@ def _body(message: EmailMessage, subtype: str) -> str:
 
 
 def _attachments(message: EmailMessage) -> list[EmailMessage]:
-    return list(message.iter_attachments())  # type: ignore[arg-type]
+    return list(message.iter_attachments())
 
 
 def _read(path: Path) -> CaughtMessage:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +42,7 @@ def _start_task(run_id: int) -> None:
         log.warning("drift report task could not be sent", exc_info=True)
 
 
-def drift_request(*, connection: QuickBooksConnection, actor: AbstractBaseUser | None) -> DriftRun:
+def drift_request(*, connection: QuickBooksConnection, actor: User | None) -> DriftRun:
     """The drift report button: one run at a time per company, done by a worker."""
     running = DriftRun.objects.filter(connection=connection, state=DriftRunState.RUNNING,
                                       started_at__gt=timezone.now() - STALE_RUN).first()
@@ -64,7 +64,7 @@ def _ref_and_object(item: DriftItem) -> tuple[ExternalRef, Customer | Product | 
     return ref, obj
 
 
-def drift_fix(*, item: DriftItem, direction: str, actor: AbstractBaseUser | None) -> str:
+def drift_fix(*, item: DriftItem, direction: str, actor: User | None) -> str:
     """Fix one record's differences: "push" sends ours (a person's push request), "theirs" takes QBO's."""
     if item.resolution:
         raise ValidationError("This difference was already fixed.")

@@ -3,6 +3,7 @@ company of that kind (examples from /work/shared/reference/qbo-tax-and-money.md 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal as D
@@ -104,7 +105,7 @@ EXAMPLES = [
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: f"{e.region}: {e.what}")
-def test_worked_example(example: Example, org: Organization, make_customer: type[Customer]) -> None:
+def test_worked_example(example: Example, org: Organization, make_customer: Callable[..., Customer]) -> None:
     codes = make_codes(org)
     org.tax_rounding, org.prices_include_tax = example.rounding, example.inclusive
     org.tax_after_discount = example.tax_after_discount
