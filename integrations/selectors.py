@@ -114,3 +114,14 @@ def tax_code_rows(*, connection: QuickBooksConnection) -> list[TaxCodeRow]:
 def qbo_tax_code_choices(*, connection: QuickBooksConnection) -> list[dict[str, str]]:
     """The company's real tax codes (not the US pseudo codes TAX/NON), as last read."""
     return [c for c in connection.qbo_tax_codes if c.get("has_rates")]
+
+
+def tax_code_for_qbo(*, connection: QuickBooksConnection, qbo_id: str) -> TaxCode | None:
+    """The local tax code mapped to QBO's TaxCode `qbo_id` (an item's SalesTaxCodeRef read back or imported),
+    when exactly one is; None when none or several are (a person chooses on the product then)."""
+    if not qbo_id:
+        return None
+    codes = list(TaxCode.objects.filter(organization_id=connection.organization_id,
+                                        pk__in=TaxCodeMap.objects.filter(connection=connection, qbo_id=qbo_id)
+                                        .values("tax_code_id"))[:2])
+    return codes[0] if len(codes) == 1 else None
