@@ -16,8 +16,10 @@ def _ring(run: ImportRun) -> None:
     """The next slice, at the back of the queue (behind the slices other companies' runs queued), or at
     the time QBO's wait ends."""
     at = run.next_attempt_at
-    later = at is not None and at > timezone.now()
-    import_run_task.apply_async(args=(run.pk, run.ticket), eta=at if later else None)
+    if at is not None and at > timezone.now():
+        import_run_task.apply_async(args=(run.pk, run.ticket), eta=at)
+    else:
+        import_run_task.apply_async(args=(run.pk, run.ticket))
 
 
 @shared_task(name="integrations.importer.tasks.import_run_task", ignore_result=True)
