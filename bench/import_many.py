@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,8 +53,6 @@ class PoolWorker(Worker):
         self.pool = pool
 
     def start(self) -> None:
-        import subprocess
-
         log = open(OUT / f"{self.name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "fsm", "worker", "-l", "warning", "-n", f"{self.name}@%h",
@@ -71,6 +70,7 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def _seed(control: Any, args: argparse.Namespace) -> list[tuple[str, Any]]:
+    # Django models import only after django.setup(), which needs the environment main() chooses.
     from datetime import timedelta
 
     from django.utils import timezone
@@ -135,6 +135,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
 
+    # The simulator's helpers and Django import after the environment is chosen (DJANGO_SETTINGS_MODULE, URLs).
     from qbo_sim.testing import SimulatorProcess
 
     with SimulatorProcess() as sim:
@@ -152,6 +153,7 @@ def main() -> None:
                 stale.unlink()
         os.environ.update(env)
         django_ready()
+        # Only now is Django set up.
         from django.db import connection
         from django.utils import timezone
 

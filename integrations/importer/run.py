@@ -26,7 +26,7 @@ from integrations.importer.common import Ctx
 from integrations.importer.progress import Reporter
 from integrations.importer.steps import advance
 from integrations.models import OPEN_IMPORT_STATES, ImportRun, ImportState, QuickBooksConnection
-from integrations.qbo.errors import QboAuthError, QboError, QboReauthorizationRequired, QboThrottled
+from integrations.qbo.errors import QboAuthError, QboError, QboThrottled
 from integrations.qbo.retry import Retry, Verdict, retry_after
 from integrations.qbo.tokens import client_for
 from integrations.services.audit import audit_record
@@ -140,7 +140,7 @@ def import_slice(run_id: int, *, seconds: float | None, ticket: int | None = Non
         client = client_for(connection)
         finished = advance(Ctx(connection=connection, client=client, reporter=reporter),
                            deadline=None if seconds is None else time.monotonic() + seconds)
-    except (QboReauthorizationRequired, QboAuthError, QboError) as exc:
+    except QboError as exc:  # reauthorization, 429, 5xx, refusals: the shared policy decides
         ended = _failed(reporter, run, exc)
     except Exception as exc:
         log.exception("import run %s crashed", run_id)

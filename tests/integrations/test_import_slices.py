@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.models import Organization, Role
 from customers.models import Customer
 from integrations.importer import tasks
 from integrations.importer.run import import_execute, import_slice
@@ -23,6 +23,7 @@ from tests.integrations.import_helpers import connect_owner
 
 pytestmark = pytest.mark.django_db
 
+PANEL = "/settings/integrations/quickbooks/import/status/"
 QBO_CUSTOMERS, LOCAL_NEW = 2500, 45  # three pages of customers; two chunks of creates
 
 
@@ -74,7 +75,7 @@ def test_a_run_stopped_after_a_few_pages_goes_on_without_reading_them_again(qbo:
 
 
 def test_a_429_queues_the_run_until_quickbooks_wait_is_over(qbo: Any, org: Organization, member: Any,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                                            client_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     realm, conn = _company(qbo, org, member, "Throttled Books")
     run = import_request(connection=conn, enqueue=False)
     rung: list[dict[str, Any]] = []
@@ -95,6 +96,10 @@ def test_a_429_queues_the_run_until_quickbooks_wait_is_over(qbo: Any, org: Organ
     assert waiting.attempts == 0  # a 429 spends no attempt
     assert rung == [{"args": (run.pk, waiting.ticket), "eta": waiting.next_attempt_at}]
     assert import_run_task.apply(args=(run.pk, waiting.ticket)).get() == "not-claimed"  # not due yet
+    # Every member sees it going on, and why it pauses.
+    html = client_for(org, Role.TECHNICIAN).get(PANEL).content.decode()
+    assert 'data-state="running"' in html and 'data-testid="qbo-import-waiting"' in html
+    assert "QuickBooks asked us to slow down while reading customers" in html
 
     # QBO's minute is over (the message with its eta arrives): the run goes on and finishes.
     ImportRun.objects.filter(pk=run.pk).update(next_attempt_at=timezone.now())
