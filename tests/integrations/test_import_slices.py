@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role
 from customers.models import Customer
-from integrations.importer import tasks
+from integrations.importer import push, tasks
 from integrations.importer.run import import_execute, import_slice
 from integrations.importer.services import import_request
 from integrations.importer.tasks import import_run_task, import_sweep
@@ -72,6 +72,38 @@ def test_a_run_stopped_after_a_few_pages_goes_on_without_reading_them_again(qbo:
     assert qbo.control.stats(realm)["duplicate_counts"]["Customer"] == 0
     refs = ExternalRef.objects.filter(connection=conn, object_type=ObjectType.CUSTOMER)
     assert refs.count() == Customer.objects.filter(organization=org).count()
+
+
+class Killed(BaseException):
+    """The worker process dies (SIGKILL): no handler of ours runs."""
+
+
+def test_a_worker_killed_between_a_create_and_its_mapping_is_taken_over_without_a_duplicate(
+        qbo: Any, org: Organization, member: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    realm, conn = _company(qbo, org, member, "Killed Books")
+    run = import_request(connection=conn, enqueue=False)
+    commit = push._Pusher.commit
+
+    def killed(self: Any) -> None:
+        monkeypatch.setattr(push._Pusher, "commit", commit)
+        raise Killed  # QBO created the first chunk; its mappings were never written
+
+    monkeypatch.setattr(push._Pusher, "commit", killed)
+    with pytest.raises(Killed):
+        import_slice(run.pk, seconds=None)
+    stuck = ImportRun.objects.get(pk=run.pk)
+    assert stuck.state == ImportState.RUNNING and stuck.cursor["phase"] == "push"
+    ImportRun.objects.filter(pk=run.pk).update(owner="elsewhere:1", heartbeat_at=timezone.now() - timedelta(minutes=5))
+
+    done = import_slice(run.pk, seconds=None)  # the sweeper's doorbell: the slice goes on from the cursor
+
+    assert done is not None and done.state == ImportState.DONE, done and done.status_reason
+    assert done.summary["created_in_qbo"] == LOCAL_NEW
+    stats = qbo.control.stats(realm)
+    assert stats["requests"]["replays"] == 1  # the same batch again: QBO answered it from its store
+    assert stats["duplicate_counts"]["Customer"] == 0
+    assert ExternalRef.objects.filter(connection=conn, object_type=ObjectType.CUSTOMER).count() == \
+        Customer.objects.filter(organization=org).count()
 
 
 def test_a_429_queues_the_run_until_quickbooks_wait_is_over(qbo: Any, org: Organization, member: Any,
