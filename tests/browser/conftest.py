@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from integrations.importer import run as import_run
+from integrations.importer import services as import_services
 from qbo_sim.testing import SimulatorProcess
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR  # noqa: F401 - re-exported for tests
 
@@ -52,7 +53,7 @@ def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[threading.Thread]]:
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr(import_run, "_enqueue", ring)
+    monkeypatch.setattr(import_services, "_enqueue", ring)
     yield threads
     for thread in threads:
         thread.join(60)
