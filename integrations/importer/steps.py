@@ -9,7 +9,7 @@ from the database at the start of the slice, never from QBO reads: a slice costs
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from integrations.importer.common import Ctx, names_save
 from integrations.importer.customers import CustomerState, customers_step, load_state
@@ -37,7 +37,7 @@ class _Slice:
     items: ItemState | None = None
     projects: ProjectState | None = None
     push: PushState | None = None
-    pushed: bool = field(default=False)
+    pushed: bool = False
 
     def customer_state(self) -> CustomerState:
         if self.customers is None:
