@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model
 from django.http import HttpRequest
 
 from accounts.admin_scoping import OrgScopedAdmin
@@ -26,7 +27,7 @@ class OrganizationAdmin(OrgScopedAdmin):
 
     # The plan is what the organization pays for: only the operator (a superuser) changes it, and only
     # the operator creates or deletes a tenant.
-    def get_readonly_fields(self, request: HttpRequest, obj: Organization | None = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         return fields if request.user.is_superuser else [*fields, "plan"]
 

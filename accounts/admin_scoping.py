@@ -21,7 +21,10 @@ _MAX_HOPS = 3
 
 
 def org_ids(request: HttpRequest) -> list[int]:
-    return list(Membership.objects.filter(user=request.user).values_list("organization_id", flat=True))
+    user_id = request.user.pk
+    if user_id is None:  # anonymous: a member of nothing
+        return []
+    return list(Membership.objects.filter(user_id=user_id).values_list("organization_id", flat=True))
 
 
 def org_lookup(model: type[Model], hops: int = _MAX_HOPS) -> str | None:

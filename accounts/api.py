@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
+from django.core.files import File
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -41,7 +44,7 @@ class MeSerializer(serializers.Serializer):
     organizations = MembershipSerializer(many=True)
 
 
-def _memberships(user: object) -> list[Membership]:
+def _memberships(user: User) -> list[Membership]:
     return list(Membership.objects.select_related("organization").filter(user=user).order_by("id"))
 
 
@@ -70,7 +73,7 @@ class TokenView(ObtainAuthToken):
         key = api_token_issue(user=user)
         organizations = MembershipSerializer(_memberships(user), many=True).data
         response = Response({"token": key, "organizations": organizations})
-        response.no_store = True  # the key is shown this once (fsm/middleware.py sets Cache-Control)
+        patch_cache_control(response, no_store=True, private=True)  # the key is shown this once: no cache keeps it
         return response
 
 
@@ -83,9 +86,9 @@ class MeView(OrgAPIMixin, APIView):
     def get(self, request: Request) -> Response:
         data = {
             "username": request.user.get_username(),
-            "organization": request.membership,
-            "capabilities": [cap for cap in CAPABILITIES if can(request.role, cap)],
-            "organizations": _memberships(request.user),
+            "organization": self.membership,
+            "capabilities": [cap for cap in CAPABILITIES if can(self.role, cap)],
+            "organizations": _memberships(self.membership.user),
         }
         return Response(MeSerializer(data).data)
 
@@ -105,10 +108,10 @@ class BusinessDetailsSerializer(serializers.ModelSerializer):
     def get_has_logo(self, organization: Organization) -> bool:
         return bool(organization.logo)
 
-    def validate_logo(self, value: object) -> object:
+    def validate_logo(self, value: File | None) -> File | None:
         if value is not None:
             FileExtensionValidator(LOGO_EXTENSIONS)(value)
-            validate_logo(value)  # type: ignore[arg-type]
+            validate_logo(value)
         return value
 
 
@@ -120,12 +123,12 @@ class BusinessDetailsView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], responses=BusinessDetailsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(BusinessDetailsSerializer(request.organization).data)
+        return Response(BusinessDetailsSerializer(self.organization).data)
 
     @extend_schema(tags=["organization"], parameters=[ORG_HEADER_PARAM], request=BusinessDetailsSerializer,
                    responses=BusinessDetailsSerializer)
     def patch(self, request: Request) -> Response:
-        serializer = BusinessDetailsSerializer(request.organization, data=request.data, partial=True)
+        serializer = BusinessDetailsSerializer(self.organization, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        organization = organization_business_update(organization=request.organization, **serializer.validated_data)
+        organization = organization_business_update(organization=self.organization, **serializer.validated_data)
         return Response(BusinessDetailsSerializer(organization).data)

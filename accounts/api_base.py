@@ -3,8 +3,8 @@ querysets and foreign keys, query-parameter parsing, and Django errors turned in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, ClassVar
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,7 +13,7 @@ from django.db.models.deletion import ProtectedError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -24,10 +24,26 @@ from accounts.api_tokens import HashedTokenAuthentication
 from accounts.models import Membership, Organization
 from accounts.permissions import can
 from accounts.selectors import membership_for_request
+from accounts.tenancy import OrgOwned
 
 ORG_HEADER = "X-Organization"
 READ_ACTIONS = ("list", "retrieve", "metadata")
 WRITE_ACTIONS = ("create", "update", "partial_update", "destroy")
+
+
+class ApiRequest(Request):
+    """A DRF request after OrgAPIMixin.perform_authentication: the membership the call acts under, if any."""
+
+    membership: Membership | None
+    organization: Organization | None
+    role: str | None
+
+
+def request_membership(request: Request) -> Membership | None:
+    """What OrgAPIMixin.perform_authentication attached (None: not a member, or not authenticated yet)."""
+    membership = getattr(request, "membership", None)
+    assert membership is None or isinstance(membership, Membership)
+    return membership
 
 
 def api_membership(request: Request) -> Membership | None:
@@ -51,13 +67,14 @@ class HasOrgCapability(BasePermission):
     """A member of the organization whose role has the capability the view names for this action."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if getattr(request, "membership", None) is None:
+        membership = request_membership(request)
+        if membership is None:
             raise PermissionDenied(_no_membership_message(request))
         if not _has_handler(view, request):
             return True  # let the view answer 405 Method Not Allowed
         capability = _capability_for(view)
-        if capability is not None and not can(request.role, capability):
-            raise PermissionDenied(f"Your role ({request.membership.get_role_display()}) may not do this "
+        if capability is not None and not can(membership.role, capability):
+            raise PermissionDenied(f"Your role ({membership.get_role_display()}) may not do this "
                                    f"({capability}).")
         return True
 
@@ -101,22 +118,38 @@ ORG_HEADER_PARAM = OpenApiParameter(
 )
 
 
-class OrgAPIMixin:
+class OrgAPIMixin(APIView):
     """Resolves the organization after authentication and answers Django validation errors with 400."""
 
     # Token first: DRF takes the first authenticator's challenge, so an anonymous call gets
     # 401 + `WWW-Authenticate: Token` (a hint how to sign in) instead of a bare 403.
-    authentication_classes = [HashedTokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated, HasOrgCapability]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [HashedTokenAuthentication, SessionAuthentication]
+    permission_classes: Sequence[type[BasePermission]] = [IsAuthenticated, HasOrgCapability]
     # action (or HTTP method on a plain APIView) -> capability; None lets any member in.
     capabilities: ClassVar[dict[str, str | None]] = {}
 
     def perform_authentication(self, request: Request) -> None:
-        super().perform_authentication(request)  # type: ignore[misc]
+        super().perform_authentication(request)
         membership = api_membership(request)
-        request.membership = membership
-        request.organization = membership.organization if membership else None
-        request.role = membership.role if membership else None
+        member = cast(ApiRequest, request)  # it becomes one here: the three lines below set what it declares
+        member.membership = membership
+        member.organization = membership.organization if membership else None
+        member.role = membership.role if membership else None
+
+    @property
+    def membership(self) -> Membership:
+        """The caller's membership; HasOrgCapability has refused every call without one."""
+        membership = request_membership(self.request)
+        assert membership is not None
+        return membership
+
+    @property
+    def organization(self) -> Organization:
+        return self.membership.organization
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DjangoValidationError):
@@ -124,24 +157,22 @@ class OrgAPIMixin:
         elif isinstance(exc, ValidationError) and isinstance(exc.detail, list):
             # A bare list (DRF's SearchFilter refusing a NUL character) becomes the documented shape.
             exc = ValidationError({"detail": " ".join(str(message) for message in exc.detail)})
-        return super().handle_exception(exc)  # type: ignore[misc]
+        return super().handle_exception(exc)
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
-        context["organization"] = getattr(self.request, "organization", None)  # type: ignore[attr-defined]
-        context["role"] = getattr(self.request, "role", None)  # type: ignore[attr-defined]
-        return context
+        """GenericAPIView's context (request, format, view; a plain APIView has none) plus the caller's
+        organization and role, which OrgPrimaryKeyRelatedField and the serializers read."""
+        membership = request_membership(self.request)
+        return {"request": self.request, "format": self.format_kwarg, "view": self,
+                "organization": membership.organization if membership else None,
+                "role": membership.role if membership else None}
 
 
 @extend_schema(parameters=[ORG_HEADER_PARAM])
 class OrgModelViewSet(OrgAPIMixin, viewsets.ModelViewSet):
     """CRUD on one org-owned model; every row read or written belongs to the caller's organization."""
 
-    model: ClassVar[type[models.Model]]
-
-    @property
-    def organization(self) -> Organization:
-        return self.request.organization
+    model: ClassVar[type[OrgOwned]]
 
     def get_queryset(self) -> models.QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no organization
@@ -181,12 +212,14 @@ class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if self.queryset is not None:
-            name = self.queryset.model._meta.verbose_name
+        queryset = super().get_queryset()  # the given queryset, unevaluated (not this class's org filter)
+        if queryset is not None:
+            name = queryset.model._meta.verbose_name
             self.error_messages["does_not_exist"] = f"There is no {name} with id {{pk_value}} in this organization."
 
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset()
+        assert queryset is not None  # DRF asks only writable fields, and each of those is given a queryset
         organization = self.context.get("organization")
         return queryset.none() if organization is None else queryset.filter(organization=organization)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,11 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.permissions import can
+from accounts.requests import OrgRequest, is_org_request
 
-View = Callable[..., HttpResponse]
+P = ParamSpec("P")
+OrgView = Callable[Concatenate[OrgRequest, P], HttpResponse]
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 
-def org_member_required(capability: str | None = None) -> Callable[[View], View]:
+def org_member_required(capability: str | None = None) -> Callable[[OrgView[P]], View[P]]:
     """Require a signed-in member of an organization and, if given, a role allowed `capability`.
 
     The role is checked before the view looks anything up, so a forbidden request is refused (403)
@@ -25,12 +28,12 @@ def org_member_required(capability: str | None = None) -> Callable[[View], View]
     if capability is not None:
         can(None, capability)  # fail at import time on a misspelt capability, not on the first request
 
-    def decorator(view: View) -> View:
+    def decorator(view: OrgView[P]) -> View[P]:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if getattr(request, "organization", None) is None:
+        def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            if not is_org_request(request):
                 return render(request, "accounts/no_organization.html", status=403)
-            if capability is not None and not can(request.role, capability):  # type: ignore[attr-defined]
+            if capability is not None and not can(request.role, capability):
                 raise PermissionDenied(f"Your role may not do this ({capability}).")
             return view(request, *args, **kwargs)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -11,6 +11,16 @@ from django.utils import timezone
 
 from accounts.backends import LOCKED_ATTR
 from accounts.models import Organization, timezone_names
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's field `name` as the kind it is (a model's ForeignKey is a ModelChoiceField, ...), so its
+    own attributes (queryset, choices) type-check."""
+    field = form.fields[name]
+    assert isinstance(field, kind), f"{name} is a {type(field).__name__}, not a {kind.__name__}"
+    return field
 
 
 class SignInForm(AuthenticationForm):
@@ -37,7 +47,7 @@ class OrganizationSwitchForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only organizations the user belongs to are valid choices, so a forged id is a form error.
-        self.fields["organization"].queryset = Organization.objects.filter(memberships__user=user)
+        form_field(self, "organization", forms.ModelChoiceField).queryset = Organization.objects.filter(memberships__user=user)
 
 
 class BusinessDetailsForm(forms.ModelForm):
@@ -60,4 +70,4 @@ class OrganizationSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = [(name, name.replace("_", " ")) for name in sorted(timezone_names())]
+        form_field(self, "timezone", forms.ChoiceField).choices = [(name, name.replace("_", " ")) for name in sorted(timezone_names())]

@@ -4,11 +4,13 @@ organization's time zone."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from accounts.requests import MemberRequest
 from accounts.selectors import membership_for_request
 
 
@@ -18,9 +20,10 @@ class CurrentOrganizationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         membership = membership_for_request(request)
-        request.membership = membership  # type: ignore[attr-defined]
-        request.organization = membership.organization if membership else None  # type: ignore[attr-defined]
-        request.role = membership.role if membership else None  # type: ignore[attr-defined]
+        member = cast(MemberRequest, request)  # it becomes one here: the three lines below set what it declares
+        member.membership = membership
+        member.organization = membership.organization if membership else None
+        member.role = membership.role if membership else None
         if membership is None:
             return self.get_response(request)
         timezone.activate(ZoneInfo(membership.organization.timezone))

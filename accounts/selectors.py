@@ -24,13 +24,6 @@ def membership_for_request(request: HttpRequest) -> Membership | None:
     return memberships.first()
 
 
-def membership_for_user(user: object, organization_id: int | None = None) -> Membership | None:
-    qs = Membership.objects.select_related("organization").filter(user=user).order_by("id")
-    if organization_id is not None:
-        qs = qs.filter(organization_id=organization_id)
-    return qs.first()
-
-
 def organization_logo_data_uri(organization: Organization) -> str:
     """The logo inlined as a data: URI ("" without one): invoices and the settings page need no media URL."""
     if not organization.logo:
@@ -40,5 +33,5 @@ def organization_logo_data_uri(organization: Organization) -> str:
             data = handle.read()
     except OSError:  # the file was removed from storage: show no logo rather than fail
         return ""
-    mime = mimetypes.guess_type(organization.logo.name)[0] or "image/png"
+    mime = mimetypes.guess_type(organization.logo.name or "")[0] or "image/png"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

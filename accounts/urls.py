@@ -2,9 +2,9 @@ from django.urls import path
 
 from accounts import views
 
-# No app_name: LOGIN_URL / LOGIN_REDIRECT_URL name these routes without a namespace.
+# No app_name: LOGIN_URL / LOGIN_REDIRECT_URL name these routes without a namespace (the dashboard,
+# LOGIN_REDIRECT_URL, is invoicing's: see fsm/urls.py).
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("organizations/switch/", views.organization_switch, name="organization_switch"),

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the dashboard, the organization switcher and the organization's settings."""
+"""Sign-in, sign-out, the organization switcher and the organization's settings."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import org_member_required
 from accounts.forms import BusinessDetailsForm, OrganizationSettingsForm, OrganizationSwitchForm, SignInForm
 from accounts.models import Membership
 from accounts.permissions import can
+from accounts.requests import OrgRequest, UserRequest
 from accounts.selectors import SESSION_ORG_KEY, organization_logo_data_uri
 from accounts.services import organization_business_update, organization_set_timezone
-from invoicing.selectors import dashboard_summary, invoice_recent
 
 
 class SignInView(auth_views.LoginView):
@@ -30,20 +29,9 @@ class SignOutView(auth_views.LogoutView):
     """POST only (Django's LogoutView refuses GET), so a link or prefetch cannot sign anyone out."""
 
 
-@org_member_required("invoice.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    context = {
-        "summary": dashboard_summary(organization=request.organization, today=today),
-        "recent_invoices": invoice_recent(organization=request.organization),
-        "today": today,
-    }
-    return render(request, "accounts/dashboard.html", context)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_switch(request: HttpRequest) -> HttpResponse:
+def organization_switch(request: UserRequest) -> HttpResponse:
     form = OrganizationSwitchForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["organization"]
@@ -59,7 +47,7 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
 
 
 @org_member_required("organization.manage")
-def business_details(request: HttpRequest) -> HttpResponse:
+def business_details(request: OrgRequest) -> HttpResponse:
     """The business's name, address, logo and payment instructions, as its invoices print them."""
     org = request.organization
     form = BusinessDetailsForm(request.POST or None, request.FILES or None, instance=org)
@@ -79,10 +67,10 @@ def business_details(request: HttpRequest) -> HttpResponse:
 
 @org_member_required()
 @require_http_methods(["GET", "POST"])
-def organization_settings(request: HttpRequest) -> HttpResponse:
+def organization_settings(request: OrgRequest) -> HttpResponse:
     """Every member sees the settings; Owners and Admins change them."""
-    organization = request.organization  # type: ignore[attr-defined]
-    can_manage = can(request.role, "organization.manage")  # type: ignore[attr-defined]
+    organization = request.organization
+    can_manage = can(request.role, "organization.manage")
     form = OrganizationSettingsForm(request.POST or None, initial={"timezone": organization.timezone})
     if request.method == "POST":
         if not can_manage:

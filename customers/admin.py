@@ -15,7 +15,8 @@ class ProjectAdminForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         customer = data.get("customer")
         if customer is not None:
             try:  # clean() runs before the form's values reach the instance: it still has the old customer

@@ -6,7 +6,6 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Organization
 from customers.models import Customer, Project
-from invoicing.models import Invoice
 
 
 def customer_list(*, organization: Organization, query: str = "") -> QuerySet[Customer]:
@@ -21,11 +20,6 @@ def customer_list(*, organization: Organization, query: str = "") -> QuerySet[Cu
 
 def customer_projects(*, customer: Customer) -> QuerySet[Project]:
     return Project.objects.filter(organization_id=customer.organization_id, customer=customer).order_by("name", "id")
-
-
-def customer_invoices(*, customer: Customer, limit: int = 25) -> list[Invoice]:
-    qs = Invoice.objects.filter(organization_id=customer.organization_id, customer=customer).select_related("project")
-    return list(qs.order_by("-issue_date", "-id")[:limit])
 
 
 def project_options(*, organization: Organization, customer_id: int | None) -> QuerySet[Project]:

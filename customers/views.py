@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from accounts.requests import OrgRequest
 from customers.forms import CustomerForm, ProjectForm
 from customers.models import Customer, Project
-from customers.selectors import customer_invoices, customer_list, customer_projects
+from customers.selectors import customer_list, customer_projects
 
 CUSTOMERS_PER_PAGE = 25
 
 
 @org_member_required("customer.view")
-def customer_index(request: HttpRequest) -> HttpResponse:
+def customer_index(request: OrgRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     paginator = Paginator(customer_list(organization=request.organization, query=query), CUSTOMERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -25,28 +26,27 @@ def customer_index(request: HttpRequest) -> HttpResponse:
 
 
 @org_member_required("customer.view")
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: OrgRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.for_org(request.organization), pk=pk)
     context = {
         "customer": customer,
         "projects": customer_projects(customer=customer),
-        "invoices": customer_invoices(customer=customer),
         "can_edit_projects": can(request.role, "project.edit"),
     }
     return render(request, "customers/customer_detail.html", context)
 
 
 @org_member_required("customer.edit")
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: OrgRequest) -> HttpResponse:
     return _customer_form(request, Customer(organization=request.organization))
 
 
 @org_member_required("customer.edit")
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: OrgRequest, pk: int) -> HttpResponse:
     return _customer_form(request, get_object_or_404(Customer.objects.for_org(request.organization), pk=pk))
 
 
-def _customer_form(request: HttpRequest, customer: Customer) -> HttpResponse:
+def _customer_form(request: OrgRequest, customer: Customer) -> HttpResponse:
     creating = customer.pk is None
     form = CustomerForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
@@ -58,18 +58,18 @@ def _customer_form(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 
 @org_member_required("project.edit")
-def project_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def project_create(request: OrgRequest, customer_pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.for_org(request.organization), pk=customer_pk)
     return _project_form(request, Project(organization=request.organization, customer=customer))
 
 
 @org_member_required("project.edit")
-def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def project_edit(request: OrgRequest, pk: int) -> HttpResponse:
     projects = Project.objects.for_org(request.organization).select_related("customer")
     return _project_form(request, get_object_or_404(projects, pk=pk))
 
 
-def _project_form(request: HttpRequest, project: Project) -> HttpResponse:
+def _project_form(request: OrgRequest, project: Project) -> HttpResponse:
     creating = project.pk is None
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():

@@ -86,5 +86,6 @@ def attachment_get(directory: Path, name: str, index: int) -> tuple[Attachment, 
     if not 0 <= index < len(parts):
         return None
     part = parts[index]
-    data = part.get_payload(decode=True) or b""
+    payload = part.get_payload(decode=True)  # a leaf part decodes to bytes, or None when it has none
+    data = payload if isinstance(payload, bytes) else b""
     return Attachment(index, part.get_filename() or f"attachment-{index}", part.get_content_type(), len(data)), data

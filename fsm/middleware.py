@@ -51,7 +51,7 @@ class SecurityHeadersMiddleware:
         if not (settings.DEBUG and response.status_code >= 400):
             response.setdefault("Content-Security-Policy", content_security_policy())
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or getattr(response, "no_store", False):
+        if user is not None and user.is_authenticated:
             # Pages and API answers of a signed-in person hold their organization's data: a shared or
             # browser cache must not keep them (the back button after sign-out, a proxy).
             patch_cache_control(response, no_store=True, private=True)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "customers",
     "invoicing",
     "integrations",
+    "demo",  # `manage.py seed_demo`: the demo organizations and their data
     "devinbox",  # the dev SMTP server's command and inbox pages; the pages answer 404 unless FSM_DEV_INBOX=1
 ]
 

@@ -4,9 +4,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from fsm.api_docs import ApiDocsView
 from integrations.inbound.endpoint import quickbooks_webhook
+from invoicing.views.dashboard import dashboard
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The home page sums invoices, so it is invoicing's; unnamespaced like the sign-in routes (LOGIN_REDIRECT_URL).
+    path("", dashboard, name="dashboard"),
     path("", include("accounts.urls")),
     path("customers/", include("customers.urls")),
     path("", include("invoicing.urls")),

@@ -11,6 +11,6 @@ class IntegrationsConfig(AppConfig):
         # may only be imported once every app is ready, so here, not at the top of this module.
         from integrations.importer import tasks as import_tasks  # noqa: F401 - registers the import task
         from integrations.inbound import tasks as inbound_tasks  # noqa: F401 - registers the inbound tasks
-        from integrations.push import tasks, triggers  # noqa: F401 - registers the push tasks
+        from integrations.push import enqueue, tasks  # noqa: F401 - registers the push tasks
 
-        triggers.connect()
+        enqueue.signals_connect()

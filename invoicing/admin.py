@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
@@ -104,8 +105,8 @@ class InvoiceLineFormSet(BaseInlineFormSet):
             return  # the invoice form itself reports the missing customer
         lines = [
             LineInput(description=form.cleaned_data.get("description", ""),
-                      quantity=form.cleaned_data.get("quantity") or 0,
-                      unit_price=form.cleaned_data.get("unit_price") or 0,
+                      quantity=form.cleaned_data.get("quantity") or Decimal(0),
+                      unit_price=form.cleaned_data.get("unit_price") or Decimal(0),
                       product=form.cleaned_data.get("product"),
                       taxable=form.cleaned_data.get("taxable", True) or form.cleaned_data.get("tax_code") is not None,
                       tax_code=form.cleaned_data.get("tax_code"),
@@ -161,8 +162,7 @@ class InvoiceLineInline(OrgScopedTabularInline):
 class InvoiceTaxLineInline(OrgScopedTabularInline):
     model = InvoiceTaxLine
     extra = 0
-    fields = ["name", "agency", "percent", "taxable_amount", "amount"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "agency", "percent", "taxable_amount", "amount")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
@@ -172,8 +172,7 @@ class InvoiceTaxLineInline(OrgScopedTabularInline):
 class PaymentInline(OrgScopedTabularInline):
     model = Payment
     extra = 0
-    fields = ["kind", "amount", "received_on", "method", "reference"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "amount", "received_on", "method", "reference")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
@@ -194,8 +193,7 @@ class InvoiceEmailInline(OrgScopedTabularInline):
 
     model = InvoiceEmail
     extra = 0
-    fields = ["created_at", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at", "actor"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "to", "cc", "bcc", "status", "attempts", "error", "message_id", "sent_at", "actor")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -216,17 +214,19 @@ class InvoiceAdmin(OrgScopedAdmin):
     @admin.action(description="Email the selected invoices (PDF attached) to their customers' billing email")
     def email_to_customers(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         """The page's and API's Send, to the billing address: the same checks, queued and logged the same way."""
+        actor = request.user
+        assert isinstance(actor, User)  # the admin site lets in signed-in staff only
         for invoice in queryset.select_related("customer"):
             try:
-                email = invoice_email_queue(invoice=invoice, actor=request.user)
+                email = invoice_email_queue(invoice=invoice, actor=actor)
             except ValidationError as exc:
                 self.message_user(request, f"{invoice.number}: {' '.join(exc.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"{invoice.number}: being emailed to {email.to}.", messages.SUCCESS)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
-        return fields if _is_draft(obj) else [*fields, *(f for f in _HEADER if f not in fields)]
+        return fields if _is_draft(obj if isinstance(obj, Invoice) else None) else [*fields, *(f for f in _HEADER if f not in fields)]
 
     def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
         if not change:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,7 +40,6 @@ from invoicing.models import Invoice, InvoiceStatus, Product, TaxCode, TaxRate
 from invoicing.pdf import invoice_pdf, invoice_pdf_filename
 from invoicing.selectors import (
     ACTION_CAPABILITIES,
-    invoice_can_edit,
     invoice_detail_queryset,
     invoice_document_queryset,
     invoice_emails,
@@ -59,7 +59,7 @@ from invoicing.serializers import (
     TaxRateSerializer,
 )
 from invoicing.services import invoice_create, invoice_update
-from invoicing.validators import invoice_edit_refusal
+from invoicing.validators import invoice_edit_check
 
 
 @extend_schema_view(list=extend_schema(parameters=[ACTIVE_PARAM]))
@@ -109,11 +109,11 @@ class InvoiceSettingsView(OrgAPIMixin, APIView):
 
     @extend_schema(responses=InvoiceSettingsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(InvoiceSettingsSerializer(request.organization).data)
+        return Response(InvoiceSettingsSerializer(self.organization).data)
 
     @extend_schema(request=InvoiceSettingsSerializer, responses=InvoiceSettingsSerializer)
     def patch(self, request: Request) -> Response:
-        serializer = InvoiceSettingsSerializer(request.organization, data=request.data, partial=True)
+        serializer = InvoiceSettingsSerializer(self.organization, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(serializer.data)
@@ -171,12 +171,10 @@ class InvoiceViewSet(OrgModelViewSet):
 
     def update(self, request: Request, *args: object, **kwargs: Any) -> Response:
         invoice = self.get_object()
-        refusal = invoice_edit_refusal(invoice)
-        if refusal:
-            raise ValidationError({"detail": refusal})
-        if not invoice_can_edit(invoice=invoice, role=request.role):
-            # Technicians write drafts; once the office has finalized an invoice only the office edits it.
-            raise PermissionDenied(f"Invoice {invoice.number} is finalized; only the office can edit it now.")
+        try:
+            invoice_edit_check(invoice=invoice, role=self.role)  # the page's rule; a refusal is a 400 (handle_exception)
+        except DjangoPermissionDenied as exc:  # DRF would answer its generic sentence, not the rule's
+            raise PermissionDenied(str(exc)) from None
         write = self._valid(InvoiceWriteSerializer, instance=invoice, partial=kwargs.get("partial", False))
         invoice = invoice_update(invoice=invoice, **write.service_kwargs(invoice))
         return Response(self._detail(invoice))
@@ -200,7 +198,7 @@ class InvoiceViewSet(OrgModelViewSet):
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str) -> Response:
         data = self._valid(SendInputSerializer).validated_data
-        email = invoice_email_queue(invoice=self.get_object(), actor=request.user, **data)
+        email = invoice_email_queue(invoice=self.get_object(), actor=self.membership.user, **data)
         return Response(InvoiceEmailSerializer(email).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="Every send and resend of the invoice by email, newest first.",

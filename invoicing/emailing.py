@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -43,7 +43,7 @@ def _checked(field: str, addresses: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(cleaned))  # the same address twice is one copy
 
 
-def invoice_email_queue(*, invoice: Invoice, actor: AbstractBaseUser | None, to: str = "",
+def invoice_email_queue(*, invoice: Invoice, actor: User | None, to: str = "",
                         cc: Iterable[str] = (), bcc: Iterable[str] = ()) -> InvoiceEmail:
     """Log a Send and queue its delivery; nothing about the invoice changes until the server accepts it."""
     invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)

@@ -10,8 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.urls import reverse
 
+from accounts.forms import form_field
 from accounts.models import MAX_TERMS_DAYS, TERMS_PRESETS, Organization
 from customers.forms import DateInput
 from customers.models import Customer, Project
@@ -47,11 +49,12 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["unit_price"].min_value = Decimal(0)
-        self.fields["tax_code"].queryset = TaxCode.objects.for_org(organization).filter(
+        form_field(self, "unit_price", forms.DecimalField).min_value = 0  # the input's HTML min
+        tax_code = form_field(self, "tax_code", forms.ModelChoiceField)
+        tax_code.queryset = TaxCode.objects.for_org(organization).filter(
             models.Q(is_active=True) | models.Q(pk=self.instance.tax_code_id))
-        self.fields["tax_code"].empty_label = "No tax"
-        self.fields["tax_code"].help_text = "The code new invoice lines of this product start with."
+        tax_code.empty_label = "No tax"
+        tax_code.help_text = "The code new invoice lines of this product start with."
 
     def save(self, commit: bool = True) -> Product:
         # QBO's US Item.Taxable follows the default code (what the item push sends).
@@ -115,13 +118,13 @@ class LineForm(forms.Form):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.products = {str(p.pk): p for p in products}
-        field = self.fields["product"]
+        field = form_field(self, "product", forms.TypedChoiceField)
         field.choices = [("", "— No product —"), *((str(p.pk), p.name) for p in products)]
         field.coerce = self._product_for
         field.widget = ProductSelect(products, attrs={"data-line-product": ""})
         field.widget.choices = field.choices
         self.tax_codes = {str(c.pk): c for c in tax_codes or []}
-        codes = self.fields["tax_code"]
+        codes = form_field(self, "tax_code", forms.TypedChoiceField)
         codes.choices = [("", "No tax"), *((str(c.pk), c.name) for c in tax_codes or [])]
         codes.coerce = self._code_for
         codes.widget.attrs["data-line-tax-code"] = ""
@@ -157,7 +160,8 @@ class LineForm(forms.Form):
         return price
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not data.get("product") and not data.get("description", "").strip():
             raise forms.ValidationError("Choose a product or write a description.")
         return data
@@ -194,7 +198,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         removed it; a row added on the page counts only once something was filled in."""
         return [
             form.to_line() for index, form in enumerate(self.forms)
-            if not self._should_delete_form(form) and form.cleaned_data
+            if not form.cleaned_data.get(DELETION_FIELD_NAME) and form.cleaned_data
             and (index < self.initial_form_count() or form.has_changed())
         ]
 
@@ -214,7 +218,8 @@ class InvoiceFieldsMixin(forms.ModelForm):
     """The invoice field rules of invoicing.validators beside their fields: the page's form and the admin's."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             check_invoice_fields(issue_date=data.get("issue_date"), due_date=data.get("due_date"),
                                  memo=data.get("memo") or "")
@@ -254,18 +259,20 @@ class InvoiceForm(InvoiceFieldsMixin):
         self.fields["due_date"].required = False
         self.fields["discount_value"].required = False
         self.organization = organization
-        self.fields["customer"].queryset = customers
+        form_field(self, "customer", forms.ModelChoiceField).queryset = customers
         # Changing the customer reloads the project choices (htmx); without JavaScript the server
         # still refuses a project of another customer.
         self.fields["customer"].widget.attrs.update({
             "hx-get": reverse("invoicing:invoice_project_options"), "hx-target": "#id_project",
             "hx-trigger": "change", "hx-swap": "innerHTML",
         })
-        self.fields["project"].queryset = projects
-        self.fields["project"].empty_label = "— No project —"
+        project = form_field(self, "project", forms.ModelChoiceField)
+        project.queryset = projects
+        project.empty_label = "— No project —"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         project, customer = data.get("project"), data.get("customer")
         if project and customer and project.customer_id != customer.pk:
             self.add_error("project", "The project must belong to the invoice's customer.")
@@ -327,7 +334,7 @@ class TaxCodeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organization = organization
         kept = list(self.instance.rates.values_list("pk", flat=True)) if self.instance.pk else []
-        self.fields["rates"].queryset = TaxRate.objects.for_org(organization).filter(
+        form_field(self, "rates", forms.ModelMultipleChoiceField).queryset = TaxRate.objects.for_org(organization).filter(
             models.Q(is_active=True) | models.Q(pk__in=kept))
         self.fields["rates"].required = False
 

@@ -1,4 +1,5 @@
-"""Reads for the invoicing pages: lists, the dashboard summary, and what a role may do to an invoice."""
+"""Reads for the invoicing pages: lists, the dashboard summary, and which lifecycle actions a role may take
+(the edit rule is invoicing.validators.invoice_edit_check)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import Organization
 from accounts.permissions import can
+from customers.models import Customer, Project
 from invoicing.lifecycle import allowed_actions
 from invoicing.models import ZERO, Invoice, InvoiceEmail, InvoiceStatus, Payment, PaymentKind, Product, TaxCode, TaxRate
-from invoicing.validators import invoice_edit_refusal
 
 S = InvoiceStatus
 # Issued and still expecting money (or an answer, for a dispute).
@@ -42,6 +43,17 @@ def invoice_list(*, organization: Organization, status: str = "", customer_id: i
     return qs
 
 
+def customer_invoices(*, customer: Customer, limit: int = 25) -> list[Invoice]:
+    """The customer's latest invoices, for the customer page."""
+    qs = Invoice.objects.filter(organization_id=customer.organization_id, customer=customer).select_related("project")
+    return list(qs.order_by("-issue_date", "-id")[:limit])
+
+
+def project_invoice_count(project: Project) -> int:
+    """How many invoices name the project (and so its customer)."""
+    return Invoice.objects.filter(project=project).count()
+
+
 def invoice_detail_queryset(*, organization: Organization) -> QuerySet[Invoice]:
     return (
         Invoice.objects.for_org(organization)
@@ -68,13 +80,6 @@ def invoice_actions_for(*, invoice: Invoice, role: str | None) -> list[str]:
     """Actions both the invoice's status and the role allow. Pure: no queries, safe per list row."""
     possible = set(allowed_actions(invoice))
     return [action for action, cap in ACTION_CAPABILITIES.items() if action in possible and can(role, cap)]
-
-
-def invoice_can_edit(*, invoice: Invoice, role: str | None) -> bool:
-    """Anyone may edit a draft (technicians write up work); issued invoices are the office's to correct."""
-    if invoice.status == S.DRAFT:
-        return can(role, "invoice.edit_draft")
-    return invoice_edit_refusal(invoice) is None and can(role, "invoice.finalize")
 
 
 def invoice_refundable(invoice: Invoice) -> Decimal:

@@ -7,7 +7,7 @@ invoicing.services computes them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
@@ -40,7 +40,14 @@ from invoicing.services import (
 )
 
 TIMESTAMPS = ("created_at", "updated_at")
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class _MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 
 
 class _OrgSerializerMixin:
@@ -174,7 +181,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-SUMMARY_FIELDS = (
+SUMMARY_FIELDS: tuple[str, ...] = (
     "id", "number", "customer", "customer_name", "project", "status", "issue_date", "due_date",
     "subtotal", "tax_amount", "total", "amount_paid", "amount_refunded", "balance", "actions",
 )
@@ -186,8 +193,8 @@ class InvoiceSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invoice
-        fields = SUMMARY_FIELDS
-        read_only_fields = fields
+        fields: tuple[str, ...] = SUMMARY_FIELDS
+        read_only_fields: tuple[str, ...] = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, invoice: Invoice) -> list[str]:
@@ -264,9 +271,9 @@ class InvoiceWriteSerializer(serializers.Serializer):
         lines: list[LineInput] = []
         if self.partial:
             for line_id, line in stored.items():
-                index, item = changes.get(line_id, (None, {}))
-                if not item.get("delete"):
-                    lines.append(_line_input(index, item, line))
+                change: tuple[int | None, dict[str, Any]] = changes.get(line_id, (None, {}))
+                if not change[1].get("delete"):
+                    lines.append(_line_input(*change, line))
         else:
             lines.extend(_line_input(index, item, stored[item["id"]] if "id" in item else None)
                          for index, item in enumerate(items) if not item.get("delete"))
@@ -281,11 +288,13 @@ class InvoiceWriteSerializer(serializers.Serializer):
         for name, default in (("customer", None), ("project", None), ("issue_date", None), ("memo", "")):
             kwargs[name] = data[name] if name in data else getattr(instance, name, default)
         kwargs["tax_rate"] = data.get("tax_rate")
-        money = {}
-        for name, default in (("discount_kind", ""), ("discount_value", Decimal(0)), ("internal_note", ""),
-                              ("terms_days", None)):
-            money[name] = data[name] if name in data else getattr(instance, name, default)
-        kwargs["money"] = InvoiceMoney(**money)
+
+        def kept(name: str, default: object) -> Any:
+            return data[name] if name in data else getattr(instance, name, default)
+
+        kwargs["money"] = InvoiceMoney(discount_kind=kept("discount_kind", ""),
+                                       discount_value=kept("discount_value", Decimal(0)),
+                                       internal_note=kept("internal_note", ""), terms_days=kept("terms_days", None))
         if "due_date" in data or "terms_days" in data:
             kwargs["due_date"] = data.get("due_date")
         elif instance is not None:
@@ -300,11 +309,12 @@ def _line_input(index: int | None, item: dict[str, Any], line: InvoiceLine | Non
     keeps the stored value; a new line, or a stored one given another product, takes the product's price,
     tax code and taxable setting. `taxable` without a code is the API before tax codes (see tax_rate)."""
     product: Product | None = item.get("product", line.product if line else None)
-    from_product = product is not None and (line is None or product != line.product)
+    # The product the line takes its defaults from: a new line's, or a stored line's new one.
+    from_product = product if product is not None and (line is None or product != line.product) else None
     if "unit_price" in item:
         unit_price = item["unit_price"]
-    elif from_product:
-        unit_price = product.unit_price
+    elif from_product is not None:
+        unit_price = from_product.unit_price
     elif line is not None:
         unit_price = line.unit_price
     else:
@@ -312,20 +322,26 @@ def _line_input(index: int | None, item: dict[str, Any], line: InvoiceLine | Non
             "Give a unit price, or a product to take it from."]}})
     if "tax_code" in item:
         tax_code = item["tax_code"]
-    elif from_product:
-        tax_code = product.tax_code
+    elif from_product is not None:
+        tax_code = from_product.tax_code
     else:
         tax_code = line.tax_code if line is not None else None
     if "taxable" in item:
         taxable = item["taxable"]
     elif "tax_code" in item:
         taxable = tax_code is not None
-    elif from_product:
-        taxable = product.taxable
+    elif from_product is not None:
+        taxable = from_product.taxable
     else:
         taxable = line.taxable if line is not None else True
+    if "quantity" in item:
+        quantity = item["quantity"]
+    elif line is not None:
+        quantity = line.quantity
+    else:  # validate_lines refuses this first; said again here so a line never lacks a quantity
+        raise serializers.ValidationError({str(index): {"quantity": ["A new line needs a quantity."]}})
     description = item.get("description", line.description if line else "")
-    return LineInput(description=description.strip(), quantity=item.get("quantity", line and line.quantity),
+    return LineInput(description=description.strip(), quantity=quantity,
                      unit_price=unit_price, product=product, taxable=taxable, tax_code=tax_code,
                      kind=item.get("kind", line.kind if line else LineKind.ITEM), id=line.pk if line else None)
 

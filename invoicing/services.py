@@ -79,12 +79,12 @@ def invoice_number_next(*, organization: Organization) -> str:
 def tax_code_for_rate(*, rate: TaxRate) -> TaxCode:
     """The code made of this one rate (found, or created with the rate's name): how the legacy `tax_rate`
     of an invoice write maps onto per-line codes. The data migration made one for every existing rate."""
-    single = (TaxCode.objects.for_org(rate.organization_id).annotate(n=Count("rates"))
+    single = (TaxCode.objects.filter(organization_id=rate.organization_id).annotate(n=Count("rates"))
               .filter(n=1, rates=rate).order_by("id").first())
     if single is not None:
         return single
     name = rate.name
-    if TaxCode.objects.for_org(rate.organization_id).filter(name__iexact=name).exists():
+    if TaxCode.objects.filter(organization_id=rate.organization_id, name__iexact=name).exists():
         name = f"{rate.name} ({rate.rate.normalize()}%)"[:100]
     code = TaxCode.objects.create(organization_id=rate.organization_id, name=name, is_active=rate.is_active)
     code.rates.add(rate)
@@ -220,7 +220,8 @@ def _write_lines(invoice: Invoice, lines: list[LineInput], tax_rate: TaxRate | N
         # A stale page (someone else changed the lines meanwhile) or a hand-made request.
         raise ValidationError({"lines": [STALE_LINES]})
     legacy = tax_code_for_rate(rate=tax_rate) if tax_rate is not None else None
-    keep, add = [], []
+    keep: list[InvoiceLine] = []
+    add: list[InvoiceLine] = []
     for position, line in enumerate(lines, start=1):
         row = stored[line.id] if line.id is not None else InvoiceLine(invoice=invoice)
         row.position, row.product, row.taxable, row.kind = position, line.product, line.taxable, line.kind
@@ -241,7 +242,8 @@ def _arithmetic_lines(lines: list[InvoiceLine]) -> list[arithmetic.Line]:
                        for r in sorted(code.rates.all(), key=lambda r: (r.name.lower(), r.pk)))
         for code in TaxCode.objects.filter(pk__in=codes).prefetch_related("rates")
     }
-    return [arithmetic.Line(amount=line.amount, rates=rates_of.get(line.tax_code_id, ()), code_key=line.tax_code_id)
+    return [arithmetic.Line(amount=line.amount, code_key=line.tax_code_id,
+                            rates=rates_of.get(line.tax_code_id, ()) if line.tax_code_id is not None else ())
             for line in lines]
 
 
@@ -353,12 +355,16 @@ def product_sku_taken(*, organization: Organization, sku: str, exclude_id: int |
 
 
 def tax_code_name_taken(*, organization: Organization, name: str, exclude_id: int | None = None) -> bool:
-    qs = TaxCode.objects.for_org(organization).filter(name__iexact=name.strip()).exclude(pk=exclude_id)
+    qs = TaxCode.objects.for_org(organization).filter(name__iexact=name.strip())
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
     return qs.exists()
 
 
 def tax_rate_name_taken(*, organization: Organization, name: str, exclude_id: int | None = None) -> bool:
-    qs = TaxRate.objects.for_org(organization).filter(name__iexact=name.strip()).exclude(pk=exclude_id)
+    qs = TaxRate.objects.for_org(organization).filter(name__iexact=name.strip())
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
     return qs.exists()
 
 

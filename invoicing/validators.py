@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.permissions import can
 from invoicing import totals as arithmetic
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.money import line_amount
@@ -42,6 +43,30 @@ def invoice_edit_refusal(invoice: Invoice) -> str | None:
         return None
     return (f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; "
             "only invoices with nothing paid against them can be edited.")
+
+
+def invoice_edit_check(*, invoice: Invoice, role: str | None) -> None:
+    """The edit rule of the invoice page and the API, in one place: first the invoice's state
+    (invoice_edit_refusal, a ValidationError), then the role (PermissionDenied): anyone who writes drafts
+    may edit a draft (technicians write up work); an issued invoice is the office's to correct."""
+    refusal = invoice_edit_refusal(invoice)
+    if refusal:
+        raise ValidationError(refusal)
+    if invoice.status == InvoiceStatus.DRAFT:
+        if not can(role, "invoice.edit_draft"):
+            raise PermissionDenied("Your role may not edit invoices (invoice.edit_draft).")
+    elif not can(role, "invoice.finalize"):
+        raise PermissionDenied(f"Invoice {invoice.number} is finalized; your role may edit drafts only, so ask "
+                               "the office to correct it.")
+
+
+def invoice_can_edit(*, invoice: Invoice, role: str | None) -> bool:
+    """invoice_edit_check as a yes or no, for the Edit buttons. Pure: no queries, safe per list row."""
+    try:
+        invoice_edit_check(invoice=invoice, role=role)
+    except (ValidationError, PermissionDenied):
+        return False
+    return True
 
 
 def validate_invoice_date(value: date) -> None:

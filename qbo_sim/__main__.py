@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qbo_sim: loaded state from {args.state}", file=sys.stderr, flush=True)
     ca_path, context = None, None
     if args.tls:
+        # Lazy: tls.py needs cryptography, which stays optional for plain-HTTP runs (see idtoken.py).
         from . import tls
 
         ca_path, cert, key = tls.make_test_ca(Path(args.tls_dir or tempfile.mkdtemp(prefix="qbo-sim-tls-")), args.host)

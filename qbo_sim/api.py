@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING
 
 from . import attach, batch_cdc, clock, company, errors, ledger, query_exec, reports, taxservice
 from .entities import BY_PATH, TYPES, ops
 from .entities.common import WriteOpts
+from .simstate import SimState
 from .store import Company, Record
 from .tokens import Access
 from .web import Request, Response, from_error
-
-if TYPE_CHECKING:
-    from .sim import Simulator
 
 # Sales forms with GET /{entity}/{id}/pdf and POST /{entity}/{id}/send on Intuit's entity pages.
 SENDABLE = ("Invoice", "Estimate", "SalesReceipt", "CreditMemo", "RefundReceipt")
@@ -33,7 +30,7 @@ def label(req: Request, rest: list[str]) -> str:
     return f"{req.method} {head}" + (f"?operation={op}" if op else "")
 
 
-def handle(sim: Simulator, req: Request, realm: str, rest: list[str]) -> Response:
+def handle(sim: SimState, req: Request, realm: str, rest: list[str]) -> Response:
     tag = label(req, rest)
     co = sim.registry.get(realm)
     try:
@@ -45,7 +42,7 @@ def handle(sim: Simulator, req: Request, realm: str, rest: list[str]) -> Respons
     return resp
 
 
-def _guarded(sim: Simulator, req: Request, realm: str, co: Company | None, rest: list[str]) -> Response:
+def _guarded(sim: SimState, req: Request, realm: str, co: Company | None, rest: list[str]) -> Response:
     token = req.bearer()
     access = sim.tokens.check(token)
     if access is None:
@@ -84,7 +81,7 @@ def _guarded(sim: Simulator, req: Request, realm: str, co: Company | None, rest:
         co.throttle.release()
 
 
-def _execute(sim: Simulator, req: Request, co: Company, rest: list[str], access: Access) -> Response:
+def _execute(sim: SimState, req: Request, co: Company, rest: list[str], access: Access) -> Response:
     request_id = req.query.get("requestid")
     if not request_id:
         with co.lock:
@@ -103,7 +100,7 @@ def _execute(sim: Simulator, req: Request, co: Company, rest: list[str], access:
         return resp
 
 
-def _safe_dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access: Access,
+def _safe_dispatch(sim: SimState, req: Request, co: Company, rest: list[str], access: Access,
                    has_request_id: bool) -> Response:
     try:
         return _dispatch(sim, req, co, rest, access, has_request_id)
@@ -116,7 +113,7 @@ def _wrap(entity: str, rec: Record) -> Response:
     return Response(200, b'{"' + entity.encode() + b'":' + rec.json() + b',"time":"' + now + b'"}')
 
 
-def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access: Access,
+def _dispatch(sim: SimState, req: Request, co: Company, rest: list[str], access: Access,
               has_request_id: bool) -> Response:
     head = rest[0].lower() if rest else ""
     if head == "query":
@@ -155,7 +152,7 @@ def _dispatch(sim: Simulator, req: Request, co: Company, rest: list[str], access
     return _write(req, co, entity)
 
 
-def _read(sim: Simulator, req: Request, co: Company, entity: str, rest: list[str]) -> Response:
+def _read(sim: SimState, req: Request, co: Company, entity: str, rest: list[str]) -> Response:
     if len(rest) < 2:
         raise errors.unsupported(f"Operation GET is not supported on {req.path}")
     if entity == "Account":

@@ -11,16 +11,14 @@ import json
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import clock, errors
 from .entities import ops
 from .entities.common import WriteOpts
+from .simstate import SimState
 from .store import Company, Record
 from .web import Request, Response
-
-if TYPE_CHECKING:
-    from .sim import Simulator
 
 MAX_UPLOAD = 100 * 1024 * 1024   # Intuit: attachments up to 100 MB
 
@@ -40,16 +38,22 @@ def _parts(req: Request) -> dict[str, Message]:
     return out
 
 
-def upload(sim: Simulator, co: Company, req: Request) -> Response:
+def _payload(part: Message) -> bytes:
+    """A part's decoded bytes (empty for a missing body or a nested multipart)."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def upload(sim: SimState, co: Company, req: Request) -> Response:
     parts = _parts(req)
     results: list[dict[str, Any]] = []
     for key in sorted(k for k in parts if k.startswith("file_content_")):
         suffix = key[len("file_content_"):]
         content = parts[key]
-        data = content.get_payload(decode=True) or b""
+        data = _payload(content)
         try:
             meta_part = parts.get(f"file_metadata_{suffix}")
-            meta: Any = json.loads(meta_part.get_payload(decode=True) or b"{}") if meta_part else {}
+            meta: Any = json.loads(_payload(meta_part) or b"{}") if meta_part else {}
             if not isinstance(meta, dict):
                 raise errors.bad_request_body(f"file_metadata_{suffix} must be an Attachable object")
             if len(data) > MAX_UPLOAD:
@@ -67,7 +71,7 @@ def upload(sim: Simulator, co: Company, req: Request) -> Response:
     return Response(200, json.dumps({"AttachableResponse": results, "time": clock.iso_ms(clock.now())}).encode())
 
 
-def store_file(sim: Simulator, co: Company, rec: Record, data: bytes) -> None:
+def store_file(sim: SimState, co: Company, rec: Record, data: bytes) -> None:
     co.files[rec.id] = data
     rec.data["Size"] = len(data)
     rec.data["FileAccessUri"] = f"/v3/company/{co.realm_id}/download/{rec.id}"
@@ -75,7 +79,7 @@ def store_file(sim: Simulator, co: Company, rec: Record, data: bytes) -> None:
     rec.touch()
 
 
-def download(sim: Simulator, co: Company, ident: str) -> Response:
+def download(sim: SimState, co: Company, ident: str) -> Response:
     rec = ops.existing(co, "Attachable", ident)
     if rec.id not in co.files:
         raise errors.not_found("Attachable", ident)

@@ -4,22 +4,20 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import clock, errors, query_exec, schema
 from .entities import TYPES, ops
 from .entities.common import WriteOpts
+from .simstate import SimState
 from .store import Company, Record
-
-if TYPE_CHECKING:
-    from .sim import Simulator
 
 CDC_WINDOW_S = 30 * 86400
 CDC_MAX = 1000
 MAX_BID_WITH_REQUEST_ID = 10
 
 
-def batch(sim: Simulator, co: Company, body: Any, has_request_id: bool) -> bytes:
+def batch(sim: SimState, co: Company, body: Any, has_request_id: bool) -> bytes:
     items = body.get("BatchItemRequest") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise errors.required("BatchItemRequest")

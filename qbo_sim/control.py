@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import control_data, errors, fixtures, kinds, seed
+from . import control_data, errors, fixtures, kinds, persist, seed
 from .control_data import company
-from .stats import duplicates, object_counts
+from .counts import duplicates, object_counts
+from .simstate import SimState
 from .store import Company
 from .web import Request, Response, json_response
 
-if TYPE_CHECKING:
-    from .sim import Simulator
-
-Handler = Callable[["Simulator", Request, dict[str, str]], Response]
+Handler = Callable[[SimState, Request, dict[str, str]], Response]
 CO = r"/_sim/companies/(?P<realm>\d+)"
 
 
@@ -33,11 +31,11 @@ def _summary(co: Company) -> dict[str, Any]:
                 "preferences": fixtures.switches(co)}
 
 
-def list_companies(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def list_companies(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     return json_response([_summary(co) for co in sim.registry.all()])
 
 
-def create_company(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def create_company(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     body = _body(req)
     empty = body.get("empty")
     if empty is None and body.get("seed"):
@@ -56,7 +54,7 @@ def create_company(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
                          201)
 
 
-def get_company(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def get_company(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     return json_response(_summary(company(sim, m["realm"])))
 
 
@@ -69,13 +67,13 @@ def _seed(co: Company, body: dict[str, Any]) -> dict[str, int]:
         co.listener = listener
 
 
-def seed_company(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def seed_company(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co = company(sim, m["realm"])
     with co.lock:
         return json_response({"realm_id": co.realm_id, "created": _seed(co, _body(req))})
 
 
-def faults(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def faults(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co = company(sim, m["realm"])
     with co.lock:
         if req.method in ("PATCH", "POST"):
@@ -83,7 +81,7 @@ def faults(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
         return json_response(co.faults.as_dict())
 
 
-def clear_faults(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def clear_faults(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co = company(sim, m["realm"])
     with co.lock:
         co.faults.update({"latency_ms": 0, "latency_jitter_ms": 0, "error_rate": 0, "drop_rate": 0,
@@ -92,15 +90,15 @@ def clear_faults(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
         return json_response(co.faults.as_dict())
 
 
-def expire_tokens(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def expire_tokens(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     return json_response({"expired": sim.tokens.expire_realm(company(sim, m["realm"]).realm_id)})
 
 
-def revoke(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def revoke(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     return json_response({"revoked": sim.tokens.revoke_realm(company(sim, m["realm"]).realm_id)})
 
 
-def connect(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def connect(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co = company(sim, m["realm"])
     body = _body(req)
     client_id = str(body.get("client_id") or next(iter(sim.config.apps)))
@@ -112,13 +110,13 @@ def connect(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
     return json_response({**tokens, "realm_id": co.realm_id, "client_id": client_id})
 
 
-def throttle_reset(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def throttle_reset(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co = company(sim, m["realm"])
     co.throttle.reset()
     return json_response(co.throttle.as_dict())
 
 
-def stats(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def stats(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co = company(sim, m["realm"])
     with co.lock:
         objects, dups = object_counts(co), duplicates(co)
@@ -137,7 +135,7 @@ def _switches(co: Company, patch: dict[str, Any]) -> dict[str, bool]:
         raise errors.ApiError(400, {"error": "unknown_switch", "switch": str(exc)}) from exc
 
 
-def preferences(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def preferences(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co = company(sim, m["realm"])
     with co.lock:
         if req.method in ("PATCH", "POST"):
@@ -145,36 +143,36 @@ def preferences(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
         return json_response(fixtures.switches(co))
 
 
-def rotate(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def rotate(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     realm = _body(req).get("realm_id")
     return json_response({"grants_marked": sim.tokens.rotate_now(str(realm) if realm else None)})
 
 
-def config(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def config(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     if req.method in ("PATCH", "POST"):
         sim.config.update(_body(req))
     return json_response(sim.config.public())
 
 
-def webhooks(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def webhooks(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     return json_response(sim.webhooks.snapshot())
 
 
-def recent(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def recent(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     return json_response(list(sim.recent))
 
 
-def reset(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def reset(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     sim.reset()
     return json_response({"reset": True})
 
 
-def save(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def save(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     path = _body(req).get("path")
-    return json_response({"saved": sim.save_state(str(path) if path else None)})
+    return json_response({"saved": persist.save_state(sim, str(path) if path else None)})
 
 
-def health(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def health(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     return json_response({"ok": True, "url": sim.base_url, "companies": len(sim.registry.all())})
 
 
@@ -206,7 +204,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [(methods, re.compile(rx + 
 ]]
 
 
-def handle(sim: Simulator, req: Request) -> Response:
+def handle(sim: SimState, req: Request) -> Response:
     for methods, rx, fn in ROUTES:
         match = rx.match(req.path)
         if match and req.method in methods.split():

@@ -3,21 +3,19 @@ edited this in QBO" (changes fire webhooks and show up in CDC like real ones).""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import clock, errors
 from .entities import TYPES, ops
 from .entities.common import WriteOpts, index_name
+from .simstate import SimState
 from .store import Company, Record
 from .web import Request, Response, json_response
-
-if TYPE_CHECKING:
-    from .sim import Simulator
 
 BOOKKEEPER = WriteOpts(internal=True, allow_dup_docnum=False)
 
 
-def company(sim: Simulator, realm: str) -> Company:
+def company(sim: SimState, realm: str) -> Company:
     co = sim.registry.get(realm)
     if co is None:
         raise errors.ApiError(404, {"error": "unknown_company", "realm_id": realm})
@@ -36,7 +34,7 @@ def _dump(rec: Record) -> dict[str, Any]:
                                  "active": rec.data.get("Active", True) is not False}}
 
 
-def objects(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def objects(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     with co.lock:
         recs = sorted(co.records.get(entity, {}).values(), key=lambda r: (len(r.id), r.id))
@@ -44,7 +42,7 @@ def objects(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
     return json_response({"entity": entity, "count": len(items), "objects": items})
 
 
-def one_object(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def one_object(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     with co.lock:
         rec = co.get(entity, m["id"])
@@ -53,7 +51,7 @@ def one_object(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
         return json_response(_dump(rec))
 
 
-def write(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def write(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     """Create (no Id) or update (Id; sparse unless "sparse": false; SyncToken optional)."""
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     body = req.json()
@@ -68,7 +66,7 @@ def write(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
         return json_response({entity: rec.data})
 
 
-def remove(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def remove(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     co, entity = company(sim, m["realm"]), _entity(m["entity"])
     with co.lock:
         body = {"Id": m["id"]}
@@ -77,7 +75,7 @@ def remove(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
         return json_response({entity: rec.out()})
 
 
-def merge(sim: Simulator, req: Request, m: dict[str, str]) -> Response:
+def merge(sim: SimState, req: Request, m: dict[str, str]) -> Response:
     """QBO merge of two customers: the source's transactions move to the target and the source
     disappears (deleted stub in CDC); a "merged" webhook fires for the target."""
     co, entity = company(sim, m["realm"]), _entity(m["entity"])

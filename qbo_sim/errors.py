@@ -22,7 +22,9 @@ class ApiError(Exception):
 
     @property
     def payload(self) -> dict[str, Any]:
-        return json.loads(self.body)
+        # Read by batch and upload for per-item faults, which are always fault_body JSON objects.
+        body: dict[str, Any] = json.loads(self.body)
+        return body
 
 
 def fault_body(code: str, message: str, detail: str | None = None, element: str | None = "",

@@ -11,8 +11,15 @@ from typing import Any
 
 from . import clock
 
+try:  # optional: without cryptography there is no id_token and the JWKS is empty
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    AVAILABLE = True
+except ImportError:  # pragma: no cover - cryptography is pinned in requirements.txt
+    AVAILABLE = False
+
 _KEY_LOCK = threading.Lock()
-_KEY: Any = None
+_KEY: rsa.RSAPrivateKey | None = None
 KID = "qbo-sim-1"
 
 
@@ -20,22 +27,16 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _key() -> Any:
+def _key() -> rsa.RSAPrivateKey:
     global _KEY
     with _KEY_LOCK:
         if _KEY is None:
-            from cryptography.hazmat.primitives.asymmetric import rsa
-
             _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         return _KEY
 
 
 def available() -> bool:
-    try:
-        import cryptography  # noqa: F401
-    except ImportError:  # pragma: no cover - cryptography is pinned in requirements.txt
-        return False
-    return True
+    return AVAILABLE
 
 
 def jwks() -> dict[str, Any]:
@@ -53,9 +54,6 @@ def jwks() -> dict[str, Any]:
 def make(issuer: str, client_id: str, subject: str, realm_id: str | None, ttl: int = 3600) -> str | None:
     if not available():
         return None
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
     now = int(clock.now())
     header = {"alg": "RS256", "kid": KID, "typ": "JWT"}
     payload = {"sub": subject, "aud": [client_id], "realmid": realm_id, "auth_time": now, "iss": issuer,

@@ -94,7 +94,7 @@ def check(kind: Any) -> str:
 
 
 def country_code(kind: str) -> str:
-    return {"ca": "CA", "uk": tax_switches.get("uk_country"), "au": "AU"}.get(kind, "US")
+    return {"ca": "CA", "uk": str(tax_switches.get("uk_country")), "au": "AU"}.get(kind, "US")
 
 
 def home_currency(kind: str) -> str:

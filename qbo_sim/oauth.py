@@ -5,15 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from . import errors, idtoken, kinds, pages
+from .simstate import SimState
 from .tokens import Grant, OAuthError
 from .web import Request, Response, html_response, json_response, redirect
-
-if TYPE_CHECKING:
-    from .sim import Simulator
 
 ACCOUNTING_SCOPES = ("com.intuit.quickbooks.accounting", "com.intuit.quickbooks.payment")
 PATHS = {"authorization_endpoint": "/connect/oauth2", "token_endpoint": "/oauth2/v1/tokens/bearer",
@@ -22,9 +19,9 @@ PATHS = {"authorization_endpoint": "/connect/oauth2", "token_endpoint": "/oauth2
 TOKEN_TYPE = "application/json;charset=utf-8"
 
 
-def discovery(sim: Simulator) -> Response:
+def discovery(sim: SimState) -> Response:
     # intuit-oauth reads these six keys and raises KeyError if one is missing (§1.1).
-    doc = {key: sim.base_url + path for key, path in PATHS.items()}
+    doc: dict[str, str | list[str]] = {key: sim.base_url + path for key, path in PATHS.items()}
     doc.update(response_types_supported=["code"], subject_types_supported=["public"],
                id_token_signing_alg_values_supported=["RS256"],
                scopes_supported=["openid", "email", "profile", "address", "phone", *ACCOUNTING_SCOPES],
@@ -34,7 +31,7 @@ def discovery(sim: Simulator) -> Response:
     return json_response(doc)
 
 
-def jwks(sim: Simulator, req: Request) -> Response:
+def jwks(sim: SimState, req: Request) -> Response:
     return json_response(idtoken.jwks())
 
 
@@ -44,7 +41,7 @@ def _oauth_error(exc: OAuthError) -> Response:
     return Response(exc.status, json.dumps(exc.body()).encode(), TOKEN_TYPE, headers)
 
 
-def _client(sim: Simulator, req: Request, form: dict[str, str] | None = None) -> str:
+def _client(sim: SimState, req: Request, form: dict[str, str] | None = None) -> str:
     """Client authentication as the discovery document advertises it: HTTP Basic
     (client_secret_basic) or client_id/client_secret in the form body (client_secret_post).
     Anything else, or a wrong pair, is 401 ``{"error":"invalid_client"}`` (reference §1.7)."""
@@ -63,7 +60,7 @@ def _client(sim: Simulator, req: Request, form: dict[str, str] | None = None) ->
     return client_id
 
 
-def token(sim: Simulator, req: Request) -> Response:
+def token(sim: SimState, req: Request) -> Response:
     try:
         is_form = "x-www-form-urlencoded" in req.header("Content-Type")
         form = req.form() if is_form else {}
@@ -104,7 +101,7 @@ def _subject(grant: Grant) -> str:
     return "sub-" + base64.urlsafe_b64encode(grant.email.encode()).decode().rstrip("=")
 
 
-def revoke(sim: Simulator, req: Request) -> Response:
+def revoke(sim: SimState, req: Request) -> Response:
     try:
         body = req.json() if "json" in req.header("Content-Type") else req.form()
     except errors.ApiError:
@@ -120,7 +117,7 @@ def revoke(sim: Simulator, req: Request) -> Response:
     return Response(200, b"", TOKEN_TYPE)
 
 
-def userinfo(sim: Simulator, req: Request) -> Response:
+def userinfo(sim: SimState, req: Request) -> Response:
     """OpenID userinfo: ``sub`` always; the other claims only for the scopes granted
     (email -> email, emailVerified; profile -> names; phone -> phoneNumber...; address)."""
     tok = req.bearer()
@@ -155,7 +152,7 @@ def _with_query(uri: str, params: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def _check_request(sim: Simulator, params: dict[str, str]) -> Response | None:
+def _check_request(sim: SimState, params: dict[str, str]) -> Response | None:
     if params["client_id"] not in sim.config.apps:
         return html_response(pages.error_page("invalid_client", "Unknown client_id"), 400)
     if not params["redirect_uri"].startswith(("http://", "https://")):
@@ -166,7 +163,7 @@ def _check_request(sim: Simulator, params: dict[str, str]) -> Response | None:
     return None
 
 
-def authorize_get(sim: Simulator, req: Request) -> Response:
+def authorize_get(sim: SimState, req: Request) -> Response:
     params = _params(req.query)
     problem = _check_request(sim, params)
     if problem is not None:
@@ -175,7 +172,7 @@ def authorize_get(sim: Simulator, req: Request) -> Response:
     return html_response(pages.authorize_page(params, companies))
 
 
-def authorize_post(sim: Simulator, req: Request) -> Response:
+def authorize_post(sim: SimState, req: Request) -> Response:
     form = req.form()
     params = _params(form)
     problem = _check_request(sim, params)

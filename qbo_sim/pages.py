@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import time
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import kinds
-
-if TYPE_CHECKING:
-    from .sim import Simulator
+from .counts import object_counts
+from .simstate import SimState
 
 STYLE = """<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}
 label{display:block;margin:.6rem 0 .2rem}input,select{padding:.35rem;min-width:18rem}
@@ -54,9 +53,7 @@ def _row(cells: list[Any]) -> str:
     return "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>"
 
 
-def home_page(sim: Simulator) -> str:
-    from .stats import object_counts
-
+def home_page(sim: SimState) -> str:
     rows = []
     for co in sim.registry.all():
         with co.lock:

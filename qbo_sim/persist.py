@@ -7,19 +7,17 @@ import os
 import tempfile
 import threading
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .entities.indexes import rebuild_indexes
+from .simstate import SimState
 from .store import Company
 from .tokens import Access, Grant
-
-if TYPE_CHECKING:
-    from .sim import Simulator
 
 VERSION = 1
 
 
-def snapshot(sim: Simulator) -> dict[str, Any]:
+def snapshot(sim: SimState) -> dict[str, Any]:
     tokens = sim.tokens
     with tokens.lock:
         grants = [{**asdict(g), "access_tokens": sorted(g.access_tokens), "old_refresh": sorted(g.old_refresh)}
@@ -30,7 +28,7 @@ def snapshot(sim: Simulator) -> dict[str, Any]:
             "grants": grants, "access": access}
 
 
-def save(sim: Simulator, path: str) -> None:
+def save(sim: SimState, path: str) -> None:
     data = json.dumps(snapshot(sim)).encode()
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -40,7 +38,15 @@ def save(sim: Simulator, path: str) -> None:
     os.replace(tmp, path)  # atomic: a crash mid-save never leaves half a file
 
 
-def load(sim: Simulator, path: str) -> bool:
+def save_state(sim: SimState, path: str | None = None) -> str | None:
+    """``POST /_sim/save``: write to ``path``, else to ``--state``; answers where it wrote (None: nowhere)."""
+    target = path or sim.state_file
+    if target:
+        save(sim, target)
+    return target
+
+
+def load(sim: SimState, path: str) -> bool:
     if not os.path.exists(path):
         return False
     with open(path, encoding="utf-8") as fh:
@@ -63,7 +69,7 @@ def load(sim: Simulator, path: str) -> bool:
     return True
 
 
-def autosave(sim: Simulator, path: str, interval_s: float, stop: threading.Event) -> threading.Thread:
+def autosave(sim: SimState, path: str, interval_s: float, stop: threading.Event) -> threading.Thread:
     def loop() -> None:
         while not stop.wait(interval_s):
             try:

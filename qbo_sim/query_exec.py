@@ -66,8 +66,9 @@ def _compare(field: str, have: Any, op: str, want: Any) -> bool:
     if a is None or b is None:
         # QBO string comparisons ignore letter case.
         a, b = str(have).casefold(), str(want).casefold()
-    return {"=": a == b, "!=": a != b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b,
-            ">=": a >= b}[op]
+    # a and b are both numbers, datetimes or strings here, so every comparison is a bool.
+    return bool({"=": a == b, "!=": a != b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b,
+                 ">=": a >= b}[op])
 
 
 def _like(pattern: str) -> re.Pattern[str]:
@@ -164,5 +165,5 @@ def run(co: Company, text: str) -> bytes:
 
 def run_dict(co: Company, text: str) -> dict[str, Any]:
     """For batch Query items, which embed a QueryResponse object."""
-    body: dict[str, Any] = json.loads(run(co, text))
-    return body["QueryResponse"]
+    response: dict[str, Any] = json.loads(run(co, text))["QueryResponse"]
+    return response

@@ -10,14 +10,12 @@
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .pages import STYLE
+from .simstate import SimState
 from .store import Company, Record
 from .web import Request, Response, html_response
-
-if TYPE_CHECKING:
-    from .sim import Simulator
 
 # QBO web-app page -> (entity, id parameter)
 APP_PAGES: dict[str, tuple[str, str]] = {
@@ -38,7 +36,7 @@ def _money(value: Any) -> str:
         return ""
 
 
-def _find(sim: Simulator, entity: str, ident: str, realm: str | None) -> tuple[Company, Record] | None:
+def _find(sim: SimState, entity: str, ident: str, realm: str | None) -> tuple[Company, Record] | None:
     companies = [sim.registry.get(realm)] if realm else list(reversed(sim.registry.all()))
     for co in companies:
         if co is None:
@@ -133,7 +131,7 @@ def _name(co: Company, rec: Record) -> str:
     return (f"<p id='company'>{escape(co.name)}</p><h1 id='title'>{escape(str(label))}</h1><dl>{dl}</dl>{table}")
 
 
-def app_page(sim: Simulator, req: Request) -> Response:
+def app_page(sim: SimState, req: Request) -> Response:
     page = req.path.rstrip("/").rsplit("/", 1)[-1].lower()
     if page == "homepage":
         co = sim.registry.get(req.query.get("realmId", "")) or next(iter(reversed(sim.registry.all())), None)
@@ -151,7 +149,7 @@ def app_page(sim: Simulator, req: Request) -> Response:
     return _page(f"{rec.entity} {rec.id} - QuickBooks", body)
 
 
-def invoice_link(sim: Simulator, realm: str, ident: str) -> Response:
+def invoice_link(sim: SimState, realm: str, ident: str) -> Response:
     """The customer's view of an invoice (what ``InvoiceLink`` opens)."""
     found = _find(sim, "Invoice", ident, realm)
     if found is None:

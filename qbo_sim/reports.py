@@ -38,8 +38,8 @@ def _period(co: Company, params: dict[str, str]) -> tuple[str, str, str | None]:
     if macro:
         if macro.lower() not in macros:
             raise errors.validation("2170", "Invalid Enumeration", f"date_macro: {macro}", "date_macro")
-        start, end = macros[macro.lower()]
-        return start.isoformat(), end.isoformat(), macro
+        first, last = macros[macro.lower()]
+        return first.isoformat(), last.isoformat(), macro
     start = _day(params["start_date"], "start_date") if params.get("start_date") else year_start.isoformat()
     end = _day(params["end_date"], "end_date") if params.get("end_date") else today.isoformat()
     if start > end:

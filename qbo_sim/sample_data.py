@@ -39,7 +39,7 @@ CUSTOMERS: list[dict[str, Any]] = [
                   "PostalCode": "94326"}},
 ]
 SUB_CUSTOMERS = [("0969 Ocean View Road", "Freeman Sporting Goods"), ("55 Twin Lane", "Freeman Sporting Goods")]
-VENDORS = [{"DisplayName": "Books by Bessie", "CompanyName": "Books by Bessie",
+VENDORS: list[dict[str, Any]] = [{"DisplayName": "Books by Bessie", "CompanyName": "Books by Bessie",
             "PrimaryEmailAddr": {"Address": "Books@Intuit.com"}},
            {"DisplayName": "Hicks Hardware", "CompanyName": "Hicks Hardware"}]
 ITEMS = [("Design", 75.0, "Custom Design"), ("Gardening", 0.0, "Weekly Gardening Service"),

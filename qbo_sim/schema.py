@@ -33,7 +33,7 @@ class EntityInfo:
         return _LOWER[self.name].get(prop.lower())
 
 
-_ENTITIES = (
+_ENTITIES: tuple[EntityInfo, ...] = (
     EntityInfo("Account", (*_NAME, "AccountType", "AccountSubType", "Classification", "AcctNum",
                            "CurrentBalance", "SubAccount", "ParentRef", "Description"), True),
     EntityInfo("Attachable", ("FileName", "ContentType", "Note", "Category", "Size", "AttachableRef.EntityRef",

@@ -23,6 +23,8 @@ MAX_BODY = 20 * 1024 * 1024
 MAX_LINE = 65536
 MAX_HEADERS = 100
 _DATE: list[object] = [0, ""]
+# socketserver's request type; a TCP server's requests are always sockets.
+Connection = socket.socket | tuple[bytes, socket.socket]
 
 
 def _http_date() -> str:
@@ -42,6 +44,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "qbo-sim"
     sys_version = ""
     server: SimServer
+    # Our own parse (handle_one_request), not the stdlib's email.Message in ``self.headers``.
+    request_headers: Headers
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -69,7 +73,7 @@ class Handler(BaseHTTPRequestHandler):
                 if len(headers) > MAX_HEADERS or len(raw) > MAX_LINE:
                     self._bad_request()
                     return
-            self.headers = headers  # type: ignore[assignment]
+            self.request_headers = headers
             conn = (headers.get("connection") or "").lower()
             self.close_connection = conn == "close" or (self.request_version == "HTTP/1.0" and conn != "keep-alive")
             if (headers.get("expect") or "").lower() == "100-continue":
@@ -88,8 +92,8 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
     def _read_body(self) -> bytes:
-        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            chunks = []
+        if (self.request_headers.get("Transfer-Encoding") or "").lower() == "chunked":
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -97,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
                     return b"".join(chunks)
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = int(self.request_headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             raise errors.ApiError(413, errors.fault_body("2010", "Request body too large", str(length)))
         return self.rfile.read(length) if length else b""
@@ -107,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         split = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-        req = Request(self.command, split.path, query, self.headers, b"", self.client_address[0])
+        req = Request(self.command, split.path, query, self.request_headers, b"", self.client_address[0])
         try:
             req.body = self._read_body()
             resp = sim.handle(req)
@@ -161,15 +165,16 @@ class SimServer(ThreadingHTTPServer):
         shown = host if host not in ("", "0.0.0.0") else "127.0.0.1"
         sim.base_url = f"{'https' if tls else 'http'}://{shown}:{bound_port}"
 
-    def finish_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        if self.tls is not None:  # handshake in the connection's own thread, not the accept loop
+    def finish_request(self, request: Connection, client_address: object) -> None:
+        if self.tls is not None and isinstance(request, socket.socket):
+            # The TLS handshake runs in the connection's own thread, not the accept loop.
             try:
                 request = self.tls.wrap_socket(request, server_side=True)
             except (ssl.SSLError, OSError):
                 return
         super().finish_request(request, client_address)
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: Connection, client_address: object) -> None:
         exc = sys.exc_info()[1]
         if not isinstance(exc, (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)

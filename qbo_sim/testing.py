@@ -15,12 +15,16 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+
+if TYPE_CHECKING:
+    from intuitlib.client import AuthClient
+    from quickbooks import QuickBooks
 
 DEFAULT_CLIENT_ID = "sim-client-id"
 DEFAULT_CLIENT_SECRET = "sim-client-secret"
@@ -29,6 +33,7 @@ ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 READY_PREFIX = "QBO_SIM_READY "
 CA_PREFIX = "QBO_SIM_CA "
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 class SimulatorProcess:
@@ -127,11 +132,20 @@ class SimControl:
         resp.raise_for_status()
         return resp.json()
 
+    # /_sim answers JSON objects, except the two list endpoints (companies, requests).
+    def _object(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer: dict[str, Any] = self._call(method, path, body)
+        return answer
+
+    def _list(self, method: str, path: str) -> list[dict[str, Any]]:
+        answer: list[dict[str, Any]] = self._call(method, path)
+        return answer
+
     def health(self) -> dict[str, Any]:
-        return self._call("GET", "/health")
+        return self._object("GET", "/health")
 
     def companies(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/companies")
+        return self._list("GET", "/companies")
 
     def create_company(self, name: str = "Sandbox Company", seed: dict[str, int] | None = None,
                        preferences: dict[str, bool] | None = None, empty: bool | None = None,
@@ -143,80 +157,84 @@ class SimControl:
             body["kind"] = kind
         if empty is not None:
             body["empty"] = empty
-        return str(self._call("POST", "/companies", body)["realm_id"])
+        return str(self._object("POST", "/companies", body)["realm_id"])
 
     def company(self, realm_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/companies/{realm_id}")
+        return self._object("GET", f"/companies/{realm_id}")
 
     def seed(self, realm_id: str, **counts: int) -> dict[str, int]:
-        return self._call("POST", f"/companies/{realm_id}/seed", counts)["created"]
+        created: dict[str, int] = self._object("POST", f"/companies/{realm_id}/seed", counts)["created"]
+        return created
 
     def faults(self, realm_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/companies/{realm_id}/faults")
+        return self._object("GET", f"/companies/{realm_id}/faults")
 
     def set_faults(self, realm_id: str, **settings: Any) -> dict[str, Any]:
-        return self._call("PATCH", f"/companies/{realm_id}/faults", settings)
+        return self._object("PATCH", f"/companies/{realm_id}/faults", settings)
 
     def clear_faults(self, realm_id: str) -> dict[str, Any]:
-        return self._call("POST", f"/companies/{realm_id}/faults/clear")
+        return self._object("POST", f"/companies/{realm_id}/faults/clear")
 
     def expire_tokens(self, realm_id: str) -> int:
-        return int(self._call("POST", f"/companies/{realm_id}/expire-tokens")["expired"])
+        return int(self._object("POST", f"/companies/{realm_id}/expire-tokens")["expired"])
 
     def revoke(self, realm_id: str) -> int:
-        return int(self._call("POST", f"/companies/{realm_id}/revoke")["revoked"])
+        return int(self._object("POST", f"/companies/{realm_id}/revoke")["revoked"])
 
     def connect(self, realm_id: str, client_id: str | None = None, scope: str | None = None) -> dict[str, Any]:
         """Mint tokens without the browser flow: {access_token, refresh_token, realm_id, ...}."""
-        return self._call("POST", f"/companies/{realm_id}/connect", {"client_id": client_id, "scope": scope})
+        return self._object("POST", f"/companies/{realm_id}/connect", {"client_id": client_id, "scope": scope})
 
     def throttle_reset(self, realm_id: str) -> dict[str, Any]:
-        return self._call("POST", f"/companies/{realm_id}/throttle/reset")
+        return self._object("POST", f"/companies/{realm_id}/throttle/reset")
 
     def stats(self, realm_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/companies/{realm_id}/stats")
+        return self._object("GET", f"/companies/{realm_id}/stats")
 
     def preferences(self, realm_id: str, **switches: bool) -> dict[str, bool]:
         if switches:
-            return self._call("PATCH", f"/companies/{realm_id}/preferences", switches)
-        return self._call("GET", f"/companies/{realm_id}/preferences")
+            return self._object("PATCH", f"/companies/{realm_id}/preferences", switches)
+        return self._object("GET", f"/companies/{realm_id}/preferences")
 
     def objects(self, realm_id: str, entity: str) -> list[dict[str, Any]]:
-        return self._call("GET", f"/companies/{realm_id}/objects/{entity}")["objects"]
+        objects: list[dict[str, Any]] = self._object("GET", f"/companies/{realm_id}/objects/{entity}")["objects"]
+        return objects
 
     def object(self, realm_id: str, entity: str, ident: str) -> dict[str, Any]:
-        return self._call("GET", f"/companies/{realm_id}/objects/{entity}/{ident}")
+        return self._object("GET", f"/companies/{realm_id}/objects/{entity}/{ident}")
 
     def entities(self, realm_id: str, entity: str, data: dict[str, Any]) -> dict[str, Any]:
         """A bookkeeper's edit in QBO: create (no Id) or sparse update; fires webhooks/CDC."""
-        return self._call("POST", f"/companies/{realm_id}/entities/{entity}", data)[entity]
+        record: dict[str, Any] = self._object("POST", f"/companies/{realm_id}/entities/{entity}", data)[entity]
+        return record
 
     def delete_entity(self, realm_id: str, entity: str, ident: str) -> dict[str, Any]:
-        return self._call("POST", f"/companies/{realm_id}/entities/{entity}/{ident}/delete")
+        return self._object("POST", f"/companies/{realm_id}/entities/{entity}/{ident}/delete")
 
     def void_entity(self, realm_id: str, entity: str, ident: str) -> dict[str, Any]:
-        return self._call("POST", f"/companies/{realm_id}/entities/{entity}/{ident}/void")
+        return self._object("POST", f"/companies/{realm_id}/entities/{entity}/{ident}/void")
 
     def merge(self, realm_id: str, entity: str, source_id: str, target_id: str) -> dict[str, Any]:
-        return self._call("POST", f"/companies/{realm_id}/merge/{entity}", {"from": source_id, "into": target_id})
+        return self._object("POST", f"/companies/{realm_id}/merge/{entity}", {"from": source_id, "into": target_id})
 
     def rotate_refresh_now(self, realm_id: str | None = None) -> int:
-        return int(self._call("POST", "/rotate-refresh-now", {"realm_id": realm_id})["grants_marked"])
+        return int(self._object("POST", "/rotate-refresh-now", {"realm_id": realm_id})["grants_marked"])
 
     def config(self, **patch: Any) -> dict[str, Any]:
-        return self._call("PATCH", "/config", patch) if patch else self._call("GET", "/config")
+        return self._object("PATCH", "/config", patch) if patch else self._object("GET", "/config")
 
     def webhooks(self) -> dict[str, Any]:
-        return self._call("GET", "/webhooks")
+        return self._object("GET", "/webhooks")
 
     def requests(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/requests")
+        return self._list("GET", "/requests")
 
     def reset(self) -> None:
-        self._call("POST", "/reset")
+        self._object("POST", "/reset")
 
     def save(self, path: str | None = None) -> str | None:
-        return self._call("POST", "/save", {"path": path})["saved"]
+        saved: str | None = self._object("POST", "/save", {"path": path})["saved"]
+        return saved
 
 
 def authorize(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID, redirect_uri: str = DEFAULT_REDIRECT_URI,
@@ -249,9 +267,10 @@ def authorize(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID, redirect_uri:
 def make_auth_client(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID,
                      client_secret: str = DEFAULT_CLIENT_SECRET, redirect_uri: str = DEFAULT_REDIRECT_URI,
                      access_token: str | None = None, refresh_token: str | None = None,
-                     realm_id: str | None = None) -> Any:
+                     realm_id: str | None = None) -> AuthClient:
     """intuit-oauth's AuthClient using the simulator's discovery document (any non
     'sandbox'/'production' environment string is used as the discovery URL)."""
+    # The app's client library, needed by this helper only: the simulator itself never imports it.
     from intuitlib.client import AuthClient
 
     return AuthClient(client_id, client_secret, redirect_uri,
@@ -261,7 +280,7 @@ def make_auth_client(sim_url: str, *, client_id: str = DEFAULT_CLIENT_ID,
 
 def make_qb_client(sim_url: str, realm_id: str, access_token: str, refresh_token: str | None = None, *,
                    client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
-                   minorversion: int = 75, auth_client: Any = None) -> Any:
+                   minorversion: int = 75, auth_client: AuthClient | None = None) -> QuickBooks:
     """An unmodified python-quickbooks ``QuickBooks`` talking to the simulator.
 
     * ``access_token`` must be set, or QuickBooks() refreshes on its own (reference §7.2).
@@ -270,6 +289,7 @@ def make_qb_client(sim_url: str, realm_id: str, access_token: str, refresh_token
     * requests-oauthlib refuses plain http unless OAUTHLIB_INSECURE_TRANSPORT is set; this helper
       sets it for http:// URLs (tests only - never in production code). With ``--tls`` trust
       ``SimulatorProcess.ca_path`` through REQUESTS_CA_BUNDLE instead."""
+    # The app's client library, needed by this helper only: the simulator itself never imports it.
     from quickbooks import QuickBooks
 
     if sim_url.startswith("http://"):
@@ -283,7 +303,7 @@ def make_qb_client(sim_url: str, realm_id: str, access_token: str, refresh_token
     return qb
 
 
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> Any:
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.02) -> T:
     """Poll ``predicate()`` until truthy (for webhook deliveries); returns its last value."""
     deadline = time.monotonic() + timeout
     value = predicate()

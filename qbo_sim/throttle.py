@@ -8,10 +8,23 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-
-from .config import SimConfig
+from typing import Protocol
 
 WINDOW_S = 60.0
+
+
+class Limits(Protocol):
+    """The throttle settings of ``config.SimConfig``, as a protocol: importing the config here would
+    close a cycle (config -> kinds -> store, which holds a ``ThrottleState`` per company)."""
+
+    @property
+    def throttle(self) -> bool: ...
+    @property
+    def throttle_per_minute(self) -> int: ...
+    @property
+    def throttle_concurrent(self) -> int: ...
+    @property
+    def throttle_batch_per_minute(self) -> int: ...
 
 
 @dataclass
@@ -24,7 +37,7 @@ class ThrottleState:
     max_per_minute: int = 0
     rejected: int = 0
 
-    def admit(self, cfg: SimConfig, is_batch: bool, client_id: str) -> bool:
+    def admit(self, cfg: Limits, is_batch: bool, client_id: str) -> bool:
         """Admit the request (returns True) or reject it; always call ``release`` after True."""
         now = time.monotonic()
         with self.lock:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STOP_GRACE_SECONDS = 10.0  # a Celery worker on the filesystem broker takes about 5 s to shut down warmly
@@ -254,12 +256,11 @@ def demo_logins() -> tuple[list[tuple[str, str]], str]:
     """Logins and password from the seed_demo command's own module, so the two cannot drift."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fsm.settings")
-    import django
-
     django.setup()
-    from accounts import demo
+    # Imported only now: the module reads models, which need django.setup() (and ROOT on sys.path) first.
+    from demo import seed
 
-    return demo.demo_logins(), demo.DEMO_PASSWORD
+    return seed.demo_logins(), seed.DEMO_PASSWORD
 
 
 def main() -> int:

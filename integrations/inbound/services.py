@@ -1,12 +1,12 @@
 """What people (and the nightly job) do with what came back from QuickBooks: run the drift report, fix a
-difference in a chosen direction, re-create on purpose a record deleted in QuickBooks."""
+difference in a chosen direction (re-creating a record deleted in QuickBooks is the push queue's: push/services.py ref_repush)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,6 @@ from integrations.models import (
     ExternalRef,
     ObjectType,
     QuickBooksConnection,
-    SyncJob,
 )
 from integrations.push.enqueue import sync_enqueue
 from integrations.services.audit import audit_record
@@ -30,7 +29,8 @@ from invoicing.models import Invoice, Product
 
 log = logging.getLogger(__name__)
 STALE_RUN = timedelta(hours=1)
-MODELS = {ObjectType.CUSTOMER: Customer, ObjectType.ITEM: Product, ObjectType.INVOICE: Invoice}
+MODELS: dict[str, type[Customer | Product | Invoice]] = {
+    ObjectType.CUSTOMER: Customer, ObjectType.ITEM: Product, ObjectType.INVOICE: Invoice}
 # Fields QBO's side cannot be taken for: QBO's invoice lines are not imported, so its total cannot be ours.
 PUSH_ONLY_FIELDS = frozenset({"Total", "Record"})
 
@@ -48,16 +48,17 @@ def drift_request(*, connection: QuickBooksConnection, actor: AbstractBaseUser |
                                       started_at__gt=timezone.now() - STALE_RUN).first()
     if running is not None:
         return running
-    run = DriftRun.objects.create(connection=connection, requested_by=actor if actor and actor.is_authenticated else None)
+    run = DriftRun.objects.create(connection=connection, requested_by=actor if isinstance(actor, User) else None)
     audit_record(connection=connection, action="drift_report_requested", actor=actor)
     transaction.on_commit(lambda: _start_task(run.pk))
     return run
 
 
-def _ref_and_object(item: DriftItem) -> tuple[ExternalRef, object]:
+def _ref_and_object(item: DriftItem) -> tuple[ExternalRef, Customer | Product | Invoice]:
     ref = ExternalRef.objects.filter(connection=item.run.connection, object_type=item.object_type,
                                      local_id=item.local_id).first()
-    obj = MODELS[item.object_type].objects.filter(pk=item.local_id).first() if item.object_type in MODELS else None
+    model = MODELS.get(item.object_type)
+    obj = model.objects.filter(pk=item.local_id).first() if model is not None else None
     if ref is None or obj is None:
         raise ValidationError("This record is no longer linked to QuickBooks.")
     return ref, obj
@@ -88,27 +89,3 @@ def drift_fix(*, item: DriftItem, direction: str, actor: AbstractBaseUser | None
     audit_record(connection=item.run.connection, action="drift_fixed", actor=actor,
                  detail=f"{item.label}: {DriftResolution(resolution).label.lower()} ({outcome})")
     return outcome
-
-
-def ref_repush(*, ref: ExternalRef, actor: AbstractBaseUser | None) -> SyncJob:
-    """Re-create in QuickBooks, on purpose, a record deleted there: the mark and the dead link go, and a
-    create is queued with a fresh requestid (QBO would replay the first create for the old one)."""
-    if not ref.deleted_in_qbo:
-        raise ValidationError("This record was not deleted in QuickBooks.")
-    model = MODELS.get(ref.object_type)
-    obj = model.objects.filter(pk=ref.local_id).first() if model else None
-    if obj is None:
-        raise ValidationError("The record no longer exists here.")
-    old_qbo_id, connection = ref.qbo_id, ref.connection
-    with transaction.atomic():
-        ref.delete()
-        job = sync_enqueue(organization=connection.organization, obj=obj, by_person=True)
-        if job is None:
-            raise ValidationError("This record cannot be sent to QuickBooks now (check the sync preferences).")
-        job.new_request_id()
-        job.outcome_unknown = False
-        job.save(update_fields=["request_id", "outcome_unknown", "updated_at"])
-        audit_record(connection=connection, action="recreated_in_quickbooks", actor=actor,
-                     detail=f"{ref.get_object_type_display()} {obj} was deleted in QuickBooks (Id {old_qbo_id}); "
-                            "queued to be created there again.")
-    return job

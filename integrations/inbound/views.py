@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import org_member_required
 from accounts.permissions import can
 from integrations.inbound import selectors
-from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request, ref_repush
+from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request
 from integrations.models import DriftItem, ExternalRef, QuickBooksConnection, WebhookEvent
+from integrations.push.services import ref_repush
 from integrations.qbo.errors import QboError, with_reference
 from integrations.selectors import connection_active
 

@@ -11,16 +11,17 @@ from customers.models import Customer
 from integrations.merge.change import Change
 from integrations.merge.context import ApplyContext
 from integrations.merge.fields import base_of, echo_seen, merge_into
+from integrations.merge.rules import FieldSpec
 from integrations.merge.specs import CUSTOMER_FIELDS, ITEM_FIELDS, customer_label, product_label, refusal_for
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteState, RemoteVersion
 from integrations.selectors import preferences_for
 from integrations.suppress import sync_suppressed
 from invoicing.models import Product
 
-ENTITY = {ObjectType.ITEM: "Item", ObjectType.CUSTOMER: "Customer"}
+ENTITY: dict[str, str] = {ObjectType.ITEM: "Item", ObjectType.CUSTOMER: "Customer"}
 
 
-SPECS = {ObjectType.ITEM: ITEM_FIELDS, ObjectType.CUSTOMER: CUSTOMER_FIELDS}
+SPECS: dict[str, list[FieldSpec]] = {ObjectType.ITEM: ITEM_FIELDS, ObjectType.CUSTOMER: CUSTOMER_FIELDS}
 
 
 def remember_pushed(ref: ExternalRef, entity: dict[str, Any]) -> None:

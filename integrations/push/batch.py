@@ -10,6 +10,7 @@ unknown outcome of the whole batch marks every item "look up before creating aga
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +40,7 @@ MIN_BATCH = 3  # below this a batch saves nothing worth its all-or-nothing uncer
 # QBO takes 40 batch requests a minute per company and app. When that window is full for longer than
 # this, the claimed creates go one by one (the 500/minute budget) instead of holding a worker idle.
 BATCH_PATIENCE_SECONDS = 5.0
-_ENTITY = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
+_ENTITY: dict[str, str] = {ObjectType.CUSTOMER: "Customer", ObjectType.ITEM: "Item", ObjectType.INVOICE: "Invoice"}
 
 
 def _candidates(first: SyncJob) -> list[SyncJob]:
@@ -151,7 +152,7 @@ def _send(client: Any, object_type: str, items: dict[str, tuple[SyncJob, dict[st
     return True
 
 
-def _settle_created(client: Any, created: list[tuple[SyncJob, dict[str, Any], dict[str, Any]]], started: object,
+def _settle_created(client: Any, created: list[tuple[SyncJob, dict[str, Any], dict[str, Any]]], started: datetime,
                     t0: float) -> bool:
     """Every created record's mapping and its job's end in a few statements for the whole batch. False (and
     nothing written) when a mapping clashes with another row: each item is then settled on its own."""
@@ -176,7 +177,7 @@ def _kept_tax(job: SyncJob, record: dict[str, Any]) -> dict[str, Decimal | None]
 
 
 def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | None, body: dict[str, Any],
-            started: object, t0: float) -> None:
+            started: datetime, t0: float) -> None:
     if response is not None and entity in response:
         record = response[entity]
         ref_save(connection=job.connection, object_type=job.object_type, local_id=job.local_id, entity=record,

@@ -1,20 +1,28 @@
-"""sync_enqueue(): write (or coalesce into) the object's open outbox row in the caller's transaction,
-and ring the doorbell once that transaction commits."""
+"""Domain writes → outbox rows. `sync_enqueue()` writes (or coalesces into) the object's open outbox row
+in the caller's transaction and rings the doorbell once that transaction commits.
+
+Signals (`signals_connect`, called once from the app's ready()) catch every writer (pages, API, admin,
+shell) and run inside the writer's transaction (ATOMIC_REQUESTS and the services' atomic blocks), so the
+change and its job commit together."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
 
 from accounts.models import Organization
+from customers.models import Customer
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push import policy
 from integrations.push.outbox import OPEN_STATES, upsert_open_job
+from integrations.push.policy import Synced
 from integrations.push.tasks import push_doorbell
 from integrations.selectors import connection_active, preferences_for
 from integrations.suppress import sync_is_suppressed
-from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind
+from invoicing.models import Invoice, InvoiceStatus, Payment, PaymentKind, Product
 
 log = logging.getLogger(__name__)
 
@@ -27,30 +35,30 @@ def doorbell_ring() -> None:
         log.warning("push doorbell could not be sent; the sweeper will pick the job up", exc_info=True)
 
 
-def _is_mapped(object_type: str, obj: object, connection: QuickBooksConnection) -> bool:
+def _is_mapped(object_type: str, obj: Synced, connection: QuickBooksConnection) -> bool:
     return ExternalRef.objects.filter(connection=connection, object_type=object_type,
-                                      local_id=obj.pk).exists()  # type: ignore[attr-defined]
+                                      local_id=obj.pk).exists()
 
 
-def _operation_for(object_type: str, obj: object, connection: QuickBooksConnection, *, mapped: bool) -> str | None:
-    if object_type == ObjectType.INVOICE and obj.status == InvoiceStatus.VOID:  # type: ignore[attr-defined]
+def _operation_for(object_type: str, obj: Synced, connection: QuickBooksConnection, *, mapped: bool) -> str | None:
+    if isinstance(obj, Invoice) and obj.status == InvoiceStatus.VOID:
         if mapped:
             return "void"
         # Not in QBO as far as we know, but a create may be under way (a worker is sending it, or it is
         # retrying after an answer that never came): the void joins that job, so it runs after the
         # create instead of being forgotten. With no open job there is nothing to void in QBO.
         return "void" if SyncJob.objects.filter(connection=connection, object_type=object_type,
-                                                local_id=obj.pk, state__in=OPEN_STATES).exists() else None  # type: ignore[attr-defined]
+                                                local_id=obj.pk, state__in=OPEN_STATES).exists() else None
     return "upsert"
 
 
-def _should_push(object_type: str, obj: object, connection: QuickBooksConnection, *, by_person: bool,
+def _should_push(object_type: str, obj: Synced, connection: QuickBooksConnection, *, by_person: bool,
                  mapped: bool) -> bool:
     prefs = preferences_for(organization=connection.organization)
     if not policy.type_enabled(prefs, object_type):
         return False
-    if object_type == ObjectType.PAYMENT:
-        return _payment_should_push(obj, connection)  # type: ignore[arg-type]
+    if isinstance(obj, Payment):
+        return _payment_should_push(obj, connection)
     if object_type != ObjectType.INVOICE:
         return True
     assert isinstance(obj, Invoice)
@@ -72,7 +80,7 @@ def _payment_should_push(payment: Payment, connection: QuickBooksConnection) -> 
                         mapped=_is_mapped(ObjectType.INVOICE, invoice, connection))
 
 
-def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = False) -> SyncJob | None:
+def sync_enqueue(*, organization: Organization, obj: Synced, by_person: bool = False) -> SyncJob | None:
     """Queue a push of `obj`'s current state, if the organization syncs it. Returns the open job."""
     if sync_is_suppressed():
         return None
@@ -87,6 +95,17 @@ def sync_enqueue(*, organization: Organization, obj: object, by_person: bool = F
     operation = _operation_for(object_type, obj, connection, mapped=mapped)
     if operation is None:
         return None
-    job = upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)  # type: ignore[attr-defined]
+    job = upsert_open_job(connection, object_type, obj.pk, operation, by_person=by_person)
     transaction.on_commit(doorbell_ring)
     return job
+
+
+def _changed(sender: type, instance: Any, raw: bool = False, **_: Any) -> None:
+    if raw:  # loaddata: not a user's change
+        return
+    sync_enqueue(organization=instance.organization, obj=instance)
+
+
+def signals_connect() -> None:
+    for model in (Customer, Product, Invoice, Payment):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"qbo-push-{model.__name__}")

@@ -3,6 +3,8 @@ Used by the enqueue (a domain change) and by the runner (a dependency pushed fir
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,7 +35,7 @@ def upsert_open_job(connection: QuickBooksConnection, object_type: str, local_id
 OPEN_STATES = [JobState.QUEUED, JobState.RUNNING, JobState.BACKOFF, JobState.ERROR, JobState.PAUSED]
 
 
-def _coalesce(job: SyncJob, operation: str, *, by_person: bool, now: object) -> SyncJob:
+def _coalesce(job: SyncJob, operation: str, *, by_person: bool, now: datetime) -> SyncJob:
     # A void supersedes an update; an update never downgrades a pending void.
     if operation == "void" or job.operation != "void":
         job.operation = operation

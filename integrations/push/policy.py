@@ -11,15 +11,17 @@ SYNCABLE_INVOICE_STATUSES = frozenset({
     S.GENERATED, S.SENT, S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.VOID, S.REFUNDED, S.PARTIALLY_REFUNDED,
 })
 NEVER_SYNC_STATUSES = frozenset({S.DRAFT, S.DISPUTED})
-_PREF_FIELD = {
+_PREF_FIELD: dict[str, str] = {
     ObjectType.CUSTOMER: "sync_customers",
     ObjectType.ITEM: "sync_products",
     ObjectType.INVOICE: "sync_invoices",
     ObjectType.PROJECT: "sync_projects",
     ObjectType.PAYMENT: "sync_payments",
 }
-OBJECT_TYPE_OF = {Customer: ObjectType.CUSTOMER, Product: ObjectType.ITEM, Invoice: ObjectType.INVOICE,
-                  Payment: ObjectType.PAYMENT}
+# What the push queue syncs: a domain object of one of these models.
+Synced = Customer | Product | Invoice | Payment
+OBJECT_TYPE_OF: dict[type[Synced], str] = {Customer: ObjectType.CUSTOMER, Product: ObjectType.ITEM,
+                                           Invoice: ObjectType.INVOICE, Payment: ObjectType.PAYMENT}
 
 
 def type_enabled(prefs: SyncPreferences, object_type: str) -> bool:

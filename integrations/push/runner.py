@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -84,7 +85,7 @@ def _call(client: QboClient | None) -> CallInfo:
     return client.last_call if client is not None else CallInfo()
 
 
-def _attempt(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallInfo, message: str = "",
+def _attempt(job: SyncJob, started: datetime, t0: float, *, outcome: str, call: CallInfo, message: str = "",
              code: str = "", qbo_id: str = "") -> SyncAttempt:
     return SyncAttempt(
         connection_id=job.connection_id, job=job, object_type=job.object_type, local_id=job.local_id,
@@ -94,17 +95,17 @@ def _attempt(job: SyncJob, started: object, t0: float, *, outcome: str, call: Ca
     )
 
 
-def _log(job: SyncJob, started: object, t0: float, *, outcome: str, call: CallInfo, message: str = "",
+def _log(job: SyncJob, started: datetime, t0: float, *, outcome: str, call: CallInfo, message: str = "",
          code: str = "", qbo_id: str = "") -> None:
     _attempt(job, started, t0, outcome=outcome, call=call, message=message, code=code, qbo_id=qbo_id).save()
 
 
-def job_finish(job: SyncJob, started: object, t0: float, *, outcome: str, message: str, call: CallInfo,
+def job_finish(job: SyncJob, started: datetime, t0: float, *, outcome: str, message: str, call: CallInfo,
                qbo_id: str = "") -> str:
     return jobs_finish([(job, qbo_id)], started, t0, outcome=outcome, message=message, call=call)[job.pk]
 
 
-def jobs_finish(done: list[tuple[SyncJob, str]], started: object, t0: float, *, outcome: str, message: str,
+def jobs_finish(done: list[tuple[SyncJob, str]], started: datetime, t0: float, *, outcome: str, message: str,
                 call: CallInfo) -> dict[int, str]:
     """Jobs that succeeded (one, or a batch's worth in a few statements): logged, then done, or queued
     again when the object changed while we pushed (new requestid: it may be a new operation).
@@ -139,7 +140,7 @@ def _request_id_after(exc: QboError, job: SyncJob) -> str:
     return new_request_id()
 
 
-def job_failed(job: SyncJob, exc: QboError, started: object, t0: float) -> str:
+def job_failed(job: SyncJob, exc: QboError, started: datetime, t0: float) -> str:
     message, hint = plain_message(exc)
     fields: dict[str, object] = {"last_error": message, "last_error_hint": hint, "last_fault_code": exc.code,
                                  "lease_until": None, "request_id": _request_id_after(exc, job),

@@ -9,12 +9,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
-from integrations.inbound.services import ref_repush
 from integrations.models import ExternalRef, JobState, ObjectType, QuickBooksConnection, SyncJob
 from integrations.push.enqueue import doorbell_ring, sync_enqueue
 from integrations.push.handlers.invoice_tax import UNMAPPED_TAX_CODE
+from integrations.push.policy import OBJECT_TYPE_OF
 from integrations.push.selectors import invoice_sync_action
 from integrations.selectors import connection_active
+from integrations.services.audit import audit_record
 from invoicing.models import Invoice
 
 
@@ -76,3 +77,30 @@ def jobs_sync_all_pending(*, connection: QuickBooksConnection) -> int:
     for _ in range(min(count, 4)):  # a few doorbells: each drains due work for a time slice
         transaction.on_commit(doorbell_ring)
     return count
+
+
+MODEL_OF = {object_type: model for model, object_type in OBJECT_TYPE_OF.items()}
+
+
+def ref_repush(*, ref: ExternalRef, actor: AbstractBaseUser | None) -> SyncJob:
+    """Re-create in QuickBooks, on purpose, a record deleted there: the mark and the dead link go, and a
+    create is queued with a fresh requestid (QBO would replay the first create for the old one)."""
+    if not ref.deleted_in_qbo:
+        raise ValidationError("This record was not deleted in QuickBooks.")
+    model = MODEL_OF.get(ref.object_type)
+    obj = model.objects.filter(pk=ref.local_id).first() if model else None
+    if obj is None:
+        raise ValidationError("The record no longer exists here.")
+    old_qbo_id, connection = ref.qbo_id, ref.connection
+    with transaction.atomic():
+        ref.delete()
+        job = sync_enqueue(organization=connection.organization, obj=obj, by_person=True)
+        if job is None:
+            raise ValidationError("This record cannot be sent to QuickBooks now (check the sync preferences).")
+        job.new_request_id()
+        job.outcome_unknown = False
+        job.save(update_fields=["request_id", "outcome_unknown", "updated_at"])
+        audit_record(connection=connection, action="recreated_in_quickbooks", actor=actor,
+                     detail=f"{ref.get_object_type_display()} {obj} was deleted in QuickBooks (Id {old_qbo_id}); "
+                            "queued to be created there again.")
+    return job

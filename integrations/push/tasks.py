@@ -1,4 +1,5 @@
-"""Thin Celery tasks. The database holds all work; these messages are only doorbells."""
+"""Thin Celery tasks. The database holds all work; these messages are only doorbells. A doorbell runs
+worker steps: claim the next due job fairly (and a batch of like creates when it pays), run it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,25 @@ import time
 from celery import shared_task
 from django.conf import settings
 
+from integrations.push.batch import batch_claim, batch_run
+from integrations.push.claim import job_claim_next
+from integrations.push.runner import job_run
 from integrations.push.sweeper import push_due_count, push_prune
-from integrations.push.worker import run_next
 
 SLICE_SECONDS = 20.0
+
+
+def run_next() -> int:
+    """One worker step. How many jobs ran (0: nothing was due)."""
+    job = job_claim_next()
+    if job is None:
+        return 0
+    more = batch_claim(job)
+    if more:
+        batch_run([job, *more])
+    else:
+        job_run(job)
+    return 1 + len(more)
 
 
 @shared_task(name="integrations.push.tasks.push_doorbell", ignore_result=True)

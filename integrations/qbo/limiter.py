@@ -88,10 +88,22 @@ def _redis_wait_ms(client: redis.Redis, realm_id: str, member: str, kind: str) -
 
 
 def _db_wait_ms(realm_id: str, kind: str) -> int:
-    return _db_window_wait_ms(realm_id) if kind == "batch" else _db_bucket_wait_ms(realm_id)
+    """A slot now (0), or how long until one: nothing is reserved when it is not 0."""
+    return _db_take(realm_id, kind, patience_ms=0)[0]
 
 
-def _db_bucket_wait_ms(realm_id: str) -> int:
+def _db_take(realm_id: str, kind: str, *, patience_ms: int) -> tuple[int, bool]:
+    if kind == "batch":
+        wait_ms = _db_window_wait_ms(realm_id)
+        return wait_ms, wait_ms == 0
+    return _db_bucket_reserve(realm_id, patience_ms)
+
+
+def _db_bucket_reserve(realm_id: str, patience_ms: int) -> tuple[int, bool]:
+    """Take the next token of the company's bucket, now or at a later moment within `patience_ms`: the
+    tokens may go below zero, each negative token being a slot a waiting request already holds. So a
+    waiting request costs one round trip, not one per poll, and waiters are served in arrival order.
+    Returns (milliseconds to wait, whether the slot was taken)."""
     rate = settings.QBO_RATE_PER_MINUTE / 60.0
     with transaction.atomic():
         now = timezone.now()
@@ -99,10 +111,11 @@ def _db_bucket_wait_ms(realm_id: str) -> int:
             realm_id=f"qbo:rl:{realm_id}", defaults={"tokens": BURST, "updated_at": now})
         elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
         tokens = min(BURST, bucket.tokens + elapsed * rate)
-        granted = tokens >= 1
-        bucket.tokens, bucket.updated_at = (tokens - 1 if granted else tokens), now
+        wait_ms = 0 if tokens >= 1 else int((1 - tokens) / rate * 1000) + 1
+        taken = wait_ms <= patience_ms
+        bucket.tokens, bucket.updated_at = (tokens - 1 if taken else tokens), now
         bucket.save(update_fields=["tokens", "updated_at"])
-    return 0 if granted else int((1 - tokens) / rate * 1000) + 1
+    return wait_ms, taken
 
 
 def _db_window_wait_ms(realm_id: str) -> int:
@@ -129,8 +142,14 @@ class BatchWindowFull(QboThrottled):
 
 def _wait(client: redis.Redis | None, realm_id: str, member: str, kind: str, deadline: float) -> None:
     while True:
-        wait_ms = _redis_wait_ms(client, realm_id, member, kind) if client else _db_wait_ms(realm_id, kind)
-        if wait_ms == 0:
+        if client:
+            wait_ms = _redis_wait_ms(client, realm_id, member, kind)
+            taken = wait_ms == 0
+        else:
+            patience_ms = max(int((deadline - time.monotonic()) * 1000), 0)
+            wait_ms, taken = _db_take(realm_id, kind, patience_ms=patience_ms)
+        if taken:
+            time.sleep(wait_ms / 1000)  # 0, or until the reserved slot comes (the database bucket)
             return
         if time.monotonic() + wait_ms / 1000 > deadline:
             if kind == "batch":

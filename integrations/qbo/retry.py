@@ -68,7 +68,10 @@ def retry_after(exc: QboError, attempts: int) -> Retry:
     if isinstance(exc, QboThrottled):
         return Retry(Verdict.WAIT, at=throttle_wait(), spends_attempt=False)
     if isinstance(exc, QboDependencyPending):
-        return Retry(Verdict.WAIT, at=max(filter(None, [dependency_wait(), exc.retry_at])), spends_attempt=False)
+        at = dependency_wait()
+        if isinstance(exc.retry_at, datetime) and exc.retry_at > at:
+            at = exc.retry_at  # the needed record's own job waits longer (its backoff)
+        return Retry(Verdict.WAIT, at=at, spends_attempt=False)
     if isinstance(exc, QboTransient):
         if attempts >= settings.QBO_MAX_ATTEMPTS:
             return Retry(Verdict.GIVE_UP, exhausted=True)

@@ -1,4 +1,8 @@
-"""Template helpers of the push queue: the invoice's sync action, QBO record links, the queue banner."""
+"""Template helpers of the push queue: the invoice pages' sync blocks, QBO record links, the queue banner.
+
+The invoice pages (invoicing) know nothing of QuickBooks: their templates call these tags, which read
+the sync actions themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,35 @@ from django import template
 
 from integrations.models import ObjectType
 from integrations.push.display import qbo_record_url
-from integrations.push.selectors import SyncAction, invoice_sync_action
+from integrations.push.selectors import SyncAction, invoice_sync_action, invoice_sync_actions
 from integrations.push.views import banner_context
 from invoicing.models import Invoice
 
 register = template.Library()
 
 
-@register.simple_tag
-def invoice_sync_for(invoice: Invoice) -> SyncAction:
-    """One invoice's action (the detail page). Lists pass theirs from the view, in constant queries."""
-    return invoice_sync_action(invoice=invoice)
+def _page_context(context: template.Context) -> dict[str, Any]:
+    """What the sync blocks read from the page around them (see each template's comment)."""
+    return {name: context.get(name) for name in ("request", "perms_org", "qbo_queue", "csrf_token", "next_url")}
+
+
+@register.inclusion_tag("integrations/push/_detail_sync.html", takes_context=True)
+def invoice_sync_block(context: template.Context, invoice: Invoice) -> dict[str, Any]:
+    """The QuickBooks part of the invoice detail page's action bar."""
+    return {**_page_context(context), "invoice": invoice, "sync": invoice_sync_action(invoice=invoice)}
+
+
+@register.simple_tag(takes_context=True)
+def invoice_sync_actions_for(context: template.Context, invoices: list[Invoice]) -> dict[int, SyncAction]:
+    """Every invoice's action on a list page, in constant queries, for invoice_row_sync to show row by row."""
+    return invoice_sync_actions(organization=context["request"].organization, invoices=invoices)
+
+
+@register.inclusion_tag("integrations/push/_row_sync.html", takes_context=True)
+def invoice_row_sync(context: template.Context, invoice: Invoice, detail_url: str,
+                     actions: dict[int, SyncAction]) -> dict[str, Any]:
+    """The QuickBooks part of an invoice row's menu; `actions` comes from invoice_sync_actions_for."""
+    return {**_page_context(context), "invoice": invoice, "detail_url": detail_url, "sync": actions[invoice.pk]}
 
 
 @register.filter

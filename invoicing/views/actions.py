@@ -7,13 +7,14 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from accounts.requests import OrgRequest
 from invoicing import lifecycle
 from invoicing.emailing import addresses_split, invoice_email_queue
 from invoicing.forms import PaymentForm, RefundForm, SendForm
@@ -22,18 +23,18 @@ from invoicing.selectors import ACTION_CAPABILITIES, invoice_detail_queryset
 from invoicing.views.invoices import invoice_detail_context
 
 # A handler returns the success message, or a response of its own (a form shown again with its errors).
-Handler = Callable[[HttpRequest, Invoice], "str | HttpResponse"]
+Handler = Callable[[OrgRequest, Invoice], "str | HttpResponse"]
 
 
 def _simple(service: Callable[..., object], done: str) -> Handler:
-    def handle(request: HttpRequest, invoice: Invoice) -> str:
+    def handle(request: OrgRequest, invoice: Invoice) -> str:
         service(invoice=invoice)
         return f"Invoice {invoice.number} {done}."
 
     return handle
 
 
-def _form_again(request: HttpRequest, invoice: Invoice, form: Form, which: str) -> HttpResponse:
+def _form_again(request: OrgRequest, invoice: Invoice, form: Form, which: str) -> HttpResponse:
     context = invoice_detail_context(request, invoice, **{f"{which}_form": form, "open_form": which})
     return render(request, "invoicing/invoice_detail.html", context, status=400)
 
@@ -45,7 +46,7 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def _send(request: HttpRequest, invoice: Invoice) -> str | HttpResponse:
+def _send(request: OrgRequest, invoice: Invoice) -> str | HttpResponse:
     """Queue the email; the invoice turns Sent when the mail server accepts it (invoicing/email_delivery.py)."""
     form = SendForm(request.POST)
     if not form.is_valid():
@@ -65,7 +66,7 @@ def _send(request: HttpRequest, invoice: Invoice) -> str | HttpResponse:
 def _with_form(form_class: type[Form], which: str, service: Callable[..., object], done: str) -> Handler:
     """Validate the form, call the service, and show its refusals (over the balance, ...) on the form."""
 
-    def handle(request: HttpRequest, invoice: Invoice) -> str | HttpResponse:
+    def handle(request: OrgRequest, invoice: Invoice) -> str | HttpResponse:
         form = form_class(request.POST)
         if not form.is_valid():
             return _form_again(request, invoice, form, which)
@@ -94,7 +95,7 @@ HANDLERS: dict[str, Handler] = {
 assert set(HANDLERS) == set(ACTION_CAPABILITIES), "every offered action needs a handler"
 
 
-def _back(request: HttpRequest, invoice: Invoice, action: str) -> HttpResponse:
+def _back(request: OrgRequest, invoice: Invoice, action: str) -> HttpResponse:
     """Return where the button was pressed (the list keeps its filters), else to the invoice."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -105,7 +106,7 @@ def _back(request: HttpRequest, invoice: Invoice, action: str) -> HttpResponse:
 
 
 @org_member_required()
-def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def invoice_action(request: OrgRequest, pk: int, action: str) -> HttpResponse:
     # Role first, method second: a role that may not act gets 403 however it asks.
     if not can(request.role, ACTION_CAPABILITIES[action]):
         raise PermissionDenied(f"Your role may not {action.replace('_', ' ')} invoices.")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from accounts.decorators import org_member_required
+from accounts.requests import OrgRequest
 from invoicing.document import invoice_document
 from invoicing.pdf import invoice_html, invoice_pdf, invoice_pdf_filename
 from invoicing.selectors import invoice_document_queryset
 
 
 @org_member_required("invoice.view")
-def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_print(request: OrgRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(invoice_document_queryset(organization=request.organization), pk=pk)
     html = invoice_html(invoice_document(invoice), screen=True,
                         pdf_url=reverse("invoicing:invoice_pdf", args=[pk]),
@@ -22,7 +23,7 @@ def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_member_required("invoice.view")
-def invoice_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_pdf_download(request: OrgRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(invoice_document_queryset(organization=request.organization), pk=pk)
     document = invoice_document(invoice)
     response = HttpResponse(invoice_pdf(document), content_type="application/pdf")

@@ -6,23 +6,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.decorators import org_member_required
 from accounts.models import terms_label
+from accounts.requests import OrgRequest
 from customers.models import Customer
 from customers.selectors import project_options
-from integrations.push.selectors import SyncAction, invoice_sync_actions
 from invoicing.forms import InvoiceForm, LineFormSet, PaymentForm, RefundForm, SendForm
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.selectors import (
     invoice_actions_for,
-    invoice_can_edit,
     invoice_detail_queryset,
     invoice_emails,
     invoice_list,
@@ -31,7 +30,7 @@ from invoicing.selectors import (
     tax_code_choices,
 )
 from invoicing.services import invoice_create, invoice_update
-from invoicing.validators import invoice_edit_refusal
+from invoicing.validators import invoice_can_edit, invoice_edit_check
 
 INVOICES_PER_PAGE = 50
 
@@ -62,7 +61,6 @@ class InvoiceRow:
     url: str
     actions: list[RowAction]  # the lifecycle actions the role and the status both allow
     can_edit: bool
-    sync: SyncAction | None = None  # the QuickBooks sync item (integrations.push.selectors)
 
 
 def action_url(detail_url: str, action: str) -> str:
@@ -74,14 +72,14 @@ def action_url(detail_url: str, action: str) -> str:
     return f"{detail_url}{action.replace('_', '-')}/"
 
 
-def _row(invoice: Invoice, role: str | None, sync: SyncAction | None = None) -> InvoiceRow:
+def _row(invoice: Invoice, role: str | None) -> InvoiceRow:
     url = reverse("invoicing:invoice_detail", args=[invoice.pk])
     actions = [
         RowAction(name, ACTION_LABELS[name], action_url(url, name))
         for name in invoice_actions_for(invoice=invoice, role=role)
     ]
     return InvoiceRow(invoice=invoice, url=url, actions=actions,
-                      can_edit=invoice_can_edit(invoice=invoice, role=role), sync=sync)
+                      can_edit=invoice_can_edit(invoice=invoice, role=role))
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -92,7 +90,7 @@ def _int_or_none(raw: str | None) -> int | None:
 
 
 @org_member_required("invoice.view")
-def invoice_index(request: HttpRequest) -> HttpResponse:
+def invoice_index(request: OrgRequest) -> HttpResponse:
     org = request.organization
     status = request.GET.get("status", "")
     status = status if status in InvoiceStatus.values else ""
@@ -100,11 +98,10 @@ def invoice_index(request: HttpRequest) -> HttpResponse:
     invoices = invoice_list(organization=org, status=status, customer_id=customer_id)
     page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    sync = invoice_sync_actions(organization=org, invoices=shown)  # constant queries for the whole page
-    rows = [_row(invoice, request.role, sync[invoice.pk]) for invoice in shown]
     context = {
         "page": page,
-        "rows": rows,
+        "invoices": shown,  # integrations' row tags read the page's QuickBooks actions for all of them at once
+        "rows": [_row(invoice, request.role) for invoice in shown],
         "next_url": request.get_full_path(),  # row actions come back here, filters and page kept
         "status": status,
         "customer_id": customer_id,
@@ -114,7 +111,7 @@ def invoice_index(request: HttpRequest) -> HttpResponse:
     return render(request, "invoicing/invoice_list.html", context)
 
 
-def invoice_detail_context(request: HttpRequest, invoice: Invoice, **forms: Any) -> dict[str, Any]:
+def invoice_detail_context(request: OrgRequest, invoice: Invoice, **forms: Any) -> dict[str, Any]:
     """Everything the detail page shows; the lifecycle views reuse it to show a form's errors in place."""
     today = timezone.localdate()
     actions = invoice_actions_for(invoice=invoice, role=request.role)
@@ -141,13 +138,13 @@ def invoice_detail_context(request: HttpRequest, invoice: Invoice, **forms: Any)
 
 
 @org_member_required("invoice.view")
-def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_detail(request: OrgRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(invoice_detail_queryset(organization=request.organization), pk=pk)
     return render(request, "invoicing/invoice_detail.html", invoice_detail_context(request, invoice))
 
 
 @org_member_required("invoice.edit_draft")
-def invoice_new(request: HttpRequest) -> HttpResponse:
+def invoice_new(request: OrgRequest) -> HttpResponse:
     # No due date: the customer's (or the organization's) payment terms set it when the invoice is saved.
     initial: dict[str, Any] = {"issue_date": timezone.localdate()}
     customer_id = _int_or_none(request.GET.get("customer"))
@@ -157,14 +154,13 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
 
 
 @org_member_required("invoice.edit_draft")
-def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_edit(request: OrgRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice.objects.for_org(request.organization).select_related("customer"), pk=pk)
-    refusal = invoice_edit_refusal(invoice)
-    if refusal:
-        messages.error(request, refusal)
+    try:
+        invoice_edit_check(invoice=invoice, role=request.role)  # a role that may not edit it: PermissionDenied, 403
+    except ValidationError as exc:  # the invoice itself can no longer change: say why on its page
+        messages.error(request, " ".join(exc.messages))
         return redirect("invoicing:invoice_detail", pk=invoice.pk)
-    if not invoice_can_edit(invoice=invoice, role=request.role):
-        raise PermissionDenied("Your role may edit drafts only; ask the office to correct an issued invoice.")
     lines = [
         {"id": line.pk, "product": line.product_id and str(line.product_id), "description": line.description,
          "kind": line.kind, "quantity": line.quantity.normalize(), "unit_price": line.unit_price,
@@ -176,7 +172,7 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _invoice_form(request, invoice, initial=initial, lines=lines)
 
 
-def _invoice_form(request: HttpRequest, invoice: Invoice, *, initial: dict[str, Any],
+def _invoice_form(request: OrgRequest, invoice: Invoice, *, initial: dict[str, Any],
                   lines: list[dict[str, Any]]) -> HttpResponse:
     org = request.organization
     data = request.POST if request.method == "POST" else None
@@ -224,7 +220,7 @@ def _save_invoice(invoice: Invoice, form: InvoiceForm, formset: Any) -> Invoice 
 
 
 @org_member_required("invoice.view")
-def invoice_project_options(request: HttpRequest) -> HttpResponse:
+def invoice_project_options(request: OrgRequest) -> HttpResponse:
     """The project <option>s for the chosen customer; the invoice form swaps them in with htmx."""
     customer_id = _int_or_none(request.GET.get("customer"))
     projects = project_options(organization=request.organization, customer_id=customer_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from accounts.requests import OrgRequest
 from invoicing.forms import ProductForm
 from invoicing.models import Product
 from invoicing.selectors import product_list
@@ -18,7 +19,7 @@ PRODUCTS_PER_PAGE = 50
 
 
 @org_member_required("product.view")
-def product_index(request: HttpRequest) -> HttpResponse:
+def product_index(request: OrgRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     active = request.GET.get("active", "")
     products = product_list(organization=request.organization, query=query, active=active)
@@ -28,16 +29,16 @@ def product_index(request: HttpRequest) -> HttpResponse:
 
 
 @org_member_required("product.edit")
-def product_create(request: HttpRequest) -> HttpResponse:
+def product_create(request: OrgRequest) -> HttpResponse:
     return _product_form(request, Product(organization=request.organization))
 
 
 @org_member_required("product.edit")
-def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def product_edit(request: OrgRequest, pk: int) -> HttpResponse:
     return _product_form(request, get_object_or_404(Product.objects.for_org(request.organization), pk=pk))
 
 
-def _product_form(request: HttpRequest, product: Product) -> HttpResponse:
+def _product_form(request: OrgRequest, product: Product) -> HttpResponse:
     creating = product.pk is None
     form = ProductForm(request.POST or None, instance=product, organization=request.organization)
     if request.method == "POST" and form.is_valid():

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
+from accounts.requests import OrgRequest
 from invoicing.forms import InvoiceSettingsForm, TaxCodeForm, TaxRateForm
 from invoicing.models import TaxCode, TaxRate
 from invoicing.selectors import tax_codes_with_rates, tax_rates
 
 
 @org_member_required("product.view")
-def invoice_settings(request: HttpRequest) -> HttpResponse:
+def invoice_settings(request: OrgRequest) -> HttpResponse:
     org = request.organization
     can_edit = can(request.role, "product.edit")
     form = InvoiceSettingsForm(request.POST if request.method == "POST" and can_edit else None, instance=org)
@@ -32,20 +30,21 @@ def invoice_settings(request: HttpRequest) -> HttpResponse:
 
 
 @org_member_required("product.edit")
-def tax_code_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def tax_code_form(request: OrgRequest, pk: int | None = None) -> HttpResponse:
     code = TaxCode(organization=request.organization) if pk is None else get_object_or_404(
         TaxCode.objects.for_org(request.organization), pk=pk)
     return _save_form(request, TaxCodeForm, code, "tax code")
 
 
 @org_member_required("product.edit")
-def tax_rate_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def tax_rate_form(request: OrgRequest, pk: int | None = None) -> HttpResponse:
     rate = TaxRate(organization=request.organization) if pk is None else get_object_or_404(
         TaxRate.objects.for_org(request.organization), pk=pk)
     return _save_form(request, TaxRateForm, rate, "tax rate")
 
 
-def _save_form(request: HttpRequest, form_class: type[ModelForm], instance: Any, noun: str) -> HttpResponse:
+def _save_form(request: OrgRequest, form_class: type[TaxRateForm | TaxCodeForm], instance: TaxRate | TaxCode,
+               noun: str) -> HttpResponse:
     creating = instance.pk is None
     form = form_class(request.POST or None, instance=instance, organization=request.organization)
     if request.method == "POST" and form.is_valid():

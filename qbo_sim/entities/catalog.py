@@ -58,7 +58,7 @@ class NamedType(EntityType):
         return d
 
     def after_write(self, co: Company, old: dict[str, Any] | None, rec: Record, ts: float) -> None:
-        common.index_name(co, self.name, old and old.get("Name"), rec.data["Name"], self.name, rec.id)
+        common.index_name(co, self.name, old.get("Name") if old else None, rec.data["Name"], self.name, rec.id)
 
 
 class ItemType(NamedType):

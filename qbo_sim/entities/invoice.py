@@ -55,18 +55,18 @@ class InvoiceType(EntityType):
             return next_doc_number(co)
         if doc is None:
             return None
-        doc = str(doc)
-        if len(doc) > MAX_DOC_NUMBER:
-            raise errors.too_long("DocNumber", MAX_DOC_NUMBER, len(doc))
+        number = str(doc)
+        if len(number) > MAX_DOC_NUMBER:
+            raise errors.too_long("DocNumber", MAX_DOC_NUMBER, len(number))
         if not opts.allow_dup_docnum:
             for rec in co.records.get("Invoice", {}).values():
-                if not rec.deleted and rec.data.get("DocNumber") == doc and (old is None or rec.id != old.id):
+                if not rec.deleted and rec.data.get("DocNumber") == number and (old is None or rec.id != old.id):
                     raise errors.validation(
                         "6140", "Duplicate Document Number Error",
                         "Duplicate Document Number Error : You must specify a different number. This "
-                        f"number has already been used. DocNumber={doc} is assigned to TxnType=Invoice "
+                        f"number has already been used. DocNumber={number} is assigned to TxnType=Invoice "
                         f"with TxnId={rec.id}", "DocNumber")
-        return doc
+        return number
 
     def _dates(self, co: Company, d: dict[str, Any], customer: Record, ts: float) -> None:
         set_default(d, "TxnDate", clock.today(ts))

@@ -13,6 +13,7 @@ from .common import EntityType, WriteOpts, strip_junk
 from .invoice import void_invoice
 from .links import link_estimates
 from .payment import relink, unlink_invoice, void_payment
+from .people import refresh_balance
 from .taxcalc import recomputable
 
 
@@ -166,8 +167,6 @@ def void(co: Company, name: str, body: Any, *, check_token: bool = True) -> Reco
 
 
 def _refresh_customer(co: Company, rec: Record) -> None:
-    from .people import refresh_balance
-
     customer = (rec.data.get("CustomerRef") or {}).get("value")
     if customer:
         refresh_balance(co, customer)

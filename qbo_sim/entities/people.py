@@ -61,7 +61,7 @@ class Person(EntityType):
         return d
 
     def after_write(self, co: Company, old: dict[str, Any] | None, rec: Record, ts: float) -> None:
-        index_name(co, PERSON_GROUP, old and old.get("DisplayName"), rec.data["DisplayName"],
+        index_name(co, PERSON_GROUP, old.get("DisplayName") if old else None, rec.data["DisplayName"],
                    self.name, rec.id)
 
 

@@ -52,7 +52,7 @@ def global_tax(co: Company, mode: str, raw: dict[str, Any], sales: list[SaleLine
         base = Decimal(str(sale.net))
         if gross and sum(pcts):
             # The line amount includes tax: back it out per line (the net is rounded, tax = the rest).
-            net = Decimal(str(half_up(base / (1 + sum(pcts) / 100))))
+            net = Decimal(str(half_up(base / (1 + sum(pcts, Decimal(0)) / 100))))
             taxes = [Decimal(str(cents(net * p / 100))) for p in pcts]
             if taxes:
                 taxes[-1] = base - net - sum(taxes[:-1])
@@ -65,7 +65,7 @@ def global_tax(co: Company, mode: str, raw: dict[str, Any], sales: list[SaleLine
             entry = per_rate.setdefault(rate.id, {"pct": float(pct), "net": Decimal(0), "tax": Decimal(0)})
             entry["net"] += base
             entry["tax"] += tax
-    tax_lines = [{"Amount": float(e["tax"]), "DetailType": "TaxLineDetail",
+    tax_lines: list[dict[str, Any]] = [{"Amount": float(e["tax"]), "DetailType": "TaxLineDetail",
                   "TaxLineDetail": {"TaxRateRef": {"value": rid}, "PercentBased": True, "TaxPercent": e["pct"],
                                     "NetAmountTaxable": float(e["net"])}}
                  for rid, e in per_rate.items() if e["pct"] or tax_switches.get("zero_rate_tax_lines")]

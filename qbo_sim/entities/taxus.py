@@ -30,7 +30,7 @@ def _override(raw: dict[str, Any]) -> float | None:
 
 
 def _rate_lines(co: Company, code: Record, taxable: float) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for det in (code.data.get("SalesTaxRateList") or {}).get("TaxRateDetail", []):
         rate = co.live("TaxRate", det["TaxRateRef"]["value"])
         pct = float(rate.data.get("RateValue", 0)) if rate else 0.0

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
 
-from accounts.demo import DEMO_PASSWORD, DEMO_USERS, STARTER_OWNER, STARTER_SLUG, SUPERUSER, demo_logins
 from accounts.models import Membership, Organization, Plan, Role
 from customers.models import Customer
+from demo.seed import DEMO_PASSWORD, DEMO_USERS, STARTER_OWNER, STARTER_SLUG, SUPERUSER, demo_logins
 from invoicing.models import Invoice, InvoiceStatus, Product
 
 

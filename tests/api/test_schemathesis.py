@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from accounts.demo import DEMO_PASSWORD, demo_seed
+from demo.seed import DEMO_PASSWORD, demo_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 # negative_data_rejection (ST201) reports bodies that break the schema and are still accepted: DRF takes

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD, SUPERUSER
 from customers.models import Customer
+from demo.seed import DEMO_PASSWORD, SUPERUSER
 from devinbox.mailbox import attachment_get
 from invoicing.email_delivery import invoice_email_deliver
 from invoicing.models import EmailStatus, Invoice, InvoiceEmail, InvoiceStatus

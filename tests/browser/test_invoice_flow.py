@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from invoicing.email_delivery import invoice_email_deliver
 from invoicing.models import Invoice, InvoiceEmail, InvoiceStatus
 from tests.browser.conftest import SCREENSHOT_DIR

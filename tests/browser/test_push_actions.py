@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
+from demo.seed import DEMO_SLUG
 from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
 from invoicing.models import Invoice, InvoiceStatus
 from qbo_sim.testing import SimulatorProcess

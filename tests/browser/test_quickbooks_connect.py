@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD, DEMO_SLUG
 from accounts.models import Organization, Plan, Role
 from accounts.services import member_add, organization_create
 from customers.models import Customer
+from demo.seed import DEMO_PASSWORD, DEMO_SLUG
 from integrations.models import ExternalRef, QuickBooksConnection
 from integrations.qbo.errors import QboReauthorizationRequired
 from integrations.qbo.tokens import access_token_for

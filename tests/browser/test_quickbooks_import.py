@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_SLUG
 from accounts.models import Organization
 from customers.models import Customer
+from demo.seed import DEMO_SLUG
 from integrations.models import ExternalRef, ImportRun, ImportState, ObjectType, ReviewItem, ReviewState
 from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR

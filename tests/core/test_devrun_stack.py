@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from django.db import transaction
 from accounts.api_tokens import api_token_issue
-from accounts.demo import DEMO_SLUG
+from demo.seed import DEMO_SLUG
 from accounts.models import Organization
 from customers.models import Customer
 from invoicing import lifecycle

@@ -27,7 +27,7 @@ def connect_org(control: SimControl, organization: Organization, realm_id: str) 
 
 def drain_batched(max_steps: int = 200) -> int:
     """Run due work exactly as a worker's doorbell does, batching included; returns jobs run."""
-    from integrations.push.worker import run_next
+    from integrations.push.tasks import run_next
 
     total = 0
     for _ in range(max_steps):

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from accounts.models import Organization
-from integrations.inbound.services import ref_repush
 from integrations.models import ExternalRef, JobState, SyncConflict, SyncJob
+from integrations.push.services import ref_repush
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Payment
 from tests.integrations.inbound_helpers import Hooks

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
+from quickbooks import QuickBooks
 
 from qbo_sim.testing import SimControl, SimulatorProcess, make_qb_client
 
@@ -38,16 +40,20 @@ def tokens(control: SimControl, realm: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def qb(sim: SimulatorProcess, realm: str, tokens: dict[str, Any]) -> Any:
+def qb(sim: SimulatorProcess, realm: str, tokens: dict[str, Any]) -> QuickBooks:
     return make_qb_client(sim.url, realm, tokens["access_token"], tokens["refresh_token"])
 
 
-@pytest.fixture
-def api(sim: SimulatorProcess, realm: str, tokens: dict[str, Any]) -> Any:
-    """Raw HTTP access to the company's API (for byte-level assertions)."""
-    import requests
+class ApiSession(requests.Session):
+    """A session that sends the company's bearer token; ``base`` is the company's API URL."""
 
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"})
-    session.base = f"{sim.url}/v3/company/{realm}"  # type: ignore[attr-defined]
-    return session
+    def __init__(self, base: str, access_token: str) -> None:
+        super().__init__()
+        self.base = base
+        self.headers.update({"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+
+
+@pytest.fixture
+def api(sim: SimulatorProcess, realm: str, tokens: dict[str, Any]) -> ApiSession:
+    """Raw HTTP access to the company's API (for byte-level assertions)."""
+    return ApiSession(f"{sim.url}/v3/company/{realm}", tokens["access_token"])

@@ -5,24 +5,28 @@ FSM_REQUIRE_BROWSER=1."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from qbo_sim.testing import SimControl, SimulatorProcess
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 pytestmark = [pytest.mark.browser]
 CALLBACK = "http://127.0.0.1:9/callback"  # nothing listens: the test reads the redirect instead
 
 
-def _open_authorize(sim: SimulatorProcess, page: object, state: str) -> None:
+def _open_authorize(sim: SimulatorProcess, page: Page, state: str) -> None:
     query = (f"client_id=sim-client-id&response_type=code&scope=com.intuit.quickbooks.accounting"
              f"&redirect_uri={CALLBACK}&state={state}")
-    page.goto(f"{sim.url}/connect/oauth2?{query}")  # type: ignore[attr-defined]
+    page.goto(f"{sim.url}/connect/oauth2?{query}")
 
 
 def test_person_connects_existing_company_and_cancels(sim: SimulatorProcess, control: SimControl,
-                                                    new_page: Callable[[], object]) -> None:
+                                                    new_page: Callable[[], Page]) -> None:
     realm = control.create_company("Browser Books LLC")
     page = new_page()
     _open_authorize(sim, page, "s-1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from quickbooks.batch import batch_create
@@ -90,8 +91,6 @@ def test_cdc_window_and_naive_timestamps(qb: Any) -> None:
     new_customer(qb, "Naive Time Customer")
     # python-quickbooks formats datetimes without an offset; QBO reads them in the company's
     # zone (US/Pacific here), so an hour-old Pacific wall-clock time must catch the change.
-    from zoneinfo import ZoneInfo
-
     pacific = datetime.now(ZoneInfo("America/Los_Angeles")).replace(tzinfo=None) - timedelta(hours=1)
     cdc = change_data_capture([Customer], pacific, qb=qb)
     assert [c.DisplayName for c in cdc.Customer] == ["Naive Time Customer"]

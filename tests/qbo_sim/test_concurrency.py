@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from quickbooks.exceptions import QuickbooksException, ValidationException
@@ -15,7 +16,7 @@ from quickbooks.objects.invoice import Invoice
 
 from qbo_sim.testing import SimControl, SimulatorProcess, make_qb_client
 
-from .test_crud import new_invoice
+from .test_crud import new_customer, new_invoice, new_item
 
 THREADS, CREATES, UPDATES = 20, 2, 1
 HOT = range(0, THREADS, 2)  # half the threads also fight over one record (bounded 5010 retries)
@@ -54,11 +55,11 @@ def bump(qb: Any, ident: str, note: str, rng: random.Random) -> None:
 def worker(n: int, qb: Any, shared_id: str, item: Any, out: dict[str, Any], errors: list[BaseException]) -> None:
     rng = random.Random(n)
     try:
-        mine = []
+        mine: list[Customer] = []
         for k in range(CREATES):
             c = Customer()
             c.DisplayName = f"Thread {n:02d} Customer {k}"
-            mine.append(patiently(lambda c=c, k=k: c.save(qb=qb, request_id=f"t{n}-c{k}"), rng))
+            mine.append(patiently(partial(c.save, qb=qb, request_id=f"t{n}-c{k}"), rng))
         for cust in mine:
             for u in range(UPDATES):
                 bump(qb, cust.Id, f"update {u}", rng)
@@ -72,8 +73,6 @@ def worker(n: int, qb: Any, shared_id: str, item: Any, out: dict[str, Any], erro
 
 def test_twenty_threads_keep_state_exact_and_limits_respected(sim: SimulatorProcess, control: SimControl,
                                                              realm: str, qb: Any) -> None:
-    from .test_crud import new_customer, new_item
-
     shared, item = new_customer(qb, "Shared Hot Spot"), new_item(qb, "Concurrent Item", 40.0)
     control.set_faults(realm, latency_ms=8)  # make requests overlap so the in-flight limit bites
     tokens = control.connect(realm)

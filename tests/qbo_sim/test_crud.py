@@ -8,11 +8,13 @@ import pytest
 from quickbooks import exceptions as qbe
 from quickbooks.exceptions import ObjectNotFoundException, QuickbooksException
 from quickbooks.objects.base import Ref
+from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
+from quickbooks.objects.preferences import Preferences
 from quickbooks.objects.tax import TxnTaxDetail
 
 from qbo_sim.testing import SimControl
@@ -233,9 +235,6 @@ def test_payment_lowers_invoice_balance_and_void_restores(qb: Any) -> None:
 
 
 def test_companyinfo_and_preferences(qb: Any, realm: str, control: SimControl) -> None:
-    from quickbooks.objects.company_info import CompanyInfo
-    from quickbooks.objects.preferences import Preferences
-
     info = CompanyInfo.get(realm, qb=qb)
     assert info.CompanyName.startswith("Test Co") and info.CompanyAddr.Country == "USA"
     prefs = Preferences.get(qb=qb)

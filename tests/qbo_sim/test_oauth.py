@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 from quickbooks.exceptions import AuthorizationException
@@ -16,7 +17,7 @@ DISCOVERY_KEYS = ("authorization_endpoint", "token_endpoint", "revocation_endpoi
                   "userinfo_endpoint")
 
 
-def _connect(sim: SimulatorProcess, **kw: str) -> tuple[object, dict[str, str]]:
+def _connect(sim: SimulatorProcess, **kw: str) -> tuple[AuthClient, dict[str, str]]:
     client = testing.make_auth_client(sim.url)
     url = client.get_authorization_url([Scopes.ACCOUNTING, Scopes.OPENID, Scopes.EMAIL], state_token="csrf-1")
     callback = testing.authorize(sim.url, auth_url=url, **kw)

@@ -50,6 +50,7 @@ def test_invoice_link_opens_the_customer_view(api: Any, sim: SimulatorProcess, c
 
 def test_invoice_link_is_https_with_tls(monkeypatch: pytest.MonkeyPatch) -> None:
     with SimulatorProcess(["--tls", "--no-throttle"]) as tls:
+        assert tls.ca_path is not None  # --tls prints QBO_SIM_CA before start() returns
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls.ca_path)  # how clients trust the test CA
         ctl = SimControl(tls.url)
         realm = ctl.create_company("TLS Books")

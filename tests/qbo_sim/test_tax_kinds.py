@@ -335,7 +335,7 @@ def test_global_refuses_us_pseudo_codes(company: Callable[[str | None], Company]
 def test_global_override_tax_lines(company: Callable[[str | None], Company]) -> None:
     """§4.3: the Stack Overflow override, 20 % VAT on 16.67 kept at 3.33; then the errors of §4.6."""
     co = company("uk")
-    override = {"TotalTax": 3.33, "TaxLine": [{"Amount": 3.33, "DetailType": "TaxLineDetail", "TaxLineDetail": {
+    override: dict[str, Any] = {"TotalTax": 3.33, "TaxLine": [{"Amount": 3.33, "DetailType": "TaxLineDetail", "TaxLineDetail": {
         "TaxRateRef": {"value": "4"}, "PercentBased": True, "TaxPercent": 20, "NetAmountTaxable": 16.67}}]}
     inv = co.invoice([line(16.67, "10")], TxnTaxDetail=override)
     assert rates(inv) == [(20.0, 16.67, 3.33)] and inv["TotalAmt"] == 20.0

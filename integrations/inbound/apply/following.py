@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import models
-
+from customers.models import Customer
 from integrations.merge.change import Change
 from integrations.merge.context import ApplyContext
 from integrations.merge.fields import Refusal, merge_into
 from integrations.merge.rules import FieldSpec, MergeResult
 from integrations.models import ExternalRef
 from integrations.push.enqueue import sync_enqueue
+from invoicing.models import Product
 
 
-def merge_and_follow(ctx: ApplyContext, *, ref: ExternalRef, obj: models.Model, specs: list[FieldSpec],
+def merge_and_follow(ctx: ApplyContext, *, ref: ExternalRef, obj: Customer | Product, specs: list[FieldSpec],
                      change: Change, label: str, refuse: Refusal | None = None) -> MergeResult:
     """Merge QBO's change into `obj`; when ours won somewhere, QuickBooks must get it: an ordinary push,
     coalesced with any pending one (the merge only says so; queueing is the inbound side's decision)."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 from integrations.models import ExternalRef, QuickBooksConnection, SyncJob
@@ -54,11 +55,11 @@ class PushContext:
         model = queryset.model
         key = f"object:{model._meta.label}"
         if key in self.memo:
-            return self.memo[key]  # type: ignore[no-any-return]
+            return self.memo[key]
         try:
             self.memo[key] = queryset.filter(organization_id=self.connection.organization_id).get(pk=self.local_id)
-            return self.memo[key]  # type: ignore[no-any-return]
-        except model.DoesNotExist:
+            return self.memo[key]
+        except ObjectDoesNotExist:
             if model._default_manager.filter(pk=self.local_id).exists():
                 raise _foreign(model, self.local_id) from None
             raise

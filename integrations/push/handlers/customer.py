@@ -68,13 +68,16 @@ def push_customer(ctx: PushContext) -> PushResult:
         # The bookkeeper made it inactive in QBO (flagged by the inbound sync): an edit made here must
         # not silently bring it back, whether or not the push has to merge QBO's edits first.
         keep_inactive = RemoteState.objects.filter(ref=ref, inactive_in_qbo=True).exists()
+        mapped = ref  # a name the closures keep as ExternalRef (not Optional)
 
         def shaped(payload: dict[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in payload.items() if not (keep_inactive and k == "Active")}
 
+        def merged(current: dict[str, Any]) -> dict[str, Any]:
+            return shaped(_merged(ctx, mapped, customer, current))
+
         try:
-            return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body),
-                                 lambda current: shaped(_merged(ctx, ref, customer, current)))
+            return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body), merged)
         except QboDuplicateName:
             # 6240: the plain name is held by another record (a vendor, an inactive customer). If QBO holds
             # this customer under the "Name (2)" the sync gave it on purpose, keep that name and send the rest.
@@ -82,8 +85,7 @@ def push_customer(ctx: PushContext) -> PushResult:
             if not is_sync_rename(body["DisplayName"], kept):
                 raise
             body = {**body, "DisplayName": kept}
-            return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body),
-                                 lambda current: shaped(_merged(ctx, ref, customer, current)))
+            return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body), merged)
     try:
         entity, adopted = create_or_adopt(ctx, "Customer", body, lambda: _find(ctx, body["DisplayName"]),
                                           request_id=f"{ctx.job.request_id}")

@@ -45,7 +45,7 @@ def _lines(ctx: PushContext, invoice: Invoice) -> list[InvoiceLine]:
     key = f"lines:{invoice.pk}"
     if key not in ctx.memo:
         ctx.memo[key] = list(invoice.lines.select_related("product", "tax_code").all())
-    return ctx.memo[key]  # type: ignore[no-any-return]
+    return ctx.memo[key]
 
 
 def _codes(ctx: PushContext, invoice: Invoice) -> list[str]:
@@ -55,7 +55,7 @@ def _codes(ctx: PushContext, invoice: Invoice) -> list[str]:
     if key not in ctx.memo:
         ctx.memo[key] = line_tax_codes(ctx.connection, invoice, _lines(ctx, invoice))
         discount_fields(ctx.connection, invoice)
-    return ctx.memo[key]  # type: ignore[no-any-return]
+    return ctx.memo[key]
 
 
 def _pushes(ctx: PushContext, invoice: Invoice) -> bool:

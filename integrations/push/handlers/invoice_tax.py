@@ -72,15 +72,17 @@ def tax_detail(connection: QuickBooksConnection, invoice: Invoice, lines: list[I
         return {"GlobalTaxCalculation": "TaxInclusive" if invoice.prices_include_tax else "TaxExcluded"}
     detail: dict[str, Any] = {"TotalTax": float(invoice.tax_amount)}
     if kind == CompanyKind.US_MANUAL:
-        codes = list({line.tax_code_id: line.tax_code for line in lines if _taxed(line)}.values())
+        # A taxed line has a tax code (_taxed says so), which the filter states for the type checker too.
+        codes = list({line.tax_code_id: line.tax_code for line in lines
+                      if _taxed(line) and line.tax_code is not None}.values())
         if len(codes) > 1:
-            names = " and ".join(f"“{c.name}”" for c in sorted(codes, key=lambda c: c.name))  # type: ignore[union-attr]
+            names = " and ".join(f"“{c.name}”" for c in sorted(codes, key=lambda c: c.name))
             raise QboRefusedHere(
                 f"QuickBooks US allows one sales tax code per invoice; this invoice uses {names}.",
                 hint="Use one tax code for its taxable lines (or split it into one invoice per code), then "
                      "press Retry.")
         if codes:
-            detail["TxnTaxCodeRef"] = {"value": _mapped(connection, codes)[codes[0].pk]}  # type: ignore[union-attr]
+            detail["TxnTaxCodeRef"] = {"value": _mapped(connection, codes)[codes[0].pk]}
     return {"TxnTaxDetail": detail}
 
 

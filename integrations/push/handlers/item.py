@@ -17,7 +17,7 @@ from integrations.push.handlers.base import (
 from integrations.qbo.names import qbo_name
 from invoicing.models import Product, ProductType
 
-_TYPES = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}
+_TYPES: dict[str, str] = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}
 
 
 def income_account_id(ctx: PushContext) -> str:
@@ -68,7 +68,9 @@ def push_item(ctx: PushContext) -> PushResult:
     body = item_payload(product, income_account_id(ctx))
     ref = ctx.ref(ObjectType.ITEM, product.pk)
     if ref is not None:
-        return update_mapped(ctx, "Item", ObjectType.ITEM, ref, body, lambda current: _merged(ctx, ref, product, current))
+        mapped = ref  # a name the closure keeps as ExternalRef (not Optional)
+        return update_mapped(ctx, "Item", ObjectType.ITEM, mapped, body,
+                             lambda current: _merged(ctx, mapped, product, current))
     entity, adopted = create_or_adopt(ctx, "Item", body, lambda: _find(ctx, product, body["Name"]),
                                       request_id=ctx.job.request_id)
     if adopted:

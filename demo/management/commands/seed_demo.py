@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, demo_logins, demo_seed
+from demo.seed import DEMO_PASSWORD, demo_logins, demo_seed
 
 
 class Command(BaseCommand):

@@ -62,17 +62,17 @@ _PRODUCTS = [
 ]
 
 # Ten invoices per status; each recipe walks the real lifecycle from a draft.
-_RECIPES: dict[str, Callable[[Invoice], None]] = {
+_RECIPES: dict[str, Callable[[Invoice], object]] = {
     InvoiceStatus.DRAFT: lambda inv: None,
     InvoiceStatus.GENERATED: lambda inv: lifecycle.invoice_finalize(invoice=inv),
     InvoiceStatus.SENT: lambda inv: _send(inv),
     InvoiceStatus.PARTIALLY_PAID: lambda inv: _pay(inv, Decimal("0.4")),
     InvoiceStatus.PAID: lambda inv: _pay(inv, Decimal(1)),
     InvoiceStatus.OVERDUE: lambda inv: _send(inv),  # issued in the past; the overdue sweep moves it
-    InvoiceStatus.VOID: lambda inv: (_send(inv), lifecycle.invoice_void(invoice=inv)),
+    InvoiceStatus.VOID: lambda inv: lifecycle.invoice_void(invoice=_sent(inv)),
     InvoiceStatus.REFUNDED: lambda inv: _refund(inv, Decimal(1)),
     InvoiceStatus.PARTIALLY_REFUNDED: lambda inv: _refund(inv, Decimal("0.5")),
-    InvoiceStatus.DISPUTED: lambda inv: (_send(inv), lifecycle.invoice_dispute(invoice=inv)),
+    InvoiceStatus.DISPUTED: lambda inv: lifecycle.invoice_dispute(invoice=_sent(inv)),
 }
 
 
@@ -85,6 +85,12 @@ def _ascii(text: str) -> str:
 def _send(inv: Invoice) -> None:
     lifecycle.invoice_finalize(invoice=inv)
     lifecycle.invoice_send(invoice=inv)
+
+
+def _sent(inv: Invoice) -> Invoice:
+    """The invoice, sent: for the recipes that act on a sent invoice."""
+    _send(inv)
+    return inv
 
 
 def _pay(inv: Invoice, share: Decimal) -> None:

@@ -1,6 +1,6 @@
 """Throughput benchmark for the QBO simulator: GET customer by id over keep-alive connections.
 
-    .venv/bin/python bench/qbo_sim.py [--seconds 10] [--threads 4] [--procs 1] [--client http|raw|requests]
+    .venv/bin/python bench/simulator_reads.py [--seconds 10] [--threads 4] [--procs 1] [--client http|raw|requests]
 
 Starts ``python -m qbo_sim --no-throttle`` as a subprocess, seeds one company, then hammers
 ``GET /v3/company/{realm}/customer/{id}`` from ``--procs`` client processes with ``--threads``
