@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run   - migrate, load the demo data, start simulator + web + worker + beat (Ctrl-C stops all)"
-	@echo "make test  - ruff, migrations check, the whole pytest suite (what CI runs)"
+	@echo "make test  - ruff, migrations check, import contracts, mypy, the whole pytest suite (what CI runs)"
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -54,4 +54,6 @@ chromium:
 test: $(DEV_STAMP) chromium
 	$(PY) -m ruff check .
 	DJANGO_SETTINGS_MODULE=fsm.settings_test $(PY) manage.py makemigrations --check --dry-run
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
+	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
