@@ -156,6 +156,8 @@ def _wait(client: redis.Redis | None, realm_id: str, member: str, kind: str, dea
                 raise BatchWindowFull(f"QuickBooks' batch limit for this company is used up for {wait_ms / 1000:.0f} s.",
                                       wait_seconds=wait_ms / 1000)
             raise QboThrottled("Our own limiter for this QuickBooks company is saturated; trying again later.")
+        # Pacing, not a retry: the wait for the company's next request slot (at 8 a second, milliseconds;
+        # at most MAX_WAIT_SECONDS, then QboThrottled and the caller's row waits through retry_after).
         time.sleep(wait_ms / 1000)
 
 
