@@ -116,12 +116,16 @@ def qbo_tax_code_choices(*, connection: QuickBooksConnection) -> list[dict[str, 
     return [c for c in connection.qbo_tax_codes if c.get("has_rates")]
 
 
+def tax_codes_by_qbo(*, connection: QuickBooksConnection) -> dict[str, TaxCode]:
+    """QBO TaxCode id → the local tax code mapped to it, for the ids exactly one local code maps to (when
+    several do, a person chooses on the product instead)."""
+    maps = list(TaxCodeMap.objects.filter(connection=connection).select_related("tax_code"))
+    counts: dict[str, int] = {}
+    for m in maps:
+        counts[m.qbo_id] = counts.get(m.qbo_id, 0) + 1
+    return {m.qbo_id: m.tax_code for m in maps if counts[m.qbo_id] == 1}
+
+
 def tax_code_for_qbo(*, connection: QuickBooksConnection, qbo_id: str) -> TaxCode | None:
-    """The local tax code mapped to QBO's TaxCode `qbo_id` (an item's SalesTaxCodeRef read back or imported),
-    when exactly one is; None when none or several are (a person chooses on the product then)."""
-    if not qbo_id:
-        return None
-    codes = list(TaxCode.objects.filter(organization_id=connection.organization_id,
-                                        pk__in=TaxCodeMap.objects.filter(connection=connection, qbo_id=qbo_id)
-                                        .values("tax_code_id"))[:2])
-    return codes[0] if len(codes) == 1 else None
+    """The local tax code mapped to QBO's TaxCode `qbo_id` (an item's SalesTaxCodeRef read back)."""
+    return tax_codes_by_qbo(connection=connection).get(qbo_id) if qbo_id else None

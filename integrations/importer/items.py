@@ -21,7 +21,8 @@ from integrations.importer.common import (
 )
 from integrations.importer.matching import CREATE, LINK, ItemIndex, Local, normalize_sku
 from integrations.models import ExternalRef, ObjectType, ReviewItem
-from invoicing.models import Product, ProductType
+from integrations.selectors import tax_codes_by_qbo
+from invoicing.models import Product, ProductType, TaxCode
 
 TYPES = {"Service": ProductType.SERVICE, "NonInventory": ProductType.NON_INVENTORY}
 SKIP_REASONS = {
@@ -55,9 +56,12 @@ class ItemState:
         self.names, self.skus = taken_product_keys(ctx.organization)
 
 
-def product_from_qbo(organization: Organization, row: dict[str, Any], *, names: set[str], skus: set[str]) -> Product:
+def product_from_qbo(organization: Organization, row: dict[str, Any], *, names: set[str], skus: set[str],
+                     tax_codes: dict[str, TaxCode] | None = None) -> Product:
     """A local product from a QBO item, never tripping the product uniqueness rules: a taken SKU is left
-    blank and a taken name (case-insensitive) gets a " (n)" suffix."""
+    blank and a taken name (case-insensitive) gets a " (n)" suffix. Outside the US the item's VAT/GST code
+    (SalesTaxCodeRef) becomes the local code mapped to it (`tax_codes`: QBO id → local code)."""
+    tax_code = (tax_codes or {}).get(str((row.get("SalesTaxCodeRef") or {}).get("value") or ""))
     base = str(row.get("Name", ""))[:100]
     name, n = base, 2
     while name.lower() in names:
@@ -65,7 +69,8 @@ def product_from_qbo(organization: Organization, row: dict[str, Any], *, names: 
     sku = str(row.get("Sku") or "")[:100]
     return Product(organization=organization, name=name, sku="" if sku in skus else sku,
                    type=TYPES[row["Type"]], description=str(row.get("Description") or "")[:4000],
-                   unit_price=_price(row.get("UnitPrice")), taxable=bool(row.get("Taxable", False)), is_active=True)
+                   unit_price=_price(row.get("UnitPrice")), is_active=True, tax_code=tax_code,
+                   taxable=bool(row.get("Taxable", False)) or tax_code is not None)
 
 
 def taken_product_keys(organization: Organization) -> tuple[set[str], set[str]]:
@@ -88,7 +93,7 @@ def differences(ours: tuple[str, str, Decimal], row: dict[str, Any]) -> list[str
 
 
 def _row(ctx: Ctx, st: ItemState, writes: PageWrites, new: list[tuple[Product, dict[str, Any]]],
-         row: dict[str, Any]) -> None:
+         row: dict[str, Any], tax_codes: dict[str, TaxCode]) -> None:
     qid, name, kind = str(row["Id"]), str(row.get("Name", "")), str(row.get("Type") or "")
     rep = ctx.reporter
     if qid in st.qbo_to_local:
@@ -102,7 +107,7 @@ def _row(ctx: Ctx, st: ItemState, writes: PageWrites, new: list[tuple[Product, d
         return
     decision = st.index.decide(name, row.get("Sku"))
     if decision.kind == CREATE and name[:100].lower() not in st.names:
-        product = product_from_qbo(ctx.organization, row, names=st.names, skus=st.skus)
+        product = product_from_qbo(ctx.organization, row, names=st.names, skus=st.skus, tax_codes=tax_codes)
         st.names.add(product.name.lower())
         if product.sku:
             st.skus.add(product.sku)
@@ -139,8 +144,9 @@ def items_step(ctx: Ctx, st: ItemState) -> None:
     with transaction.atomic():
         writes = PageWrites(ctx, ObjectType.ITEM)
         new: list[tuple[Product, dict[str, Any]]] = []
+        tax_codes = tax_codes_by_qbo(connection=ctx.connection)
         for row in rows:
-            _row(ctx, st, writes, new, row)
+            _row(ctx, st, writes, new, row, tax_codes)
         Product.objects.bulk_create([p for p, _ in new], batch_size=500)
         for product, row in new:
             writes.link(product.pk, row)

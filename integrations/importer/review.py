@@ -16,6 +16,7 @@ from customers.models import Customer
 from integrations.importer.customers import customer_from_qbo
 from integrations.importer.items import TYPES, product_from_qbo, taken_product_keys
 from integrations.models import ExternalRef, ObjectType, ReviewItem, ReviewState
+from integrations.selectors import tax_codes_by_qbo
 from integrations.services.audit import audit_record
 from invoicing.models import Product
 
@@ -50,7 +51,8 @@ def _create_local(item: ReviewItem) -> int:
     if row.get("Type") not in TYPES:
         raise ReviewError("This QuickBooks item type cannot be created here.")
     names, skus = taken_product_keys(organization)
-    product = product_from_qbo(organization, row, names=names, skus=skus)
+    product = product_from_qbo(organization, row, names=names, skus=skus,
+                               tax_codes=tax_codes_by_qbo(connection=item.connection))
     Product.objects.bulk_create([product])
     return product.pk
 

@@ -11,8 +11,10 @@ import pytest
 
 from accounts.models import Organization
 from integrations.connection.company import company_reread
+from integrations.importer.run import import_execute
+from integrations.importer.services import import_request
 from integrations.inbound.cdc import cdc_sweep
-from integrations.models import ExternalRef, QuickBooksConnection, TaxCodeMap
+from integrations.models import ExternalRef, ImportState, QuickBooksConnection, TaxCodeMap
 from integrations.qbo.tokens import client_for
 from invoicing.models import Product, TaxCode, TaxRate
 from tests.integrations.conftest import Qbo
@@ -61,3 +63,17 @@ def test_an_item_made_in_quickbooks_keeps_its_vat_code_here(qbo: Qbo, org: Organ
     ref = ExternalRef.objects.get(connection=conn, object_type="item", qbo_id=str(made["Id"]))
     product = Product.objects.get(pk=ref.local_id)
     assert (product.name, product.tax_code, product.taxable) == ("Radiator flush", standard, True)
+
+
+def test_an_item_the_initial_import_brings_keeps_its_vat_code(qbo: Qbo, org: Organization) -> None:
+    conn, _, reduced = _uk(qbo, org)
+    client = client_for(conn)
+    income = client.query("SELECT * FROM Account WHERE AccountType = 'Income' MAXRESULTS 1")["Account"][0]
+    made = client.create("Item", {"Name": "Gas safety check", "Type": "Service", "UnitPrice": 75,
+                                  "IncomeAccountRef": {"value": str(income["Id"])},
+                                  "SalesTaxCodeRef": {"value": UK_REDUCED}})
+    run = import_execute(import_request(connection=conn, enqueue=False).pk)
+    assert run is not None and run.state == ImportState.DONE, run.status_reason if run else None
+    ref = ExternalRef.objects.get(connection=conn, object_type="item", qbo_id=str(made["Id"]))
+    product = Product.objects.get(pk=ref.local_id)
+    assert (product.name, product.tax_code, product.taxable) == ("Gas safety check", reduced, True)
