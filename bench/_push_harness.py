@@ -168,3 +168,20 @@ def wait_until_drained(timeout: float, tick: float = 2.0, on_tick: Callable[[flo
             return time.monotonic() - started
         time.sleep(tick)
     return time.monotonic() - started
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """utime + stime of every live process in the worker's process group (the pool's children too)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat (pgrp), after pid and comm
+            total += int(fields[11]) + int(fields[12])
+    return total / tick

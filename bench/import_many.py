@@ -27,24 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _push_harness import OUT, Beat, Worker, django_ready, environment, processes
-
-
-def _group_cpu_seconds(pgid: int) -> float:
-    """utime + stime of every live process in the worker's process group (its pool's children too)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+from _push_harness import OUT, Beat, Worker, django_ready, environment, group_cpu_seconds, processes
 
 
 class PoolWorker(Worker):
@@ -61,7 +44,7 @@ class PoolWorker(Worker):
             stderr=subprocess.STDOUT, start_new_session=True)
 
     def cpu(self) -> float:
-        return _group_cpu_seconds(self.proc.pid) if self.proc else 0.0
+        return group_cpu_seconds(self.proc.pid) if self.proc else 0.0
 
 
 def _pct(values: list[float], p: float) -> float:

@@ -24,30 +24,13 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from _push_harness import OUT, ROOT, Beat, Worker, django_ready, environment, open_jobs, processes
+from _push_harness import OUT, ROOT, Beat, Worker, django_ready, environment, group_cpu_seconds, open_jobs, processes
 
 if TYPE_CHECKING:  # the models import only once django_ready() has set Django up
     from accounts.models import Organization
     from qbo_sim.testing import SimControl, SimulatorProcess
 
 COUNTER = "bench:push_scale:queries"
-
-
-def _pool_cpu_seconds(pgid: int) -> float:
-    """utime + stime of every live process in the worker's process group (the pool's children too)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # field 5 of stat (pgrp), after pid and comm
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
 
 
 class CountingWorker(Worker):
@@ -70,7 +53,7 @@ class CountingWorker(Worker):
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def cpu(self) -> float:
-        return _pool_cpu_seconds(self.proc.pid) if self.proc else 0.0
+        return group_cpu_seconds(self.proc.pid) if self.proc else 0.0
 
 
 def make_workers(name: str, env: dict[str, str], args: argparse.Namespace, queues: str = "") -> list[CountingWorker]:
