@@ -7,9 +7,13 @@ objects pushed.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
+import traceback
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -22,16 +26,36 @@ _lock = threading.Lock()  # the threads pool shares one counter
 _real_execute, _real_executemany = utils.CursorWrapper.execute, utils.CursorWrapper.executemany
 
 
-# Any: the arguments pass through unchanged to the wrapped CursorWrapper method.
-def _execute(self: utils.CursorWrapper, *args: Any, **kwargs: Any) -> Any:
+# BENCH_QUERY_SITES (a directory): also count each statement under the innermost project function that
+# sent it, written to <dir>/<pid>.json after every task, to see where a figure comes from.
+_SITES_DIR = os.environ.get("BENCH_QUERY_SITES", "")
+_ROOT = Path(__file__).resolve().parent.parent
+_OWN = tuple(f"{_ROOT}/{app}/" for app in ("integrations", "invoicing", "customers", "accounts"))
+_sites: Counter[str] = Counter()
+
+
+def _site() -> str:
+    for frame in reversed(traceback.extract_stack()):
+        if frame.filename.startswith(_OWN):
+            return f"{frame.filename.removeprefix(str(_ROOT) + '/')}:{frame.name}"
+    return "other"
+
+
+def _counted() -> None:
     with _lock:
         _count[0] += 1
+        if _SITES_DIR:
+            _sites[_site()] += 1
+
+
+# Any: the arguments pass through unchanged to the wrapped CursorWrapper method.
+def _execute(self: utils.CursorWrapper, *args: Any, **kwargs: Any) -> Any:
+    _counted()
     return _real_execute(self, *args, **kwargs)
 
 
 def _executemany(self: utils.CursorWrapper, *args: Any, **kwargs: Any) -> Any:
-    with _lock:
-        _count[0] += 1
+    _counted()
     return _real_executemany(self, *args, **kwargs)
 
 
@@ -47,6 +71,10 @@ def _flush(**_: object) -> None:
         count, _count[0] = _count[0], 0
     if count:
         _redis.incrby(os.environ["BENCH_QUERY_COUNTER"], count)
+    if _SITES_DIR:
+        with _lock:
+            sites = dict(_sites)
+        (Path(_SITES_DIR) / f"{os.getpid()}.json").write_text(json.dumps(sites))
 
 
 if __name__ == "__main__":

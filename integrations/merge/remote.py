@@ -10,7 +10,7 @@ from typing import Any
 from customers.models import Customer
 from integrations.merge.change import Change
 from integrations.merge.context import ApplyContext
-from integrations.merge.fields import base_of, echo_seen, merge_into
+from integrations.merge.fields import base_of, merge_into
 from integrations.merge.rules import FieldSpec
 from integrations.merge.specs import CUSTOMER_FIELDS, ITEM_FIELDS, customer_label, product_label, refusal_for
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteState, RemoteVersion
@@ -25,10 +25,10 @@ SPECS: dict[str, list[FieldSpec]] = {ObjectType.ITEM: ITEM_FIELDS, ObjectType.CU
 
 
 def remember_pushed(ref: ExternalRef, entity: dict[str, Any]) -> None:
-    """After our push, QBO's returned record is the base of the next field-by-field merge."""
-    specs = SPECS.get(ref.object_type)
-    if specs and entity.get("Id"):
-        echo_seen(ref, specs, Change(entity=ENTITY[ref.object_type], qbo_id=ref.qbo_id, data=entity))
+    """After our push, QBO's returned record is the base of the next field-by-field merge. One upsert
+    (as for a batch) rather than echo_seen's read, create and update: every push of a customer or item
+    writes it."""
+    remember_pushed_many([(ref, entity)])
 
 
 def remember_pushed_many(pushed: list[tuple[ExternalRef, dict[str, Any]]]) -> None:

@@ -22,9 +22,9 @@ from django.utils import timezone
 from customers.models import Customer
 from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
 from integrations.push.claim import due_filter, job_take, lease_deadline
-from integrations.push.handlers.base import PushContext
+from integrations.push.handlers.base import Need, PushContext
 from integrations.push.handlers.customer import customer_payload
-from integrations.push.handlers.invoice import invoice_load, invoice_needs, invoice_payload
+from integrations.push.handlers.invoice import invoice_load, invoice_needs, invoice_payload, invoices_preload
 from integrations.push.handlers.invoice_tax import qbo_tax_kept
 from integrations.push.handlers.item import item_body
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
@@ -59,7 +59,7 @@ def qualifies(job: SyncJob) -> bool:
 
 
 def _needs_mapped(ctx: PushContext) -> bool:
-    return all(ctx.ref(need.object_type, need.local_id) is not None for need in invoice_needs(ctx))
+    return all(ctx.need_qbo_id(need) is not None for need in invoice_needs(ctx))
 
 
 def _payload(ctx: PushContext, job: SyncJob) -> dict[str, Any] | None:
@@ -102,17 +102,48 @@ def _take_locked(candidates: list[SyncJob]) -> list[SyncJob]:
             return []
         SyncJob.objects.filter(pk__in=ids).update(state=JobState.RUNNING, lease_until=lease_deadline(),
                                                   updated_at=timezone.now())
-    return list(SyncJob.objects.select_related("connection", "connection__organization")
-                .filter(pk__in=ids).order_by("next_attempt_at", "id"))
+    # Without their connection: batch_run gives them the first job's.
+    return list(SyncJob.objects.filter(pk__in=ids).order_by("next_attempt_at", "id"))
+
+
+def _needs_of(ctx: PushContext) -> list[Need]:
+    try:
+        return invoice_needs(ctx)
+    except Exception:  # noqa: BLE001 - _payload meets it again and sends the job the ordinary way
+        return []
+
+
+def _preload(contexts: list[PushContext]) -> None:
+    """The batch's objects (an invoice's customer and lines too) in a few queries, not a few per job; then
+    the mappings of all the invoices' customers and items in one."""
+    object_type = contexts[0].job.object_type
+    if object_type == ObjectType.INVOICE:
+        invoices_preload(contexts)
+        contexts[0].needs_lookup(need for ctx in contexts for need in _needs_of(ctx))  # one shared `mapped`
+        return
+    model = Customer if object_type == ObjectType.CUSTOMER else Product
+    by_id = {ctx.local_id: ctx for ctx in contexts}
+    # Among the connection's organization's rows only, as PushContext.load reads them; a job whose object
+    # is not found here goes through load as usual (which says why).
+    for obj in model.objects.filter(organization_id=contexts[0].connection.organization_id, pk__in=by_id):
+        by_id[obj.pk].preload(obj)
 
 
 def batch_run(jobs: list[SyncJob]) -> None:
     """Push claimed create jobs in one request; jobs that cannot join run through the ordinary path."""
     first = jobs[0]
+    for job in jobs[1:]:
+        # One connection row for the batch (they were claimed for it): read once, and what one job learns
+        # about it (the income account the items post to) the next job knows without asking QBO again.
+        job.connection = first.connection
     client = client_for(first.connection)
+    mapped: dict[tuple[str, int], str] = {}
+    contexts = [PushContext(client=client, connection=first.connection, job=job, local_id=job.local_id,
+                            mapped=mapped) for job in jobs]
+    _preload(contexts)
     items: dict[str, tuple[SyncJob, dict[str, Any]]] = {}
-    for job in jobs:
-        ctx = PushContext(client=client, connection=job.connection, job=job, local_id=job.local_id)
+    for ctx in contexts:
+        job = ctx.job
         try:
             body = _payload(ctx, job)
         except Exception:  # noqa: BLE001 - the ordinary path reports it properly

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from integrations.models import ConnectionStatus, JobState, QuickBooksConnection, SyncJob
@@ -40,15 +40,30 @@ def _next_connection_id() -> int | None:
     return conn.pk if conn else None
 
 
+def _due_jobs() -> QuerySet[SyncJob]:
+    # The connection and its organization come with the job: the runner needs both, and job_take then
+    # has nothing to re-read.
+    return SyncJob.objects.filter(due_filter()).select_related("connection", "connection__organization")
+
+
 def job_take(job: SyncJob) -> SyncJob | None:
+    """Take `job` (as read, with its connection) if no one changed it since. Returns it as now stored."""
     fields: dict[str, object] = {"state": JobState.RUNNING, "lease_until": lease_deadline(), "updated_at": timezone.now()}
     if job.state == JobState.RUNNING:
         fields["outcome_unknown"] = True  # its worker died mid-push and may have reached QBO: look first
     updated = SyncJob.objects.filter(pk=job.pk, state=job.state, updated_at=job.updated_at).update(**fields)
     if updated != 1:
         return None
-    QuickBooksConnection.objects.filter(pk=job.connection_id).update(last_served_at=timezone.now())
-    return SyncJob.objects.select_related("connection", "connection__organization").get(pk=job.pk)
+    served = timezone.now()
+    QuickBooksConnection.objects.filter(pk=job.connection_id).update(last_served_at=served)
+    # No re-read: the conditional UPDATE matched the row as read (whoever changes what the runner reads of
+    # a job, its operation, requestid, attempts or outcome, also sets updated_at), so the row is now what
+    # was read plus `fields`.
+    for name, value in fields.items():
+        setattr(job, name, value)
+    if SyncJob.connection.is_cached(job):
+        job.connection.last_served_at = served
+    return job
 
 
 def job_claim_next() -> SyncJob | None:
@@ -58,7 +73,7 @@ def job_claim_next() -> SyncJob | None:
         if conn_id is None:
             return None
         with transaction.atomic():
-            qs = SyncJob.objects.filter(due_filter(), connection_id=conn_id).order_by("next_attempt_at", "id")
+            qs = _due_jobs().filter(connection_id=conn_id).order_by("next_attempt_at", "id")
             if db.features.has_select_for_update_skip_locked:
                 qs = qs.select_for_update(skip_locked=True, of=("self",))
             job = qs.first()
@@ -73,5 +88,5 @@ def job_claim_next() -> SyncJob | None:
 def job_claim(job_id: int) -> SyncJob | None:
     """Claim a specific job if it is due (used by tests and the per-item Retry)."""
     with transaction.atomic():
-        job = SyncJob.objects.filter(due_filter(), pk=job_id).first()
+        job = _due_jobs().filter(pk=job_id).first()
         return job_take(job) if job else None

@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.merge.remote import remember_pushed, remember_pushed_many
@@ -28,9 +29,20 @@ def _fields(entity: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 
 def ref_save(*, connection: QuickBooksConnection, object_type: str, local_id: int, entity: dict[str, Any],
              body: dict[str, Any], extra: dict[str, Any] | None = None) -> ExternalRef:
-    ref, _ = ExternalRef.objects.update_or_create(
-        connection=connection, object_type=object_type, local_id=local_id,
-        defaults={**_fields(entity, body), **(extra or {})})
+    key = {"connection": connection, "object_type": object_type, "local_id": local_id}
+    fields = {**_fields(entity, body), **(extra or {})}
+    # update_or_create's work in fewer statements: it reads the row (locked), then updates it or creates
+    # it in a savepoint; the first push of a record (the usual case) needs only the UPDATE that finds no
+    # row and the INSERT.
+    if ExternalRef.objects.filter(**key).update(**fields):
+        ref = ExternalRef.objects.get(**key)
+    else:
+        try:
+            with transaction.atomic():
+                ref = ExternalRef.objects.create(**key, **fields)
+        except IntegrityError:  # a concurrent writer mapped it a moment ago: ours is the newer write
+            ExternalRef.objects.filter(**key).update(**fields)
+            ref = ExternalRef.objects.get(**key)
     remember_pushed(ref, entity)  # QBO's record right after our write: what both sides now agree on
     return ref
 

@@ -37,15 +37,17 @@ from integrations.services.jobs_pause import jobs_pause_for_connection
 log = logging.getLogger(__name__)
 
 
-def job_run(job: SyncJob) -> str:
-    """Push a job already claimed (state running). Returns the job's new state."""
+def job_run(job: SyncJob, client: QboClient | None = None) -> str:
+    """Push a job already claimed (state running). Returns the job's new state. `client`: the client of
+    the job that runs this one as its need (same connection, its token checked a moment ago)."""
     started, t0 = timezone.now(), time.monotonic()
-    client: QboClient | None = None
     try:
-        client = client_for(job.connection)
+        client = client or client_for(job.connection)
         ctx = PushContext(client=client, connection=job.connection, job=job, local_id=job.local_id)
         handler = HANDLERS[job.object_type]
-        for need in handler.needs(ctx):
+        needs = handler.needs(ctx)
+        ctx.needs_lookup(needs)  # one query for all, not one per need
+        for need in needs:
             _push_first(ctx, need)
         result = handler.push(ctx)
     except SkipPush as exc:
@@ -61,7 +63,7 @@ def job_run(job: SyncJob) -> str:
 
 def _push_first(ctx: PushContext, need: Need) -> None:
     """Push an unmapped need now, through its own job; raise when it cannot be had now."""
-    if ctx.ref(need.object_type, need.local_id) is not None:
+    if ctx.need_qbo_id(need) is not None:
         return
     job = upsert_open_job(ctx.connection, need.object_type, need.local_id, "upsert", by_person=False)
     if job.state == JobState.ERROR:
@@ -70,8 +72,8 @@ def _push_first(ctx: PushContext, need: Need) -> None:
     if claimed is None:
         retry_at = job.next_attempt_at if job.state == JobState.BACKOFF else None
         raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first.", retry_at=retry_at)
-    state = job_run(claimed)
-    if ctx.ref(need.object_type, need.local_id) is not None:
+    state = job_run(claimed, ctx.client)
+    if ctx.need_qbo_id(need) is not None:
         return
     claimed.refresh_from_db()
     if state == JobState.ERROR:
@@ -117,10 +119,12 @@ def jobs_finish(done: list[tuple[SyncJob, str]], started: datetime, t0: float, *
         now = timezone.now()
         # Done only while not dirty, in the same statement: an edit that lands a moment later sees the
         # job still running and marks it dirty, and it runs again below.
-        SyncJob.objects.filter(pk__in=ids, state=JobState.RUNNING, dirty=False).update(
+        done_now = SyncJob.objects.filter(pk__in=ids, state=JobState.RUNNING, dirty=False).update(
             state=JobState.DONE, finished_at=now, lease_until=None, last_error="", last_error_hint="",
             last_fault_code="", outcome_unknown=False, updated_at=now)
-        rerun = set(SyncJob.objects.filter(pk__in=ids, state=JobState.RUNNING).values_list("pk", flat=True))
+        # Every job done (the usual case): none can still be running, so there is nothing to look for.
+        rerun = set() if done_now == len(ids) else set(
+            SyncJob.objects.filter(pk__in=ids, state=JobState.RUNNING).values_list("pk", flat=True))
         for pk in rerun:
             SyncJob.objects.filter(pk=pk, state=JobState.RUNNING).update(
                 state=JobState.QUEUED, dirty=False, next_attempt_at=now, lease_until=None, outcome_unknown=False,

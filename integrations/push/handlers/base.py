@@ -3,12 +3,12 @@ a stable requestid, stale SyncToken retry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from integrations.models import ExternalRef, QuickBooksConnection, SyncJob
 from integrations.push.refs import ref_save
@@ -48,6 +48,8 @@ class PushContext:
     notes: list[str] = field(default_factory=list)
     # The job's object and what the handler derived from it, read once for its needs and its push.
     memo: dict[str, Any] = field(default_factory=dict)
+    # QBO ids of the needs found mapped, by (object type, local id); a batch's jobs share one.
+    mapped: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def load(self, queryset: QuerySet[M]) -> M:
         """The job's object, looked up only among the rows of the organization that owns the job's
@@ -64,6 +66,12 @@ class PushContext:
                 raise _foreign(model, self.local_id) from None
             raise
 
+    def preload(self, obj: Model) -> None:
+        """The job's object, already read among the connection's organization's rows (a batch reads its
+        jobs' objects in one query): `load` then returns it."""
+        assert obj.organization_id == self.connection.organization_id  # type: ignore[attr-defined]
+        self.memo[f"object:{obj._meta.label}"] = obj
+
     def check_own(self, obj: Model) -> None:
         """Refuse a related row (an invoice line's product) of another organization than the connection's."""
         if obj.organization_id != self.connection.organization_id:  # type: ignore[attr-defined]
@@ -73,13 +81,41 @@ class PushContext:
         return ExternalRef.objects.filter(connection=self.connection, object_type=object_type,
                                           local_id=local_id).first()
 
+    def need_qbo_id(self, need: Need) -> str | None:
+        """The QBO id a need is mapped to, or None. A mapping found is kept for the rest of the job (the
+        needs check and the payload both ask, once per line for an item): a record mapped a moment ago is
+        still mapped now. An unmapped need is asked again, since the runner may have pushed it since."""
+        key = (need.object_type, need.local_id)
+        if key not in self.mapped:
+            ref = self.ref(need.object_type, need.local_id)
+            if ref is None:
+                return None
+            self.mapped[key] = ref.qbo_id
+        return self.mapped[key]
+
+    def needs_lookup(self, needs: Iterable[Need]) -> None:
+        """Find the mappings of all `needs` in one query instead of one per need (`need_qbo_id` then
+        answers from them)."""
+        wanted: dict[str, set[int]] = {}
+        for need in needs:
+            if (need.object_type, need.local_id) not in self.mapped:
+                wanted.setdefault(need.object_type, set()).add(need.local_id)
+        if not wanted:
+            return
+        which = Q()
+        for object_type, ids in wanted.items():
+            which |= Q(object_type=object_type, local_id__in=ids)
+        rows = ExternalRef.objects.filter(which, connection=self.connection)
+        for object_type, local_id, qbo_id in rows.values_list("object_type", "local_id", "qbo_id"):
+            self.mapped[(object_type, local_id)] = qbo_id
+
     def mapped_id(self, need: Need) -> str:
         """The QBO id of a record the runner pushed before this handler ran. Unmapped only when its own
         job lost a race since (another worker holds it): wait for it like any dependency."""
-        ref = self.ref(need.object_type, need.local_id)
-        if ref is None:
+        qbo_id = self.need_qbo_id(need)
+        if qbo_id is None:
             raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first.")
-        return ref.qbo_id
+        return qbo_id
 
     def save_ref(self, object_type: str, local_id: int, entity: dict[str, Any], body: dict[str, Any]) -> ExternalRef:
         return ref_save(connection=self.connection, object_type=object_type, local_id=local_id, entity=entity,
