@@ -306,6 +306,14 @@ CELERY_BEAT_SCHEDULE["qbo-push-sweeper"] = {
     "task": "integrations.push.tasks.push_sweep",
     "schedule": float(QBO_SWEEP_SECONDS),
 }
+# The initial sync runs in slices of about this many seconds, each re-queued behind the other companies'
+# slices, so many companies connecting at once share the workers and each shows progress. The sweeper
+# rings runs whose message was lost (queued and due) and runs whose worker died.
+QBO_IMPORT_SLICE_SECONDS = env_int("QBO_IMPORT_SLICE_SECONDS", 5, minimum=1)
+CELERY_BEAT_SCHEDULE["qbo-import-sweeper"] = {
+    "task": "integrations.importer.tasks.import_sweep",
+    "schedule": float(QBO_SWEEP_SECONDS),
+}
 # Token upkeep: refresh QuickBooks tokens that would otherwise lapse while no sync runs (a refresh token
 # dies ~100 days after its last use). Refreshing is cheap; every 6 hours keeps well inside every limit.
 QBO_TOKEN_UPKEEP_SECONDS = env_int("QBO_TOKEN_UPKEEP_SECONDS", 6 * 3600, minimum=60)

@@ -67,6 +67,9 @@ class TaxCodeRow:
     # Outside the US, the QBO code's component rates ("5 %, 7 %") when ours differ from them (one 12 % rate,
     # say): QBO rounds each component on each line (§5.2), so such a code's invoices can be a cent apart.
     qbo_components_differ: str = ""
+    # The QBO code's combined rate when it is not ours (8.875 % here, 13 % there): QBO computes tax at its
+    # own rate, so every invoice with the code would differ; the page says so next to the choice.
+    qbo_rate_differs: str = ""
 
 
 def _nonzero(rates: list[Decimal]) -> list[Decimal]:
@@ -82,6 +85,16 @@ def _components_differ(connection: QuickBooksConnection, code: TaxCode, qbo: dic
     return ", ".join(f"{r} %" for r in theirs)
 
 
+def _rate_differs(ours: Decimal, qbo: dict[str, str] | None) -> str:
+    if not qbo or not qbo.get("rate"):
+        return ""
+    try:
+        theirs = Decimal(str(qbo["rate"]))
+    except ArithmeticError:
+        return ""
+    return "" if theirs == ours else f"{theirs.normalize()} %"
+
+
 def tax_code_rows(*, connection: QuickBooksConnection) -> list[TaxCodeRow]:
     qbo_codes = {c["id"]: c for c in connection.qbo_tax_codes}
     maps = {m.tax_code_id: m for m in TaxCodeMap.objects.filter(connection=connection)}
@@ -90,12 +103,25 @@ def tax_code_rows(*, connection: QuickBooksConnection) -> list[TaxCodeRow]:
         found = maps.get(code.pk)
         qbo_id = found.qbo_id if found else ""
         qbo = qbo_codes.get(qbo_id)
-        rows.append(TaxCodeRow(code.pk, code.name, sum((r.rate for r in code.rates.all()), Decimal(0)), qbo_id,
-                               qbo["name"] if qbo else qbo_id, bool(found and found.suggested),
-                               _components_differ(connection, code, qbo)))
+        ours = sum((r.rate for r in code.rates.all()), Decimal(0))
+        differs = _rate_differs(ours, qbo)
+        rows.append(TaxCodeRow(code.pk, code.name, ours, qbo_id, qbo["name"] if qbo else qbo_id,
+                               bool(found and found.suggested),
+                               "" if differs else _components_differ(connection, code, qbo), differs))
     return rows
 
 
 def qbo_tax_code_choices(*, connection: QuickBooksConnection) -> list[dict[str, str]]:
     """The company's real tax codes (not the US pseudo codes TAX/NON), as last read."""
     return [c for c in connection.qbo_tax_codes if c.get("has_rates")]
+
+
+def tax_code_for_qbo(*, connection: QuickBooksConnection, qbo_id: str) -> TaxCode | None:
+    """The local tax code mapped to QBO's TaxCode `qbo_id` (an item's SalesTaxCodeRef read back or imported),
+    when exactly one is; None when none or several are (a person chooses on the product then)."""
+    if not qbo_id:
+        return None
+    codes = list(TaxCode.objects.filter(organization_id=connection.organization_id,
+                                        pk__in=TaxCodeMap.objects.filter(connection=connection, qbo_id=qbo_id)
+                                        .values("tax_code_id"))[:2])
+    return codes[0] if len(codes) == 1 else None

@@ -1,5 +1,5 @@
-"""What every phase of the import shares: its context, the per-page write buffer, and how QBO rows
-become mapping rows and review items."""
+"""What every phase of the import shares: its context, the per-page write buffer, how QBO rows become
+mapping rows and review items, and the reads (one COUNT, then one page per step, where the cursor says)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from integrations.importer.progress import Reporter
-from integrations.models import ExternalRef, ImportIntent, QuickBooksConnection, ReviewItem, ReviewState
-from integrations.qbo.client import QboClient
+from integrations.models import ExternalRef, ImportIntent, ImportRun, QuickBooksConnection, ReviewItem, ReviewState
+from integrations.qbo.client import PAGE_SIZE, QboClient
 
 
 @dataclass
@@ -23,6 +23,35 @@ class Ctx:
     @property
     def organization(self) -> Organization:
         return self.connection.organization
+
+    @property
+    def cursor(self) -> dict[str, Any]:
+        return self.reporter.cursor
+
+
+def phase_count(ctx: Ctx, data_type: str, entity: str, where: str = "") -> None:
+    """A phase's first step: the COUNT for its bar; its pages start at STARTPOSITION 1."""
+    total = ctx.client.count(entity, where)
+    ctx.cursor["start"] = 1
+    ctx.reporter.start(data_type, total)  # the bar and the cursor, committed together
+
+
+def next_page(ctx: Ctx, entity: str, where: str = "", *, select: str = "*") -> tuple[list[dict[str, Any]], bool]:
+    """The page at the cursor's STARTPOSITION, and whether it is the last one. The caller moves the cursor
+    (`page_read`) inside the transaction that commits the page, so a page is read once per run."""
+    rows = ctx.client.query_page(entity, where, start=int(ctx.cursor["start"]), select=select)
+    return rows, len(rows) < PAGE_SIZE
+
+
+def page_read(ctx: Ctx, last: bool) -> None:
+    ctx.cursor["start"] = int(ctx.cursor["start"]) + PAGE_SIZE
+    if last:
+        ctx.cursor["finished"] = True  # the slice driver moves on to the next phase
+
+
+def names_save(ctx: Ctx, names: set[str]) -> None:
+    """The QBO names seen so far, for a later slice's push phase (inside the page's transaction)."""
+    ImportRun.objects.filter(pk=ctx.reporter.run.pk).update(qbo_names=sorted(names))
 
 
 def qbo_email(row: dict[str, Any]) -> str:

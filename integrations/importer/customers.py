@@ -9,8 +9,17 @@ from django.db import transaction
 
 from accounts.models import Organization
 from customers.models import Customer
-from integrations.importer import qbo
-from integrations.importer.common import Ctx, PageWrites, qbo_customer_card, qbo_email, remembered_review
+from integrations.importer.common import (
+    Ctx,
+    PageWrites,
+    names_save,
+    next_page,
+    page_read,
+    phase_count,
+    qbo_customer_card,
+    qbo_email,
+    remembered_review,
+)
 from integrations.importer.matching import CREATE, LINK, CustomerIndex, Local, normalize_name
 from integrations.models import ExternalRef, ImportIntent, ObjectType, ReviewItem
 
@@ -30,6 +39,7 @@ class CustomerState:
 
 
 def load_state(ctx: Ctx) -> CustomerState:
+    """Built from the database (and the names the run kept), never from QBO: each slice starts with it."""
     refs = dict(ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.CUSTOMER)
                 .values_list("qbo_id", "local_id"))
     rows = Customer.objects.for_org(ctx.organization).values_list("id", "display_name", "email")
@@ -44,7 +54,8 @@ def load_state(ctx: Ctx) -> CustomerState:
             blocked.update(int(c["id"]) for c in candidates)
     intents = {name.casefold(): local_id for name, local_id in ImportIntent.objects.filter(
         connection=ctx.connection, object_type=ObjectType.CUSTOMER).values_list("name", "local_id")}
-    return CustomerState(index=index, qbo_to_local=refs, reviews=reviews, intents=intents, review_blocked=blocked)
+    return CustomerState(index=index, qbo_to_local=refs, reviews=reviews, intents=intents, review_blocked=blocked,
+                         qbo_names=set(ctx.reporter.run.qbo_names))
 
 
 def customer_from_qbo(organization: Organization, row: dict[str, Any]) -> Customer:
@@ -139,18 +150,25 @@ class _Page:
         self.writes.save("customers", rows)
 
 
-def import_customers(ctx: Ctx, st: CustomerState) -> None:
-    ctx.reporter.start("customers", qbo.count(ctx.reporter, ctx.client, "Customer", TOP_LEVEL))
-    for rows in qbo.pages(ctx.reporter, ctx.client, "Customer", TOP_LEVEL, what="reading customers"):
-        with transaction.atomic():
-            page = _Page(ctx, st)
-            pending = rows
-            while pending:
-                new_names: set[str] = set()
-                pending = [row for row in pending if not page.row(row, new_names)]
-                page.create_new()
-            page.save(len(rows))
-    ctx.reporter.finish("customers")
-    # Intents nobody claimed: those creates never reached QBO (the process died before sending).
-    ImportIntent.objects.filter(connection=ctx.connection, object_type=ObjectType.CUSTOMER).delete()
-    st.intents.clear()
+def customers_step(ctx: Ctx, st: CustomerState) -> None:
+    """One step of the customer phase: the COUNT, or the next page (decided and committed with the cursor)."""
+    ctx.reporter.doing = "reading customers"
+    if "start" not in ctx.cursor:
+        phase_count(ctx, "customers", "Customer", TOP_LEVEL)
+        return
+    rows, last = next_page(ctx, "Customer", TOP_LEVEL)
+    with transaction.atomic():
+        page = _Page(ctx, st)
+        pending = rows
+        while pending:
+            new_names: set[str] = set()
+            pending = [row for row in pending if not page.row(row, new_names)]
+            page.create_new()
+        page_read(ctx, last)
+        if last:
+            ctx.reporter.finish("customers")
+            # Intents nobody claimed: those creates never reached QBO (the process died before sending).
+            ImportIntent.objects.filter(connection=ctx.connection, object_type=ObjectType.CUSTOMER).delete()
+            st.intents.clear()
+        page.save(len(rows))
+        names_save(ctx, st.qbo_names)

@@ -10,8 +10,15 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from accounts.models import Organization
-from integrations.importer import qbo
-from integrations.importer.common import Ctx, PageWrites, qbo_item_card, remembered_review
+from integrations.importer.common import (
+    Ctx,
+    PageWrites,
+    next_page,
+    page_read,
+    phase_count,
+    qbo_item_card,
+    remembered_review,
+)
 from integrations.importer.matching import CREATE, LINK, ItemIndex, Local, normalize_sku
 from integrations.models import ExternalRef, ObjectType, ReviewItem
 from invoicing.models import Product, ProductType
@@ -31,7 +38,9 @@ def _price(value: Any) -> Decimal:
         return Decimal("0.00")
 
 
-class _State:
+class ItemState:
+    """What the item phase knows: built from the database at the start of each slice."""
+
     def __init__(self, ctx: Ctx) -> None:
         self.qbo_to_local = dict(ExternalRef.objects.filter(connection=ctx.connection, object_type=ObjectType.ITEM)
                                  .values_list("qbo_id", "local_id"))
@@ -78,7 +87,7 @@ def differences(ours: tuple[str, str, Decimal], row: dict[str, Any]) -> list[str
     return found
 
 
-def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Product, dict[str, Any]]],
+def _row(ctx: Ctx, st: ItemState, writes: PageWrites, new: list[tuple[Product, dict[str, Any]]],
          row: dict[str, Any]) -> None:
     qid, name, kind = str(row["Id"]), str(row.get("Name", "")), str(row.get("Type") or "")
     rep = ctx.reporter
@@ -119,20 +128,26 @@ def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Product, dict
         rep.count("needs_review")
 
 
-def import_items(ctx: Ctx) -> None:
-    st = _State(ctx)
-    ctx.reporter.start("items", qbo.count(ctx.reporter, ctx.client, "Item"))
-    for rows in qbo.pages(ctx.reporter, ctx.client, "Item", select="*, Sku", what="reading products"):
-        with transaction.atomic():
-            writes = PageWrites(ctx, ObjectType.ITEM)
-            new: list[tuple[Product, dict[str, Any]]] = []
-            for row in rows:
-                _row(ctx, st, writes, new, row)
-            Product.objects.bulk_create([p for p, _ in new], batch_size=500)
-            for product, row in new:
-                writes.link(product.pk, row)
-                st.index.add(Local(product.pk, product.name, sku=product.sku))
-                st.index.take(product.pk)
-                st.qbo_to_local[str(row["Id"])] = product.pk
-            writes.save("items", len(rows))
-    ctx.reporter.finish("items")
+def items_step(ctx: Ctx, st: ItemState) -> None:
+    """One step of the item phase: the COUNT, or the next page (decided and committed with the cursor)."""
+    ctx.reporter.doing = "reading products"
+    if "start" not in ctx.cursor:
+        phase_count(ctx, "items", "Item")
+        return
+    # QBO leaves Sku out of SELECT * on items.
+    rows, last = next_page(ctx, "Item", select="*, Sku")
+    with transaction.atomic():
+        writes = PageWrites(ctx, ObjectType.ITEM)
+        new: list[tuple[Product, dict[str, Any]]] = []
+        for row in rows:
+            _row(ctx, st, writes, new, row)
+        Product.objects.bulk_create([p for p, _ in new], batch_size=500)
+        for product, row in new:
+            writes.link(product.pk, row)
+            st.index.add(Local(product.pk, product.name, sku=product.sku))
+            st.index.take(product.pk)
+            st.qbo_to_local[str(row["Id"])] = product.pk
+        page_read(ctx, last)
+        if last:
+            ctx.reporter.finish("items")
+        writes.save("items", len(rows))

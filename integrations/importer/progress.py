@@ -1,5 +1,6 @@
-"""The run's progress, summary and notes, kept in memory and written to its ImportRun row with each
-page (inside the page's transaction, so the numbers never run ahead of what was committed)."""
+"""The run's progress, summary, notes and cursor, kept in memory and written to its ImportRun row with
+each page (inside the page's transaction, so the numbers and the cursor never run ahead of what was
+committed). A slice starts from what the row holds (`Reporter.resume`), so a run can stop after any page."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ class Reporter:
     counts: Counter[str] = field(default_factory=Counter)
     progress: dict[str, dict[str, int]] = field(default_factory=dict)
     notes: list[dict[str, str]] = field(default_factory=list)
+    # Where the run stands (ImportRun.cursor); each phase moves it before the commit that makes it true.
+    cursor: dict[str, Any] = field(default_factory=dict)
+    # What the run is doing now, for the waiting line ("QuickBooks asked us to slow down while …").
+    doing: str = ""
+    steps: int = 0  # steps committed by this slice (a failure after progress starts a fresh count of attempts)
+
+    @classmethod
+    def resume(cls, run: ImportRun, on_change: Callable[[Reporter], None] | None = None) -> Reporter:
+        """The numbers as last committed: a slice adds to them, never starts them again."""
+        return cls(run=run, on_change=on_change, counts=Counter({k: int(v) for k, v in run.summary.items()}),
+                   progress={k: dict(v) for k, v in run.progress.items()}, notes=list(run.notes),
+                   cursor=dict(run.cursor))
 
     def start(self, data_type: str, total: int) -> None:
         self.progress[data_type] = {"done": 0, "total": max(total, 0)}
@@ -56,11 +69,10 @@ class Reporter:
         return {key: self.counts.get(key, 0) for key in SUMMARY_KEYS}
 
     def flush(self, **fields: Any) -> None:
-        """Write the numbers (and `fields`, e.g. status_reason) to the run; doubles as the heartbeat."""
+        """Write the numbers, the cursor (and `fields`, e.g. status_reason) to the run; doubles as the
+        heartbeat."""
         ImportRun.objects.filter(pk=self.run.pk).update(
-            progress=self.progress, summary=self.summary(), notes=self.notes, heartbeat_at=timezone.now(), **fields)
+            progress=self.progress, summary=self.summary(), notes=self.notes, cursor=self.cursor,
+            heartbeat_at=timezone.now(), **fields)
         if self.on_change is not None:
             self.on_change(self)
-
-    def waiting(self, reason: str) -> None:
-        self.flush(status_reason=reason)

@@ -1,18 +1,20 @@
 """QBO projects (IsProject) and sub-customers (Job = true with a ParentRef) -> local projects, under the
 local customer that their QBO parent (or, for nested jobs, their top-level ancestor) is linked to.
 
-Projects are only read: v3 cannot create QBO projects, so local projects are never pushed from here."""
+Projects are only read: v3 cannot create QBO projects, so local projects are never pushed from here.
+A job whose parent comes later in the sweep waits in the run's cursor (not in memory), so the phase can
+stop after any page and a later slice settles it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 
 from customers.models import Project
-from integrations.importer import qbo
-from integrations.importer.common import Ctx, PageWrites
+from integrations.importer.common import Ctx, PageWrites, names_save, next_page, page_read, phase_count
 from integrations.importer.customers import CustomerState
 from integrations.importer.matching import normalize_name
 from integrations.models import ExternalRef, ObjectType
@@ -22,7 +24,9 @@ NO_PARENT = ("Its parent customer is not linked here (it is waiting for review, 
              "QuickBooks); it is imported once the parent is.")
 
 
-class _State:
+class ProjectState:
+    """What the project phase knows: built from the database at the start of each slice."""
+
     def __init__(self, ctx: Ctx, customers: CustomerState) -> None:
         self.customer_refs = customers.qbo_to_local
         self.qbo_names = customers.qbo_names
@@ -43,7 +47,7 @@ class _State:
         return self.customer_refs.get(parent) or self.project_customer.get(parent)
 
 
-def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Project, dict[str, Any]]],
+def _row(ctx: Ctx, st: ProjectState, writes: PageWrites, new: list[tuple[Project, dict[str, Any]]],
          row: dict[str, Any]) -> bool:
     """False: the parent is not known yet (it may come later in the sweep)."""
     qid, name = str(row["Id"]), str(row.get("DisplayName", ""))
@@ -72,13 +76,15 @@ def _row(ctx: Ctx, st: _State, writes: PageWrites, new: list[tuple[Project, dict
     return True
 
 
-def _mapped(st: _State, qid: str, project_id: int, customer_id: int) -> None:
+def _mapped(st: ProjectState, qid: str, project_id: int, customer_id: int) -> None:
     st.project_refs[qid] = project_id
     st.project_customer[qid] = customer_id
 
 
-def _write(ctx: Ctx, st: _State, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Decide and write a page; returns the rows whose parent is still unknown."""
+def _write(ctx: Ctx, st: ProjectState, rows: list[dict[str, Any]],
+           moved: Callable[[list[dict[str, Any]]], None]) -> list[dict[str, Any]]:
+    """Decide and write rows; returns those whose parent is still unknown. `moved(waiting)` moves the
+    cursor inside the same transaction."""
     waiting: list[dict[str, Any]] = []
     with transaction.atomic():
         writes = PageWrites(ctx, ObjectType.PROJECT)
@@ -94,19 +100,34 @@ def _write(ctx: Ctx, st: _State, rows: list[dict[str, Any]]) -> list[dict[str, A
             st.taken.add(project.pk)
             writes.link(project.pk, row)
             _mapped(st, str(row["Id"]), project.pk, project.customer_id)
+        moved(waiting)
         writes.save("projects", len(rows) - len(waiting))
+        names_save(ctx, st.qbo_names)
     return waiting
 
 
-def import_projects(ctx: Ctx, customers: CustomerState) -> None:
-    st = _State(ctx, customers)
-    ctx.reporter.start("projects", qbo.count(ctx.reporter, ctx.client, "Customer", JOBS))
-    waiting: list[dict[str, Any]] = []
-    for rows in qbo.pages(ctx.reporter, ctx.client, "Customer", JOBS, what="reading projects"):
-        waiting += _write(ctx, st, rows)
+def projects_step(ctx: Ctx, st: ProjectState) -> None:
+    """One step: the COUNT, the next page, or (after the last page) settling the jobs that waited."""
+    ctx.reporter.doing = "reading projects"
+    cur = ctx.cursor
+    if "start" not in cur:
+        cur["waiting"] = []
+        phase_count(ctx, "projects", "Customer", JOBS)
+        return
+    if not cur.get("read_all"):
+        rows, last = next_page(ctx, "Customer", JOBS)
+
+        def moved(waiting: list[dict[str, Any]]) -> None:
+            page_read(ctx, False)
+            cur["waiting"] = list(cur["waiting"]) + waiting
+            cur["read_all"] = last
+
+        _write(ctx, st, rows, moved)
+        return
     # Jobs whose parent job came later in the sweep: settle them now, deepest nesting last.
+    waiting: list[dict[str, Any]] = list(cur["waiting"])
     while waiting:
-        still = _write(ctx, st, waiting)
+        still = _write(ctx, st, waiting, lambda rest: cur.update(waiting=rest))
         if len(still) == len(waiting):
             break
         waiting = still
@@ -115,4 +136,5 @@ def import_projects(ctx: Ctx, customers: CustomerState) -> None:
             ctx.reporter.note("skipped", "projects", str(row.get("DisplayName", "")), NO_PARENT)
         ctx.reporter.advance("projects", len(waiting))
         ctx.reporter.finish("projects")
+        cur.update(waiting=[], finished=True)
         ctx.reporter.flush()

@@ -52,6 +52,13 @@ class ImportPanel:
         return self.run is not None and self.run.state in OPEN_IMPORT_STATES and not self.stale
 
     @property
+    def shown_state(self) -> str:
+        """A run between two slices (or waiting for QBO) is queued, but to a person it is running."""
+        if self.run is not None and self.run.state == ImportState.QUEUED and self.run.started_at is not None:
+            return ImportState.RUNNING
+        return self.run.state if self.run is not None else "never"
+
+    @property
     def finished(self) -> bool:
         return self.run is not None and self.run.state in (ImportState.DONE, ImportState.FAILED, ImportState.PAUSED)
 

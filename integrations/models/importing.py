@@ -42,6 +42,20 @@ class ImportRun(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     # [{"kind": "skipped|failed|renamed", "type": "item", "name": "...", "reason": "..."}], capped.
     notes = models.JSONField(default=list, blank=True)
+    # Where the run stands, committed with every page, so it can stop after any page and go on later (in
+    # another slice, on another worker) without reading again what it committed: {"phase": "customers",
+    # "start": 3001} (the next STARTPOSITION), {"phase": "push", "after": 812, "chunk": [...], "done": [...]}.
+    cursor = models.JSONField(default=dict, blank=True)
+    # Normalized names of every QBO customer and job read so far: the push phase suffixes a name QBO holds
+    # before sending it, and a resumed slice must know the names of pages it will not read again.
+    qbo_names = models.JSONField(default=list, blank=True)
+    # A queued run is due at this time (a throttle or backoff wait; None: now).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Failed slices in a row (transient QBO errors), for the shared retry policy; reset by progress.
+    attempts = models.PositiveIntegerField(default=0)
+    # Bumped each time a worker is asked to run the next slice: a message with an older ticket (a lost
+    # message re-sent by the sweeper, then found) is a duplicate and does nothing.
+    ticket = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

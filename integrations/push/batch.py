@@ -26,7 +26,7 @@ from integrations.push.handlers.base import PushContext
 from integrations.push.handlers.customer import customer_payload
 from integrations.push.handlers.invoice import invoice_load, invoice_needs, invoice_payload
 from integrations.push.handlers.invoice_tax import qbo_tax_kept
-from integrations.push.handlers.item import income_account_id, item_payload
+from integrations.push.handlers.item import item_body
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
 from integrations.push.refs import ref_save, refs_save_created
 from integrations.push.runner import job_failed, job_finish, job_run, jobs_finish
@@ -66,7 +66,7 @@ def _payload(ctx: PushContext, job: SyncJob) -> dict[str, Any] | None:
     if job.object_type == ObjectType.CUSTOMER:
         return customer_payload(ctx.load(Customer.objects.all()))
     if job.object_type == ObjectType.ITEM:
-        return item_payload(ctx.load(Product.objects.all()), income_account_id(ctx))
+        return item_body(ctx, ctx.load(Product.objects.all()))
     invoice = invoice_load(ctx)
     if invoice.status not in SYNCABLE_INVOICE_STATUSES - {InvoiceStatus.VOID} or not _needs_mapped(ctx):
         return None

@@ -141,13 +141,20 @@ class QboClient:
         clause = f" WHERE {where}" if where else ""
         return int(self.query(f"SELECT COUNT(*) FROM {entity}{clause}").get("totalCount", 0))
 
-    def query_pages(self, entity: str, where: str = "", *, page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
-        """Every row, one full page per request (QBO returns one page; pagination is ours)."""
+    def query_page(self, entity: str, where: str = "", *, start: int = 1, select: str = "*",
+                   page_size: int = PAGE_SIZE) -> list[dict[str, Any]]:
+        """One page of rows ordered by Id, from STARTPOSITION `start` (1-based). A caller that must stop
+        between pages (the initial import's slices) keeps `start` and asks for the next page later."""
         clause = f" WHERE {where}" if where else ""
+        sql = f"SELECT {select} FROM {entity}{clause} ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}"
+        return _rows(self.query(sql), entity)
+
+    def query_pages(self, entity: str, where: str = "", *, select: str = "*",
+                    page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
+        """Every row, one full page per request (QBO returns one page; pagination is ours)."""
         start = 1
         while True:
-            sql = f"SELECT * FROM {entity}{clause} ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}"
-            rows = _rows(self.query(sql), entity)
+            rows = self.query_page(entity, where, start=start, select=select, page_size=page_size)
             if rows:
                 yield rows
             if len(rows) < page_size:

@@ -15,6 +15,7 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from integrations.importer import run as import_run
+from integrations.importer import services as import_services
 from qbo_sim.testing import SimulatorProcess
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR  # noqa: F401 - re-exported for tests
 
@@ -53,7 +54,7 @@ def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[threading.Thread]]:
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr(import_run, "_enqueue", ring)
+    monkeypatch.setattr(import_services, "_enqueue", ring)
     yield threads
     for thread in threads:
         thread.join(60)

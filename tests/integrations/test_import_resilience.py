@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def setup(qbo: Qbo, org: Organization, member: Callable[[Organization, str], Membership],
           make_customer: Callable[..., Customer], settings: Settings) -> dict[str, Any]:
     settings.QBO_THROTTLE_WAIT_SECONDS = 0  # QBO asks for 60 s; the test only needs the wait to happen
-    settings.QBO_IMPORT_RETRY_BASE_SECONDS = 0
+    settings.QBO_BACKOFF_BASE_SECONDS = 0
     realm = qbo.company("Flaky Books")
     for n in range(3):
         customer(qbo.control, realm, f"QBO Customer {n}", f"q{n}@qbo.example")

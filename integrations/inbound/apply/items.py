@@ -15,6 +15,7 @@ from integrations.merge.fields import echo_seen
 from integrations.merge.rules import flag, money, text
 from integrations.merge.specs import ITEM_FIELDS, product_label, refusal_for
 from integrations.models import ConflictWinner, ExternalRef, ObjectType
+from integrations.selectors import tax_code_for_qbo
 from integrations.suppress import sync_suppressed
 from invoicing.models import Product, ProductType
 
@@ -75,11 +76,15 @@ def _new_item(ctx: ApplyContext, change: Change) -> str:
     existing = _same_product(ctx, entity)
     if existing is not None:
         return _link(ctx, existing, change)
+    # Outside the US an item carries its VAT/GST code: the product keeps the local code mapped to it.
+    tax_code = tax_code_for_qbo(connection=ctx.connection,
+                                qbo_id=str((entity.get("SalesTaxCodeRef") or {}).get("value") or ""))
     with sync_suppressed():
         product = Product.objects.create(
             organization=ctx.organization, name=text(entity.get("Name"))[:100], sku=text(entity.get("Sku"))[:100],
             type=kind, description=str(entity.get("Description") or "")[:4000],
-            unit_price=Decimal(money(entity.get("UnitPrice"))), taxable=bool(entity.get("Taxable", False)),
+            unit_price=Decimal(money(entity.get("UnitPrice"))),
+            taxable=bool(entity.get("Taxable", False)) or tax_code is not None, tax_code=tax_code,
         )
     ref = ExternalRef.objects.create(connection=ctx.connection, object_type=ObjectType.ITEM, local_id=product.pk,
                                      qbo_id=change.qbo_id, sync_token=change.sync_token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.merge.remote import product_merge_remote
-from integrations.models import ExternalRef, ObjectType
+from integrations.models import CompanyKind, ExternalRef, ObjectType, TaxCodeMap
 from integrations.push.handlers.base import (
     Need,
     PushContext,
@@ -60,12 +60,24 @@ def _find(ctx: PushContext, product: Product, name: str) -> dict[str, Any] | Non
 def _merged(ctx: PushContext, ref: ExternalRef, product: Product, current: dict[str, Any]) -> dict[str, Any]:
     # Both sides edited the item since the last sync: merge QBO's edits in (newest wins per field) first.
     product = product_merge_remote(connection=ctx.connection, ref=ref, product=product, entity=current)
-    return item_payload(product, income_account_id(ctx))
+    return item_body(ctx, product)
+
+
+def item_body(ctx: PushContext, product: Product) -> dict[str, Any]:
+    """The payload for this connection: outside the US an item also carries its VAT/GST code
+    (SalesTaxCodeRef), the QBO code mapped to the product's own; unmapped, QBO's default stays."""
+    body = item_payload(product, income_account_id(ctx))
+    if ctx.connection.company_kind == CompanyKind.NON_US and product.tax_code_id:
+        qbo_id = (TaxCodeMap.objects.filter(connection=ctx.connection, tax_code_id=product.tax_code_id)
+                  .values_list("qbo_id", flat=True).first())
+        if qbo_id:
+            body["SalesTaxCodeRef"] = {"value": qbo_id}
+    return body
 
 
 def push_item(ctx: PushContext) -> PushResult:
     product = ctx.load(Product.objects.all())
-    body = item_payload(product, income_account_id(ctx))
+    body = item_body(ctx, product)
     ref = ctx.ref(ObjectType.ITEM, product.pk)
     if ref is not None:
         mapped = ref  # a name the closure keeps as ExternalRef (not Optional)

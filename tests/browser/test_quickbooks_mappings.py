@@ -1,0 +1,102 @@
+"""The Owner maps tax codes on the QuickBooks page in a real browser: a Canadian company, an invoice that
+waits because its tax code has no QuickBooks code, the Mappings section, Save, and the invoice goes with the
+chosen code. An Admin sees the same section read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pytest
+from django.core.management import call_command
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
+
+from accounts.models import Organization
+from customers.models import Customer
+from demo.seed import DEMO_SLUG
+from integrations.connection.company import company_reread
+from integrations.models import JobState, SyncJob, TaxCodeMap
+from invoicing import lifecycle
+from invoicing.models import TaxCode
+from invoicing.services import LineInput, invoice_create
+from qbo_sim.testing import SimulatorProcess
+from tests.browser.conftest import SCREENSHOT_DIR
+from tests.browser.test_invoice_flow import _sign_in
+from tests.integrations.push_helpers import connect_org, drain
+
+if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
+    from playwright.sync_api import Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+QBO_PAGE = "/settings/integrations/quickbooks/"
+
+
+def _shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOT_DIR / f"fsm-mappings-{name}.png"), full_page=True)
+
+
+def test_owner_maps_a_tax_code_and_the_waiting_invoice_goes(live_server: LiveServer, sim: SimulatorProcess,
+                                                           settings: Settings, new_page: Callable[[], Page]) -> None:
+    from playwright.sync_api import expect
+
+    settings.QBO_ENVIRONMENT = "simulator"
+    settings.QBO_SIM_URL = sim.url
+    call_command("seed_demo", verbosity=0)
+    org = Organization.objects.get(slug=DEMO_SLUG)
+    realm = sim.control.create_company("Maple Heating Books", kind="ca")
+    conn = connect_org(sim.control, org, realm)
+    company_reread(connection=conn)
+    springfield = TaxCode.objects.get(organization=org, name="Springfield sales tax")
+    TaxCodeMap.objects.filter(connection=conn, tax_code=springfield).delete()  # no suggestion kept: unmapped
+    # A new invoice after connecting (QuickBooks Canada wants a code on every line): finalizing queues it.
+    customer = Customer.objects.for_org(org).order_by("id").first()
+    assert customer is not None
+    invoice = invoice_create(organization=org, customer=customer, issue_date=date.today(),
+                             lines=[LineInput(description="Furnace tune-up", quantity=Decimal(1),
+                                              unit_price=Decimal("180.00"), tax_code=springfield, taxable=True)])
+    lifecycle.invoice_finalize(invoice=invoice)
+    drain()
+    job = SyncJob.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk)
+    assert job.state == JobState.ERROR and "is not matched to a QuickBooks tax code" in job.last_error
+
+    page = new_page()
+    _sign_in(page, live_server.url, "owner")
+    page.goto(f"{live_server.url}{QBO_PAGE}")
+    section = page.get_by_test_id("qbo-mappings")
+    expect(section.get_by_role("heading", name="Mappings: tax codes")).to_be_visible()
+    expect(page.get_by_test_id("qbo-company-kind")).to_contain_text("CA")
+    choice = section.get_by_label("QuickBooks tax code for Springfield sales tax")
+    expect(choice).to_have_value("")  # not mapped
+    _shot(page, "1-unmapped")
+
+    choice.select_option(label="HST ON (13 %)")
+    section.get_by_test_id("qbo-save-mappings").click()
+    expect(page.locator(".message-success")).to_contain_text("Tax code mappings saved.")
+    expect(page.locator(".message-success")).to_contain_text(
+        "1 invoice(s) that waited for a mapping are on their way to QuickBooks.")
+    expect(page.get_by_test_id("qbo-mappings").get_by_label(
+        "QuickBooks tax code for Springfield sales tax")).to_have_value("6")
+    _shot(page, "2-saved")
+
+    drain()  # the worker's turn
+    job.refresh_from_db()
+    assert job.state == JobState.DONE, job.last_error
+    [sent] = [i for i in sim.control.objects(realm, "Invoice") if i.get("DocNumber") == invoice.number]
+    codes = {line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in sent["Line"]
+             if line.get("DetailType") == "SalesItemLineDetail" and line.get("SalesItemLineDetail", {}).get("TaxCodeRef")}
+    assert "6" in codes
+
+    admin = new_page()
+    _sign_in(admin, live_server.url, "admin")
+    admin.goto(f"{live_server.url}{QBO_PAGE}")
+    read_only = admin.get_by_test_id("qbo-mappings")
+    expect(read_only).to_contain_text("Read-only")
+    expect(read_only).to_contain_text("HST ON")
+    expect(read_only.get_by_test_id("qbo-save-mappings")).to_have_count(0)
+    # 13 % there, 8.875 % here: the page says QuickBooks' totals would differ, next to the choice.
+    expect(read_only.get_by_test_id("qbo-rate-hint")).to_contain_text(
+        "QuickBooks' HST ON is 13 %, “Springfield sales tax” here is 8.875 %")
+    _shot(admin, "3-admin-read-only")
