@@ -18,7 +18,6 @@ from rest_framework.views import APIView
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.caller import caller_organization, caller_role, caller_user
 from integrations.connection.api_company import CompanyView, TaxCodeMappingsView
 from integrations.connection.oauth import ConnectError, connect_start, connection_disconnect
 from integrations.connection.panel import Panel, quickbooks_panel
@@ -111,11 +110,10 @@ def _pending(organization: Organization) -> dict[str, object] | None:
             "expires_at": pending.expires_at}
 
 
-def _body(request: Request) -> dict[str, object]:
-    organization: Organization = caller_organization(request)
+def _body(organization: Organization, role: str) -> dict[str, object]:
     data = {
         "plan_includes_integration": organization.is_paid_plan,
-        "can_manage": can(caller_role(request), "integration.manage"),
+        "can_manage": can(role, "integration.manage"),
         "connection": _status(quickbooks_panel(organization=organization)),
         "pending_switch": _pending(organization),
         "preferences": PreferencesSerializer(preferences_for(organization=organization)).data,
@@ -123,8 +121,8 @@ def _body(request: Request) -> dict[str, object]:
     return QuickBooksSerializer(data).data
 
 
-def _require_paid_plan(request: Request) -> None:
-    if not caller_organization(request).is_paid_plan:
+def _require_paid_plan(organization: Organization) -> None:
+    if not organization.is_paid_plan:
         raise PermissionDenied(PLAN_MESSAGE)
 
 
@@ -135,23 +133,23 @@ class QuickBooksView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses=QuickBooksSerializer)
     def get(self, request: Request) -> Response:
-        return Response(_body(request))
+        return Response(_body(self.organization, self.role))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=PreferencesSerializer,
                    responses=QuickBooksSerializer, summary="Change sync preferences (Owner)")
     def patch(self, request: Request) -> Response:
-        _require_paid_plan(request)
+        _require_paid_plan(self.organization)
         serializer = PreferencesSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         unknown = sorted(set(request.data) - set(PREFERENCE_FIELDS)) if hasattr(request.data, "keys") else []
         if unknown:
             raise serializers.ValidationError({name: ["Unknown preference; nothing was saved."] for name in unknown})
         try:
-            preferences_update(organization=caller_organization(request), actor=caller_user(request),
+            preferences_update(organization=self.organization, actor=self.membership.user,
                                changes=serializer.validated_data)
         except DjangoValidationError as exc:
             raise django_error_to_drf(exc) from None
-        return Response(_body(request))
+        return Response(_body(self.organization, self.role))
 
 
 class ConnectUrlView(OrgAPIMixin, APIView):
@@ -164,14 +162,14 @@ class ConnectUrlView(OrgAPIMixin, APIView):
                    responses={200: inline_serializer("QuickBooksConnectUrl", {"authorize_url": serializers.URLField()}),
                               409: inline_serializer("QuickBooksConflict", {"detail": serializers.CharField()})})
     def post(self, request: Request) -> Response:
-        _require_paid_plan(request)
+        _require_paid_plan(self.organization)
         # A session caller's browser follows the URL with that same session: bind the state to it.
         # A token caller has none (its browser's session is unknown to us), so the state binds to the
         # user and organization only.
         by_session = isinstance(request.successful_authenticator, SessionAuthentication)
         session_key = (request.session.session_key or "") if by_session else ""
         try:
-            url = connect_start(organization=caller_organization(request), user=caller_user(request),
+            url = connect_start(organization=self.organization, user=self.membership.user,
                                 session_key=session_key)
         except ConnectError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
@@ -189,13 +187,13 @@ class DisconnectView(OrgAPIMixin, APIView):
                        "connection": StatusSerializer()}),
                        409: inline_serializer("QuickBooksNothingConnected", {"detail": serializers.CharField()})})
     def post(self, request: Request) -> Response:
-        organization = caller_organization(request)
+        organization = self.organization
         live = connection_live(organization=organization)
         if live is None:
-            _require_paid_plan(request)
+            _require_paid_plan(self.organization)
             return Response({"detail": "No QuickBooks company is connected."}, status=status.HTTP_409_CONFLICT)
         # No plan check when something is connected: a downgraded organization may always cut the link.
-        revoked = connection_disconnect(connection=live, actor=caller_user(request))
+        revoked = connection_disconnect(connection=live, actor=self.membership.user)
         detail = ("Disconnected; the tokens were revoked at Intuit." if revoked else
                   "Disconnected here and the tokens were wiped, but QuickBooks could not be told to revoke them.")
         return Response({"revoked": revoked, "detail": detail,
@@ -213,19 +211,19 @@ class SwitchView(OrgAPIMixin, APIView):
                        "QuickBooksNoSwitch", {"detail": serializers.CharField()})},
                    summary="Confirm or cancel switching company (Owner)")
     def post(self, request: Request) -> Response:
-        _require_paid_plan(request)
+        _require_paid_plan(self.organization)
         decision = SwitchDecisionSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
-        organization = caller_organization(request)
+        organization = self.organization
         if decision.validated_data["decision"] == "cancel":
-            if switch_cancel(organization=organization, user=caller_user(request)) is None:
+            if switch_cancel(organization=organization, user=self.membership.user) is None:
                 return Response({"detail": "No company switch is waiting."}, status=status.HTTP_409_CONFLICT)
-            return Response(_body(request))
+            return Response(_body(self.organization, self.role))
         try:
-            switch_confirm(organization=organization, user=caller_user(request))
+            switch_confirm(organization=organization, user=self.membership.user)
         except ConnectError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response(_body(request))
+        return Response(_body(self.organization, self.role))
 
 
 # Included by fsm/api_urls.py at "integrations/quickbooks/".

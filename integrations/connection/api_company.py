@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
-from integrations.caller import caller_organization
+from accounts.models import Organization
 from integrations.connection.company import company_reread, company_reread_failure, tax_code_map_set
 from integrations.connection.views.common import PLAN_MESSAGE
 from integrations.models import CompanyKind, QuickBooksConnection
@@ -66,10 +66,10 @@ class MappingChangesSerializer(serializers.Serializer):
     mappings = MappingChangeSerializer(many=True, allow_empty=False)
 
 
-def _live_for_writes(request: Request) -> QuickBooksConnection | None:
-    if not caller_organization(request).is_paid_plan:
+def _live_for_writes(organization: Organization) -> QuickBooksConnection | None:
+    if not organization.is_paid_plan:
         raise PermissionDenied(PLAN_MESSAGE)
-    return connection_live(organization=caller_organization(request))
+    return connection_live(organization=organization)
 
 
 def company_data(conn: QuickBooksConnection) -> dict[str, object]:
@@ -91,7 +91,7 @@ class CompanyView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: CompanySerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = connection_live(organization=caller_organization(request))
+        live = connection_live(organization=self.organization)
         if live is None:
             return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         return Response(company_data(live))
@@ -99,7 +99,7 @@ class CompanyView(OrgAPIMixin, APIView):
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=None, summary="Re-read company settings (Owner)",
                    responses={200: CompanySerializer, 409: CONFLICT})
     def post(self, request: Request) -> Response:
-        live = _live_for_writes(request)
+        live = _live_for_writes(self.organization)
         if live is None:
             return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         try:
@@ -116,7 +116,7 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = connection_live(organization=caller_organization(request))
+        live = connection_live(organization=self.organization)
         if live is None:
             return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         return Response(_mappings(live))
@@ -125,12 +125,12 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
                    responses={200: TaxCodeMappingsSerializer, 400: CONFLICT, 409: CONFLICT},
                    summary="Map tax codes (Owner)")
     def patch(self, request: Request) -> Response:
-        live = _live_for_writes(request)
+        live = _live_for_writes(self.organization)
         if live is None:
             return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         changes = MappingChangesSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
-        codes = {c.pk: c for c in TaxCode.objects.filter(organization=caller_organization(request))}
+        codes = {c.pk: c for c in TaxCode.objects.filter(organization=self.organization)}
         try:
             with transaction.atomic():
                 for change in changes.validated_data["mappings"]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
-from integrations.caller import caller_organization, caller_role, caller_user
+from accounts.requests import OrgRequest
 from integrations.importer.review import ReviewError, review_decide
 from integrations.importer.selectors import import_panel, review_decided_recent, review_items
 from integrations.importer.services import import_request
@@ -22,24 +22,24 @@ REVIEW = "integrations:importer:review"
 
 @require_GET
 @org_member_required("integration.view")
-def import_status(request: HttpRequest) -> HttpResponse:
+def import_status(request: OrgRequest) -> HttpResponse:
     """The panel alone: loaded by the QuickBooks page and polled while a run is going. 204 when nothing
     changed since version `v`, so htmx leaves the DOM (and a button under the pointer) alone."""
-    panel = import_panel(organization=caller_organization(request))
+    panel = import_panel(organization=request.organization)
     if request.GET.get("v") == panel.version:
         return HttpResponse(status=204)
     return render(request, "integrations/_import_panel.html",
-                  {"imp": panel, "can_manage": can(caller_role(request), "integration.manage")})
+                  {"imp": panel, "can_manage": can(request.role, "integration.manage")})
 
 
 @require_POST
 @org_member_required("integration.manage")
-def import_start(request: HttpRequest) -> HttpResponse:
-    connection = connection_active(organization=caller_organization(request))
+def import_start(request: OrgRequest) -> HttpResponse:
+    connection = connection_active(organization=request.organization)
     if connection is None:
         messages.error(request, "Connect QuickBooks (on a Pro or Enterprise plan) before running the initial sync.")
         return redirect(PAGE)
-    run = import_request(connection=connection, actor=caller_user(request))
+    run = import_request(connection=connection, actor=request.user)
     messages.success(request, f"Initial sync {'queued' if run.state == 'queued' else 'already running'}: "
                               "progress shows below and updates by itself.")
     return redirect(PAGE)
@@ -47,20 +47,20 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @org_member_required("integration.view")
-def review_list(request: HttpRequest) -> HttpResponse:
-    organization = caller_organization(request)
+def review_list(request: OrgRequest) -> HttpResponse:
+    organization = request.organization
     return render(request, "integrations/review.html", {
         "items": review_items(organization=organization),
         "decided": review_decided_recent(organization=organization),
-        "can_manage": can(caller_role(request), "integration.manage"),
+        "can_manage": can(request.role, "integration.manage"),
         "connected": connection_live(organization=organization) is not None,
     })
 
 
 @require_POST
 @org_member_required("integration.manage")
-def review_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = connection_live(organization=caller_organization(request))
+def review_apply(request: OrgRequest, pk: int) -> HttpResponse:
+    connection = connection_live(organization=request.organization)
     item = ReviewItem.objects.filter(pk=pk, connection=connection).first() if connection else None
     if item is None:
         raise Http404("No such review item in this organization.")
@@ -70,7 +70,7 @@ def review_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         local_id = -1  # not one of the candidates: review_decide says so
     try:
-        item = review_decide(item=item, choice=request.POST.get("choice", ""), actor=caller_user(request), local_id=local_id)
+        item = review_decide(item=item, choice=request.POST.get("choice", ""), actor=request.user, local_id=local_id)
     except ReviewError as exc:
         messages.error(request, f"“{item.qbo_data.get('name')}”: {exc}")
         return redirect(REVIEW)

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
-from integrations.caller import caller_organization, caller_role, caller_user
+from accounts.requests import OrgRequest
 from integrations.inbound import selectors
 from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request
 from integrations.models import DriftItem, ExternalRef, QuickBooksConnection, WebhookEvent
@@ -45,13 +45,13 @@ def _records(items: list[DriftItem]) -> list[DriftRecord]:
 
 @require_GET
 @org_member_required("integration.view")
-def inbound_page(request: HttpRequest) -> HttpResponse:
-    organization = caller_organization(request)
+def inbound_page(request: OrgRequest) -> HttpResponse:
+    organization = request.organization
     summary = selectors.inbound_summary(organization=organization)
     connection = summary.connection
     context = {
         "summary": summary,
-        "can_manage": can(caller_role(request), "integration.manage"),
+        "can_manage": can(request.role, "integration.manage"),
         "records": _records(selectors.drift_items_open(run=summary.drift_run)),
         "conflicts": selectors.conflicts_recent(connection=connection) if connection else [],
         "deleted": selectors.deleted_in_qbo(connection=connection) if connection else [],
@@ -60,8 +60,8 @@ def inbound_page(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/inbound/page.html", context)
 
 
-def _active(request: HttpRequest) -> QuickBooksConnection | None:
-    connection = connection_active(organization=caller_organization(request))
+def _active(request: OrgRequest) -> QuickBooksConnection | None:
+    connection = connection_active(organization=request.organization)
     if connection is None:
         messages.error(request, "QuickBooks is not connected.")
     return connection
@@ -69,24 +69,24 @@ def _active(request: HttpRequest) -> QuickBooksConnection | None:
 
 @require_POST
 @org_member_required("integration.manage")
-def inbound_drift_run(request: HttpRequest) -> HttpResponse:
+def inbound_drift_run(request: OrgRequest) -> HttpResponse:
     connection = _active(request)
     if connection is not None:
-        drift_request(connection=connection, actor=caller_user(request))
+        drift_request(connection=connection, actor=request.user)
         messages.success(request, "The drift report is running; reload this page in a moment to see it.")
     return redirect(PAGE)
 
 
 @require_POST
 @org_member_required("integration.manage")
-def inbound_drift_fix(request: HttpRequest, item_id: int) -> HttpResponse:
+def inbound_drift_fix(request: OrgRequest, item_id: int) -> HttpResponse:
     item = (DriftItem.objects.select_related("run__connection__organization")
-            .filter(pk=item_id, run__connection__organization=caller_organization(request)).first())
+            .filter(pk=item_id, run__connection__organization=request.organization).first())
     if item is None:
         raise Http404("No such difference in this organization.")
     direction = request.POST.get("direction", "")
     try:
-        outcome = drift_fix(item=item, direction=direction, actor=caller_user(request))
+        outcome = drift_fix(item=item, direction=direction, actor=request.user)
     except (ValidationError, QboError) as exc:
         text = ("; ".join(exc.messages) if isinstance(exc, ValidationError)
                 else with_reference(exc.message, exc.call.intuit_tid))
@@ -98,13 +98,13 @@ def inbound_drift_fix(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def inbound_repush(request: HttpRequest, ref_id: int) -> HttpResponse:
+def inbound_repush(request: OrgRequest, ref_id: int) -> HttpResponse:
     ref = (ExternalRef.objects.select_related("connection__organization")
-           .filter(pk=ref_id, connection__organization=caller_organization(request)).first())
+           .filter(pk=ref_id, connection__organization=request.organization).first())
     if ref is None:
         raise Http404("No such QuickBooks link in this organization.")
     try:
-        ref_repush(ref=ref, actor=caller_user(request))
+        ref_repush(ref=ref, actor=request.user)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:

@@ -21,7 +21,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, choice_param
-from integrations.caller import caller_organization, caller_user
 from integrations.models import JobState, SyncAttempt, SyncJob
 from integrations.models.jobs import OPEN_STATES
 from integrations.push.display import object_labels, qbo_record_url
@@ -107,7 +106,7 @@ class _LabelledList(OrgAPIMixin, generics.ListAPIView):
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
-        labels = object_labels(organization=caller_organization(request),
+        labels = object_labels(organization=self.organization,
                                keys=[(r.object_type, r.local_id) for r in rows])
         data = self.get_serializer_class()(rows, many=True, context={**self.get_serializer_context(),
                                                                      "labels": labels}).data
@@ -129,7 +128,7 @@ class QueueListView(_LabelledList):
         if getattr(self, "swagger_fake_view", False):
             return SyncJob.objects.none()
         state = choice_param(self.request, "state", [*JobState.values, "open", "all"]) or "open"
-        qs = SyncJob.objects.filter(connection__organization=caller_organization(self.request))
+        qs = SyncJob.objects.filter(connection__organization=self.organization)
         if state == "open":
             qs = qs.filter(state__in=OPEN_STATES)
         elif state != "all":
@@ -148,7 +147,7 @@ class QueueSummaryView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses=BannerSerializer)
     def get(self, request: Request) -> Response:
-        banner = queue_banner(organization=caller_organization(request))
+        banner = queue_banner(organization=self.organization)
         return Response(BannerSerializer({**banner.__dict__, "error_count": len(banner.errors)}).data)
 
 
@@ -161,7 +160,7 @@ class QueueRetryView(OrgAPIMixin, APIView):
                    responses={200: SyncJobSerializer,
                               409: inline_serializer("QueueNotConnected", {"detail": serializers.CharField()})})
     def post(self, request: Request, pk: int) -> Response:
-        organization = caller_organization(request)
+        organization = self.organization
         if not SyncJob.objects.filter(connection__organization=organization, pk=pk).exists():
             raise NotFound("No sync item with this id in this organization.")
         try:
@@ -184,7 +183,7 @@ class SyncAllPendingView(OrgAPIMixin, APIView):
                        "queue": BannerSerializer()}),
                        409: inline_serializer("SyncAllNotConnected", {"detail": serializers.CharField()})})
     def post(self, request: Request) -> Response:
-        organization = caller_organization(request)
+        organization = self.organization
         connection = connection_active(organization=organization)
         if connection is None:
             return Response({"detail": NOT_CONNECTED}, status=status.HTTP_409_CONFLICT)
@@ -215,7 +214,7 @@ class SyncLogView(_LabelledList):
         form = SyncLogFilterForm(self.request.query_params)
         if not form.is_valid():
             raise ValidationError({name: [str(message) for message in errors] for name, errors in form.errors.items()})
-        return sync_log(organization=caller_organization(self.request), **form.filters())
+        return sync_log(organization=self.organization, **form.filters())
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM, *LOG_PARAMS])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -233,12 +232,12 @@ class InvoiceSyncView(OrgAPIMixin, APIView):
                        "job": SyncJobSerializer(), "action": SyncActionSerializer()}),
                        400: inline_serializer("InvoiceSyncRefused", {"detail": serializers.CharField()})})
     def post(self, request: Request, pk: int) -> Response:
-        invoice = Invoice.objects.for_org(caller_organization(request)).filter(pk=pk).first()
+        invoice = Invoice.objects.for_org(self.organization).filter(pk=pk).first()
         if invoice is None:
             raise NotFound("No invoice with this id in this organization.")
-        job = invoice_sync_request(invoice=invoice, actor=caller_user(request))  # a refusal (ValidationError) answers 400 via the mixin
+        job = invoice_sync_request(invoice=invoice, actor=self.membership.user)  # a refusal (ValidationError) answers 400 via the mixin
         action = invoice_sync_action(invoice=invoice)
-        return Response({"job": SyncJobSerializer(job, context={"organization": caller_organization(request)}).data,
+        return Response({"job": SyncJobSerializer(job, context={"organization": self.organization}).data,
                          "action": SyncActionSerializer(action.__dict__).data}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
-from integrations.caller import caller_organization, caller_role, caller_user
+from accounts.requests import OrgRequest
 from integrations.models import JobState, QuickBooksConnection, SyncJob
 from integrations.push.display import ObjectLabel, backoff_waiting, object_labels, queue_badge
 from integrations.push.log import OPERATION_LABELS, OUTCOME_LABELS, SyncLogFilterForm, outcome_tone, sync_log
@@ -51,9 +51,9 @@ def _version(banner: QueueBanner) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-def banner_context(request: HttpRequest, *, notice: str = "", notice_tone: str = "success") -> dict[str, Any]:
+def banner_context(request: OrgRequest, *, notice: str = "", notice_tone: str = "success") -> dict[str, Any]:
     """What the banner partial shows; the QuickBooks page's template tag and the polled view share it."""
-    organization = caller_organization(request)
+    organization = request.organization
     banner = queue_banner(organization=organization)
     labels = object_labels(organization=organization,
                            keys=[(j.object_type, j.local_id) for j in [*banner.errors, *banner.waiting]])
@@ -62,7 +62,7 @@ def banner_context(request: HttpRequest, *, notice: str = "", notice_tone: str =
         "error_items": [ErrorItem(job, labels[(job.object_type, job.local_id)]) for job in banner.errors],
         "waiting_items": [ErrorItem(job, labels[(job.object_type, job.local_id)]) for job in banner.waiting],
         "version": _version(banner),
-        "can_sync": can(caller_role(request), "invoice.sync"),
+        "can_sync": can(request.role, "invoice.sync"),
         "notice": notice,
         "notice_tone": notice_tone,
     }
@@ -72,14 +72,14 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _banner_response(request: HttpRequest, notice: str, tone: str) -> HttpResponse:
+def _banner_response(request: OrgRequest, notice: str, tone: str) -> HttpResponse:
     response = render(request, "integrations/push/_banner.html", banner_context(request, notice=notice,
                                                                                   notice_tone=tone))
     response["HX-Trigger"] = QUEUE_CHANGED
     return response
 
 
-def _done(request: HttpRequest, notice: str, tone: str = "success") -> HttpResponse:
+def _done(request: OrgRequest, notice: str, tone: str = "success") -> HttpResponse:
     """htmx posts get the fresh banner with the notice in it; plain posts a flash message and a redirect."""
     if _is_htmx(request):
         return _banner_response(request, notice, tone)
@@ -97,7 +97,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @require_GET
 @org_member_required("integration.view")
-def queue_banner_partial(request: HttpRequest) -> HttpResponse:
+def queue_banner_partial(request: OrgRequest) -> HttpResponse:
     """The banner alone, polled every few seconds. 204 when nothing changed, so htmx leaves the DOM (and a
     Retry button under the pointer) alone."""
     context = banner_context(request)
@@ -108,15 +108,15 @@ def queue_banner_partial(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @org_member_required("integration.view")
-def nav_badge_partial(request: HttpRequest) -> HttpResponse:
-    badge = queue_badge(organization=caller_organization(request))
+def nav_badge_partial(request: OrgRequest) -> HttpResponse:
+    badge = queue_badge(organization=request.organization)
     return render(request, "integrations/push/_nav_badge.html", {"qbo_queue": badge})
 
 
 @require_POST
 @org_member_required("invoice.sync")
-def queue_sync_all_pending(request: HttpRequest) -> HttpResponse:
-    connection = connection_active(organization=caller_organization(request))
+def queue_sync_all_pending(request: OrgRequest) -> HttpResponse:
+    connection = connection_active(organization=request.organization)
     if connection is None:
         return _done(request, "QuickBooks is not connected, so nothing can run; reconnect first.", "error")
     count = jobs_sync_all_pending(connection=connection)
@@ -139,8 +139,8 @@ def sync_all_notice(count: int, connection: QuickBooksConnection) -> str:
 
 @require_POST
 @org_member_required("invoice.sync")
-def queue_job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
-    organization = caller_organization(request)
+def queue_job_retry(request: OrgRequest, job_id: int) -> HttpResponse:
+    organization = request.organization
     # Another organization's item looks nonexistent, whatever state this organization's link is in.
     if not SyncJob.objects.filter(connection__organization=organization, pk=job_id).exists():
         raise Http404("No such sync item.")
@@ -160,10 +160,10 @@ def _message(exc: Exception) -> str:
 
 @require_POST
 @org_member_required("invoice.sync")
-def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = get_object_or_404(Invoice.objects.for_org(caller_organization(request)), pk=pk)
+def invoice_sync(request: OrgRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice.objects.for_org(request.organization), pk=pk)
     try:
-        invoice_sync_request(invoice=invoice, actor=caller_user(request))
+        invoice_sync_request(invoice=invoice, actor=request.user)
     except ValidationError as exc:
         messages.error(request, f"Invoice {invoice.number}: {_message(exc)}")
     else:
@@ -173,8 +173,8 @@ def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @org_member_required("integration.view")
-def sync_log_page(request: HttpRequest) -> HttpResponse:
-    organization = caller_organization(request)
+def sync_log_page(request: OrgRequest) -> HttpResponse:
+    organization = request.organization
     form = SyncLogFilterForm(request.GET or None)
     attempts = sync_log(organization=organization, **(form.filters() if form.is_bound else {}))
     page = Paginator(attempts, LOG_PER_PAGE).get_page(request.GET.get("page"))

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.caller import caller_organization, caller_role
+from accounts.requests import OrgRequest
 from integrations.connection.forms import SyncPreferencesForm
 from integrations.connection.panel import quickbooks_panel
 from integrations.connection.switch import switch_pending
@@ -27,9 +27,9 @@ def plan_refused(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/refused.html", {"message": PLAN_MESSAGE}, status=403)
 
 
-def page_context(request: HttpRequest, *, form: SyncPreferencesForm | None = None) -> dict[str, object]:
-    organization = caller_organization(request)
-    can_manage = can(caller_role(request), "integration.manage")
+def page_context(request: OrgRequest, *, form: SyncPreferencesForm | None = None) -> dict[str, object]:
+    organization = request.organization
+    can_manage = can(request.role, "integration.manage")
     if form is None:
         form = SyncPreferencesForm(instance=preferences_for(organization=organization), read_only=not can_manage)
     return {

@@ -6,12 +6,12 @@ import requests
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import org_member_required
-from integrations.caller import caller_organization
+from accounts.requests import OrgRequest
 from integrations.connection.company import (
     company_reread,
     company_reread_failure,
@@ -28,9 +28,9 @@ from invoicing.models import TaxCode
 PAGE = "integrations:quickbooks"
 
 
-def _live_connection(request: HttpRequest) -> QuickBooksConnection | HttpResponse:
+def _live_connection(request: OrgRequest) -> QuickBooksConnection | HttpResponse:
     """The organization's live connection, or the answer that refuses the action (plan, none connected)."""
-    organization = caller_organization(request)
+    organization = request.organization
     if not organization.is_paid_plan:
         return plan_refused(request)
     live = connection_live(organization=organization)
@@ -42,7 +42,7 @@ def _live_connection(request: HttpRequest) -> QuickBooksConnection | HttpRespons
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
+def quickbooks_company_reread(request: OrgRequest) -> HttpResponse:
     live = _live_connection(request)
     if isinstance(live, HttpResponse):
         return live
@@ -57,7 +57,7 @@ def quickbooks_company_reread(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
+def quickbooks_tax_code_mappings(request: OrgRequest) -> HttpResponse:
     """Save the Mappings section: `code_<local id>` = a QBO TaxCode id, or "" for none. All or nothing."""
     live = _live_connection(request)
     if isinstance(live, HttpResponse):
@@ -92,7 +92,7 @@ def quickbooks_tax_code_mappings(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_deposit_account(request: HttpRequest) -> HttpResponse:
+def quickbooks_deposit_account(request: OrgRequest) -> HttpResponse:
     """Save where pushed payments are deposited: `deposit_account` = "" (Undeposited Funds, QBO's default) or
     one of the company's bank accounts as last read."""
     live = _live_connection(request)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import org_member_required
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.caller import caller_organization, caller_organization_or_none, caller_role, caller_user
+from accounts.requests import OrgRequest, UserRequest, is_org_request
 from integrations.connection.forms import DisconnectForm
 from integrations.connection.oauth import ConnectError, connect_complete, connect_start, connection_disconnect
 from integrations.connection.views.common import PLAN_MESSAGE, plan_refused
@@ -34,17 +34,17 @@ def session_key_of(request: HttpRequest) -> str:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_connect(request: HttpRequest) -> HttpResponse:
-    organization = caller_organization(request)
+def quickbooks_connect(request: OrgRequest) -> HttpResponse:
+    organization = request.organization
     if not organization.is_paid_plan:
         return plan_refused(request)
     return redirect_to_intuit(request, organization)
 
 
-def redirect_to_intuit(request: HttpRequest, organization: Organization) -> HttpResponse:
+def redirect_to_intuit(request: OrgRequest, organization: Organization) -> HttpResponse:
     """Off to Intuit's authorize page (Connect and the Reconnect URL), or back here saying why not."""
     try:
-        url = connect_start(organization=organization, user=caller_user(request), session_key=session_key_of(request))
+        url = connect_start(organization=organization, user=request.user, session_key=session_key_of(request))
     except ConnectError as exc:
         messages.error(request, str(exc))
         return redirect(PAGE)
@@ -53,21 +53,23 @@ def redirect_to_intuit(request: HttpRequest, organization: Organization) -> Http
 
 @require_GET
 @login_required
-def quickbooks_callback(request: HttpRequest) -> HttpResponse:
+def quickbooks_callback(request: UserRequest) -> HttpResponse:
     """Where Intuit sends the browser back. Intuit's review: this URL answers with a redirect and a
     message on every path (a wrong role, the plan, a refusal, a bug), never a rendered page or a 500."""
-    organization = caller_organization_or_none(request)
-    if organization is None:
+    # login_required only: without an organization this too answers with a redirect and a message (see
+    # above), not org_member_required's 403 page.
+    if not is_org_request(request):
         messages.error(request, "Choose an organization first, then connect QuickBooks again.")
         return redirect("dashboard")
-    if not can(caller_role(request), "integration.manage"):
+    organization = request.organization
+    if not can(request.role, "integration.manage"):
         messages.error(request, "Only the organization’s Owner can connect QuickBooks; nothing was connected.")
         return redirect(PAGE)
     if not organization.is_paid_plan:
         messages.error(request, PLAN_MESSAGE)  # before the state is touched: nothing is exchanged
         return redirect(PAGE)
     try:
-        conn = connect_complete(organization=organization, user=caller_user(request),
+        conn = connect_complete(organization=organization, user=request.user,
                                 session_key=session_key_of(request), params=request.GET.dict())
     except ConnectError as exc:
         # A cancel is the person's own choice, not a failure.
@@ -86,8 +88,8 @@ def quickbooks_callback(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @org_member_required("integration.manage")
-def quickbooks_disconnect(request: HttpRequest) -> HttpResponse:
-    organization = caller_organization(request)
+def quickbooks_disconnect(request: OrgRequest) -> HttpResponse:
+    organization = request.organization
     live = connection_live(organization=organization)
     if live is None:
         if not organization.is_paid_plan:
@@ -98,7 +100,7 @@ def quickbooks_disconnect(request: HttpRequest) -> HttpResponse:
     # be able to cut the link to its accounting data.
     form = DisconnectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        revoked = connection_disconnect(connection=live, actor=caller_user(request))
+        revoked = connection_disconnect(connection=live, actor=request.user)
         kept = "Customers, invoices and their QuickBooks links are kept; reconnect to resume."
         if revoked:
             messages.success(request, f"Disconnected from “{live.company_name}”. {kept}")

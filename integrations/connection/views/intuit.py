@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import org_member_required
 from accounts.permissions import can
-from integrations.caller import caller_organization, caller_role
+from accounts.requests import MemberRequest, OrgRequest
 from integrations.connection.panel import authorization_warning
 from integrations.connection.views.connect import PAGE, redirect_to_intuit
 from integrations.models import ConnectionStatus
@@ -26,27 +26,27 @@ from integrations.selectors import connection_live
 
 @require_GET
 @org_member_required("integration.view")
-def quickbooks_launch(request: HttpRequest) -> HttpResponse:
+def quickbooks_launch(request: OrgRequest) -> HttpResponse:
     return redirect(PAGE)
 
 
 @require_GET
 @org_member_required("integration.view")
-def quickbooks_reconnect(request: HttpRequest) -> HttpResponse:
-    organization = caller_organization(request)
+def quickbooks_reconnect(request: OrgRequest) -> HttpResponse:
+    organization = request.organization
     live = connection_live(organization=organization)
     if live is not None and live.status == ConnectionStatus.CONNECTED and not authorization_warning(live):
         messages.info(request, f"QuickBooks company “{live.company_name}” is connected; nothing to reconnect.")
         return redirect(PAGE)
-    if not can(caller_role(request), "integration.manage"):
+    if not can(request.role, "integration.manage"):
         messages.info(request, "Only the organization’s Owner can reconnect QuickBooks. Ask them to open this page.")
         return redirect(PAGE)
     return redirect_to_intuit(request, organization)
 
 
 @require_GET
-def quickbooks_disconnected(request: HttpRequest) -> HttpResponse:
-    signed_in = request.user.is_authenticated and getattr(request, "organization", None) is not None
+def quickbooks_disconnected(request: MemberRequest) -> HttpResponse:
+    signed_in = request.user.is_authenticated and request.organization is not None
     return render(request, "integrations/disconnected_landing.html",
                   {"signed_in": signed_in, "support_email": settings.FSM_SUPPORT_EMAIL})
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import org_member_required
-from integrations.caller import caller_organization, caller_user
+from accounts.requests import OrgRequest
 from integrations.connection.oauth import ConnectError
 from integrations.connection.switch import switch_cancel, switch_confirm, switch_pending
 
@@ -17,8 +17,8 @@ PAGE = "integrations:quickbooks"
 
 @require_http_methods(["GET", "POST"])
 @org_member_required("integration.manage")
-def quickbooks_switch(request: HttpRequest) -> HttpResponse:
-    organization = caller_organization(request)
+def quickbooks_switch(request: OrgRequest) -> HttpResponse:
+    organization = request.organization
     pending = switch_pending(organization=organization)
     if pending is None:
         messages.info(request, "No company switch is waiting for confirmation.")
@@ -27,7 +27,7 @@ def quickbooks_switch(request: HttpRequest) -> HttpResponse:
         return render(request, "integrations/switch_confirm.html", {"pending": pending})
     decision = request.POST.get("decision", "")
     if decision == "cancel":
-        switch_cancel(organization=organization, user=caller_user(request))
+        switch_cancel(organization=organization, user=request.user)
         messages.info(request, f"Switch cancelled: nothing was sent to “{pending.connection.company_name}”, and "
                                "its authorization was withdrawn.")
         return redirect(PAGE)
@@ -35,7 +35,7 @@ def quickbooks_switch(request: HttpRequest) -> HttpResponse:
         return render(request, "integrations/switch_confirm.html",
                       {"pending": pending, "error": "Choose Switch or Cancel."}, status=400)
     try:
-        conn = switch_confirm(organization=organization, user=caller_user(request))
+        conn = switch_confirm(organization=organization, user=request.user)
     except ConnectError as exc:
         messages.error(request, str(exc))
         return redirect(PAGE)
