@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, cast
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
@@ -131,6 +132,8 @@ class OrgAPIMixin(APIView):
     def perform_authentication(self, request: Request) -> None:
         super().perform_authentication(request)
         membership = api_membership(request)
+        if membership is not None and isinstance(request.user, User):
+            membership.user = request.user  # the signed-in person it was looked up by: no query to read it back
         member = cast(ApiRequest, request)  # it becomes one here: the three lines below set what it declares
         member.membership = membership
         member.organization = membership.organization if membership else None
