@@ -1,5 +1,5 @@
 """REST endpoints of the connected company's settings: what kind it is (re-read on demand) and the
-mapping of local tax codes to its TaxCodes."""
+mapping of local tax codes to its TaxCodes, and the account pushed payments are deposited to."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from accounts.models import Organization
-from integrations.connection.company import company_reread, company_reread_failure, tax_code_map_set
+from integrations.connection.company import (
+    company_reread,
+    company_reread_failure,
+    deposit_account_set,
+    tax_code_map_set,
+)
 from integrations.connection.views.common import PLAN_MESSAGE
 from integrations.models import CompanyKind, QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
@@ -142,3 +147,50 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
         except DjangoValidationError as exc:
             raise django_error_to_drf(exc) from None
         return Response(_mappings(live))
+
+
+class AccountSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DepositAccountSerializer(serializers.Serializer):
+    deposit_account = serializers.CharField(
+        allow_blank=True, max_length=40,
+        help_text='Where pushed payments are deposited: "" = QuickBooks\' default (Undeposited Funds), or the id '
+                  "of one of `accounts`.")
+    accounts = AccountSerializer(many=True, read_only=True, help_text="Undeposited Funds and the bank accounts, "
+                                                                      "as last read from the company.")
+
+
+def _deposit(conn: QuickBooksConnection) -> dict[str, object]:
+    return DepositAccountSerializer({"deposit_account": conn.deposit_account_id,
+                                     "accounts": conn.qbo_deposit_accounts}).data
+
+
+class DepositAccountView(OrgAPIMixin, APIView):
+    """Mappings: payments. The account pushed payments are deposited to; PATCH chooses it (Owner)."""
+
+    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: DepositAccountSerializer, 409: CONFLICT})
+    def get(self, request: Request) -> Response:
+        live = connection_live(organization=self.organization)
+        if live is None:
+            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        return Response(_deposit(live))
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=DepositAccountSerializer,
+                   responses={200: DepositAccountSerializer, 400: CONFLICT, 409: CONFLICT},
+                   summary="Choose the deposit account of pushed payments (Owner)")
+    def patch(self, request: Request) -> Response:
+        live = _live_for_writes(self.organization)
+        if live is None:
+            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        body = DepositAccountSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            conn = deposit_account_set(connection=live, account_id=body.validated_data["deposit_account"].strip())
+        except DjangoValidationError as exc:
+            raise django_error_to_drf(exc) from None
+        return Response(_deposit(conn))

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
-from accounts.models import Organization
+from accounts.models import Organization, Role
 from customers.models import Customer
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncAttempt, SyncJob
 from invoicing import lifecycle
@@ -116,3 +117,25 @@ def test_invoice_sends_the_term_of_its_days_or_none(qbo: Qbo, conn: QuickBooksCo
     sent45 = qbo.control.object(conn.realm_id, "Invoice", refs[odd.pk])
     assert "SalesTermRef" not in sent45
     assert sent45["DueDate"] == odd.due_date.isoformat() == "2026-12-17"
+
+
+def test_api_chooses_the_deposit_account_as_the_page_does(qbo: Qbo, conn: QuickBooksConnection, customer: Customer,
+                                                         org: Organization,
+                                                         api_client_for: Callable[[Organization, str], APIClient]
+                                                         ) -> None:
+    url = "/api/v1/integrations/quickbooks/deposit-account/"
+    checking = _by_name(qbo, conn, "Account", "Checking")
+    owner, admin = api_client_for(org, Role.OWNER), api_client_for(org, Role.ADMIN)
+    listed = admin.get(url).json()  # reading is for anyone who may see the integration
+    assert listed["deposit_account"] == "" and [a["name"] for a in listed["accounts"]] == ["Undeposited Funds",
+                                                                                             "Checking"]
+    assert admin.patch(url, {"deposit_account": checking}, format="json").status_code == 403
+    bad = owner.patch(url, {"deposit_account": "99999"}, format="json")
+    assert bad.status_code == 400 and "Choose Undeposited Funds or one of" in str(bad.json())
+    conn.refresh_from_db()
+    assert conn.deposit_account_id == ""
+    done = owner.patch(url, {"deposit_account": checking}, format="json")
+    assert done.status_code == 200 and done.json()["deposit_account"] == checking
+    sent, _ = _pay(qbo, _invoice(org, customer), method="Cash", reference="")
+    assert sent["DepositToAccountRef"]["value"] == checking
+    assert owner.patch(url, {"deposit_account": ""}, format="json").json()["deposit_account"] == ""
