@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +29,10 @@ from integrations.selectors import connection_live, qbo_tax_code_choices, tax_co
 from invoicing.models import TaxCode
 
 TAGS = ["integrations"]
-NOT_CONNECTED = {"detail": "No QuickBooks company is connected."}
+class NotConnected(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "No QuickBooks company is connected."
+    default_code = "not_connected"
 CONFLICT = inline_serializer("QuickBooksCompanyConflict", {"detail": serializers.CharField()})
 
 
@@ -71,10 +74,18 @@ class MappingChangesSerializer(serializers.Serializer):
     mappings = MappingChangeSerializer(many=True, allow_empty=False)
 
 
-def _live_for_writes(organization: Organization) -> QuickBooksConnection | None:
+def _live(organization: Organization) -> QuickBooksConnection:
+    """The connected company these endpoints speak of; 409 when there is none."""
+    live = connection_live(organization=organization)
+    if live is None:
+        raise NotConnected()
+    return live
+
+
+def _live_for_writes(organization: Organization) -> QuickBooksConnection:
     if not organization.is_paid_plan:
         raise PermissionDenied(PLAN_MESSAGE)
-    return connection_live(organization=organization)
+    return _live(organization)
 
 
 def company_data(conn: QuickBooksConnection) -> dict[str, object]:
@@ -96,17 +107,13 @@ class CompanyView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: CompanySerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = connection_live(organization=self.organization)
-        if live is None:
-            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        live = _live(self.organization)
         return Response(company_data(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=None, summary="Re-read company settings (Owner)",
                    responses={200: CompanySerializer, 409: CONFLICT})
     def post(self, request: Request) -> Response:
         live = _live_for_writes(self.organization)
-        if live is None:
-            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         try:
             conn = company_reread(connection=live)
         except (QboError, requests.RequestException) as exc:
@@ -121,9 +128,7 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = connection_live(organization=self.organization)
-        if live is None:
-            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        live = _live(self.organization)
         return Response(_mappings(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=MappingChangesSerializer,
@@ -131,8 +136,6 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
                    summary="Map tax codes (Owner)")
     def patch(self, request: Request) -> Response:
         live = _live_for_writes(self.organization)
-        if live is None:
-            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         changes = MappingChangesSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
         codes = {c.pk: c for c in TaxCode.objects.filter(organization=self.organization)}
@@ -175,9 +178,7 @@ class DepositAccountView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: DepositAccountSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = connection_live(organization=self.organization)
-        if live is None:
-            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
+        live = _live(self.organization)
         return Response(_deposit(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=DepositAccountSerializer,
@@ -185,8 +186,6 @@ class DepositAccountView(OrgAPIMixin, APIView):
                    summary="Choose the deposit account of pushed payments (Owner)")
     def patch(self, request: Request) -> Response:
         live = _live_for_writes(self.organization)
-        if live is None:
-            return Response(NOT_CONNECTED, status=status.HTTP_409_CONFLICT)
         body = DepositAccountSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

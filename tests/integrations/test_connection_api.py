@@ -154,3 +154,13 @@ def test_disconnect_over_the_api(qbo: Qbo, conn: QuickBooksConnection, org: Orga
 
 def test_anonymous_is_told_to_authenticate() -> None:
     assert APIClient().get(API).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["company/", "tax-codes/", "deposit-account/"])
+def test_company_settings_without_a_connection_say_so(path: str, org: Organization,
+                                                      api_client_for: Callable[[Organization, str], APIClient]) -> None:
+    owner = api_client_for(org, Role.OWNER)
+    for response in (owner.get(API + path), owner.patch(API + path, {}, format="json") if path != "company/"
+                     else owner.post(API + path)):
+        assert response.status_code == 409, (path, response.status_code)
+        assert response.json() == {"detail": "No QuickBooks company is connected."}
