@@ -14,7 +14,7 @@ from integrations.models import (
     SyncPreferences,
     TaxCodeMap,
 )
-from invoicing.models import TaxCode
+from invoicing.models import ProductType, TaxCode
 
 
 def connection_live(*, organization: Organization) -> QuickBooksConnection | None:
@@ -129,3 +129,21 @@ def tax_codes_by_qbo(*, connection: QuickBooksConnection) -> dict[str, TaxCode]:
 def tax_code_for_qbo(*, connection: QuickBooksConnection, qbo_id: str) -> TaxCode | None:
     """The local tax code mapped to QBO's TaxCode `qbo_id` (an item's SalesTaxCodeRef read back)."""
     return tax_codes_by_qbo(connection=connection).get(qbo_id) if qbo_id else None
+
+
+@dataclass(frozen=True)
+class IncomeAccountRow:
+    product_type: str
+    label: str
+    account_id: str  # "" = the default account
+    account_name: str
+
+
+def income_account_rows(*, connection: QuickBooksConnection) -> list[IncomeAccountRow]:
+    """Mappings: products. Per product type, the Income account its items post their sales to."""
+    names = {a["id"]: a["name"] for a in connection.qbo_income_accounts}
+    rows = []
+    for value, label in ProductType.choices:
+        chosen = str(connection.income_account_by_type.get(value, ""))
+        rows.append(IncomeAccountRow(value, str(label), chosen, names.get(chosen, "")))
+    return rows

@@ -13,6 +13,8 @@ urlpatterns = [
     path("quickbooks/company/reread/", company.quickbooks_company_reread, name="quickbooks_company_reread"),
     path("quickbooks/mappings/deposit-account/", company.quickbooks_deposit_account,
          name="quickbooks_deposit_account"),
+    path("quickbooks/mappings/income-accounts/", company.quickbooks_income_accounts,
+         name="quickbooks_income_accounts"),
     path("quickbooks/mappings/tax-codes/", company.quickbooks_tax_code_mappings, name="quickbooks_tax_code_mappings"),
     path("quickbooks/connect/", connect.quickbooks_connect, name="quickbooks_connect"),
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.

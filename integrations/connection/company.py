@@ -18,12 +18,13 @@ from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError, with_reference
 from integrations.qbo.tokens import client_for
-from invoicing.models import TaxCode
+from invoicing.models import ProductType, TaxCode
 
 US_COUNTRIES = {"US", "USA"}
 COMPANY_FIELDS = ("company_country", "company_kind", "allow_discount", "custom_txn_numbers",
                   "apply_tax_after_discount", "qbo_tax_codes", "qbo_payment_methods", "qbo_terms",
-                  "qbo_deposit_accounts", "deposit_account_id", "company_read_at")
+                  "qbo_deposit_accounts", "deposit_account_id", "qbo_income_accounts", "income_account_by_type",
+                  "company_read_at")
 
 
 def company_kind_of(*, country: str, preferences: dict[str, Any]) -> str:
@@ -74,12 +75,18 @@ def _terms(client: QboClient) -> list[dict[str, str]]:
             for r in client.read_all("Term") if r.get("Active", True) is not False and r.get("DueDays") is not None]
 
 
-def _deposit_accounts(client: QboClient) -> list[dict[str, str]]:
-    """Where a Payment may be deposited: Undeposited Funds (QBO's default) first, then the Bank accounts."""
+def _accounts(client: QboClient) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """From one read of the Accounts: where a Payment may be deposited (Undeposited Funds, QBO's default,
+    first, then the Bank accounts), and the Income accounts an item's sales may post to."""
     rows = [r for r in client.read_all("Account") if r.get("Active", True) is not False]
     undeposited = [r for r in rows if r.get("AccountSubType") == "UndepositedFunds"]
     banks = [r for r in rows if r.get("AccountType") == "Bank"]
-    return [{"id": str(r["Id"]), "name": str(r.get("Name", ""))} for r in undeposited + banks]
+    income = [r for r in rows if r.get("AccountType") == "Income"]
+
+    def named(found: list[dict[str, Any]]) -> list[dict[str, str]]:
+        return [{"id": str(r["Id"]), "name": str(r.get("Name", ""))} for r in found]
+
+    return named(undeposited + banks), named(income)
 
 
 def company_read(*, connection: QuickBooksConnection, client: QboClient,
@@ -101,9 +108,12 @@ def company_read(*, connection: QuickBooksConnection, client: QboClient,
     conn.qbo_tax_codes = codes
     conn.qbo_payment_methods = _named(client, "PaymentMethod")
     conn.qbo_terms = _terms(client)
-    conn.qbo_deposit_accounts = _deposit_accounts(client)
+    conn.qbo_deposit_accounts, conn.qbo_income_accounts = _accounts(client)
     if conn.deposit_account_id not in {a["id"] for a in conn.qbo_deposit_accounts}:
         conn.deposit_account_id = ""  # the chosen account is gone (or inactive): back to QBO's default
+    income_ids = {a["id"] for a in conn.qbo_income_accounts}
+    # A chosen income account gone (or inactive) since: that type posts to the default again.
+    conn.income_account_by_type = {t: a for t, a in conn.income_account_by_type.items() if a in income_ids}
     conn.company_read_at = timezone.now()
     if conn.pk:
         conn.save(update_fields=[*COMPANY_FIELDS, "updated_at"])
@@ -167,6 +177,20 @@ def deposit_account_set(*, connection: QuickBooksConnection, account_id: str) ->
                               "(re-read the company settings if it was added there since).")
     connection.deposit_account_id = account_id
     connection.save(update_fields=["deposit_account_id", "updated_at"])
+    return connection
+
+
+def income_account_set(*, connection: QuickBooksConnection, product_type: str, account_id: str) -> QuickBooksConnection:
+    """The Income account the sales of one product type post to ("" = the default account). Must be one of
+    the company's Income accounts as last read. Items pushed from now on carry it."""
+    if product_type not in ProductType.values:
+        raise ValidationError(f"No product type “{product_type}”.")
+    if account_id and account_id not in {a["id"] for a in connection.qbo_income_accounts}:
+        raise ValidationError("Choose one of the QuickBooks company's income accounts (re-read the company "
+                              "settings if it was added there since).")
+    chosen = {**connection.income_account_by_type, product_type: account_id}
+    connection.income_account_by_type = {t: a for t, a in chosen.items() if a}
+    connection.save(update_fields=["income_account_by_type", "updated_at"])
     return connection
 
 

@@ -76,6 +76,10 @@ class QuickBooksConnection(models.Model):
     qbo_deposit_accounts = models.JSONField(default=list, blank=True)
     # Where pushed payments go: "" = QBO's default (Undeposited Funds), else one of qbo_deposit_accounts.
     deposit_account_id = models.CharField(max_length=40, blank=True)
+    # The company's Income accounts [{"id", "name"}] as read, and the one chosen per product type
+    # ({"service": id, "non_inventory": id}); a type without a choice posts to income_account_qbo_id.
+    qbo_income_accounts = models.JSONField(default=list, blank=True)
+    income_account_by_type = models.JSONField(default=dict, blank=True)
     company_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

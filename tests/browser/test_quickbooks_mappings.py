@@ -18,7 +18,7 @@ from accounts.models import Organization
 from customers.models import Customer
 from demo.seed import DEMO_SLUG
 from integrations.connection.company import company_reread
-from integrations.models import JobState, SyncJob, TaxCodeMap
+from integrations.models import JobState, QuickBooksConnection, SyncJob, TaxCodeMap
 from invoicing import lifecycle
 from invoicing.models import TaxCode
 from invoicing.services import LineInput, invoice_create
@@ -80,6 +80,16 @@ def test_owner_maps_a_tax_code_and_the_waiting_invoice_goes(live_server: LiveSer
     expect(page.get_by_test_id("qbo-mappings").get_by_label(
         "QuickBooks tax code for Springfield sales tax")).to_have_value("6")
     _shot(page, "2-saved")
+
+    # Mappings: products — Non-inventory sales post to the goods income account from now on.
+    products = page.get_by_test_id("qbo-income-accounts")
+    products.get_by_label("Income account for Non-inventory").select_option(label="Sales of Product Income")
+    products.get_by_test_id("qbo-save-income").click()
+    expect(page.locator(".message-success")).to_contain_text("post their sales to the income accounts chosen")
+    expect(page.get_by_test_id("qbo-income-accounts").get_by_label("Income account for Non-inventory")
+           ).to_have_value(next(a["id"] for a in QuickBooksConnection.objects.get(pk=conn.pk).qbo_income_accounts
+                                if a["name"] == "Sales of Product Income"))
+    _shot(page, "2b-income-accounts")
 
     drain()  # the worker's turn
     job.refresh_from_db()

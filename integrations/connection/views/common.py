@@ -14,6 +14,7 @@ from integrations.connection.switch import switch_pending
 from integrations.selectors import (
     audit_events,
     connection_live,
+    income_account_rows,
     preferences_for,
     qbo_tax_code_choices,
     tax_code_rows,
@@ -49,4 +50,5 @@ def company_context(organization: Organization) -> dict[str, object]:
     if live is None:
         return {"company": None}
     return {"company": live, "tax_code_rows": tax_code_rows(connection=live),
-            "qbo_tax_codes": qbo_tax_code_choices(connection=live)}
+            "qbo_tax_codes": qbo_tax_code_choices(connection=live),
+            "income_rows": income_account_rows(connection=live)}

@@ -1,4 +1,5 @@
-"""The QuickBooks page's company settings: re-read them (kind, discounts, tax codes) and map tax codes."""
+"""The QuickBooks page's company settings: re-read them (kind, discounts, tax codes) and the Mappings:
+tax codes, payments (deposit account), products (income account per product type)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from integrations.connection.company import (
     company_reread,
     company_reread_failure,
     deposit_account_set,
+    income_account_set,
     tax_code_map_set,
 )
 from integrations.connection.views.common import plan_refused
@@ -23,7 +25,7 @@ from integrations.models import QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
 from integrations.qbo.errors import QboError
 from integrations.selectors import connection_live
-from invoicing.models import TaxCode
+from invoicing.models import ProductType, TaxCode
 
 PAGE = "integrations:quickbooks"
 
@@ -105,4 +107,27 @@ def quickbooks_deposit_account(request: OrgRequest) -> HttpResponse:
             messages.error(request, error)
         return redirect(PAGE)
     messages.success(request, "Payments sent to QuickBooks from now on are deposited to the account chosen.")
+    return redirect(PAGE)
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_income_accounts(request: OrgRequest) -> HttpResponse:
+    """Save the Income account per product type (`account_<type>` = "" for the default, or an Income account
+    of the company as last read). All or nothing."""
+    live = _live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    try:
+        with transaction.atomic():
+            for product_type in ProductType.values:
+                if f"account_{product_type}" in request.POST:
+                    income_account_set(connection=live, product_type=product_type,
+                                       account_id=request.POST[f"account_{product_type}"].strip())
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return redirect(PAGE)
+    messages.success(request, "Products and services sent to QuickBooks from now on post their sales to the "
+                              "income accounts chosen.")
     return redirect(PAGE)

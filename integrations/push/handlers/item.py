@@ -20,9 +20,13 @@ from invoicing.models import Product, ProductType
 _TYPES: dict[str, str] = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}
 
 
-def income_account_id(ctx: PushContext) -> str:
-    """Service and NonInventory items need an IncomeAccountRef; look one up once per connection."""
+def income_account_id(ctx: PushContext, product_type: str = "") -> str:
+    """Service and NonInventory items need an IncomeAccountRef: the account chosen for the product's type
+    under Mappings, else a default looked up once per connection."""
     conn = ctx.connection
+    chosen = conn.income_account_by_type.get(product_type)
+    if chosen:
+        return str(chosen)
     if not conn.income_account_qbo_id:
         rows = ctx.client.query("SELECT * FROM Account WHERE AccountType = 'Income' MAXRESULTS 10").get("Account", [])
         if not rows:
@@ -66,7 +70,7 @@ def _merged(ctx: PushContext, ref: ExternalRef, product: Product, current: dict[
 def item_body(ctx: PushContext, product: Product) -> dict[str, Any]:
     """The payload for this connection: outside the US an item also carries its VAT/GST code
     (SalesTaxCodeRef), the QBO code mapped to the product's own; unmapped, QBO's default stays."""
-    body = item_payload(product, income_account_id(ctx))
+    body = item_payload(product, income_account_id(ctx, product.type))
     if ctx.connection.company_kind == CompanyKind.NON_US and product.tax_code_id:
         qbo_id = (TaxCodeMap.objects.filter(connection=ctx.connection, tax_code_id=product.tax_code_id)
                   .values_list("qbo_id", flat=True).first())
