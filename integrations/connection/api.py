@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.connection.api_company import CompanyView, DepositAccountView, TaxCodeMappingsView
+from integrations.connection.api_company import CompanyView, DepositAccountView, IncomeAccountsView, TaxCodeMappingsView
 from integrations.connection.oauth import ConnectError, connect_start, connection_disconnect
 from integrations.connection.panel import Panel, quickbooks_panel
 from integrations.connection.preferences import PREFERENCE_FIELDS, preferences_update
@@ -235,4 +235,5 @@ urlpatterns = [
     path("company/", CompanyView.as_view(), name="quickbooks-company"),
     path("tax-codes/", TaxCodeMappingsView.as_view(), name="quickbooks-tax-codes"),
     path("deposit-account/", DepositAccountView.as_view(), name="quickbooks-deposit-account"),
+    path("income-accounts/", IncomeAccountsView.as_view(), name="quickbooks-income-accounts"),
 ]

@@ -19,14 +19,15 @@ from integrations.connection.company import (
     company_reread,
     company_reread_failure,
     deposit_account_set,
+    income_account_set,
     tax_code_map_set,
 )
 from integrations.connection.views.common import PLAN_MESSAGE
 from integrations.models import CompanyKind, QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
 from integrations.qbo.errors import QboError
-from integrations.selectors import connection_live, qbo_tax_code_choices, tax_code_rows
-from invoicing.models import TaxCode
+from integrations.selectors import connection_live, income_account_rows, qbo_tax_code_choices, tax_code_rows
+from invoicing.models import ProductType, TaxCode
 
 TAGS = ["integrations"]
 class NotConnected(APIException):
@@ -193,3 +194,47 @@ class DepositAccountView(OrgAPIMixin, APIView):
         except DjangoValidationError as exc:
             raise django_error_to_drf(exc) from None
         return Response(_deposit(conn))
+
+
+class IncomeAccountChoiceSerializer(serializers.Serializer):
+    product_type = serializers.ChoiceField(choices=ProductType.choices)
+    account = serializers.CharField(allow_blank=True, max_length=40, help_text='"" = the default account')
+
+
+class IncomeAccountsSerializer(serializers.Serializer):
+    income_accounts = IncomeAccountChoiceSerializer(many=True, allow_empty=False)
+    accounts = AccountSerializer(many=True, read_only=True, help_text="The company's Income accounts, as last read.")
+
+
+def _income(conn: QuickBooksConnection) -> dict[str, object]:
+    rows = [{"product_type": row.product_type, "account": row.account_id}
+            for row in income_account_rows(connection=conn)]
+    return IncomeAccountsSerializer({"income_accounts": rows, "accounts": conn.qbo_income_accounts}).data
+
+
+class IncomeAccountsView(OrgAPIMixin, APIView):
+    """Mappings: products. The Income account each product type's items post their sales to; PATCH sets
+    some (all or nothing; Owner)."""
+
+    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: IncomeAccountsSerializer, 409: CONFLICT})
+    def get(self, request: Request) -> Response:
+        return Response(_income(_live(self.organization)))
+
+    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=IncomeAccountsSerializer,
+                   responses={200: IncomeAccountsSerializer, 400: CONFLICT, 409: CONFLICT},
+                   summary="Choose the income account per product type (Owner)")
+    def patch(self, request: Request) -> Response:
+        live = _live_for_writes(self.organization)
+        body = IncomeAccountsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                for choice in body.validated_data["income_accounts"]:
+                    income_account_set(connection=live, product_type=choice["product_type"],
+                                       account_id=choice["account"].strip())
+        except DjangoValidationError as exc:
+            raise django_error_to_drf(exc) from None
+        live.refresh_from_db()
+        return Response(_income(live))

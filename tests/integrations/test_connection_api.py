@@ -156,7 +156,7 @@ def test_anonymous_is_told_to_authenticate() -> None:
     assert APIClient().get(API).status_code == 401
 
 
-@pytest.mark.parametrize("path", ["company/", "tax-codes/", "deposit-account/"])
+@pytest.mark.parametrize("path", ["company/", "tax-codes/", "deposit-account/", "income-accounts/"])
 def test_company_settings_without_a_connection_say_so(path: str, org: Organization,
                                                       api_client_for: Callable[[Organization, str], APIClient]) -> None:
     owner = api_client_for(org, Role.OWNER)

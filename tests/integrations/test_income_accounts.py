@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role
 from integrations.models import ExternalRef, QuickBooksConnection
@@ -63,3 +64,29 @@ def test_owner_chooses_an_income_account_per_product_type(conn: QuickBooksConnec
     drain()
     assert _posts_to(conn, part) == goods
     assert _posts_to(conn, visit) == _account(conn, "Services")  # no choice: the default ("service" by name)
+
+
+def test_api_chooses_income_accounts_as_the_page_does(conn: QuickBooksConnection, org: Organization,
+                                                      api_client_for: Callable[[Organization, str], APIClient]
+                                                      ) -> None:
+    url = "/api/v1/integrations/quickbooks/income-accounts/"
+    goods = _account(conn, "Sales of Product Income")
+    owner, admin = api_client_for(org, Role.OWNER), api_client_for(org, Role.ADMIN)
+    listed = admin.get(url).json()
+    assert listed["income_accounts"] == [{"product_type": "service", "account": ""},
+                                         {"product_type": "non_inventory", "account": ""}]
+    assert [a["name"] for a in listed["accounts"]] == ["Services", "Sales of Product Income", "Discounts given"]
+    choice = {"income_accounts": [{"product_type": "non_inventory", "account": goods}]}
+    assert admin.patch(url, choice, format="json").status_code == 403
+    bad = owner.patch(url, {"income_accounts": [{"product_type": "non_inventory", "account": goods},
+                                                {"product_type": "service", "account": "99999"}]}, format="json")
+    assert bad.status_code == 400 and "income accounts (re-read the company settings" in str(bad.json())
+    conn.refresh_from_db()
+    assert conn.income_account_by_type == {}  # all or nothing
+    done = owner.patch(url, choice, format="json")
+    assert done.status_code == 200
+    assert done.json()["income_accounts"][1] == {"product_type": "non_inventory", "account": goods}
+    part = Product.objects.create(organization=org, name="Capacitor 45/5", unit_price=Decimal("31.00"),
+                                  type=ProductType.NON_INVENTORY)
+    drain()
+    assert _posts_to(conn, part) == goods
