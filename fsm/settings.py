@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
         "LineKindEnum": "invoicing.models.LineKind",
         "DiscountKindEnum": "invoicing.models.DiscountKind",
         "TaxRoundingEnum": "accounts.models.TaxRounding",
+        "ProductTypeEnum": "invoicing.models.ProductType",
     },
 }
 
