@@ -22,7 +22,7 @@ from integrations.connection.company import company_reread
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice, TaxCode, TaxRate
-from invoicing.services import InvoiceMoney, LineInput, invoice_create, invoice_recompute_totals
+from invoicing.services import InvoiceMoney, LineInput, invoice_create, invoice_update
 from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain
 
@@ -85,16 +85,30 @@ def test_outside_the_us_tax_before_the_discount_is_refused_plainly_then_goes_onc
     job = _job(conn, invoice)
     assert job.state == JobState.ERROR
     assert "always taxes the discounted amount" in job.last_error and "nothing was sent" in job.last_error
-    assert "tax after the discount" in job.last_error_hint
+    assert "Apply tax after the discount" in job.last_error_hint and "remove its discount" in job.last_error_hint
     assert "QuickBooks said" not in job.last_error  # refused here: no QuickBooks answer to quote
     assert qbo.control.objects(conn.realm_id, "Invoice") == []
 
-    # The invoice is switched to tax after the discount (QBO's way): saving it queues its push again.
-    invoice.tax_after_discount = True
-    invoice_recompute_totals(invoice=invoice)
-    invoice.save()
+    # The office removes the discount (an issued invoice keeps its tax order): saving the edit sends it.
+    _without_discount(invoice)
     drain()
     _theirs(qbo, conn, invoice)
+
+    # With the organization switched to QuickBooks' way, a new invoice with the same discount goes.
+    org.tax_after_discount = True
+    org.save()
+    again = _push(org, invoice.customer, [_line("Tune-up", "3", "10.03", low), _line("Filter", "1", "49.99", high)],
+                  "amount", "8.00")
+    _theirs(qbo, conn, again)
+
+
+def _without_discount(invoice: Invoice) -> None:
+    lines = [LineInput(description=ln.description, quantity=ln.quantity, unit_price=ln.unit_price,
+                       tax_code=ln.tax_code, taxable=ln.taxable, kind=ln.kind, id=ln.pk) for ln in invoice.lines.all()]
+    invoice_update(invoice=invoice, customer=invoice.customer, issue_date=invoice.issue_date, lines=lines,
+                   due_date=invoice.due_date, memo=invoice.memo, money=InvoiceMoney())
+    invoice.refresh_from_db()
+    assert invoice.discount_amount == 0
 
 
 def test_outside_the_us_tax_before_a_discount_on_an_untaxed_invoice_is_no_difference(
@@ -152,8 +166,11 @@ def test_discounts_off_and_tax_before_the_discount_is_refused_plainly(
     job = _job(conn, invoice)
     assert job.state == JobState.ERROR
     assert "discounts are off in the QuickBooks company" in job.last_error
-    assert "Turn on" in job.last_error_hint and "tax after the discount" in job.last_error_hint
+    assert "Turn on" in job.last_error_hint and "remove the invoice's discount" in job.last_error_hint
     assert qbo.control.objects(conn.realm_id, "Invoice") == []
+    _without_discount(invoice)
+    drain()
+    _theirs(qbo, conn, invoice)
 
 
 def test_a_line_too_big_for_a_seven_decimal_price_goes_as_its_total(

@@ -66,8 +66,10 @@ def discount_plan(connection: QuickBooksConnection, invoice: Invoice, lines: lis
         raise QboRefusedHere(
             f"This invoice takes tax before its discount, but QuickBooks ({where}) always taxes the discounted "
             "amount: its tax and total would differ from this invoice's, so nothing was sent.",
-            hint="Switch the invoice to tax after the discount (and the organization, under Settings › Tax & "
-                 "terms, for new invoices), then press Retry.")
+            # An issued invoice keeps the tax order it was made with (invoicing copies it at creation).
+            hint="Turn on “Apply tax after the discount” under Settings › Tax & terms so new invoices are made "
+                 "QuickBooks' way. For this invoice: remove its discount (saving the edit sends it), or void it "
+                 "and issue a new one.")
     if connection.company_read_at is not None and not connection.allow_discount:
         return _into_lines(invoice, lines)
     if invoice.discount_kind == DiscountKind.PERCENT:
@@ -86,9 +88,9 @@ def _into_lines(invoice: Invoice, lines: list[InvoiceLine]) -> DiscountPlan:
         raise QboRefusedHere(
             "This invoice takes tax before its discount, but discounts are off in the QuickBooks company: put "
             "into the lines instead, the discount would be taken before tax there, so nothing was sent.",
-            hint="Turn on Account and settings › Sales › Discount in QuickBooks and press “Re-read company "
-                 "settings” on the QuickBooks settings page, or switch the invoice to tax after the discount; "
-                 "then press Retry.")
+            hint="Turn on Account and settings › Sales › Discount in QuickBooks, press “Re-read company "
+                 "settings” on the QuickBooks settings page, then press Retry; or remove the invoice's discount "
+                 "(saving the edit sends it).")
     amounts = [line.amount for line in lines]
     total = discount_of(kind=invoice.discount_kind, value=invoice.discount_value, lines_sum=sum(amounts, ZERO))
     return DiscountPlan(shares=spread(total, amounts))
