@@ -1,5 +1,6 @@
 """The drift report: every mapped record's key fields compared on both sides, from full-page reads (one
-query per 1000 records, never one read per record), listed with a fix direction per record."""
+query per 1000 records, never one read per record), listed with a fix direction per record. Tax codes
+(products and invoices, per kind of company) are compared in `drift_tax.py` from the same reads."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from customers.models import Customer
 from integrations.inbound.apply.invoices import is_voided
 from integrations.inbound.common import NAME_LISTS, entity_enabled
+from integrations.inbound.drift_tax import Pair, tax_drift
 from integrations.inbound.selectors import connections_syncing
 from integrations.merge.rules import FieldSpec, money
 from integrations.merge.specs import CUSTOMER_FIELDS, ITEM_FIELDS
@@ -110,11 +112,16 @@ def compare_all(connection: QuickBooksConnection, client: QboClient) -> tuple[li
             continue
         theirs = _all_rows(client, kind.entity)
         locals_ = kind.model.objects.in_bulk([ref.local_id for ref in refs])
+        pairs: list[Pair] = []
         for ref in refs:
             obj = locals_.get(ref.local_id)
             if obj is not None:
                 compared += 1
-                items += _differences(kind, ref, obj, theirs.get(ref.qbo_id))
+                entity = theirs.get(ref.qbo_id)
+                items += _differences(kind, ref, obj, entity)
+                if entity is not None and not _both_void(kind, obj, entity):
+                    pairs.append((ref, obj, entity, kind.label(obj)))
+        items += tax_drift(connection, kind.object_type, pairs)
     return items, compared
 
 
@@ -128,12 +135,16 @@ def _differences(kind: Kind, ref: ExternalRef, obj: Any, entity: dict[str, Any] 
     if entity is None:
         return [DriftItem(object_type=kind.object_type, local_id=obj.pk, qbo_id=ref.qbo_id, label=label,
                           field="Record", ours="present", theirs="missing in QuickBooks")]
-    if kind.entity == "Invoice" and invoice_status_ours(obj) == "Void" == invoice_status_theirs(entity):
+    if _both_void(kind, obj, entity):
         return []  # QBO zeroes a voided invoice's amounts; we keep what it was for
     return [DriftItem(object_type=kind.object_type, local_id=obj.pk, qbo_id=ref.qbo_id, label=label,
                       field=spec.label, ours=spec.ours(obj), theirs=spec.theirs(entity))
             for spec in kind.specs
             if spec.ours(obj) != spec.theirs(entity) and not _sync_named(spec, spec.ours(obj), spec.theirs(entity))]
+
+
+def _both_void(kind: Kind, obj: Any, entity: dict[str, Any]) -> bool:
+    return kind.entity == "Invoice" and invoice_status_ours(obj) == "Void" == invoice_status_theirs(entity)
 
 
 # QBO's name limits (Customer DisplayName 500, Item Name 100): a name the sync suffixed is cut to fit them.

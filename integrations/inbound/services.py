@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
+from integrations.inbound.drift_tax import is_tax_field
 from integrations.inbound.resolve import ref_take_theirs
 from integrations.inbound.tasks import drift_run_one
 from integrations.models import (
@@ -33,6 +34,11 @@ MODELS: dict[str, type[Customer | Product | Invoice]] = {
     ObjectType.CUSTOMER: Customer, ObjectType.ITEM: Product, ObjectType.INVOICE: Invoice}
 # Fields QBO's side cannot be taken for: QBO's invoice lines are not imported, so its total cannot be ours.
 PUSH_ONLY_FIELDS = frozenset({"Total", "Record"})
+
+
+def push_only(field: str) -> bool:
+    """A difference only "push ours" fixes: the fields above, and tax codes (drift_tax.is_tax_field)."""
+    return field in PUSH_ONLY_FIELDS or is_tax_field(field)
 
 
 def _start_task(run_id: int) -> None:
@@ -77,11 +83,11 @@ def drift_fix(*, item: DriftItem, direction: str, actor: User | None) -> str:
                 raise ValidationError("This record cannot be pushed now (check the sync preferences and its status).")
         outcome, resolution = "push queued", DriftResolution.PUSHED_OURS
     elif direction == "theirs":
-        if item.field in PUSH_ONLY_FIELDS:
+        if push_only(item.field):
             raise ValidationError(f"QuickBooks' {item.field.lower()} cannot be taken here; push ours or correct it "
                                   "in QuickBooks.")
         outcome, resolution = ref_take_theirs(ref=ref), DriftResolution.TOOK_THEIRS
-        same_record = same_record.exclude(field__in=PUSH_ONLY_FIELDS)
+        same_record = same_record.exclude(pk__in=[i.pk for i in same_record if push_only(i.field)])
     else:
         raise ValidationError(f"Unknown fix direction {direction!r}.")
     same_record.update(resolution=resolution, resolved_at=timezone.now(),

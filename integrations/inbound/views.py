@@ -15,7 +15,7 @@ from accounts.decorators import org_member_required
 from accounts.permissions import can
 from accounts.requests import OrgRequest
 from integrations.inbound import selectors
-from integrations.inbound.services import PUSH_ONLY_FIELDS, drift_fix, drift_request
+from integrations.inbound.services import drift_fix, drift_request, push_only
 from integrations.models import DriftItem, ExternalRef, QuickBooksConnection, WebhookEvent
 from integrations.push.services import ref_repush
 from integrations.qbo.errors import QboError, with_reference
@@ -33,7 +33,7 @@ class DriftRecord:
 
     @property
     def can_take_theirs(self) -> bool:
-        return any(item.field not in PUSH_ONLY_FIELDS for item in self.items)
+        return any(not push_only(item.field) for item in self.items)
 
 
 def _records(items: list[DriftItem]) -> list[DriftRecord]:

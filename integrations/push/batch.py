@@ -138,8 +138,9 @@ def batch_run(jobs: list[SyncJob]) -> None:
         job.connection = first.connection
     client = client_for(first.connection)
     mapped: dict[tuple[str, int], str] = {}
+    shared: dict[str, Any] = {}
     contexts = [PushContext(client=client, connection=first.connection, job=job, local_id=job.local_id,
-                            mapped=mapped) for job in jobs]
+                            mapped=mapped, shared=shared) for job in jobs]
     _preload(contexts)
     items: dict[str, tuple[SyncJob, dict[str, Any]]] = {}
     for ctx in contexts:

@@ -1,10 +1,13 @@
-"""Template helpers of the QuickBooks settings page."""
+"""Template helpers of the QuickBooks settings page, and the QuickBooks note on the invoice settings page
+(invoicing's template loads it: the domain names no QuickBooks)."""
 
 from __future__ import annotations
 
 from django import template
 
 from integrations.connection.panel import ending_soon
+from integrations.models import CompanyKind
+from integrations.selectors import connection_live
 
 register = template.Library()
 
@@ -37,3 +40,15 @@ def qbo_authorization_banner(context: template.Context) -> dict[str, object]:
         return {"show": False}
     ends = min(d for d in (badge.refresh_token_expires_at, badge.refresh_token_hard_expires_at) if d)
     return {"show": True, "ends_at": ends, "company": badge.company_name}
+
+
+@register.inclusion_tag("integrations/_discount_note.html", takes_context=True)
+def qbo_discount_note(context: template.Context) -> dict[str, object]:
+    """Beside "tax after the discount": what the connected QuickBooks company does with a discount
+    (outside the US it always taxes the discounted amount; with discounts off it gets them in the lines)."""
+    organization = getattr(context.get("request"), "organization", None)
+    conn = connection_live(organization=organization) if organization is not None else None
+    if conn is None or conn.company_read_at is None:
+        return {}
+    return {"country": conn.company_country, "non_us": conn.company_kind == CompanyKind.NON_US,
+            "discounts_off": not conn.allow_discount}

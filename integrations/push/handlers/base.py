@@ -50,6 +50,9 @@ class PushContext:
     memo: dict[str, Any] = field(default_factory=dict)
     # QBO ids of the needs found mapped, by (object type, local id); a batch's jobs share one.
     mapped: dict[tuple[str, int], str] = field(default_factory=dict)
+    # What every job reads alike from the connection's rows (its tax-code mappings), read once; a batch's
+    # jobs share one, so a batch of items reads the mappings once, not once per item.
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def load(self, queryset: QuerySet[M]) -> M:
         """The job's object, looked up only among the rows of the organization that owns the job's

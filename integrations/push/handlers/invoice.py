@@ -8,29 +8,25 @@ from typing import Any
 from integrations.models import ExternalRef, ObjectType
 from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt, update_with_retry
 from integrations.push.handlers.customer import customer_need
-from integrations.push.handlers.invoice_tax import discount_fields, line_tax_codes, qbo_tax_kept, tax_detail
+from integrations.push.handlers.invoice_discount import DiscountPlan, discount_plan, sales_line_money
+from integrations.push.handlers.invoice_tax import line_tax_codes, qbo_tax_kept, tax_detail
 from integrations.push.handlers.item import item_need
 from integrations.push.policy import NEVER_SYNC_STATUSES
 from integrations.qbo.errors import QboNotFound, QboStale
-from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from invoicing.models import Invoice, InvoiceLine, InvoiceStatus
 
 
 class SkipPush(Exception):
     """The object is no longer in a state that syncs (e.g. went back to disputed)."""
 
 
-def _line(ctx: PushContext, line: Any, tax_code: str) -> dict[str, Any]:
-    detail: dict[str, Any] = {
-        "Qty": float(line.quantity),
-        # A credit line is stored with a positive price and a negative amount; QBO wants
-        # Amount = Qty x UnitPrice (6070 otherwise), so the price goes out negative.
-        "UnitPrice": float(-line.unit_price if line.kind == LineKind.CREDIT else line.unit_price),
-        "TaxCodeRef": {"value": tax_code},
-    }
+def _line(ctx: PushContext, line: Any, tax_code: str, share: Decimal) -> dict[str, Any]:
+    amount, money, description = sales_line_money(line, share)
+    detail: dict[str, Any] = {**money, "TaxCodeRef": {"value": tax_code}}
     if line.product is not None:
         detail["ItemRef"] = {"value": ctx.mapped_id(item_need(ctx, line.product))}
-    return {"DetailType": "SalesItemLineDetail", "Amount": float(line.amount),
-            "Description": line.description[:4000], "SalesItemLineDetail": detail}
+    return {"DetailType": "SalesItemLineDetail", "Amount": float(amount), "Description": description,
+            "SalesItemLineDetail": detail}
 
 
 def term_ref(terms: list[dict[str, str]], days: int | None) -> dict[str, str] | None:
@@ -54,7 +50,7 @@ def _codes(ctx: PushContext, invoice: Invoice) -> list[str]:
     key = f"codes:{invoice.pk}"
     if key not in ctx.memo:
         ctx.memo[key] = line_tax_codes(ctx.connection, invoice, _lines(ctx, invoice))
-        discount_fields(ctx.connection, invoice)
+        ctx.memo[f"discount:{invoice.pk}"] = discount_plan(ctx.connection, invoice, _lines(ctx, invoice))
     return ctx.memo[key]
 
 
@@ -77,16 +73,17 @@ def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
     conn = ctx.connection
     lines = _lines(ctx, invoice)
     codes = _codes(ctx, invoice)
-    discount_lines, discount_extra = discount_fields(conn, invoice)
+    discount: DiscountPlan = ctx.memo[f"discount:{invoice.pk}"]
     tax = tax_detail(conn, invoice, lines)
+    sales = [_line(ctx, line, code, discount.share(n)) for n, (line, code) in enumerate(zip(lines, codes, strict=True))]
     body: dict[str, Any] = {
         "DocNumber": invoice.number,
         "TxnDate": invoice.issue_date.isoformat(),
         "DueDate": invoice.due_date.isoformat(),
         "CustomerRef": {"value": ctx.mapped_id(customer_need(invoice.customer))},
-        "Line": [_line(ctx, line, code) for line, code in zip(lines, codes, strict=True)] + discount_lines,
+        "Line": sales + discount.lines,
         **tax,
-        **discount_extra,
+        **discount.extra,
         # The message to the customer prints on the invoice (CustomerMemo, at most 1000 characters in QBO);
         # the internal note is QBO's PrivateNote, which the customer never sees.
         "CustomerMemo": {"value": invoice.memo[:1000]},

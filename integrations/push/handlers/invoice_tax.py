@@ -19,10 +19,7 @@ from typing import Any
 
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
 from integrations.qbo.errors import QboRefusedHere
-from invoicing.models import DiscountKind, Invoice, InvoiceLine, TaxCode
-
-US_KINDS = (CompanyKind.US_MANUAL, CompanyKind.US_AST, CompanyKind.US_NO_TAX)
-
+from invoicing.models import Invoice, InvoiceLine, TaxCode
 
 # The fault code an unmapped tax code leaves on its job: saving a mapping retries exactly those jobs.
 UNMAPPED_TAX_CODE = "unmapped_tax_code"
@@ -84,26 +81,6 @@ def tax_detail(connection: QuickBooksConnection, invoice: Invoice, lines: list[I
         if codes:
             detail["TxnTaxCodeRef"] = {"value": _mapped(connection, codes)[codes[0].pk]}
     return {"TxnTaxDetail": detail}
-
-
-def discount_fields(connection: QuickBooksConnection, invoice: Invoice) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The discount line (appended after the sales lines) and, for US, ApplyTaxAfterDiscount."""
-    if not invoice.discount_kind or invoice.discount_amount <= 0:
-        return [], {}
-    if connection.company_read_at is not None and not connection.allow_discount:
-        raise QboRefusedHere(
-            "This invoice has a discount, but discounts are off in the QuickBooks company.",
-            hint="Turn on Account and settings › Sales › Discount in QuickBooks, press “Re-read company "
-                 "settings” on the QuickBooks settings page, then press Retry.")
-    if invoice.discount_kind == DiscountKind.PERCENT:
-        detail = {"PercentBased": True, "DiscountPercent": float(invoice.discount_value)}
-        amount = invoice.discount_amount
-    else:
-        # The amount as entered: with tax-inclusive prices it comes off the gross lines, as QBO takes it.
-        detail, amount = {"PercentBased": False}, invoice.discount_value
-    line = {"DetailType": "DiscountLineDetail", "Amount": float(amount), "DiscountLineDetail": detail}
-    extra = {"ApplyTaxAfterDiscount": invoice.tax_after_discount} if connection.company_kind in US_KINDS else {}
-    return [line], extra
 
 
 def qbo_tax_kept(connection: QuickBooksConnection, entity: dict[str, Any]) -> Decimal | None:

@@ -72,11 +72,21 @@ def item_body(ctx: PushContext, product: Product) -> dict[str, Any]:
     (SalesTaxCodeRef), the QBO code mapped to the product's own; unmapped, QBO's default stays."""
     body = item_payload(product, income_account_id(ctx, product.type))
     if ctx.connection.company_kind == CompanyKind.NON_US and product.tax_code_id:
-        qbo_id = (TaxCodeMap.objects.filter(connection=ctx.connection, tax_code_id=product.tax_code_id)
-                  .values_list("qbo_id", flat=True).first())
+        qbo_id = tax_code_qbo_ids(ctx).get(product.tax_code_id)
         if qbo_id:
             body["SalesTaxCodeRef"] = {"value": qbo_id}
     return body
+
+
+def tax_code_qbo_ids(ctx: PushContext) -> dict[int, str]:
+    """Local tax code id → the QBO TaxCode id it is sent as: the connection's mappings in one query per
+    context, which a batch's jobs share (one read per batch, not one per item)."""
+    key = "tax_code_maps"
+    if key not in ctx.shared:
+        ctx.shared[key] = dict(TaxCodeMap.objects.filter(connection=ctx.connection)
+                               .values_list("tax_code_id", "qbo_id"))
+    found: dict[int, str] = ctx.shared[key]
+    return found
 
 
 def push_item(ctx: PushContext) -> PushResult:
