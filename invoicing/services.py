@@ -94,10 +94,10 @@ def invoice_renumber_refusal(*, invoice: Invoice) -> str:
     """Why this invoice's number must not change, or "". A number the customer may have seen stays: once the
     invoice was sent (by email or marked sent) or paid, only a draft or a finalized, never-sent invoice
     may take a new one."""
-    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.GENERATED):
-        return f"{invoice.number} is {invoice.get_status_display().lower()}; its number may be known to the customer."
     if invoice.sent_at is not None or invoice.emails.exists():
         return f"{invoice.number} was sent to the customer; its number stays."
+    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.GENERATED):
+        return f"{invoice.number} is {invoice.get_status_display().lower()}; its number may be known to the customer."
     return ""
 
 

@@ -101,15 +101,18 @@ def _refusal(clash: DocNumberClash) -> DocNumberTaken:
     dated = f", dated {clash.qbo_txn_date}" if clash.qbo_txn_date else ""
     return DocNumberTaken(
         f"QuickBooks already has an invoice numbered {clash.number} (Id {clash.qbo_id}{holder}{dated}); this "
-        "invoice waits and nothing was sent.", hint=HINT, code=DOC_NUMBER_CLASH)
+        "invoice waits, and nothing was created in QuickBooks.", hint=HINT, code=DOC_NUMBER_CLASH)
 
 
 def doc_number_wait(*, connection: QuickBooksConnection, client: QboClient, invoice: Invoice) -> None:
     """Before an invoice's first push: the first one of the connection looks every number up; then an
-    invoice whose number QBO holds waits (DocNumberTaken) instead of meeting 6140."""
+    invoice whose number QBO holds waits (DocNumberTaken) instead of meeting 6140. A clashing invoice's job
+    waits in Error, so it runs again only when a person asks (Retry, an edit, a choice on the QuickBooks
+    page): its number is looked up once more then, since the person may have renumbered QBO's invoice."""
     if not connection.custom_txn_numbers:
         return  # QBO numbers it; we send no DocNumber
-    if connection.doc_numbers_checked_at is None:
+    just_checked = connection.doc_numbers_checked_at is None
+    if just_checked:
         doc_numbers_check(connection=connection, client=client)
     clash = DocNumberClash.objects.filter(connection=connection, invoice=invoice).first()
     if clash is None:
@@ -117,6 +120,13 @@ def doc_number_wait(*, connection: QuickBooksConnection, client: QboClient, invo
     if clash.number != invoice.number:  # renumbered since: that number is no longer ours
         clash.delete()
         return
+    if not just_checked:
+        rows = client.find_by("Invoice", "DocNumber", invoice.number)
+        if not rows:
+            clash.delete()  # freed in QBO since
+            return
+        DocNumberClash.objects.filter(pk=clash.pk).update(**clash_fields(rows[0]))
+        clash.refresh_from_db()
     raise _refusal(clash)
 
 
