@@ -151,8 +151,8 @@ def test_link_a_provably_same_invoice_updates_it_instead_of_creating_one(
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(f"{PAGE}invoice-numbers/{clash.pk}/link/")
     assert response.status_code == 302 and response["Location"].endswith("#qbo-invoice-numbers")
-    assert flashes(owner_client) == [f"Linked to QuickBooks invoice {theirs['Id']}: it is updated there, not "
-                                     "created again."]
+    assert flashes(owner_client) == [(f"Linked to QuickBooks invoice {theirs['Id']}: it is updated there, not "
+                                     "created again.")]
     ref = ExternalRef.objects.get(connection=conn, object_type=ObjectType.INVOICE, local_id=invoice.pk)
     assert ref.qbo_id == str(theirs["Id"])
     job.refresh_from_db()
@@ -170,8 +170,8 @@ def test_link_is_refused_when_it_is_not_provably_the_same(
     record = DocNumberClash.objects.get(connection=conn, invoice=taken)
     response = owner_client.post(f"{PAGE}invoice-numbers/{record.pk}/link/")
     assert response.status_code == 302
-    assert flashes(owner_client) == [f"{taken.number} cannot be linked: QuickBooks' invoice is for Walk-in, not "
-                                     "Ada Lovelace."]
+    assert flashes(owner_client) == [(f"{taken.number} cannot be linked: QuickBooks' invoice is for Walk-in, not "
+                                     "Ada Lovelace.")]
     assert not ExternalRef.objects.filter(connection=conn, object_type=ObjectType.INVOICE, local_id=taken.pk).exists()
 
 
@@ -252,8 +252,8 @@ def test_a_bad_prefix_gets_a_clear_error_on_the_settings_page_the_api_and_the_qu
     assert bad.status_code == 400
     assert bad.json() == {"prefix": ["The invoice number prefix may hold letters, digits and - _ / . only, not '#'."]}
     owner_client.post(f"{PAGE}invoice-numbers/prefix/", {"prefix": "TOO-LONG-PREFIX"})
-    assert flashes(owner_client) == ["The invoice number prefix is 15 characters; at most 10, so that the prefix "
-                                     "and the number stay within 21 characters."]
+    assert flashes(owner_client) == [("The invoice number prefix is 15 characters; at most 10, so that the prefix "
+                                     "and the number stay within 21 characters.")]
     org.refresh_from_db()
     assert org.invoice_number_prefix == "INV-"
     ok = api.patch("/api/v1/invoice-settings/", {"invoice_number_prefix": "W/"}, format="json")
@@ -286,7 +286,7 @@ def test_the_api_lists_checks_and_renumbers(
         qbo: Qbo, realm: str, org: Organization, api_client_for: Callable[..., APIClient],
         clash: tuple[QuickBooksConnection, Invoice, Invoice, dict[str, Any]],
         django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
-    conn, taken, _, theirs = clash
+    _conn, taken, _, theirs = clash
     api = api_client_for(org, Role.OWNER)
     body = api.get(API).json()
     assert body["custom_txn_numbers"] is True and body["prefix"] == "INV-"
@@ -308,7 +308,7 @@ def test_fixed_in_quickbooks_then_checked_again_the_invoice_goes(
         qbo: Qbo, realm: str, owner_client: Client,
         clash: tuple[QuickBooksConnection, Invoice, Invoice, dict[str, Any]],
         django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
-    conn, taken, _, theirs = clash
+    _conn, taken, _, theirs = clash
     current = qbo.control.object(realm, "Invoice", theirs["Id"])
     qbo.control.entities(realm, "Invoice", {"Id": theirs["Id"], "SyncToken": current["SyncToken"], "sparse": True,
                                             "DocNumber": "QB-1"})  # the bookkeeper renumbers theirs
