@@ -42,7 +42,7 @@ def number_prefix(*, connection: QuickBooksConnection, prefix: str, renumber: bo
 
 
 def prefix_message(outcome: PrefixOutcome) -> str:
-    said = f"New invoices are numbered “{outcome.prefix}000123” from now on."
+    said = f"New invoices are numbered with the prefix “{outcome.prefix}” from now on."
     if outcome.renumbered:
         said += " Renumbered: " + ", ".join(f"{old} → {new}" for old, new in outcome.renumbered) + "; they are on "\
                 "their way to QuickBooks."

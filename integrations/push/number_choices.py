@@ -52,14 +52,16 @@ class ClashRow:
 
 
 def _same_invoice_refusal(clash: DocNumberClash, invoice: Invoice, customer_qbo_id: str | None) -> str:
-    if customer_qbo_id is None:
-        return f"{invoice.customer} is not linked to a QuickBooks customer, so it cannot be told to be the same."
-    if customer_qbo_id != clash.qbo_customer_id:
+    """Why QBO's invoice is not provably ours ("" when it is): a difference found first, then a customer we
+    cannot compare (not linked to QuickBooks yet)."""
+    if customer_qbo_id is not None and customer_qbo_id != clash.qbo_customer_id:
         return f"QuickBooks' invoice is for {clash.qbo_customer_name or 'another customer'}, not {invoice.customer}."
     if clash.qbo_txn_date != invoice.issue_date.isoformat():
         return f"QuickBooks' invoice is dated {clash.qbo_txn_date}, ours {invoice.issue_date.isoformat()}."
     if clash.qbo_total != invoice.total:
         return f"QuickBooks' invoice totals {clash.qbo_total}, ours {invoice.total}."
+    if customer_qbo_id is None:
+        return f"{invoice.customer} is not linked to a QuickBooks customer, so it cannot be told to be the same."
     return ""
 
 

@@ -12,8 +12,8 @@ from django.db import connection, connections
 
 from accounts.models import Organization, OrgSequence
 from customers.models import Customer
-from invoicing.models import Invoice
 from invoicing import lifecycle
+from invoicing.models import Invoice
 from invoicing.services import invoice_number_next, invoice_number_prefix_set, invoice_renumber
 from tests.core.conftest import create_invoice
 

@@ -65,9 +65,10 @@ def _pushes(ctx: PushContext, invoice: Invoice) -> bool:
 
 
 def _number_free(ctx: PushContext, invoice: Invoice) -> None:
-    """Before an invoice is first created in QBO: its number must not be taken there (numbering.py); the
-    first such push of a connection looks all our numbers up at once."""
-    if "number_free" not in ctx.memo and ctx.ref(ObjectType.INVOICE, invoice.pk) is None:
+    """Its number must not be taken in QBO (numbering.py; the first invoice push of a connection looks all
+    our numbers up at once). One indexed look-up of the clash list per job: a mapped invoice has no clash
+    (the check leaves mapped invoices out, Link removes its clash), so no mapping read is needed first."""
+    if "number_free" not in ctx.memo:
         doc_number_wait(connection=ctx.connection, client=ctx.client, invoice=invoice)
     ctx.memo["number_free"] = True
 
