@@ -72,11 +72,10 @@ class InvoiceNumbersView(OrgAPIMixin, APIView):
                    responses={200: InvoiceNumbersSerializer, 409: CONFLICT})
     def post(self, request: Request) -> Response:
         live = live_for_writes(self.organization)
-        if live.custom_txn_numbers:
-            try:
-                numbers_check(connection=live)
-            except QBO_FAILURES as exc:
-                return Response({"detail": numbers_failure(exc)}, status=status.HTTP_409_CONFLICT)
+        try:
+            numbers_check(connection=live)  # custom numbers off: asks nothing, frees what waited
+        except QBO_FAILURES as exc:
+            return Response({"detail": numbers_failure(exc)}, status=status.HTTP_409_CONFLICT)
         live.refresh_from_db()
         return Response(InvoiceNumbersSerializer(_numbers(live)).data)
 

@@ -325,3 +325,21 @@ def test_without_a_connection_the_api_says_409(org: Organization, api_client_for
     assert api.get(API).status_code == 409
     assert api.post(API + "prefix/", {"prefix": "X-"}, format="json").status_code == 409
     assert api.post(API).status_code == 409
+
+
+def test_custom_numbers_turned_off_in_quickbooks_then_checked_the_invoice_goes_with_its_number(
+        qbo: Qbo, realm: str, owner_client: Client,
+        clash: tuple[QuickBooksConnection, Invoice, Invoice, dict[str, Any]],
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> None:
+    conn, taken, _, _ = clash
+    qbo.control.preferences(realm, CustomTxnNumbers=False)  # the bookkeeper lets QuickBooks number them
+    company_reread(connection=conn)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"{PAGE}invoice-numbers/check/")
+    assert flashes(owner_client) == [("QuickBooks numbers invoices itself in this company (custom transaction numbers "
+                                     "are off), so our numbers are not sent and cannot clash.")]
+    assert not DocNumberClash.objects.filter(connection=conn).exists()
+    drain()
+    assert _job(taken).state == JobState.DONE
+    ref = ExternalRef.objects.get(connection=conn, object_type=ObjectType.INVOICE, local_id=taken.pk)
+    assert ref.qbo_doc_number == qbo.control.object(realm, "Invoice", ref.qbo_id)["DocNumber"] != taken.number

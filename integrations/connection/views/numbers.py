@@ -36,16 +36,15 @@ def quickbooks_invoice_numbers_check(request: OrgRequest) -> HttpResponse:
     live = live_connection(request)
     if isinstance(live, HttpResponse):
         return live
-    if not live.custom_txn_numbers:
-        messages.info(request, "QuickBooks numbers invoices itself in this company (custom transaction numbers "
-                               "are off), so our numbers are not sent and cannot clash.")
-        return _back()
     try:
-        clashes = numbers_check(connection=live)
+        clashes = numbers_check(connection=live)  # custom numbers off: asks nothing, frees what waited
     except QBO_FAILURES as exc:
         messages.error(request, numbers_failure(exc))
         return _back()
-    if clashes:
+    if not live.custom_txn_numbers:
+        messages.info(request, "QuickBooks numbers invoices itself in this company (custom transaction numbers "
+                               "are off), so our numbers are not sent and cannot clash.")
+    elif clashes:
         messages.warning(request, f"{len(clashes)} of our invoice numbers are already used in QuickBooks; "
                                   "those invoices wait for your choice below.")
     else:
