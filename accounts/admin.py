@@ -22,7 +22,7 @@ class OrganizationAdmin(OrgScopedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "plan"]}),
         ("On invoices", {"fields": ["address_line1", "address_line2", "city", "region", "postal_code", "country",
-                                    "email", "phone", "logo", "payment_instructions"]}),
+                                    "email", "phone", "logo", "payment_instructions", "invoice_number_prefix"]}),
     ]
 
     # The plan is what the organization pays for: only the operator (a superuser) changes it, and only

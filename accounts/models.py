@@ -11,7 +11,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
-from accounts.validators import validate_logo
+from accounts.validators import INVOICE_PREFIX_MAX, validate_invoice_number_prefix, validate_logo
 
 LOGO_EXTENSIONS = ["png", "jpg", "jpeg", "gif"]
 
@@ -76,6 +76,12 @@ class Organization(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         "default payment terms (days)", default=30, validators=[MaxValueValidator(MAX_TERMS_DAYS)],
         help_text="0 = Due on receipt, 15 = Net 15, 30 = Net 30, or any number of days up to 365.")
+    # New invoices are numbered <prefix><counter, 6 digits or more>; a change leaves issued numbers as they are.
+    invoice_number_prefix = models.CharField(
+        "invoice number prefix", max_length=INVOICE_PREFIX_MAX, blank=True, default="INV-",
+        validators=[validate_invoice_number_prefix],
+        help_text="Put before the number of each new invoice, e.g. INV- gives INV-000123. Up to 10 letters, "
+                  "digits or - _ / . ; issued invoices keep their numbers.")
     # Every time its people see is shown in this zone (activated per request by the middleware).
     timezone = models.CharField("time zone", max_length=64, default=default_timezone,
                                 validators=[validate_timezone])

@@ -24,3 +24,22 @@ def validate_logo(file: File) -> None:
         file.seek(position)
     if kind not in LOGO_FORMATS:
         raise ValidationError(f"The logo is a {kind} image; use PNG, JPEG or GIF.")
+
+
+# Invoice numbers are the prefix and at least six digits (INV-000123). The accounting books they go to keep
+# at most 21 characters of a document number, so the prefix leaves room for a counter of up to 11 digits;
+# only characters every accounting package and file name take as they are.
+INVOICE_NUMBER_MAX = 21
+INVOICE_PREFIX_MAX = 10
+_PREFIX_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_/.")
+
+
+def validate_invoice_number_prefix(value: str) -> None:
+    if len(value) > INVOICE_PREFIX_MAX:
+        raise ValidationError(
+            f"The invoice number prefix is {len(value)} characters; at most {INVOICE_PREFIX_MAX}, so that the "
+            f"prefix and the number stay within {INVOICE_NUMBER_MAX} characters.")
+    bad = sorted({c for c in value if c not in _PREFIX_CHARS})
+    if bad:
+        shown = " ".join("space" if c == " " else repr(c) for c in bad)
+        raise ValidationError(f"The invoice number prefix may hold letters, digits and - _ / . only, not {shown}.")

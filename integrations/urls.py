@@ -1,7 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from integrations.connection.views import company, connect, intuit, page, switch
+from integrations.connection.views import company, connect, intuit, numbers, page, switch
 
 app_name = "integrations"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("quickbooks/mappings/income-accounts/", company.quickbooks_income_accounts,
          name="quickbooks_income_accounts"),
     path("quickbooks/mappings/tax-codes/", company.quickbooks_tax_code_mappings, name="quickbooks_tax_code_mappings"),
+    path("quickbooks/invoice-numbers/check/", numbers.quickbooks_invoice_numbers_check,
+         name="quickbooks_invoice_numbers_check"),
+    path("quickbooks/invoice-numbers/<int:clash_id>/link/", numbers.quickbooks_invoice_number_link,
+         name="quickbooks_invoice_number_link"),
+    path("quickbooks/invoice-numbers/prefix/", numbers.quickbooks_invoice_number_prefix,
+         name="quickbooks_invoice_number_prefix"),
     path("quickbooks/connect/", connect.quickbooks_connect, name="quickbooks_connect"),
     # Must match settings.QBO_REDIRECT_URI and the redirect URI registered with Intuit.
     path("quickbooks/callback/", connect.quickbooks_callback, name="quickbooks_callback"),

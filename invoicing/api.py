@@ -103,7 +103,8 @@ class TaxCodeViewSet(OrgModelViewSet):
 
 @extend_schema(tags=["invoice settings"], parameters=[ORG_HEADER_PARAM])
 class InvoiceSettingsView(OrgAPIMixin, APIView):
-    """The organization's tax-inclusive prices, tax-after-discount, tax rounding and default payment terms."""
+    """The organization's tax-inclusive prices, tax-after-discount, tax rounding, default payment terms and the
+    prefix of new invoice numbers."""
 
     capabilities = {"get": "product.view", "patch": "product.edit"}
 

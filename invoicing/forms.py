@@ -352,7 +352,8 @@ class InvoiceSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["prices_include_tax", "tax_after_discount", "tax_rounding", "payment_terms_days"]
+        fields = ["prices_include_tax", "tax_after_discount", "tax_rounding", "payment_terms_days",
+                  "invoice_number_prefix"]
         help_texts = {"tax_rounding": "Match your books: QuickBooks rounds US sales tax per rate on the subtotal, "
                                       "VAT/GST per line."}
 

@@ -368,11 +368,13 @@ class RefundInputSerializer(serializers.Serializer):
 
 
 class InvoiceSettingsSerializer(serializers.ModelSerializer):
-    """The organization's invoice money settings; new invoices copy them."""
+    """The organization's invoice money settings, which new invoices copy, and the prefix of new invoices'
+    numbers."""
 
     class Meta:
         model = Organization
-        fields = ("prices_include_tax", "tax_after_discount", "tax_rounding", "payment_terms_days")
+        fields = ("prices_include_tax", "tax_after_discount", "tax_rounding", "payment_terms_days",
+                  "invoice_number_prefix")
 
 
 class SendInputSerializer(serializers.Serializer):

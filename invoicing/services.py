@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import MAX_TERMS_DAYS, Organization
 from accounts.services import sequence_next
+from accounts.validators import INVOICE_NUMBER_MAX, validate_invoice_number_prefix
 from customers.models import Customer, Project
 from invoicing import totals as arithmetic
 from invoicing.models import (
@@ -38,7 +39,7 @@ from invoicing.validators import (
     validate_invoice_date,
 )
 
-INVOICE_NUMBER_PREFIX = "INV-"
+INVOICE_NUMBER_PREFIX = "INV-"  # the default of Organization.invoice_number_prefix
 STALE_LINES = ("The lines changed since this invoice was opened (a line was added, removed or listed twice); "
                "reload it and make your change again.")
 LINE_FIELDS = ("position", "product", "description", "kind", "quantity", "unit_price", "amount", "tax_code", "taxable")
@@ -72,8 +73,45 @@ class InvoiceMoney:
 
 
 def invoice_number_next(*, organization: Organization) -> str:
+    """The organization's prefix and its next counter value (six digits at least): INV-000123."""
     value = sequence_next(organization=organization, name="invoice")
-    return f"{INVOICE_NUMBER_PREFIX}{value:06d}"
+    number = f"{organization.invoice_number_prefix}{value:06d}"
+    if len(number) > INVOICE_NUMBER_MAX:
+        raise ValidationError(f"The next invoice number, {number}, is longer than {INVOICE_NUMBER_MAX} characters; "
+                              "choose a shorter invoice number prefix in Invoice settings.")
+    return number
+
+
+def invoice_number_prefix_set(*, organization: Organization, prefix: str) -> Organization:
+    """The prefix of new invoice numbers (the invoice settings' field, by the same rule)."""
+    validate_invoice_number_prefix(prefix)
+    organization.invoice_number_prefix = prefix
+    organization.save(update_fields=["invoice_number_prefix"])
+    return organization
+
+
+def invoice_renumber_refusal(*, invoice: Invoice) -> str:
+    """Why this invoice's number must not change, or "". A number the customer may have seen stays: once the
+    invoice was sent (by email or marked sent) or paid, only a draft or a finalized, never-sent invoice
+    may take a new one."""
+    if invoice.sent_at is not None or invoice.emails.exists():
+        return f"{invoice.number} was sent to the customer; its number stays."
+    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.GENERATED):
+        return f"{invoice.number} is {invoice.get_status_display().lower()}; its number may be known to the customer."
+    return ""
+
+
+def invoice_renumber(*, invoice: Invoice) -> Invoice:
+    """Give an unsent invoice the organization's next number (with today's prefix). The counter never goes
+    back, so the new number was never handed out before."""
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        refusal = invoice_renumber_refusal(invoice=locked)
+        if refusal:
+            raise ValidationError(refusal)
+        locked.number = invoice_number_next(organization=locked.organization)
+        locked.save(update_fields=["number"])
+    return locked
 
 
 def tax_code_for_rate(*, rate: TaxRate) -> TaxCode:

@@ -75,7 +75,7 @@ class MappingChangesSerializer(serializers.Serializer):
     mappings = MappingChangeSerializer(many=True, allow_empty=False)
 
 
-def _live(organization: Organization) -> QuickBooksConnection:
+def live_or_409(organization: Organization) -> QuickBooksConnection:
     """The connected company these endpoints speak of; 409 when there is none."""
     live = connection_live(organization=organization)
     if live is None:
@@ -83,10 +83,10 @@ def _live(organization: Organization) -> QuickBooksConnection:
     return live
 
 
-def _live_for_writes(organization: Organization) -> QuickBooksConnection:
+def live_for_writes(organization: Organization) -> QuickBooksConnection:
     if not organization.is_paid_plan:
         raise PermissionDenied(PLAN_MESSAGE)
-    return _live(organization)
+    return live_or_409(organization)
 
 
 def company_data(conn: QuickBooksConnection) -> dict[str, object]:
@@ -108,13 +108,13 @@ class CompanyView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: CompanySerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = _live(self.organization)
+        live = live_or_409(self.organization)
         return Response(company_data(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=None, summary="Re-read company settings (Owner)",
                    responses={200: CompanySerializer, 409: CONFLICT})
     def post(self, request: Request) -> Response:
-        live = _live_for_writes(self.organization)
+        live = live_for_writes(self.organization)
         try:
             conn = company_reread(connection=live)
         except (QboError, requests.RequestException) as exc:
@@ -129,14 +129,14 @@ class TaxCodeMappingsView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = _live(self.organization)
+        live = live_or_409(self.organization)
         return Response(_mappings(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=MappingChangesSerializer,
                    responses={200: TaxCodeMappingsSerializer, 400: CONFLICT, 409: CONFLICT},
                    summary="Map tax codes (Owner)")
     def patch(self, request: Request) -> Response:
-        live = _live_for_writes(self.organization)
+        live = live_for_writes(self.organization)
         changes = MappingChangesSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
         codes = {c.pk: c for c in TaxCode.objects.filter(organization=self.organization)}
@@ -179,14 +179,14 @@ class DepositAccountView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: DepositAccountSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        live = _live(self.organization)
+        live = live_or_409(self.organization)
         return Response(_deposit(live))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=DepositAccountSerializer,
                    responses={200: DepositAccountSerializer, 400: CONFLICT, 409: CONFLICT},
                    summary="Choose the deposit account of pushed payments (Owner)")
     def patch(self, request: Request) -> Response:
-        live = _live_for_writes(self.organization)
+        live = live_for_writes(self.organization)
         body = DepositAccountSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -220,13 +220,13 @@ class IncomeAccountsView(OrgAPIMixin, APIView):
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: IncomeAccountsSerializer, 409: CONFLICT})
     def get(self, request: Request) -> Response:
-        return Response(_income(_live(self.organization)))
+        return Response(_income(live_or_409(self.organization)))
 
     @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=IncomeAccountsSerializer,
                    responses={200: IncomeAccountsSerializer, 400: CONFLICT, 409: CONFLICT},
                    summary="Choose the income account per product type (Owner)")
     def patch(self, request: Request) -> Response:
-        live = _live_for_writes(self.organization)
+        live = live_for_writes(self.organization)
         body = IncomeAccountsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

@@ -34,6 +34,7 @@ from integrations.models.inbound import (
 )
 from integrations.models.jobs import JobState, RateBucket, SyncAttempt, SyncJob
 from integrations.models.mapping import ExternalRef, ObjectType, TaxCodeMap
+from integrations.models.numbering import DocNumberClash
 
 __all__ = [
     "OPEN_IMPORT_STATES",
@@ -41,6 +42,7 @@ __all__ = [
     "CompanyKind",
     "ConflictWinner",
     "ConnectionStatus",
+    "DocNumberClash",
     "DriftItem",
     "DriftResolution",
     "DriftRun",

@@ -81,6 +81,9 @@ class QuickBooksConnection(models.Model):
     qbo_income_accounts = models.JSONField(default=list, blank=True)
     income_account_by_type = models.JSONField(default=dict, blank=True)
     company_read_at = models.DateTimeField(null=True, blank=True)
+    # When our unpushed invoices' numbers were last looked up in the company (DocNumber clashes): the first
+    # invoice push of a connection does it once; the Owner again on demand.
+    doc_numbers_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

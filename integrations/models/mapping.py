@@ -23,6 +23,9 @@ class ExternalRef(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # US automated sales tax: the TotalTax QBO computed on the last push (an invoice mapping only).
     qbo_total_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # The number QBO gave the invoice (its DocNumber) when the company numbers invoices itself
+    # (CustomTxnNumbers off: ours is not sent); "" when it holds ours (an invoice mapping only).
+    qbo_doc_number = models.CharField(max_length=21, blank=True)
     # Set when QBO says the record is gone (deleted there); we never silently re-create it.
     deleted_in_qbo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

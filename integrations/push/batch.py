@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,8 +23,13 @@ from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
 from integrations.push.claim import due_filter, job_take, lease_deadline
 from integrations.push.handlers.base import Need, PushContext
 from integrations.push.handlers.customer import customer_payload
-from integrations.push.handlers.invoice import invoice_load, invoice_needs, invoice_payload, invoices_preload
-from integrations.push.handlers.invoice_tax import qbo_tax_kept
+from integrations.push.handlers.invoice import (
+    invoice_kept,
+    invoice_load,
+    invoice_needs,
+    invoice_payload,
+    invoices_preload,
+)
 from integrations.push.handlers.item import item_body
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
 from integrations.push.refs import ref_save, refs_save_created
@@ -201,11 +205,12 @@ def _settle_created(client: Any, created: list[tuple[SyncJob, dict[str, Any], di
     return True
 
 
-def _kept_tax(job: SyncJob, record: dict[str, Any]) -> dict[str, Decimal | None]:
-    """QBO's own tax of a created invoice (US automated sales tax), for the single and the bulk settle."""
+def _kept_tax(job: SyncJob, record: dict[str, Any]) -> dict[str, Any]:
+    """What the mapping keeps of a created invoice (QBO's own tax, QBO's own number), for the single and the
+    bulk settle; every created invoice of a batch gets the same keys (one bulk upsert)."""
     if job.object_type != ObjectType.INVOICE:
         return {}
-    return {"qbo_total_tax": qbo_tax_kept(job.connection, record)}
+    return {"qbo_total_tax": None, **invoice_kept(job.connection, record)}
 
 
 def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | None, body: dict[str, Any],
@@ -218,8 +223,9 @@ def _settle(client: Any, job: SyncJob, entity: str, response: dict[str, Any] | N
                    qbo_id=str(record["Id"]))
         return
     error = _item_error(response, client)
-    if isinstance(error, QboDuplicateName | QboStale):
-        # The single path knows how to link a provably-same record or explain the clash: go there now.
+    if isinstance(error, QboDuplicateName | QboStale) or error.code == "6140":
+        # The single path knows how to link a provably-same record or explain the clash (a used invoice
+        # number becomes a listed clash there): go there now.
         SyncJob.objects.filter(pk=job.pk).update(state="queued", next_attempt_at=timezone.now(), lease_until=None)
         return
     job_failed(job, error, started, t0)

@@ -41,6 +41,8 @@ class SyncAction:
     error: str = ""
     # US automated sales tax: QBO computes its own tax; shown when it differs from ours.
     tax_note: str = ""
+    # The number QBO gave the invoice when the company numbers invoices itself (ours is not sent then).
+    qbo_number: str = ""
 
 
 def _action(invoice: Invoice, connection: QuickBooksConnection | None, job: SyncJob | None,
@@ -91,6 +93,8 @@ def invoice_sync_actions(*, organization: Organization, invoices: Iterable[Invoi
         ref = refs.get(inv.pk)
         if ref is not None and ref.qbo_total_tax is not None and ref.qbo_total_tax != inv.tax_amount:
             actions[inv.pk] = replace(actions[inv.pk], tax_note=f"QuickBooks computed tax {ref.qbo_total_tax}, ours {inv.tax_amount}")
+        if ref is not None and ref.qbo_doc_number and ref.qbo_doc_number != inv.number:
+            actions[inv.pk] = replace(actions[inv.pk], qbo_number=ref.qbo_doc_number)
     return actions
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from integrations.qbo.limiter import MAX_WAIT_SECONDS, request_slot
 
 MINOR_VERSION = 75
 PAGE_SIZE = 1000  # QBO caps MAXRESULTS at 1000
+IN_CHUNK = 100  # values per `IN (...)` list (QBO states no limit; a query is a URL parameter)
 
 JsonObject = dict[str, Any]  # a JSON object as QBO sends it (entity bodies, query responses)
 
@@ -169,6 +170,16 @@ class QboClient:
                 f"SELECT * FROM {entity} WHERE {field} = {_quote(value)} AND Active = false"
             ), entity)
         return rows
+
+    def find_in(self, entity: str, field: str, values: Iterable[str], *, chunk: int = IN_CHUNK
+                ) -> Iterator[dict[str, Any]]:
+        """Every row whose `field` is one of `values`: `field IN (...)` over at most `chunk` values a query
+        (QBO documents no limit on an IN list, so a long one is split), each query paginated."""
+        wanted = sorted(set(values))
+        for at in range(0, len(wanted), chunk):
+            listed = ", ".join(_quote(v) for v in wanted[at:at + chunk])
+            for rows in self.query_pages(entity, f"{field} IN ({listed})"):
+                yield from rows
 
     def company_info(self) -> dict[str, Any]:
         return self.get("CompanyInfo", self.realm_id)

@@ -48,7 +48,8 @@ def test_technician_reads_but_cannot_change_tax_setup(api: Callable[[str], APICl
 
 def test_invoice_settings_round_trip_and_validation(owner_api: APIClient, org: Organization) -> None:
     assert owner_api.get(f"{API}/invoice-settings/").json() == {
-        "prices_include_tax": False, "tax_after_discount": True, "tax_rounding": "invoice", "payment_terms_days": 30}
+        "prices_include_tax": False, "tax_after_discount": True, "tax_rounding": "invoice", "payment_terms_days": 30,
+        "invoice_number_prefix": "INV-"}
     changed = owner_api.patch(f"{API}/invoice-settings/", {"tax_rounding": "line", "payment_terms_days": 15},
                               format="json")
     assert changed.status_code == 200 and changed.json()["payment_terms_days"] == 15

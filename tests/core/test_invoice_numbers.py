@@ -7,12 +7,14 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from accounts.models import Organization, OrgSequence
 from customers.models import Customer
+from invoicing import lifecycle
 from invoicing.models import Invoice
-from invoicing.services import invoice_number_next
+from invoicing.services import invoice_number_next, invoice_number_prefix_set, invoice_renumber
 from tests.core.conftest import create_invoice
 
 QBO_DOC_NUMBER_MAX = 21
@@ -72,3 +74,52 @@ def test_concurrent_creation_hands_out_no_duplicate(org: Organization, make_cust
     assert not errors, errors
     numbers = list(Invoice.objects.for_org(org).values_list("number", flat=True))
     assert sorted(numbers) == [f"INV-{n:06d}" for n in range(1, threads_n * per_thread + 1)]
+
+
+def test_new_numbers_take_the_organization_prefix_and_issued_ones_keep_theirs(
+        org: Organization, make_customer: Callable[..., Customer]) -> None:
+    customer = make_customer(org)
+    first = create_invoice(org, customer, due=date.today())
+    invoice_number_prefix_set(organization=org, prefix="HVAC/")
+    second = create_invoice(org, customer, due=date.today())
+    first.refresh_from_db()
+    assert (first.number, second.number) == ("INV-000001", "HVAC/000002")
+    invoice_number_prefix_set(organization=org, prefix="")
+    assert create_invoice(org, customer, due=date.today()).number == "000003"
+
+
+@pytest.mark.parametrize(("prefix", "error"), [
+    ("ACME-HEATING", "The invoice number prefix is 12 characters; at most 10"),
+    ("IN V", "may hold letters, digits and - _ / . only, not space."),
+    ("INV#", "only, not '#'."),
+    ("FACTURÉ-", "only, not 'É'."),
+])
+def test_a_bad_prefix_is_refused_and_says_why(org: Organization, prefix: str, error: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        invoice_number_prefix_set(organization=org, prefix=prefix)
+    assert error in refused.value.messages[0]
+    org.refresh_from_db()
+    assert org.invoice_number_prefix == "INV-"
+
+
+def test_the_longest_prefix_with_a_counter_past_eleven_digits_is_refused_not_truncated(org: Organization) -> None:
+    invoice_number_prefix_set(organization=org, prefix="ABCDEFGHIJ")
+    OrgSequence.objects.create(organization=org, name="invoice", next_value=10**11 - 1)
+    assert invoice_number_next(organization=org) == "ABCDEFGHIJ99999999999"  # 21 characters
+    with pytest.raises(ValidationError, match="longer than 21 characters; choose a shorter invoice number prefix"):
+        invoice_number_next(organization=org)
+
+
+def test_only_an_invoice_the_customer_has_not_seen_is_renumbered(
+        org: Organization, make_customer: Callable[..., Customer]) -> None:
+    customer = make_customer(org)
+    unsent, sent = (create_invoice(org, customer, due=date.today()) for _ in range(2))
+    for invoice in (unsent, sent):
+        lifecycle.invoice_finalize(invoice=invoice)
+    lifecycle.invoice_send(invoice=sent)
+    invoice_number_prefix_set(organization=org, prefix="N-")
+    assert invoice_renumber(invoice=unsent).number == "N-000003"
+    with pytest.raises(ValidationError, match="INV-000002 was sent to the customer; its number stays."):
+        invoice_renumber(invoice=sent)
+    sent.refresh_from_db()
+    assert sent.number == "INV-000002"

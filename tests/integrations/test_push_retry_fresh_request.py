@@ -9,12 +9,14 @@ from typing import Any, TypedDict
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Organization
 from customers.models import Customer
 from fsm.celery import app as celery_app
 from integrations.models import JobState, ObjectType, QuickBooksConnection, SyncJob
+from integrations.push.numbering import DOC_NUMBER_CLASH
 from invoicing import lifecycle
 from invoicing.models import Invoice
 from tests.integrations.conftest import Qbo
@@ -64,12 +66,18 @@ def _their_invoice(qbo: Qbo, realm: str, doc_number: str) -> dict[str, Any]:
 
 def _refused_with_6140(qbo: Qbo, realm: str, org: Organization, make_invoice: Callable[..., Invoice]
                        ) -> tuple[Invoice, SyncJob, dict[str, Any]]:
+    """QBO refuses our number with 6140: it was used there after our numbers were checked (the check
+    before the first push, numbering.py, would have kept the invoice from being sent at all)."""
+    QuickBooksConnection.objects.filter(organization=org).update(doc_numbers_checked_at=timezone.now())
     invoice = make_invoice(org)
     theirs = _their_invoice(qbo, realm, invoice.number)
     lifecycle.invoice_finalize(invoice=invoice)
     drain()
     job = open_job(invoice, ObjectType.INVOICE)
-    assert (job.state, job.last_fault_code) == (JobState.ERROR, "6140"), job.last_error
+    # Met as 6140, then kept as a clash like the check's: the invoice waits for a person.
+    assert (job.state, job.last_fault_code) == (JobState.ERROR, DOC_NUMBER_CLASH), job.last_error
+    assert f"numbered {invoice.number} (Id {theirs['Id']}" in job.last_error
+    assert qbo.control.stats(realm)["requests"]["by_status"].get("400", 0) == 1
     return invoice, job, theirs
 
 

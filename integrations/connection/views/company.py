@@ -30,7 +30,7 @@ from invoicing.models import ProductType, TaxCode
 PAGE = "integrations:quickbooks"
 
 
-def _live_connection(request: OrgRequest) -> QuickBooksConnection | HttpResponse:
+def live_connection(request: OrgRequest) -> QuickBooksConnection | HttpResponse:
     """The organization's live connection, or the answer that refuses the action (plan, none connected)."""
     organization = request.organization
     if not organization.is_paid_plan:
@@ -45,7 +45,7 @@ def _live_connection(request: OrgRequest) -> QuickBooksConnection | HttpResponse
 @require_POST
 @org_member_required("integration.manage")
 def quickbooks_company_reread(request: OrgRequest) -> HttpResponse:
-    live = _live_connection(request)
+    live = live_connection(request)
     if isinstance(live, HttpResponse):
         return live
     try:
@@ -61,7 +61,7 @@ def quickbooks_company_reread(request: OrgRequest) -> HttpResponse:
 @org_member_required("integration.manage")
 def quickbooks_tax_code_mappings(request: OrgRequest) -> HttpResponse:
     """Save the Mappings section: `code_<local id>` = a QBO TaxCode id, or "" for none. All or nothing."""
-    live = _live_connection(request)
+    live = live_connection(request)
     if isinstance(live, HttpResponse):
         return live
     codes = {c.pk: c for c in TaxCode.objects.filter(organization=live.organization)}
@@ -97,7 +97,7 @@ def quickbooks_tax_code_mappings(request: OrgRequest) -> HttpResponse:
 def quickbooks_deposit_account(request: OrgRequest) -> HttpResponse:
     """Save where pushed payments are deposited: `deposit_account` = "" (Undeposited Funds, QBO's default) or
     one of the company's bank accounts as last read."""
-    live = _live_connection(request)
+    live = live_connection(request)
     if isinstance(live, HttpResponse):
         return live
     try:
@@ -115,7 +115,7 @@ def quickbooks_deposit_account(request: OrgRequest) -> HttpResponse:
 def quickbooks_income_accounts(request: OrgRequest) -> HttpResponse:
     """Save the Income account per product type (`account_<type>` = "" for the default, or an Income account
     of the company as last read). All or nothing."""
-    live = _live_connection(request)
+    live = live_connection(request)
     if isinstance(live, HttpResponse):
         return live
     try:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from integrations.models import ExternalRef, ObjectType
+from integrations.models import ExternalRef, ObjectType, QuickBooksConnection
 from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt, update_with_retry
 from integrations.push.handlers.customer import customer_need
 from integrations.push.handlers.invoice_discount import DiscountPlan, discount_plan, sales_line_money
 from integrations.push.handlers.invoice_tax import line_tax_codes, qbo_tax_kept, tax_detail
 from integrations.push.handlers.item import item_need
+from integrations.push.numbering import doc_number_refused, doc_number_wait
 from integrations.push.policy import NEVER_SYNC_STATUSES
-from integrations.qbo.errors import QboNotFound, QboStale
+from integrations.qbo.errors import QboNotFound, QboStale, QboValidation
 from invoicing.models import Invoice, InvoiceLine, InvoiceStatus
 
 
@@ -59,12 +60,22 @@ def _pushes(ctx: PushContext, invoice: Invoice) -> bool:
             and invoice.status != InvoiceStatus.VOID)
 
 
+def _number_free(ctx: PushContext, invoice: Invoice) -> None:
+    """Its number must not be taken in QBO (numbering.py; the first invoice push of a connection looks all
+    our numbers up at once). One indexed look-up of the clash list per job: a mapped invoice has no clash
+    (the check leaves mapped invoices out, Link removes its clash), so no mapping read is needed first."""
+    if "number_free" not in ctx.memo:
+        doc_number_wait(connection=ctx.connection, client=ctx.client, invoice=invoice)
+    ctx.memo["number_free"] = True
+
+
 def invoice_needs(ctx: PushContext) -> list[Need]:
     """The customer and the lines' products, when this job will send the invoice (not a void or a skip)."""
     invoice = invoice_load(ctx)
     if not _pushes(ctx, invoice):
         return []
     _codes(ctx, invoice)
+    _number_free(ctx, invoice)  # a refusal here, too, sends nothing at all
     products = {line.product.pk: line.product for line in _lines(ctx, invoice) if line.product is not None}
     return [customer_need(invoice.customer), *(item_need(ctx, product) for product in products.values())]
 
@@ -77,7 +88,6 @@ def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
     tax = tax_detail(conn, invoice, lines)
     sales = [_line(ctx, line, code, discount.share(n)) for n, (line, code) in enumerate(zip(lines, codes, strict=True))]
     body: dict[str, Any] = {
-        "DocNumber": invoice.number,
         "TxnDate": invoice.issue_date.isoformat(),
         "DueDate": invoice.due_date.isoformat(),
         "CustomerRef": {"value": ctx.mapped_id(customer_need(invoice.customer))},
@@ -89,6 +99,10 @@ def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
         "CustomerMemo": {"value": invoice.memo[:1000]},
         "PrivateNote": invoice.internal_note[:4000],
     }
+    if conn.custom_txn_numbers:
+        # Custom transaction numbers off: QBO numbers the invoice itself, and a number sent anyway is a
+        # risk of duplicates (Intuit: "do not send a value"); QBO's number is kept on the mapping instead.
+        body["DocNumber"] = invoice.number
     term = term_ref(conn.qbo_terms, invoice.terms_days)
     if term is not None:
         body["SalesTermRef"] = term  # DueDate is sent too: it wins over the term's days in QBO
@@ -98,6 +112,8 @@ def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
 
 
 def _find(ctx: PushContext, number: str) -> dict[str, Any] | None:
+    if not ctx.connection.custom_txn_numbers:
+        return None  # our number was never sent: only the requestid replay guards an unknown outcome
     rows = ctx.client.find_by("Invoice", "DocNumber", number)
     return rows[0] if len(rows) == 1 else None
 
@@ -107,9 +123,21 @@ def _check_totals(ctx: PushContext, invoice: Invoice, entity: dict[str, Any], re
     theirs = Decimal(str(entity.get("TotalAmt", invoice.total)))
     if theirs.quantize(Decimal("0.01")) != invoice.total:
         ctx.notes.append(f"QuickBooks total {theirs} differs from ours {invoice.total}.")
-    tax = qbo_tax_kept(ctx.connection, entity)
+    kept = invoice_kept(ctx.connection, entity)
+    if kept:
+        ExternalRef.objects.filter(pk=ref.pk).update(**kept)
+
+
+def invoice_kept(connection: QuickBooksConnection, entity: dict[str, Any]) -> dict[str, Any]:
+    """What the mapping keeps of QBO's invoice: its own tax (US automated sales tax) and its own number
+    (custom transaction numbers off, so QBO numbered it)."""
+    kept: dict[str, Any] = {}
+    tax = qbo_tax_kept(connection, entity)
     if tax is not None:
-        ExternalRef.objects.filter(pk=ref.pk).update(qbo_total_tax=tax)
+        kept["qbo_total_tax"] = tax
+    if not connection.custom_txn_numbers:
+        kept["qbo_doc_number"] = str(entity.get("DocNumber") or "")[:21]
+    return kept
 
 
 def _ref_even_after_unknown(ctx: PushContext, invoice: Invoice) -> ExternalRef | None:
@@ -175,9 +203,17 @@ def push_invoice(ctx: PushContext) -> PushResult:
         entity = update_with_retry(ctx, "Invoice", ref, body)
         operation = "update"
     else:
+        _number_free(ctx, invoice)
         # Never include=allowduplicatedocnum: a duplicate DocNumber must stay an error, not a 2nd invoice.
-        entity, adopted = create_or_adopt(ctx, "Invoice", body, lambda: _find(ctx, invoice.number),
-                                          request_id=ctx.job.request_id)
+        try:
+            entity, adopted = create_or_adopt(ctx, "Invoice", body, lambda: _find(ctx, invoice.number),
+                                              request_id=ctx.job.request_id)
+        except QboValidation as exc:
+            if exc.code != "6140":
+                raise
+            # Used in QBO since the check (or by an invoice made since): waits like the check's clashes.
+            raise doc_number_refused(connection=ctx.connection, client=ctx.client, invoice=invoice,
+                                     error=exc) from exc
         operation = "link" if adopted else "create"
         if adopted:
             ref = ctx.save_ref(ObjectType.INVOICE, invoice.pk, entity, {})
