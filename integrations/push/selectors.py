@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -22,6 +23,7 @@ from integrations.models import (
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
 from integrations.selectors import connection_active
 from invoicing.models import Invoice, InvoiceStatus
+from invoicing.validators import invoice_tax_override_refusal
 
 SETTINGS_HINT = "Connect QuickBooks in Settings → Integrations → QuickBooks to sync invoices."
 RECREATE_LABEL = "Create in QuickBooks again"
@@ -41,6 +43,9 @@ class SyncAction:
     error: str = ""
     # US automated sales tax: QBO computes its own tax; shown when it differs from ours.
     tax_note: str = ""
+    qbo_tax: Decimal | None = None  # QBO's figure, when it differs from ours
+    # Why QBO's figure can no longer be taken (sent, paid, void...; invoicing's rule); "" when it can.
+    tax_take_refusal: str = ""
 
 
 def _action(invoice: Invoice, connection: QuickBooksConnection | None, job: SyncJob | None,
@@ -90,7 +95,9 @@ def invoice_sync_actions(*, organization: Organization, invoices: Iterable[Invoi
     for inv in invoices:
         ref = refs.get(inv.pk)
         if ref is not None and ref.qbo_total_tax is not None and ref.qbo_total_tax != inv.tax_amount:
-            actions[inv.pk] = replace(actions[inv.pk], tax_note=f"QuickBooks computed tax {ref.qbo_total_tax}, ours {inv.tax_amount}")
+            actions[inv.pk] = replace(actions[inv.pk], tax_note=f"QuickBooks computed tax {ref.qbo_total_tax}, ours {inv.tax_amount}",
+                                      qbo_tax=ref.qbo_total_tax,
+                                      tax_take_refusal=invoice_tax_override_refusal(inv) or "")
     return actions
 
 

@@ -1,0 +1,67 @@
+"""US automated sales tax: a person takes QuickBooks' tax for an invoice before it is sent.
+
+A company on AST computes its own tax from the job site's address (qbo-tax-and-money.md §3); the push sends
+no TxnTaxDetail and keeps QBO's TotalTax on the invoice's mapping (handlers/invoice_tax.py). When it
+differs from ours the invoice page says so; here the person's "Use QuickBooks' tax" makes it the invoice's
+tax (invoicing's tax override, refused once the invoice was sent), and the invoice is pushed again. The
+update still sends no TxnTaxDetail: AST recomputes the same figure from the same lines and address, so
+ours and theirs agree and nothing overrides Intuit's engine (§3.2: an explicit TotalTax would).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from integrations.models import CompanyKind, ExternalRef, ObjectType
+from integrations.push.enqueue import sync_enqueue
+from integrations.selectors import connection_active
+from integrations.services.audit import audit_record
+from invoicing.models import Invoice
+from invoicing.services import invoice_tax_override_set
+
+# Where the figure came from, as the invoice keeps it (tax_override_source) and the invoice page shows it.
+SOURCE = "QuickBooks automated sales tax"
+AUDIT_ACTION = "invoice_tax_taken"
+
+
+def qbo_tax_of(*, invoice: Invoice) -> Decimal:
+    """QBO's tax of the invoice as last pushed to a company on automated sales tax; a plain refusal when
+    there is none to take."""
+    connection = connection_active(organization=invoice.organization)
+    if connection is None:
+        raise ValidationError("QuickBooks is not connected, so there is no QuickBooks tax to take.")
+    if connection.company_kind != CompanyKind.US_AST:
+        raise ValidationError("This QuickBooks company does not compute its own sales tax (automated sales "
+                              "tax), so there is no QuickBooks tax to take.")
+    ref = ExternalRef.objects.filter(connection=connection, object_type=ObjectType.INVOICE,
+                                     local_id=invoice.pk).first()
+    if ref is None or ref.qbo_total_tax is None:
+        raise ValidationError(f"Invoice {invoice.number} has no tax from QuickBooks yet; it comes back when the "
+                              "invoice is synced.")
+    return ref.qbo_total_tax
+
+
+def invoice_take_qbo_tax(*, invoice: Invoice, user: User | None, expected: Decimal | None = None) -> Invoice:
+    """Make QBO's tax the invoice's (refused once sent, paid or void: invoicing says why), record it in the
+    audit log with both figures, and queue the invoice's push. `expected` is the figure the person was
+    shown: when QBO's changed since (another push came back), nothing is taken."""
+    theirs = qbo_tax_of(invoice=invoice)
+    if expected is not None and expected != theirs:
+        raise ValidationError(f"QuickBooks' tax for invoice {invoice.number} is now {theirs}, not {expected}; "
+                              "look at the figures again.")
+    if theirs == invoice.tax_amount:
+        raise ValidationError(f"Invoice {invoice.number}'s tax is already QuickBooks' ({theirs}).")
+    ours = invoice.tax_amount
+    with transaction.atomic():
+        saved = invoice_tax_override_set(invoice=invoice, amount=theirs, source=SOURCE, user=user)
+        # Mapped invoices follow every save already; a person's action queues it whatever the preferences.
+        sync_enqueue(organization=saved.organization, obj=saved, by_person=True)
+        audit_record(organization=saved.organization, connection=connection_active(organization=saved.organization),
+                     action=AUDIT_ACTION, actor=user,
+                     detail=f"Invoice {saved.number}: tax {theirs} taken from {SOURCE} in place of ours ({ours}); "
+                            f"total now {saved.total}.")
+    return saved
