@@ -285,8 +285,8 @@ class InvoiceTakeTaxView(OrgAPIMixin, APIView):
                                      local_id=saved.pk, state__in=OPEN_STATES).first()
         data = {"tax_amount": saved.tax_amount, "total": saved.total, "balance": saved.balance,
                 "tax_override": saved.tax_override, "tax_override_source": saved.tax_override_source,
-                "job": SyncJobSerializer(job, context={"organization": self.organization}).data if job else None}
-        return Response(TaxTakenSerializer(data).data)
+                "job": job}
+        return Response(TaxTakenSerializer(data, context={"organization": self.organization}).data)
 
 
 # Included by fsm/api_urls.py at the API root.
