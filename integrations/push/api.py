@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, choice_param
 from integrations.models import JobState, ObjectType, SyncAttempt, SyncJob
 from integrations.models.jobs import OPEN_STATES
-from integrations.push.ast_tax import invoice_take_qbo_tax
+from integrations.push.ast_tax import invoice_take_qbo_tax, qbo_tax_state
 from integrations.push.display import object_labels, qbo_record_url
 from integrations.push.log import OUTCOME_CHOICES, SyncLogFilterForm, sync_log
 from integrations.push.selectors import invoice_sync_action, queue_banner
@@ -259,19 +259,38 @@ class TaxTakenSerializer(serializers.Serializer):
     job = SyncJobSerializer(allow_null=True)
 
 
-class InvoiceTakeTaxView(OrgAPIMixin, APIView):
-    """US automated sales tax: make QuickBooks' tax this invoice's (totals follow) and queue its update in
-    QuickBooks. Only before the invoice is sent; refused plainly (400) when sent, paid, void or a draft,
-    or when QuickBooks has no figure for it. Roles that may not change a finalized invoice get 403."""
+class QboTaxStateSerializer(serializers.Serializer):
+    qbo_total_tax = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True,
+                                             help_text="QuickBooks' tax as last pushed; null when it has none.")
+    tax_amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Ours.")
+    can_take = serializers.BooleanField(help_text="You may take QuickBooks' tax now (POST).")
+    why_not = serializers.CharField(allow_blank=True)
 
-    capabilities = {"post": "invoice.view"}  # the invoice rule decides (invoice_tax_override_check)
+
+class InvoiceQboTaxView(OrgAPIMixin, APIView):
+    """US automated sales tax. GET: QuickBooks' tax of the invoice beside ours, and whether you may take it.
+    POST: make QuickBooks' tax this invoice's (totals follow) and queue its update in QuickBooks. Only before
+    the invoice is sent; refused plainly (400) when sent, paid, void or a draft, or when QuickBooks has no
+    figure for it. Roles that may not change a finalized invoice get 403."""
+
+    capabilities = {"get": "invoice.view", "post": "invoice.view"}  # the invoice rule decides the POST
+
+    def _invoice(self, pk: int) -> Invoice:
+        invoice = Invoice.objects.for_org(self.organization).filter(pk=pk).first()
+        if invoice is None:
+            raise NotFound("No invoice with this id in this organization.")
+        return invoice
+
+    @extend_schema(tags=["invoices"], parameters=[ORG_HEADER_PARAM], summary="QuickBooks' tax beside ours",
+                   responses={200: QboTaxStateSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        state = qbo_tax_state(invoice=self._invoice(pk), role=self.role)
+        return Response(QboTaxStateSerializer(state.__dict__).data)
 
     @extend_schema(tags=["invoices"], parameters=[ORG_HEADER_PARAM], request=TaxTakeInputSerializer,
                    summary="Use QuickBooks' tax", responses={200: TaxTakenSerializer})  # 400/403/404: FsmAutoSchema
     def post(self, request: Request, pk: int) -> Response:
-        invoice = Invoice.objects.for_org(self.organization).filter(pk=pk).first()
-        if invoice is None:
-            raise NotFound("No invoice with this id in this organization.")
+        invoice = self._invoice(pk)
         body = TaxTakeInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -297,5 +316,5 @@ urlpatterns = [
     path("integrations/quickbooks/queue/<int:pk>/retry/", QueueRetryView.as_view(), name="quickbooks-queue-retry"),
     path("integrations/quickbooks/sync-log/", SyncLogView.as_view(), name="quickbooks-sync-log"),
     path("invoices/<int:pk>/sync/", InvoiceSyncView.as_view(), name="invoice-sync"),
-    path("invoices/<int:pk>/take-quickbooks-tax/", InvoiceTakeTaxView.as_view(), name="invoice-take-quickbooks-tax"),
+    path("invoices/<int:pk>/quickbooks-tax/", InvoiceQboTaxView.as_view(), name="invoice-quickbooks-tax"),
 ]

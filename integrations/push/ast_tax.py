@@ -10,10 +10,11 @@ ours and theirs agree and nothing overrides Intuit's engine (§3.2: an explicit 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from integrations.models import CompanyKind, ExternalRef, ObjectType
@@ -22,6 +23,7 @@ from integrations.selectors import connection_active
 from integrations.services.audit import audit_record
 from invoicing.models import Invoice
 from invoicing.services import invoice_tax_override_set
+from invoicing.validators import invoice_tax_override_check
 
 # Where the figure came from, as the invoice keeps it (tax_override_source) and the invoice page shows it.
 SOURCE = "QuickBooks automated sales tax"
@@ -43,6 +45,32 @@ def qbo_tax_of(*, invoice: Invoice) -> Decimal:
         raise ValidationError(f"Invoice {invoice.number} has no tax from QuickBooks yet; it comes back when the "
                               "invoice is synced.")
     return ref.qbo_total_tax
+
+
+@dataclass(frozen=True)
+class QboTaxState:
+    """What the invoice page shows about QBO's tax, for the API: both figures and whether it can be taken."""
+
+    qbo_total_tax: Decimal | None
+    tax_amount: Decimal
+    can_take: bool
+    why_not: str  # "" when it can be taken
+
+
+def qbo_tax_state(*, invoice: Invoice, role: str | None) -> QboTaxState:
+    try:
+        theirs: Decimal | None = qbo_tax_of(invoice=invoice)
+    except ValidationError as exc:
+        return QboTaxState(None, invoice.tax_amount, False, " ".join(exc.messages))
+    why_not = ""
+    if theirs == invoice.tax_amount:
+        why_not = f"Invoice {invoice.number}'s tax is already QuickBooks' ({theirs})."
+    else:
+        try:
+            invoice_tax_override_check(invoice=invoice, role=role)
+        except (ValidationError, PermissionDenied) as exc:
+            why_not = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    return QboTaxState(theirs, invoice.tax_amount, not why_not, why_not)
 
 
 def invoice_take_qbo_tax(*, invoice: Invoice, user: User | None, expected: Decimal | None = None) -> Invoice:

@@ -24,13 +24,14 @@ from invoicing import lifecycle
 from invoicing.document import invoice_document
 from invoicing.models import Invoice, TaxCode, TaxRate
 from invoicing.services import LineInput, invoice_create
+from tests.conftest import pdf_text
 from tests.integrations.conftest import Qbo
 from tests.integrations.push_helpers import connect_org, drain
 from tests.invoice_edits import form_fields
 
 pytestmark = pytest.mark.django_db
 ISSUED = date(2026, 11, 2)
-API = "/api/v1/invoices/{}/take-quickbooks-tax/"
+API = "/api/v1/invoices/{}/quickbooks-tax/"
 
 
 def _ast_invoice(qbo: Qbo, org: Organization, customer: Customer) -> tuple[QuickBooksConnection, Invoice, Decimal]:
@@ -84,6 +85,8 @@ def test_owner_takes_quickbooks_tax_and_the_books_match(qbo: Qbo, org: Organizat
     document = invoice_document(invoice)
     assert document.total == invoice.total
     assert [(t.label, t.amount) for t in document.tax_lines] == [(f"Sales tax {theirs.normalize()}%", theirs)]
+    pdf = pdf_text(owner_client.get(reverse("invoicing:invoice_pdf", args=[invoice.pk])).content)
+    assert f"Sales tax {theirs.normalize()}%" in pdf and f"{invoice.total}" in pdf and "QuickBooks" not in pdf
     # Recorded, with both figures.
     event = AuditEvent.objects.get(organization=org, action="invoice_tax_taken")
     assert f"tax {theirs} taken from QuickBooks automated sales tax in place of ours (8.00)" in event.detail
@@ -118,8 +121,12 @@ def test_after_sending_the_note_stays_without_the_button(qbo: Qbo, org: Organiza
 
     answer = _take(owner_client, invoice, theirs)
     assert "already sent" in " ".join(str(m) for m in get_messages(answer.wsgi_request))
-    refused = api_client_for(org, Role.ADMIN).post(API.format(invoice.pk), {}, format="json")
+    admin = api_client_for(org, Role.ADMIN)
+    refused = admin.post(API.format(invoice.pk), {}, format="json")
     assert refused.status_code == 400 and "already sent" in refused.json()["detail"]
+    shown = admin.get(API.format(invoice.pk)).json()
+    assert (shown["qbo_total_tax"], shown["tax_amount"], shown["can_take"]) == (str(theirs), "8.00", False)
+    assert "already sent" in shown["why_not"]
     invoice.refresh_from_db()
     assert invoice.tax_amount == Decimal("8.00") and invoice.tax_override is None
     assert not AuditEvent.objects.filter(action="invoice_tax_taken").exists()
@@ -147,6 +154,10 @@ def test_api_takes_it_for_the_office_and_refuses_a_stale_figure(qbo: Qbo, org: O
                                                                make_customer: Callable[..., Customer]) -> None:
     conn, invoice, theirs = _ast_invoice(qbo, org, make_customer(org))
     dispatcher = api_client_for(org, Role.DISPATCHER)
+    shown = dispatcher.get(API.format(invoice.pk)).json()
+    assert shown == {"qbo_total_tax": str(theirs), "tax_amount": "8.00", "can_take": True, "why_not": ""}
+    technician = api_client_for(org, Role.TECHNICIAN).get(API.format(invoice.pk)).json()
+    assert technician["can_take"] is False and "ask the office" in technician["why_not"]
     stale = dispatcher.post(API.format(invoice.pk), {"expected": str(theirs + 1)}, format="json")
     assert stale.status_code == 400 and f"is now {theirs}" in stale.json()["detail"]
     assert api_client_for(other_org, Role.OWNER).post(API.format(invoice.pk), {}, format="json").status_code == 404
@@ -160,6 +171,7 @@ def test_api_takes_it_for_the_office_and_refuses_a_stale_figure(qbo: Qbo, org: O
     assert Decimal(detail["tax_override"]) == theirs and detail["tax_override_by"].startswith("dispatcher")
     again = dispatcher.post(API.format(invoice.pk), {}, format="json")
     assert again.status_code == 400 and "already QuickBooks'" in again.json()["detail"]
+    assert dispatcher.get(API.format(invoice.pk)).json()["can_take"] is False
     drain()
     assert Decimal(str(_in_qbo(qbo, conn, invoice)["TotalAmt"])) == Decimal("100.00") + theirs
 
