@@ -17,8 +17,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from integrations.models import CompanyKind, ExternalRef, ObjectType
+from integrations.models import CompanyKind, ExternalRef, ObjectType, SyncJob
+from integrations.models.jobs import OPEN_STATES
 from integrations.push.enqueue import sync_enqueue
+from integrations.push.selectors import QBO_TAX_PENDING
 from integrations.selectors import connection_active
 from integrations.services.audit import audit_record
 from invoicing.models import Invoice
@@ -47,6 +49,13 @@ def qbo_tax_of(*, invoice: Invoice) -> Decimal:
     return ref.qbo_total_tax
 
 
+def _pending_check(invoice: Invoice) -> None:
+    """QBO's figure is for the invoice as last pushed; with a push pending the lines may have changed since."""
+    if SyncJob.objects.filter(connection__organization=invoice.organization, object_type=ObjectType.INVOICE,
+                              local_id=invoice.pk, state__in=OPEN_STATES).exists():
+        raise ValidationError(QBO_TAX_PENDING)
+
+
 @dataclass(frozen=True)
 class QboTaxState:
     """What the invoice page shows about QBO's tax, for the API: both figures and whether it can be taken."""
@@ -67,6 +76,7 @@ def qbo_tax_state(*, invoice: Invoice, role: str | None) -> QboTaxState:
         why_not = f"Invoice {invoice.number}'s tax is already QuickBooks' ({theirs})."
     else:
         try:
+            _pending_check(invoice)
             invoice_tax_override_check(invoice=invoice, role=role)
         except (ValidationError, PermissionDenied) as exc:
             why_not = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -83,6 +93,7 @@ def invoice_take_qbo_tax(*, invoice: Invoice, user: User | None, expected: Decim
                               "look at the figures again.")
     if theirs == invoice.tax_amount:
         raise ValidationError(f"Invoice {invoice.number}'s tax is already QuickBooks' ({theirs}).")
+    _pending_check(invoice)
     ours = invoice.tax_amount
     with transaction.atomic():
         saved = invoice_tax_override_set(invoice=invoice, amount=theirs, source=SOURCE, user=user)

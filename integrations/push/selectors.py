@@ -25,6 +25,8 @@ from integrations.selectors import connection_active
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.validators import invoice_tax_override_refusal
 
+# The open push job of an invoice may change its lines in QBO: the figure on the mapping is the last push's.
+QBO_TAX_PENDING = "QuickBooks' tax can be taken once the invoice's latest changes reach QuickBooks."
 SETTINGS_HINT = "Connect QuickBooks in Settings → Integrations → QuickBooks to sync invoices."
 RECREATE_LABEL = "Create in QuickBooks again"
 AUTH_EXPIRED_HINT = ("QuickBooks authorization expired; syncing resumes when the Owner reconnects in "
@@ -97,7 +99,8 @@ def invoice_sync_actions(*, organization: Organization, invoices: Iterable[Invoi
         if ref is not None and ref.qbo_total_tax is not None and ref.qbo_total_tax != inv.tax_amount:
             actions[inv.pk] = replace(actions[inv.pk], tax_note=f"QuickBooks computed tax {ref.qbo_total_tax}, ours {inv.tax_amount}",
                                       qbo_tax=ref.qbo_total_tax,
-                                      tax_take_refusal=invoice_tax_override_refusal(inv) or "")
+                                      tax_take_refusal=invoice_tax_override_refusal(inv)
+                                      or (QBO_TAX_PENDING if inv.pk in jobs else ""))
     return actions
 
 

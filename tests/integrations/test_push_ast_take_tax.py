@@ -202,6 +202,11 @@ def test_editing_the_lines_afterwards_drops_the_taken_tax_and_says_so(
     assert invoice.total == Decimal("216.00")
     assert [t.name for t in invoice.tax_lines.all()] == ["Local"]
 
+    # Until the edit reaches QuickBooks, its figure is the old lines': not offered, refused if posted.
+    page = _page(owner_client, invoice)
+    assert "qbo-take-tax" not in page and "once the invoice&#x27;s latest changes reach QuickBooks" in page
+    pending = api.post(API.format(invoice.pk), {"expected": str(theirs)}, format="json")
+    assert pending.status_code == 400 and "latest changes reach QuickBooks" in pending.json()["detail"]
     # The edit goes to QuickBooks, whose engine taxes the new lines its own way: the choice is offered again.
     drain()
     new_theirs = ExternalRef.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk).qbo_total_tax
@@ -217,4 +222,5 @@ def test_taken_tax_can_be_given_back_while_unsent(qbo: Qbo, org: Organization, o
     owner_client.post(reverse("invoicing:invoice_tax_override_clear", args=[invoice.pk]))
     invoice.refresh_from_db()
     assert invoice.tax_override is None and invoice.tax_amount == Decimal("8.00")
+    drain()  # the change reaches QuickBooks; its figure is offered again
     assert f"Use QuickBooks' tax ({theirs})" in _page(owner_client, invoice)
