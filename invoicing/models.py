@@ -145,7 +145,7 @@ class Invoice(OrgOwned):
                                      help_text="For the business only: never printed or e-mailed to the customer; "
                                                "kept as the private note of the invoice in QuickBooks.")
     # A tax figure a person took from elsewhere (e.g. the accounting system's own sales-tax engine) in place
-    # of the one the lines give. Only before the invoice is sent (invoicing/services.py says when); the
+    # of the one the lines give. Only before the invoice is sent (validators.invoice_tax_override_refusal); the
     # totals follow it, and an edit of the lines drops it (the figure belonged to the old lines).
     tax_override = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     tax_override_source = models.CharField(max_length=200, blank=True,
