@@ -5,8 +5,13 @@ that kind over HTTP. Prints, per kind, how many invoices' QBO TotalAmt, TotalTax
 ours, one example of each, and for US AST whether each tax difference is recorded on the invoice
 (ExternalRef.qbo_total_tax).
 
+With `--take-qbo-tax`, each US AST invoice whose tax QuickBooks computed otherwise takes QuickBooks' tax
+(integrations.push.ast_tax, as the invoice page's button does) before any payment, and is pushed again; the
+us_ast row then counts the differences left after that (0 expected) and says how many were taken.
+
 Not a test: it starts the simulator (BENCH_SIM_PORT, else a free port), uses an SQLite file under
-bench/out/books_match/, and stops what it started.  Run: .venv/bin/python bench/books_match.py [count] [seed]
+bench/out/books_match/, and stops what it started.
+Run: .venv/bin/python bench/books_match.py [--take-qbo-tax] [count] [seed] [kind ...]   (kinds: all by default)
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: the app's modules import once _setup() has set Django up
     from accounts.models import Organization
     from integrations.models import QuickBooksConnection
-    from invoicing.models import TaxCode
+    from invoicing.models import Invoice, TaxCode
     from invoicing.services import InvoiceMoney, LineInput
     from qbo_sim.testing import SimulatorProcess
 
@@ -42,6 +47,7 @@ class Tally:
     differ: dict[str, int] = field(default_factory=lambda: {"TotalAmt": 0, "TotalTax": 0, "Balance": 0})
     example: dict[str, str] = field(default_factory=dict)
     tax_recorded: int = 0
+    tax_taken: int | None = None  # with --take-qbo-tax (us_ast): invoices that took QuickBooks' tax
     payments: int = 0
     payments_pushed: int = 0
     payments_differ: int = 0
@@ -131,7 +137,23 @@ def _money(rng: random.Random, terms: int) -> InvoiceMoney:
     return InvoiceMoney(terms_days=terms)
 
 
-def run_kind(sim: SimulatorProcess, kind: str, count: int, rng: random.Random) -> Tally:
+def _take_qbo_tax(invoices: list[Invoice]) -> int:
+    """What a person does with "Use QuickBooks' tax" on each unsent invoice whose tax differs; returns how many."""
+    from django.core.exceptions import ValidationError
+
+    from integrations.push.ast_tax import invoice_take_qbo_tax
+
+    taken = 0
+    for invoice in invoices:
+        try:
+            invoice_take_qbo_tax(invoice=invoice, user=None)
+        except ValidationError:  # QuickBooks' tax is ours already
+            continue
+        taken += 1
+    return taken
+
+
+def run_kind(sim: SimulatorProcess, kind: str, count: int, rng: random.Random, take_tax: bool = False) -> Tally:
     from datetime import date
 
     from accounts.services import organization_create
@@ -166,6 +188,9 @@ def run_kind(sim: SimulatorProcess, kind: str, count: int, rng: random.Random) -
         invoices.append(invoice)
     tally.invoices = len(invoices)
     _drain()
+    if take_tax and kind == "us_ast":
+        tally.tax_taken = _take_qbo_tax(invoices)
+        _drain()  # the updates: AST recomputes the same tax from the same lines
     for invoice in invoices:
         invoice.refresh_from_db()
         if invoice.balance > 0 and rng.random() < 0.6:
@@ -232,15 +257,26 @@ def report(t: Tally) -> None:
     if t.kind == "us_ast":
         print(f"    AST tax differences recorded on the invoice (ExternalRef.qbo_total_tax): "
               f"{t.tax_recorded}/{t.differ['TotalTax']}")
+    if t.tax_taken is not None:
+        left = sum(t.differ.values())
+        print(f"    after taking QuickBooks' tax on {t.tax_taken} invoices (before any payment): "
+              f"{left} differences (TotalAmt {t.differ['TotalAmt']}, TotalTax {t.differ['TotalTax']}, "
+              f"Balance {t.differ['Balance']}); 0 expected")
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 16)
+    take_tax = "--take-qbo-tax" in sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "--take-qbo-tax"]
+    count = int(args[0]) if args else 200
+    rng = random.Random(int(args[1]) if len(args) > 1 else 16)
+    kinds = args[2:] or list(KINDS)
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        sys.exit(f"unknown kind {', '.join(unknown)}; choose from {', '.join(KINDS)}")
     sim = _setup()
     try:
-        for kind in KINDS:
-            report(run_kind(sim, kind, count, rng))
+        for kind in kinds:
+            report(run_kind(sim, kind, count, rng, take_tax=take_tax))
     finally:
         sim.stop()
 

@@ -182,7 +182,8 @@ class PaymentInline(OrgScopedTabularInline):
 # Totals, number and status are owned by the services (one place computes them); admin shows them.
 _OWNED_BY_SERVICES = ["number", "subtotal", "discount_amount", "tax_amount", "total", "amount_paid",
                       "amount_refunded", "balance", "prices_include_tax", "tax_after_discount", "tax_rounding",
-                      "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at"]
+                      "status", "status_before_dispute", "finalized_at", "sent_at", "voided_at",
+                      "tax_override", "tax_override_source", "tax_override_by", "tax_override_at"]
 # After finalizing, an invoice changes only through the lifecycle and the invoice page's edit rule.
 _HEADER = ["organization", "customer", "project", "issue_date", "due_date", "terms_days", "discount_kind",
            "discount_value", "memo", "internal_note"]

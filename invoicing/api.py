@@ -58,7 +58,7 @@ from invoicing.serializers import (
     TaxCodeSerializer,
     TaxRateSerializer,
 )
-from invoicing.services import invoice_create, invoice_update
+from invoicing.services import invoice_create, invoice_tax_override_clear, invoice_update
 from invoicing.validators import invoice_edit_check
 
 
@@ -149,6 +149,8 @@ class InvoiceViewSet(OrgModelViewSet):
         **ACTION_CAPABILITIES,  # the lifecycle actions, named like the POST actions below
         "destroy": ACTION_CAPABILITIES["delete_draft"],
         "emails": "invoice.view",
+        # Changing a finalized invoice's money is the office's (invoicing.validators.invoice_tax_override_check).
+        "clear_tax_override": "invoice.finalize",
         "pdf": "invoice.view",
     }
 
@@ -244,6 +246,12 @@ class InvoiceViewSet(OrgModelViewSet):
     @action(detail=True, methods=["post"], url_path="resolve-dispute")
     def resolve_dispute(self, request: Request, pk: str) -> Response:
         return self._transition(lifecycle.invoice_resolve_dispute)
+
+    @_transition_schema("Drop a tax figure taken from elsewhere: the tax is computed from the lines again. "
+                        "Only before the invoice is sent.")
+    @action(detail=True, methods=["post"], url_path="clear-tax-override")
+    def clear_tax_override(self, request: Request, pk: str) -> Response:
+        return self._transition(invoice_tax_override_clear)
 
     def _valid(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> Any:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)

@@ -144,6 +144,15 @@ class Invoice(OrgOwned):
     internal_note = models.TextField(blank=True, max_length=4000,
                                      help_text="For the business only: never printed or e-mailed to the customer; "
                                                "kept as the private note of the invoice in QuickBooks.")
+    # A tax figure a person took from elsewhere (e.g. the accounting system's own sales-tax engine) in place
+    # of the one the lines give. Only before the invoice is sent (validators.invoice_tax_override_refusal); the
+    # totals follow it, and an edit of the lines drops it (the figure belonged to the old lines).
+    tax_override = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    tax_override_source = models.CharField(max_length=200, blank=True,
+                                           help_text="Where the overriding tax figure came from.")
+    tax_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="+")
+    tax_override_at = models.DateTimeField(null=True, blank=True)
     status_before_dispute = models.CharField(max_length=20, choices=InvoiceStatus.choices, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -57,7 +57,7 @@ def project_invoice_count(project: Project) -> int:
 def invoice_detail_queryset(*, organization: Organization) -> QuerySet[Invoice]:
     return (
         Invoice.objects.for_org(organization)
-        .select_related("customer", "project")
+        .select_related("customer", "project", "tax_override_by")
         .prefetch_related(
             "lines__product", "lines__tax_code", "tax_lines",
             Prefetch("payments", queryset=Payment.objects.order_by("received_on", "id")),

@@ -205,13 +205,18 @@ class InvoiceDetailSerializer(InvoiceSummarySerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
     tax_lines = InvoiceTaxLineSerializer(many=True, read_only=True, help_text="Tax per component rate.")
     payments = PaymentSerializer(many=True, read_only=True)
+    tax_override_by = serializers.CharField(source="tax_override_by.username", read_only=True, allow_null=True,
+                                            default=None, help_text="Who took the overriding tax figure.")
 
     class Meta(InvoiceSummarySerializer.Meta):
         fields = (*SUMMARY_FIELDS, "terms_days", "discount_kind", "discount_value", "discount_amount",
-                  "prices_include_tax", "tax_after_discount", "tax_rounding", "tax_lines", "memo", "internal_note",
+                  "prices_include_tax", "tax_after_discount", "tax_rounding", "tax_lines", "tax_override",
+                  "tax_override_source", "tax_override_by", "tax_override_at", "memo", "internal_note",
                   "finalized_at", "sent_at", "voided_at", "lines", "payments", *TIMESTAMPS)
         read_only_fields = fields
-        extra_kwargs = {"memo": {"help_text": "The message to the customer."}}
+        extra_kwargs = {"memo": {"help_text": "The message to the customer."},
+                        "tax_override": {"help_text": "A tax figure taken from elsewhere before the invoice was "
+                                                      "sent, in place of the one its lines give; null when none."}}
 
 
 class InvoiceWriteSerializer(serializers.Serializer):

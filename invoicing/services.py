@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import MAX_TERMS_DAYS, Organization
 from accounts.services import sequence_next
@@ -36,12 +38,16 @@ from invoicing.validators import (
     check_lines,
     check_total,
     invoice_edit_refusal,
+    invoice_tax_override_refusal,
     validate_invoice_date,
 )
 
 INVOICE_NUMBER_PREFIX = "INV-"  # the default of Organization.invoice_number_prefix
 STALE_LINES = ("The lines changed since this invoice was opened (a line was added, removed or listed twice); "
                "reload it and make your change again.")
+# The one tax line of an overridden tax, as the customer reads it on the PDF (with its implied rate); where
+# the figure came from is kept on the invoice (tax_override_source) and shown to the business only.
+OVERRIDE_TAX_LINE_NAME = "Sales tax"
 LINE_FIELDS = ("position", "product", "description", "kind", "quantity", "unit_price", "amount", "tax_code", "taxable")
 
 
@@ -292,7 +298,8 @@ def invoice_recompute_totals(*, invoice: Invoice) -> None:
     result = arithmetic.compute(
         _arithmetic_lines(lines), discount_kind=invoice.discount_kind, discount_value=invoice.discount_value,
         prices_include_tax=invoice.prices_include_tax, tax_after_discount=invoice.tax_after_discount,
-        rounding=invoice.tax_rounding,
+        rounding=invoice.tax_rounding, tax_override=invoice.tax_override,
+        override_name=OVERRIDE_TAX_LINE_NAME,
     )
     if result.lines_sum < 0:
         credits = -sum((line.amount for line in lines if line.amount < 0), ZERO)
@@ -315,7 +322,8 @@ def invoice_recompute_totals(*, invoice: Invoice) -> None:
     if invoice.pk is not None:
         invoice.tax_lines.all().delete()
         InvoiceTaxLine.objects.bulk_create(
-            InvoiceTaxLine(invoice=invoice, position=position, tax_rate_id=tax_line.rate.key,
+            InvoiceTaxLine(invoice=invoice, position=position,
+                           tax_rate_id=None if tax_line.rate.key == arithmetic.OVERRIDE_KEY else tax_line.rate.key,
                            name=tax_line.rate.name, agency=tax_line.rate.agency, percent=tax_line.rate.percent,
                            taxable_amount=tax_line.taxable_amount, amount=tax_line.amount)
             for position, tax_line in enumerate(result.tax_lines, start=1)
@@ -367,10 +375,84 @@ def invoice_update(*, invoice: Invoice, customer: Customer, issue_date: date, li
     due_date, terms_days = _check_input(organization=invoice.organization, customer=customer, project=project,
                                         tax_rate=tax_rate, lines=lines, issue_date=issue_date, due_date=due_date,
                                         memo=memo, terms_days=money.terms_days)
+    taxed_before = _tax_inputs(invoice)
     invoice.customer, invoice.project = customer, project
     invoice.issue_date, invoice.due_date, invoice.terms_days, invoice.memo = issue_date, due_date, terms_days, memo
     _apply_money(invoice, money)
     _write_lines(invoice, lines, tax_rate, seen_line_ids)
+    if invoice.tax_override is not None and _tax_inputs(invoice) != taxed_before:
+        # The figure was taken for the old lines (or discount); it says nothing of these. The caller sees
+        # tax_override gone and says so (tax_override_dropped_notice).
+        _tax_override_drop(invoice)
+    invoice_recompute_totals(invoice=invoice)
+    invoice.save()
+    return invoice
+
+
+def _tax_inputs(invoice: Invoice) -> tuple[object, ...]:
+    """What an invoice's tax depends on, anywhere it is computed: each line's amount, product, tax code and
+    taxability, and the discount. A change of any of them makes a tax figure taken for them stale."""
+    lines = tuple(invoice.lines.order_by("position", "id").values_list(
+        "amount", "product_id", "tax_code_id", "taxable", "kind"))
+    return lines, invoice.discount_kind, invoice.discount_value, invoice.tax_after_discount
+
+
+def _tax_override_drop(invoice: Invoice) -> None:
+    invoice.tax_override, invoice.tax_override_source = None, ""
+    invoice.tax_override_by, invoice.tax_override_at = None, None
+
+
+def tax_override_dropped_notice(*, before: Invoice, after: Invoice) -> str:
+    """What a person is told when their edit dropped a tax figure taken from elsewhere ("" when it did not)."""
+    if before.tax_override is None or after.tax_override is not None:
+        return ""
+    return (f"The tax taken from {before.tax_override_source} ({before.tax_override}) was dropped because the "
+            f"lines changed; the tax is computed from the lines again ({after.tax_amount}).")
+
+
+def _override_amount(amount: Decimal | str) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationError({"amount": [f"{amount!r} is not an amount."]}) from None
+    if not value.is_finite() or value < 0:
+        raise ValidationError({"amount": ["The tax is an amount of zero or more."]})
+    if value != to_cents(value):
+        raise ValidationError({"amount": ["Use at most two decimals."]})
+    return to_cents(value)
+
+
+@transaction.atomic
+def invoice_tax_override_set(*, invoice: Invoice, amount: Decimal | str, source: str, user: User | None) -> Invoice:
+    """Replace the tax the lines give with `amount` from `source` (e.g. the accounting system's own tax
+    engine), recording who and when; totals and balance follow (invoice_recompute_totals). Only between
+    finalizing and sending (invoice_tax_override_refusal); refused plainly otherwise."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    refusal = invoice_tax_override_refusal(invoice)
+    if refusal:
+        raise ValidationError(refusal)
+    value = _override_amount(amount)
+    source = " ".join(source.split())[:200]
+    if not source:
+        raise ValidationError({"source": ["Say where the tax figure comes from."]})
+    invoice.tax_override, invoice.tax_override_source = value, source
+    invoice.tax_override_by = user if user is not None and user.is_authenticated else None
+    invoice.tax_override_at = timezone.now()
+    invoice_recompute_totals(invoice=invoice)
+    invoice.save()
+    return invoice
+
+
+@transaction.atomic
+def invoice_tax_override_clear(*, invoice: Invoice) -> Invoice:
+    """The tax is computed from the lines again. Only while the override could be set (unsent)."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    refusal = invoice_tax_override_refusal(invoice)
+    if refusal:
+        raise ValidationError(refusal)
+    if invoice.tax_override is None:
+        raise ValidationError(f"Invoice {invoice.number}'s tax is already computed from its lines.")
+    _tax_override_drop(invoice)
     invoice_recompute_totals(invoice=invoice)
     invoice.save()
     return invoice

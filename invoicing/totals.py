@@ -24,6 +24,13 @@ The rules, and why (they follow QuickBooks Online, where the invoices are pushed
   total rate), rounded to the cent; the tax is gross - net, so no cent is lost; a code of several rates
   splits that tax by rate, the last rate taking the remaining cent. PER_INVOICE does this once per code
   on the sum of its lines, PER_LINE per line.
+* Tax override (an invoice's `tax_override`, taken from another tax engine before the invoice is sent,
+  tax-exclusive prices only): the tax is that figure and total = subtotal - discount + it. The per-rate
+  lines are replaced by one line (named by the caller; the invoice keeps the figure's source) on the
+  taxed amount, with the rate that amount and figure imply. Why not our rates scaled to the figure by
+  largest remainder: the other engine chose its own jurisdictions and rates (US automated sales tax picks
+  them from the job site's address), so our percentages scaled would print rates that do not produce
+  their amounts, and agencies that may not be the ones charged; one line is what was charged.
 * Totals: total = subtotal - discount + tax, always, to the cent. With tax-exclusive prices the subtotal
   is the sum of the lines. With tax-inclusive prices the customer pays the lines minus the discount; the
   subtotal is the lines less the tax they contain (before any discount), and the discount is shown on
@@ -41,6 +48,10 @@ from invoicing.money import CENT, to_cents
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 PER_LINE = "line"
+# The key of the one tax line an override leaves: it is none of our rates (they are database ids, from 1).
+OVERRIDE_KEY = 0
+# InvoiceTaxLine.percent holds three decimals below 1000; an implied rate beyond that is shown as 0.
+PERCENT_LIMIT = Decimal(1000)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class Totals:
     tax: Decimal
     total: Decimal
     tax_lines: list[TaxLine] = field(default_factory=list)
+    own_tax: Decimal | None = None  # with an override: the tax the lines gave, for saying what it replaced
 
 
 def discount_of(*, kind: str, value: Decimal, lines_sum: Decimal) -> Decimal:
@@ -141,9 +153,21 @@ def _inclusive_tax(bases: list[tuple[Line, Decimal]], per_line: bool) -> dict[in
     return tax_lines
 
 
+def _override_line(override: Decimal, name: str, bases: list[tuple[Line, Decimal]], net: Decimal) -> TaxLine:
+    """The one line of an overridden tax: on what our lines tax (all of the net when none is taxed here,
+    e.g. lines the other engine taxes by their product), at the rate that amount and the figure imply."""
+    taxed = sum((base for line, base in bases if line.rates), ZERO) or net
+    percent = (override * HUNDRED / taxed).quantize(Decimal("0.001")) if taxed > 0 else Decimal(0)
+    if percent >= PERCENT_LIMIT:
+        percent = Decimal(0)
+    return TaxLine(rate=Rate(key=OVERRIDE_KEY, name=name, percent=percent), taxable_amount=taxed, amount=override)
+
+
 def compute(lines: Sequence[Line], *, discount_kind: str = "", discount_value: Decimal = ZERO,
             prices_include_tax: bool = False, tax_after_discount: bool = True,
-            rounding: str = "invoice") -> Totals:
+            rounding: str = "invoice", tax_override: Decimal | None = None, override_name: str = "") -> Totals:
+    if tax_override is not None and prices_include_tax:
+        raise ValueError("a tax override applies to tax-exclusive prices only")
     lines_sum = sum((line.amount for line in lines), ZERO)
     discount = discount_of(kind=discount_kind, value=discount_value, lines_sum=lines_sum)
     shares = spread(discount, [line.amount for line in lines]) if tax_after_discount else [ZERO] * len(lines)
@@ -151,6 +175,10 @@ def compute(lines: Sequence[Line], *, discount_kind: str = "", discount_value: D
     per_line = rounding == PER_LINE
     tax_lines = (_inclusive_tax if prices_include_tax else _exclusive_tax)(bases, per_line)
     tax = sum((tax_line.amount for tax_line in tax_lines.values()), ZERO)
+    if tax_override is not None:
+        line = _override_line(tax_override, override_name, bases, lines_sum - discount)
+        return Totals(lines_sum=lines_sum, subtotal=lines_sum, discount=discount, tax=tax_override,
+                      total=lines_sum - discount + tax_override, tax_lines=[line], own_tax=tax)
     if not prices_include_tax:
         return Totals(lines_sum=lines_sum, subtotal=lines_sum, discount=discount, tax=tax,
                       total=lines_sum - discount + tax, tax_lines=list(tax_lines.values()))

@@ -20,6 +20,8 @@ urlpatterns = [
     path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
     path("invoices/<int:pk>/print/", document.invoice_print, name="invoice_print"),
     path("invoices/<int:pk>/pdf/", document.invoice_pdf_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/tax-override/clear/", invoices.invoice_tax_override_clear_view,
+         name="invoice_tax_override_clear"),
     # One URL per lifecycle action, e.g. invoices/7/finalize/ named "invoice_finalize".
     *(
         path(f"invoices/<int:pk>/{action.replace('_', '-')}/", actions.invoice_action, {"action": action},

@@ -69,6 +69,51 @@ def invoice_can_edit(*, invoice: Invoice, role: str | None) -> bool:
     return True
 
 
+# Statuses after which no other tax figure replaces the invoice's (money moved, or it no longer bills).
+_TAX_SETTLED = (InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.REFUNDED,
+                InvoiceStatus.PARTIALLY_REFUNDED)
+
+
+def invoice_tax_override_refusal(invoice: Invoice) -> str | None:
+    """Why another tax figure can no longer replace (or stop replacing) the invoice's own; None when it
+    can. Only between finalizing and sending: a draft is still being written, and once the customer was
+    sent the invoice the tax they saw never changes behind their back."""
+    number = invoice.number
+    if invoice.status == InvoiceStatus.VOID:
+        return f"Invoice {number} is void; its tax cannot change."
+    if invoice.status == InvoiceStatus.DRAFT:
+        return f"Invoice {number} is a draft; finalize it first, then its tax can be taken from elsewhere."
+    if invoice.sent_at is not None:
+        return (f"Invoice {number} was already sent to the customer; the tax they were sent stays as it is "
+                "(it is never changed after sending).")
+    if invoice.status in _TAX_SETTLED or invoice.amount_paid > 0:
+        return f"Invoice {number} is {invoice.get_status_display().lower()}; its tax cannot change once it is paid."
+    if invoice.status == InvoiceStatus.DISPUTED:
+        return f"Invoice {number} is disputed; resolve the dispute first."
+    if invoice.prices_include_tax:
+        return f"Invoice {number}'s prices include tax, so its tax cannot be replaced by another figure."
+    return None
+
+
+def invoice_tax_override_check(*, invoice: Invoice, role: str | None) -> None:
+    """The state (ValidationError), then the role (PermissionDenied): changing a finalized invoice's money
+    is the office's, as editing it is (invoice_edit_check)."""
+    refusal = invoice_tax_override_refusal(invoice)
+    if refusal:
+        raise ValidationError(refusal)
+    if not can(role, "invoice.finalize"):
+        raise PermissionDenied(f"Your role may not change the tax of invoice {invoice.number}; ask the office.")
+
+
+def invoice_can_override_tax(*, invoice: Invoice, role: str | None) -> bool:
+    """invoice_tax_override_check as a yes or no, for the buttons. Pure: no queries."""
+    try:
+        invoice_tax_override_check(invoice=invoice, role=role)
+    except (ValidationError, PermissionDenied):
+        return False
+    return True
+
+
 def validate_invoice_date(value: date) -> None:
     if not DATE_MIN <= value <= DATE_MAX:
         raise ValidationError(

@@ -7,6 +7,7 @@ integrations/quickbooks/, the per-invoice sync under invoices/{id}/sync/.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,14 +16,15 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, choice_param
-from integrations.models import JobState, SyncAttempt, SyncJob
+from integrations.models import JobState, ObjectType, SyncAttempt, SyncJob
 from integrations.models.jobs import OPEN_STATES
+from integrations.push.ast_tax import invoice_take_qbo_tax, qbo_tax_state
 from integrations.push.display import object_labels, qbo_record_url
 from integrations.push.log import OUTCOME_CHOICES, SyncLogFilterForm, sync_log
 from integrations.push.selectors import invoice_sync_action, queue_banner
@@ -30,6 +32,7 @@ from integrations.push.services import invoice_sync_request, job_retry, jobs_syn
 from integrations.push.views import sync_all_notice
 from integrations.selectors import connection_active
 from invoicing.models import Invoice
+from invoicing.validators import invoice_tax_override_check
 
 TAGS = ["integrations"]
 NOT_CONNECTED = "QuickBooks is not connected, so nothing can run; reconnect first."
@@ -241,6 +244,69 @@ class InvoiceSyncView(OrgAPIMixin, APIView):
                          "action": SyncActionSerializer(action.__dict__).data}, status=status.HTTP_202_ACCEPTED)
 
 
+class TaxTakeInputSerializer(serializers.Serializer):
+    expected = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=Decimal(0),
+        help_text="QuickBooks' tax as you were shown it; when QuickBooks' figure changed since, nothing is taken.")
+
+
+class TaxTakenSerializer(serializers.Serializer):
+    tax_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_override = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_override_source = serializers.CharField()
+    job = SyncJobSerializer(allow_null=True)
+
+
+class QboTaxStateSerializer(serializers.Serializer):
+    qbo_total_tax = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True,
+                                             help_text="QuickBooks' tax as last pushed; null when it has none.")
+    tax_amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Ours.")
+    can_take = serializers.BooleanField(help_text="You may take QuickBooks' tax now (POST).")
+    why_not = serializers.CharField(allow_blank=True)
+
+
+class InvoiceQboTaxView(OrgAPIMixin, APIView):
+    """US automated sales tax. GET: QuickBooks' tax of the invoice beside ours, and whether you may take it.
+    POST: make QuickBooks' tax this invoice's (totals follow) and queue its update in QuickBooks. Only before
+    the invoice is sent; refused plainly (400) when sent, paid, void or a draft, or when QuickBooks has no
+    figure for it. Roles that may not change a finalized invoice get 403."""
+
+    capabilities = {"get": "invoice.view", "post": "invoice.view"}  # the invoice rule decides the POST
+
+    def _invoice(self, pk: int) -> Invoice:
+        invoice = Invoice.objects.for_org(self.organization).filter(pk=pk).first()
+        if invoice is None:
+            raise NotFound("No invoice with this id in this organization.")
+        return invoice
+
+    @extend_schema(tags=["invoices"], parameters=[ORG_HEADER_PARAM], summary="QuickBooks' tax beside ours",
+                   responses={200: QboTaxStateSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        state = qbo_tax_state(invoice=self._invoice(pk), role=self.role)
+        return Response(QboTaxStateSerializer(state.__dict__).data)
+
+    @extend_schema(tags=["invoices"], parameters=[ORG_HEADER_PARAM], request=TaxTakeInputSerializer,
+                   summary="Use QuickBooks' tax", responses={200: TaxTakenSerializer})  # 400/403/404: FsmAutoSchema
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = self._invoice(pk)
+        body = TaxTakeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            invoice_tax_override_check(invoice=invoice, role=self.role)  # refusal 400 via the mixin
+        except DjangoPermissionDenied as exc:  # DRF would answer its generic sentence, not the rule's
+            raise PermissionDenied(str(exc)) from None
+        saved = invoice_take_qbo_tax(invoice=invoice, user=self.membership.user,
+                                     expected=body.validated_data.get("expected"))
+        job = SyncJob.objects.filter(connection__organization=self.organization, object_type=ObjectType.INVOICE,
+                                     local_id=saved.pk, state__in=OPEN_STATES).first()
+        data = {"tax_amount": saved.tax_amount, "total": saved.total, "balance": saved.balance,
+                "tax_override": saved.tax_override, "tax_override_source": saved.tax_override_source,
+                "job": job}
+        return Response(TaxTakenSerializer(data, context={"organization": self.organization}).data)
+
+
 # Included by fsm/api_urls.py at the API root.
 urlpatterns = [
     path("integrations/quickbooks/queue/", QueueListView.as_view(), name="quickbooks-queue"),
@@ -250,4 +316,5 @@ urlpatterns = [
     path("integrations/quickbooks/queue/<int:pk>/retry/", QueueRetryView.as_view(), name="quickbooks-queue-retry"),
     path("integrations/quickbooks/sync-log/", SyncLogView.as_view(), name="quickbooks-sync-log"),
     path("invoices/<int:pk>/sync/", InvoiceSyncView.as_view(), name="invoice-sync"),
+    path("invoices/<int:pk>/quickbooks-tax/", InvoiceQboTaxView.as_view(), name="invoice-quickbooks-tax"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -22,7 +23,10 @@ from integrations.models import (
 from integrations.push.policy import SYNCABLE_INVOICE_STATUSES
 from integrations.selectors import connection_active
 from invoicing.models import Invoice, InvoiceStatus
+from invoicing.validators import invoice_tax_override_refusal
 
+# The open push job of an invoice may change its lines in QBO: the figure on the mapping is the last push's.
+QBO_TAX_PENDING = "QuickBooks' tax can be taken once the invoice's latest changes reach QuickBooks."
 SETTINGS_HINT = "Connect QuickBooks in Settings → Integrations → QuickBooks to sync invoices."
 RECREATE_LABEL = "Create in QuickBooks again"
 AUTH_EXPIRED_HINT = ("QuickBooks authorization expired; syncing resumes when the Owner reconnects in "
@@ -41,6 +45,9 @@ class SyncAction:
     error: str = ""
     # US automated sales tax: QBO computes its own tax; shown when it differs from ours.
     tax_note: str = ""
+    qbo_tax: Decimal | None = None  # QBO's figure, when it differs from ours
+    # Why QBO's figure can no longer be taken (sent, paid, void...; invoicing's rule); "" when it can.
+    tax_take_refusal: str = ""
     # The number QBO gave the invoice when the company numbers invoices itself (ours is not sent then).
     qbo_number: str = ""
 
@@ -92,7 +99,10 @@ def invoice_sync_actions(*, organization: Organization, invoices: Iterable[Invoi
     for inv in invoices:
         ref = refs.get(inv.pk)
         if ref is not None and ref.qbo_total_tax is not None and ref.qbo_total_tax != inv.tax_amount:
-            actions[inv.pk] = replace(actions[inv.pk], tax_note=f"QuickBooks computed tax {ref.qbo_total_tax}, ours {inv.tax_amount}")
+            actions[inv.pk] = replace(actions[inv.pk], tax_note=f"QuickBooks computed tax {ref.qbo_total_tax}, ours {inv.tax_amount}",
+                                      qbo_tax=ref.qbo_total_tax,
+                                      tax_take_refusal=invoice_tax_override_refusal(inv)
+                                      or (QBO_TAX_PENDING if inv.pk in jobs else ""))
         if ref is not None and ref.qbo_doc_number and ref.qbo_doc_number != inv.number:
             actions[inv.pk] = replace(actions[inv.pk], qbo_number=ref.qbo_doc_number)
     return actions

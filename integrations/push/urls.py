@@ -12,4 +12,5 @@ urlpatterns = [
     path("queue/<int:job_id>/retry/", views.queue_job_retry, name="push_job_retry"),
     path("sync-log/", views.sync_log_page, name="push_sync_log"),
     path("invoices/<int:pk>/sync/", views.invoice_sync, name="push_invoice_sync"),
+    path("invoices/<int:pk>/take-tax/", views.invoice_take_tax, name="push_invoice_take_tax"),
 ]

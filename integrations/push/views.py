@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -23,12 +24,14 @@ from accounts.decorators import org_member_required
 from accounts.permissions import can
 from accounts.requests import OrgRequest
 from integrations.models import JobState, QuickBooksConnection, SyncJob
+from integrations.push.ast_tax import invoice_take_qbo_tax
 from integrations.push.display import ObjectLabel, backoff_waiting, object_labels, queue_badge
 from integrations.push.log import OPERATION_LABELS, OUTCOME_LABELS, SyncLogFilterForm, outcome_tone, sync_log
 from integrations.push.selectors import QueueBanner, queue_banner
 from integrations.push.services import invoice_sync_request, job_retry, jobs_sync_all_pending
 from integrations.selectors import connection_active
 from invoicing.models import Invoice
+from invoicing.validators import invoice_tax_override_check
 
 PAGE = "integrations:quickbooks"
 LOG_PER_PAGE = 50
@@ -169,6 +172,31 @@ def invoice_sync(request: OrgRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Invoice {invoice.number} is queued for QuickBooks.")
     return redirect(_next_url(request) or reverse("invoicing:invoice_detail", args=[invoice.pk]))
+
+
+def _expected(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw) if raw else None
+    except ArithmeticError:
+        return None
+
+
+@require_POST
+@org_member_required("invoice.view")
+def invoice_take_tax(request: OrgRequest, pk: int) -> HttpResponse:
+    """Use QuickBooks' tax (US automated sales tax) for an unsent invoice; a role that may not change a
+    finalized invoice's money gets 403 (invoicing's rule)."""
+    invoice = get_object_or_404(Invoice.objects.for_org(request.organization), pk=pk)
+    try:
+        invoice_tax_override_check(invoice=invoice, role=request.role)
+        saved = invoice_take_qbo_tax(invoice=invoice, user=request.user,
+                                     expected=_expected(request.POST.get("expected", "")))
+    except ValidationError as exc:
+        messages.error(request, f"Invoice {invoice.number}: {_message(exc)}")
+    else:
+        messages.success(request, f"Invoice {saved.number} now uses QuickBooks' tax ({saved.tax_amount}); total "
+                                  f"{saved.total}. It is queued to be updated in QuickBooks.")
+    return redirect(reverse("invoicing:invoice_detail", args=[invoice.pk]))
 
 
 @require_GET

@@ -21,6 +21,7 @@ AUDIT_LABELS = {
     "preferences_changed": "Preferences changed",
     "authorization_expired": "Authorization expired",
     "refresh_failed": "Token refresh failed",
+    "invoice_tax_taken": "QuickBooks' tax taken for an invoice",
 }
 
 

@@ -15,6 +15,7 @@ from integrations.push.display import qbo_record_url
 from integrations.push.selectors import SyncAction, invoice_sync_action, invoice_sync_actions
 from integrations.push.views import banner_context
 from invoicing.models import Invoice
+from invoicing.validators import invoice_can_override_tax
 
 register = template.Library()
 
@@ -27,7 +28,9 @@ def _page_context(context: template.Context) -> dict[str, Any]:
 @register.inclusion_tag("integrations/push/_detail_sync.html", takes_context=True)
 def invoice_sync_block(context: template.Context, invoice: Invoice) -> dict[str, Any]:
     """The QuickBooks part of the invoice detail page's action bar."""
-    return {**_page_context(context), "invoice": invoice, "sync": invoice_sync_action(invoice=invoice)}
+    request = context.get("request")
+    return {**_page_context(context), "invoice": invoice, "sync": invoice_sync_action(invoice=invoice),
+            "can_take_tax": invoice_can_override_tax(invoice=invoice, role=getattr(request, "role", None))}
 
 
 @register.simple_tag(takes_context=True)

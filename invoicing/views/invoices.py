@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import org_member_required
 from accounts.models import terms_label
@@ -29,8 +30,18 @@ from invoicing.selectors import (
     product_choices,
     tax_code_choices,
 )
-from invoicing.services import invoice_create, invoice_update
-from invoicing.validators import invoice_can_edit, invoice_edit_check
+from invoicing.services import (
+    invoice_create,
+    invoice_tax_override_clear,
+    invoice_update,
+    tax_override_dropped_notice,
+)
+from invoicing.validators import (
+    invoice_can_edit,
+    invoice_can_override_tax,
+    invoice_edit_check,
+    invoice_tax_override_check,
+)
 
 INVOICES_PER_PAGE = 50
 
@@ -125,6 +136,8 @@ def invoice_detail_context(request: OrgRequest, invoice: Invoice, **forms: Any) 
         "refunds": [p for p in payments if p.kind == "refund"],
         "actions": {action: True for action in actions},
         "can_edit": invoice_can_edit(invoice=invoice, role=request.role),
+        "can_clear_tax_override": invoice.tax_override is not None
+        and invoice_can_override_tax(invoice=invoice, role=request.role),
         "refundable": invoice_refundable(invoice),
         "payment_form": forms.get("payment_form")
         or PaymentForm(initial={"amount": invoice.balance, "received_on": today, "method": "Check"}),
@@ -193,6 +206,9 @@ def _invoice_form(request: OrgRequest, invoice: Invoice, *, initial: dict[str, A
         if saved is not None:
             verb = "created" if invoice.pk is None else "saved"
             messages.success(request, f"Invoice {saved.number} {verb}.")
+            dropped = tax_override_dropped_notice(before=invoice, after=saved)
+            if dropped:
+                messages.warning(request, dropped)
             return redirect("invoicing:invoice_detail", pk=saved.pk)
     context = {"form": form, "formset": formset, "invoice": invoice, "products": products}
     status = 400 if data is not None else 200
@@ -226,3 +242,19 @@ def invoice_project_options(request: OrgRequest) -> HttpResponse:
     projects = project_options(organization=request.organization, customer_id=customer_id)
     return render(request, "invoicing/_project_options.html", {"projects": projects})
 
+
+
+@require_POST
+@org_member_required("invoice.view")
+def invoice_tax_override_clear_view(request: OrgRequest, pk: int) -> HttpResponse:
+    """Drop a tax figure taken from elsewhere: the tax is computed from the lines again (unsent only)."""
+    invoice = get_object_or_404(Invoice.objects.for_org(request.organization), pk=pk)
+    try:
+        invoice_tax_override_check(invoice=invoice, role=request.role)  # a role that may not: 403
+        saved = invoice_tax_override_clear(invoice=invoice)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Invoice {saved.number}: the tax is computed from its lines again "
+                                  f"({saved.tax_amount}).")
+    return redirect("invoicing:invoice_detail", pk=invoice.pk)
