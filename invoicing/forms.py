@@ -17,7 +17,7 @@ from accounts.forms import form_field
 from accounts.models import MAX_TERMS_DAYS, TERMS_PRESETS, Organization
 from customers.forms import DateInput
 from customers.models import Customer, Project
-from invoicing.models import Invoice, LineKind, Product, TaxCode, TaxRate
+from invoicing.models import PAYMENT_METHODS, Invoice, LineKind, Product, TaxCode, TaxRate
 from invoicing.services import (
     InvoiceMoney,
     LineInput,
@@ -287,7 +287,7 @@ class InvoiceForm(InvoiceFieldsMixin):
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     received_on = forms.DateField(label="Date received", widget=DateInput())
-    method = forms.ChoiceField(choices=[(m, m) for m in ("Check", "Cash", "Card", "Bank transfer", "Other")])
+    method = forms.ChoiceField(choices=[(m, m) for m in PAYMENT_METHODS])
     reference = forms.CharField(required=False, max_length=100, label="Reference (check #, transaction id)")
 
 

@@ -217,6 +217,10 @@ class PaymentKind(models.TextChoices):
     REFUND = "refund", "Refund"
 
 
+# The methods the payment form offers; a payment's method stays free text (the API and QuickBooks may name others).
+PAYMENT_METHODS = ("Check", "Cash", "Card", "Bank transfer", "Other")
+
+
 class Payment(OrgOwned):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=10, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)

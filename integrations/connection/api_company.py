@@ -3,10 +3,13 @@ mapping of local tax codes to its TaxCodes, and the account pushed payments are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import requests
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.request import Request
@@ -96,6 +99,45 @@ def company_data(conn: QuickBooksConnection) -> dict[str, object]:
         "custom_txn_numbers": conn.custom_txn_numbers, "read_at": conn.company_read_at}).data
 
 
+class MappingView(OrgAPIMixin, APIView):
+    """One Mappings section: GET reads it; PATCH (Owner) validates `body`, applies it in one transaction (a bad
+    choice saves none of the others) and answers with the section as it now is. Subclasses say how to read
+    and write; `mapping_schema` documents them."""
+
+    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+    body: type[serializers.Serializer]
+
+    def read(self, conn: QuickBooksConnection) -> dict[str, object]:
+        raise NotImplementedError
+
+    def write(self, conn: QuickBooksConnection, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> Response:
+        return Response(self.read(live_or_409(self.organization)))
+
+    def patch(self, request: Request) -> Response:
+        live = live_for_writes(self.organization)
+        body = self.body(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                self.write(live, body.validated_data)
+        except DjangoValidationError as exc:
+            raise django_error_to_drf(exc) from None
+        live.refresh_from_db()
+        return Response(self.read(live))
+
+
+def mapping_schema(*, response: type[serializers.Serializer], request: type[serializers.Serializer],
+                   summary: str) -> Callable[[type[MappingView]], type[MappingView]]:
+    """The OpenAPI description of a MappingView's GET and PATCH."""
+    return extend_schema_view(
+        get=extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: response, 409: CONFLICT}),
+        patch=extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=request, summary=summary,
+                            responses={200: response, 400: CONFLICT, 409: CONFLICT}))
+
+
 def _mappings(conn: QuickBooksConnection) -> dict[str, object]:
     return TaxCodeMappingsSerializer({"tax_codes": tax_code_rows(connection=conn),
                                       "qbo_tax_codes": qbo_tax_code_choices(connection=conn)}).data
@@ -122,35 +164,23 @@ class CompanyView(OrgAPIMixin, APIView):
         return Response(company_data(conn))
 
 
-class TaxCodeMappingsView(OrgAPIMixin, APIView):
+@mapping_schema(response=TaxCodeMappingsSerializer, request=MappingChangesSerializer, summary="Map tax codes (Owner)")
+class TaxCodeMappingsView(MappingView):
     """Local tax codes and the QBO TaxCode each is sent as; PATCH sets some (all or nothing; "" unmaps)."""
 
-    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+    body = MappingChangesSerializer
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: TaxCodeMappingsSerializer, 409: CONFLICT})
-    def get(self, request: Request) -> Response:
-        live = live_or_409(self.organization)
-        return Response(_mappings(live))
+    def read(self, conn: QuickBooksConnection) -> dict[str, object]:
+        return _mappings(conn)
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=MappingChangesSerializer,
-                   responses={200: TaxCodeMappingsSerializer, 400: CONFLICT, 409: CONFLICT},
-                   summary="Map tax codes (Owner)")
-    def patch(self, request: Request) -> Response:
-        live = live_for_writes(self.organization)
-        changes = MappingChangesSerializer(data=request.data)
-        changes.is_valid(raise_exception=True)
+    def write(self, conn: QuickBooksConnection, data: dict[str, Any]) -> None:
         codes = {c.pk: c for c in TaxCode.objects.filter(organization=self.organization)}
-        try:
-            with transaction.atomic():
-                for change in changes.validated_data["mappings"]:
-                    local = codes.get(change["tax_code"])
-                    if local is None:
-                        raise DjangoValidationError({"mappings": [f"No tax code {change['tax_code']} here."]})
-                    tax_code_map_set(connection=live, tax_code=local, qbo_id=change["qbo_tax_code"])
-                jobs_retry_unmapped_tax(connection=live)
-        except DjangoValidationError as exc:
-            raise django_error_to_drf(exc) from None
-        return Response(_mappings(live))
+        for change in data["mappings"]:
+            local = codes.get(change["tax_code"])
+            if local is None:
+                raise DjangoValidationError({"mappings": [f"No tax code {change['tax_code']} here."]})
+            tax_code_map_set(connection=conn, tax_code=local, qbo_id=change["qbo_tax_code"])
+        jobs_retry_unmapped_tax(connection=conn)
 
 
 class AccountSerializer(serializers.Serializer):
@@ -172,28 +202,18 @@ def _deposit(conn: QuickBooksConnection) -> dict[str, object]:
                                      "accounts": conn.qbo_deposit_accounts}).data
 
 
-class DepositAccountView(OrgAPIMixin, APIView):
+@mapping_schema(response=DepositAccountSerializer, request=DepositAccountSerializer,
+                summary="Choose the deposit account of pushed payments (Owner)")
+class DepositAccountView(MappingView):
     """Mappings: payments. The account pushed payments are deposited to; PATCH chooses it (Owner)."""
 
-    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+    body = DepositAccountSerializer
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: DepositAccountSerializer, 409: CONFLICT})
-    def get(self, request: Request) -> Response:
-        live = live_or_409(self.organization)
-        return Response(_deposit(live))
+    def read(self, conn: QuickBooksConnection) -> dict[str, object]:
+        return _deposit(conn)
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=DepositAccountSerializer,
-                   responses={200: DepositAccountSerializer, 400: CONFLICT, 409: CONFLICT},
-                   summary="Choose the deposit account of pushed payments (Owner)")
-    def patch(self, request: Request) -> Response:
-        live = live_for_writes(self.organization)
-        body = DepositAccountSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            conn = deposit_account_set(connection=live, account_id=body.validated_data["deposit_account"].strip())
-        except DjangoValidationError as exc:
-            raise django_error_to_drf(exc) from None
-        return Response(_deposit(conn))
+    def write(self, conn: QuickBooksConnection, data: dict[str, Any]) -> None:
+        deposit_account_set(connection=conn, account_id=data["deposit_account"].strip())
 
 
 class IncomeAccountChoiceSerializer(serializers.Serializer):
@@ -212,29 +232,17 @@ def _income(conn: QuickBooksConnection) -> dict[str, object]:
     return IncomeAccountsSerializer({"income_accounts": rows, "accounts": conn.qbo_income_accounts}).data
 
 
-class IncomeAccountsView(OrgAPIMixin, APIView):
+@mapping_schema(response=IncomeAccountsSerializer, request=IncomeAccountsSerializer,
+                summary="Choose the income account per product type (Owner)")
+class IncomeAccountsView(MappingView):
     """Mappings: products. The Income account each product type's items post their sales to; PATCH sets
     some (all or nothing; Owner)."""
 
-    capabilities = {"get": "integration.view", "patch": "integration.manage"}
+    body = IncomeAccountsSerializer
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], responses={200: IncomeAccountsSerializer, 409: CONFLICT})
-    def get(self, request: Request) -> Response:
-        return Response(_income(live_or_409(self.organization)))
+    def read(self, conn: QuickBooksConnection) -> dict[str, object]:
+        return _income(conn)
 
-    @extend_schema(tags=TAGS, parameters=[ORG_HEADER_PARAM], request=IncomeAccountsSerializer,
-                   responses={200: IncomeAccountsSerializer, 400: CONFLICT, 409: CONFLICT},
-                   summary="Choose the income account per product type (Owner)")
-    def patch(self, request: Request) -> Response:
-        live = live_for_writes(self.organization)
-        body = IncomeAccountsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            with transaction.atomic():
-                for choice in body.validated_data["income_accounts"]:
-                    income_account_set(connection=live, product_type=choice["product_type"],
-                                       account_id=choice["account"].strip())
-        except DjangoValidationError as exc:
-            raise django_error_to_drf(exc) from None
-        live.refresh_from_db()
-        return Response(_income(live))
+    def write(self, conn: QuickBooksConnection, data: dict[str, Any]) -> None:
+        for choice in data["income_accounts"]:
+            income_account_set(connection=conn, product_type=choice["product_type"], account_id=choice["account"].strip())

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.connection.method_terms import method_terms_forget_gone
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError, with_reference
@@ -24,7 +25,7 @@ US_COUNTRIES = {"US", "USA"}
 COMPANY_FIELDS = ("company_country", "company_kind", "allow_discount", "custom_txn_numbers",
                   "apply_tax_after_discount", "qbo_tax_codes", "qbo_payment_methods", "qbo_terms",
                   "qbo_deposit_accounts", "deposit_account_id", "qbo_income_accounts", "income_account_by_type",
-                  "company_read_at")
+                  "payment_method_map", "term_map", "company_read_at")
 
 
 def company_kind_of(*, country: str, preferences: dict[str, Any]) -> str:
@@ -114,6 +115,7 @@ def company_read(*, connection: QuickBooksConnection, client: QboClient,
     income_ids = {a["id"] for a in conn.qbo_income_accounts}
     # A chosen income account gone (or inactive) since: that type posts to the default again.
     conn.income_account_by_type = {t: a for t, a in conn.income_account_by_type.items() if a in income_ids}
+    method_terms_forget_gone(conn)
     conn.company_read_at = timezone.now()
     if conn.pk:
         conn.save(update_fields=[*COMPANY_FIELDS, "updated_at"])

@@ -80,6 +80,11 @@ class QuickBooksConnection(models.Model):
     # ({"service": id, "non_inventory": id}); a type without a choice posts to income_account_qbo_id.
     qbo_income_accounts = models.JSONField(default=list, blank=True)
     income_account_by_type = models.JSONField(default=dict, blank=True)
+    # Mappings: payment methods and terms, a person's choices only ({local method name: PaymentMethod id},
+    # {"30": Term id}; "" = send none). A method or number of days without a choice is sent as QBO's
+    # PaymentMethod of the same name / Term of the same DueDays (integrations.method_terms).
+    payment_method_map = models.JSONField(default=dict, blank=True)
+    term_map = models.JSONField(default=dict, blank=True)
     company_read_at = models.DateTimeField(null=True, blank=True)
     # When our unpushed invoices' numbers were last looked up in the company (DocNumber clashes): the first
     # invoice push of a connection does it once; the Owner again on demand.

@@ -1,6 +1,7 @@
 """The Owner maps tax codes on the QuickBooks page in a real browser: a Canadian company, an invoice that
 waits because its tax code has no QuickBooks code, the Mappings section, Save, and the invoice goes with the
-chosen code. An Admin sees the same section read-only."""
+chosen code. An Admin sees the same section read-only. Then payment methods and terms: the choices made on
+the page are what a pushed payment and invoice carry."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from integrations.connection.company import company_reread
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncJob, TaxCodeMap
 from invoicing import lifecycle
 from invoicing.models import TaxCode
-from invoicing.services import LineInput, invoice_create
+from invoicing.services import InvoiceMoney, LineInput, invoice_create
 from qbo_sim.testing import SimulatorProcess
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.test_invoice_flow import _sign_in
@@ -112,3 +113,67 @@ def test_owner_maps_a_tax_code_and_the_waiting_invoice_goes(live_server: LiveSer
     expect(read_only.get_by_test_id("qbo-rate-hint")).to_contain_text(
         "QuickBooks' HST ON is 13 %, “Springfield sales tax” here is 8.875 %")
     _shot(admin, "3-admin-read-only")
+
+
+def test_owner_maps_a_payment_method_and_terms_and_what_is_sent_carries_them(
+        live_server: LiveServer, sim: SimulatorProcess, settings: Settings, new_page: Callable[[], Page]) -> None:
+    from playwright.sync_api import expect
+
+    settings.QBO_ENVIRONMENT = "simulator"
+    settings.QBO_SIM_URL = sim.url
+    call_command("seed_demo", verbosity=0)
+    org = Organization.objects.get(slug=DEMO_SLUG)
+    realm = sim.control.create_company("Elm Street Books", kind="us_manual")
+    conn = company_reread(connection=connect_org(sim.control, org, realm))
+    ids = {r["Name"]: str(r["Id"]) for entity in ("PaymentMethod", "Term") for r in sim.control.objects(realm, entity)}
+    days = org.payment_terms_days
+
+    page = new_page()
+    _sign_in(page, live_server.url, "owner")
+    page.goto(f"{live_server.url}{QBO_PAGE}")
+    methods = page.get_by_test_id("qbo-payment-methods")
+    check_row = methods.get_by_test_id("qbo-method-row").filter(has=page.get_by_role("cell", name="Check", exact=True))
+    expect(check_row).to_contain_text("(matched by name)")
+    card = methods.get_by_label("QuickBooks payment method for Card")
+    expect(card).to_have_value("")  # QuickBooks has no "Card": sent without a method until someone chooses
+    _shot(page, "4-payment-methods-before")
+    card.select_option(label="Credit Card")
+    methods.get_by_test_id("qbo-save-methods").click()
+    expect(page.locator(".message-success")).to_contain_text("Payment methods saved")
+    expect(page.get_by_test_id("qbo-payment-methods").get_by_label("QuickBooks payment method for Card")
+           ).to_have_value(ids["Credit Card"])
+
+    terms = page.get_by_test_id("qbo-terms")
+    expect(terms).to_contain_text("invoices already in QuickBooks keep theirs")
+    term = terms.get_by_label(f"QuickBooks term for {days} days")
+    term.select_option(label="Net 60 (60 days)")
+    terms.get_by_test_id("qbo-save-terms").click()
+    expect(page.locator(".message-success")).to_contain_text("Terms saved")
+    expect(page.get_by_test_id("qbo-terms").get_by_label(f"QuickBooks term for {days} days")).to_have_value(ids["Net 60"])
+    _shot(page, "5-methods-and-terms-saved")
+
+    customer = Customer.objects.for_org(org).order_by("id").first()
+    assert customer is not None
+    invoice = invoice_create(organization=org, customer=customer, issue_date=date.today(),
+                             lines=[LineInput(description="Drain cleaning", quantity=Decimal(1),
+                                              unit_price=Decimal("150.00"))],
+                             money=InvoiceMoney(terms_days=days))
+    lifecycle.invoice_finalize(invoice=invoice)
+    payment = lifecycle.invoice_record_payment(invoice=invoice, amount=Decimal("40.00"), method="Card",
+                                               reference="AUTH-1")
+    drain()
+    pushed = ExternalRef.objects.get(connection=conn, object_type="invoice", local_id=invoice.pk)
+    sent = sim.control.object(realm, "Invoice", pushed.qbo_id)
+    assert sent["SalesTermRef"]["value"] == ids["Net 60"]
+    paid = ExternalRef.objects.get(connection=conn, object_type="payment", local_id=payment.pk)
+    assert sim.control.object(realm, "Payment", paid.qbo_id)["PaymentMethodRef"]["value"] == ids["Credit Card"]
+
+    admin = new_page()
+    _sign_in(admin, live_server.url, "admin")
+    admin.goto(f"{live_server.url}{QBO_PAGE}")
+    read_only = admin.get_by_test_id("qbo-terms")
+    expect(read_only).to_contain_text("Read-only")
+    expect(read_only).to_contain_text("Net 60")
+    expect(read_only.get_by_test_id("qbo-save-terms")).to_have_count(0)
+    expect(admin.get_by_test_id("qbo-payment-methods")).to_contain_text("Credit Card")
+    _shot(admin, "6-admin-read-only")

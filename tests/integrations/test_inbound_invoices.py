@@ -10,7 +10,9 @@ from typing import TypeVar
 import pytest
 
 from accounts.models import Organization
-from integrations.models import ExternalRef, JobState, SyncConflict, SyncJob
+from integrations.connection.company import company_reread
+from integrations.connection.method_terms import payment_methods_set
+from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncConflict, SyncJob
 from integrations.push.services import ref_repush
 from invoicing import lifecycle
 from invoicing.models import Invoice, InvoiceStatus, Payment
@@ -202,3 +204,20 @@ def test_qbo_payment_reference_and_method_become_ours(qbo: Qbo, realm: str, hook
     hooks.process()
     payment = Payment.objects.get(invoice=invoice)
     assert (payment.reference, payment.method, payment.amount) == ("1042", "Check", Decimal("40.00"))
+
+
+def test_qbo_payment_method_reads_back_as_the_local_method_mapped_to_it(
+        qbo: Qbo, realm: str, hooks: Hooks, conn: QuickBooksConnection, synced: tuple[Invoice, str, str]) -> None:
+    """Mappings: payments, the other way: "Card" here is sent as QBO's "Credit Card", so a Credit Card payment
+    recorded in QBO is a "Card" payment here — not a method the payment form does not know."""
+    invoice, invoice_id, customer_id = synced
+    company_reread(connection=conn)
+    card = next(str(m["Id"]) for m in qbo.control.objects(realm, "PaymentMethod") if m["Name"] == "Credit Card")
+    payment_methods_set(connection=conn, choices=[("Card", card)])
+    qbo.control.entities(realm, "Payment", {
+        "CustomerRef": {"value": customer_id}, "TotalAmt": 25.0, "PaymentRefNum": "AUTH-7",
+        "PaymentMethodRef": {"value": card},
+        "Line": [{"Amount": 25.0, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}]})
+    hooks.process()
+    payment = Payment.objects.get(invoice=invoice)
+    assert (payment.reference, payment.method) == ("AUTH-7", "Card")

@@ -11,6 +11,7 @@ from accounts.requests import OrgRequest
 from integrations.connection.forms import SyncPreferencesForm
 from integrations.connection.panel import quickbooks_panel
 from integrations.connection.switch import switch_pending
+from integrations.method_terms import payment_method_rows, term_rows
 from integrations.push.number_choices import clash_rows
 from integrations.selectors import (
     audit_events,
@@ -52,4 +53,5 @@ def company_context(organization: Organization) -> dict[str, object]:
         return {"company": None}
     return {"company": live, "number_clashes": clash_rows(connection=live), "tax_code_rows": tax_code_rows(connection=live),
             "qbo_tax_codes": qbo_tax_code_choices(connection=live),
-            "income_rows": income_account_rows(connection=live)}
+            "income_rows": income_account_rows(connection=live),
+            "method_rows": payment_method_rows(connection=live), "term_rows": term_rows(connection=live)}

@@ -1,5 +1,5 @@
 """The QuickBooks page's company settings: re-read them (kind, discounts, tax codes) and the Mappings:
-tax codes, payments (deposit account), products (income account per product type)."""
+tax codes, payments (deposit account, payment methods), terms, products (income account per product type)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from integrations.connection.company import (
     income_account_set,
     tax_code_map_set,
 )
+from integrations.connection.method_terms import payment_methods_set, terms_set
 from integrations.connection.views.common import plan_refused
 from integrations.models import QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
@@ -130,4 +131,57 @@ def quickbooks_income_accounts(request: OrgRequest) -> HttpResponse:
         return redirect(PAGE)
     messages.success(request, "Products and services sent to QuickBooks from now on post their sales to the "
                               "income accounts chosen.")
+    return redirect(PAGE)
+
+
+def _pairs(request: OrgRequest, local: str, qbo: str) -> list[tuple[str, str]] | None:
+    """The table's rows as posted: hidden `local` values paired with their selects, in order; None when the
+    two lists differ (a tampered or broken form)."""
+    names, ids = request.POST.getlist(local), request.POST.getlist(qbo)
+    if len(names) != len(ids):
+        return None
+    return [(n, i.strip()) for n, i in zip(names, ids, strict=True)]
+
+
+def _errors(request: OrgRequest, exc: ValidationError) -> HttpResponse:
+    for error in exc.messages:
+        messages.error(request, error)
+    return redirect(PAGE)
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_payment_methods(request: OrgRequest) -> HttpResponse:
+    """Save the payment-method table: `method` (local name) with `method_qbo` (a PaymentMethod id, "" = none)."""
+    live = live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    pairs = _pairs(request, "method", "method_qbo")
+    if pairs is None:
+        messages.error(request, "The payment methods form is out of date; reload the page.")
+        return redirect(PAGE)
+    try:
+        payment_methods_set(connection=live, choices=pairs)
+    except ValidationError as exc:
+        return _errors(request, exc)
+    messages.success(request, "Payment methods saved: payments sent to QuickBooks from now on carry them.")
+    return redirect(PAGE)
+
+
+@require_POST
+@org_member_required("integration.manage")
+def quickbooks_terms(request: OrgRequest) -> HttpResponse:
+    """Save the terms table: `days` with `term_qbo` (a Term id, "" = none)."""
+    live = live_connection(request)
+    if isinstance(live, HttpResponse):
+        return live
+    pairs = _pairs(request, "days", "term_qbo")
+    if pairs is None or not all(d.strip().isdigit() for d, _ in pairs):
+        messages.error(request, "The terms form is out of date; reload the page.")
+        return redirect(PAGE)
+    try:
+        terms_set(connection=live, choices=[(int(d), i) for d, i in pairs])
+    except ValidationError as exc:
+        return _errors(request, exc)
+    messages.success(request, "Terms saved: invoices sent to QuickBooks from now on carry them.")
     return redirect(PAGE)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from integrations.merge.change import Change
 from integrations.merge.context import ApplyContext
 from integrations.merge.rules import money
+from integrations.method_terms import method_name_for_qbo
 from integrations.models import ExternalRef, ObjectType
 from integrations.suppress import sync_suppressed
 from invoicing.lifecycle import invoice_record_payment, invoice_reverse_payment
@@ -122,10 +123,12 @@ def _record_pair(ctx: ApplyContext, change: Change, invoice_qbo_id: str, amount:
 
 
 def _method(ctx: ApplyContext, change: Change) -> str:
-    """The name of the QBO payment's PaymentMethodRef: the ref's own name, else the company's method of that
-    id as last read (QBO often sends the ref without a name)."""
+    """Our method for the QBO payment's PaymentMethodRef: the local method mapped to it under Mappings:
+    payments, else the ref's own name, else the company's method of that id as last read (QBO often sends
+    the ref without a name)."""
     ref = change.data.get("PaymentMethodRef") or {}
-    name = str(ref.get("name") or "")
+    mapped = method_name_for_qbo(connection=ctx.connection, qbo_id=str(ref.get("value") or ""))
+    name = mapped or str(ref.get("name") or "")
     if not name and ref.get("value"):
         known = {m["id"]: m["name"] for m in ctx.connection.qbo_payment_methods}
         name = known.get(str(ref["value"]), "")

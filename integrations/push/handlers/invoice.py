@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from integrations.method_terms import term_match
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection
 from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt, update_with_retry
 from integrations.push.handlers.customer import customer_need
@@ -28,14 +29,6 @@ def _line(ctx: PushContext, line: Any, tax_code: str, share: Decimal) -> dict[st
         detail["ItemRef"] = {"value": ctx.mapped_id(item_need(ctx, line.product))}
     return {"DetailType": "SalesItemLineDetail", "Amount": float(amount), "Description": description,
             "SalesItemLineDetail": detail}
-
-
-def term_ref(terms: list[dict[str, str]], days: int | None) -> dict[str, str] | None:
-    """The company's Term whose DueDays equals the invoice's terms, as last read; None when none does."""
-    if days is None:
-        return None
-    match = [t for t in terms if t.get("days") == str(days)]
-    return {"value": match[0]["id"], "name": match[0]["name"]} if match else None
 
 
 def _lines(ctx: PushContext, invoice: Invoice) -> list[InvoiceLine]:
@@ -103,7 +96,8 @@ def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
         # Custom transaction numbers off: QBO numbers the invoice itself, and a number sent anyway is a
         # risk of duplicates (Intuit: "do not send a value"); QBO's number is kept on the mapping instead.
         body["DocNumber"] = invoice.number
-    term = term_ref(conn.qbo_terms, invoice.terms_days)
+    # The Term chosen under Mappings: terms for this number of days, else the one of the same DueDays.
+    term = term_match(connection=conn, days=invoice.terms_days).ref
     if term is not None:
         body["SalesTermRef"] = term  # DueDate is sent too: it wins over the term's days in QBO
     if invoice.customer.email:

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.models import ObjectType
+from integrations.method_terms import method_chosen, method_match
+from integrations.models import ObjectType, QuickBooksConnection
 from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt
 from integrations.push.handlers.customer import customer_need
 from integrations.push.handlers.invoice import SkipPush
 from invoicing.models import Payment, PaymentKind
-
-
-def method_ref(methods: list[dict[str, str]], method: str) -> dict[str, str] | None:
-    """The company's PaymentMethod of the same name (case-insensitive), as last read; None when none."""
-    wanted = method.strip().casefold()
-    match = [m for m in methods if wanted and m["name"].strip().casefold() == wanted]
-    return {"value": match[0]["id"], "name": match[0]["name"]} if match else None
 
 
 def _invoice_need(payment: Payment) -> Need:
@@ -51,7 +45,8 @@ def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
         "PrivateNote": f"Recorded in FieldDesk for {invoice.number}. {payment.note}".strip()[:4000],
         "Line": [{"Amount": float(payment.amount), "LinkedTxn": [{"TxnId": invoice_qbo, "TxnType": "Invoice"}]}],
     }
-    method = method_ref(conn.qbo_payment_methods, payment.method)
+    # The method chosen under Mappings: payments, else QBO's method of the same name (none: sent without).
+    method = method_match(connection=conn, method=payment.method).ref
     if method is not None:
         body["PaymentMethodRef"] = method
     # Without DepositToAccountRef QBO deposits to Undeposited Funds; a bank account chosen on the page wins.
@@ -60,12 +55,14 @@ def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
     return body
 
 
-def unmatched_method_note(payment: Payment, body: dict[str, Any]) -> str:
-    """Why a payment went without PaymentMethodRef (for the sync log), or "" when nothing is missing."""
-    if not payment.method.strip() or "PaymentMethodRef" in body:
+def unmatched_method_note(conn: QuickBooksConnection, payment: Payment, body: dict[str, Any]) -> str:
+    """Why a payment went without PaymentMethodRef (for the sync log), or "" when nothing is missing or a
+    person chose "none" for its method."""
+    if not payment.method.strip() or "PaymentMethodRef" in body or method_chosen(conn, payment.method) is not None:
         return ""
     return (f"Payment method “{payment.method}” has no QuickBooks payment method of that name; "
-            "sent without one (add it in QuickBooks and re-read the company settings).")
+            "sent without one (choose one under Mappings: payments on the QuickBooks page, or add it in "
+            "QuickBooks and re-read the company settings).")
 
 
 def _find(ctx: PushContext, payment: Payment, ref_num: str) -> dict[str, Any] | None:
@@ -85,6 +82,6 @@ def push_payment(ctx: PushContext) -> PushResult:
     entity, adopted = create_or_adopt(ctx, "Payment", body, lambda: _find(ctx, payment, body["PaymentRefNum"]),
                                       request_id=ctx.job.request_id)
     ctx.save_ref(ObjectType.PAYMENT, payment.pk, entity, body)
-    note = unmatched_method_note(payment, body)
+    note = unmatched_method_note(ctx.connection, payment, body)
     return PushResult(qbo_id=str(entity["Id"]), operation="link" if adopted else "create",
                       notes=[note] if note else [])
