@@ -7,17 +7,26 @@ shared by every suite that drives a browser (two sync_playwright() loops in one 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
+from accounts.models import Organization
+from demo.seed import DEMO_SLUG
+from integrations.connection.company import company_reread
 from integrations.importer import run as import_run
 from integrations.importer import services as import_services
+from integrations.models import QuickBooksConnection
 from qbo_sim.testing import SimulatorProcess
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR  # noqa: F401 - re-exported for tests
+from tests.integrations.push_helpers import connect_org
+
+DemoBooks = Callable[..., tuple[Organization, str, QuickBooksConnection]]
 
 QBO_PAGE = "/settings/integrations/quickbooks/"
 
@@ -35,6 +44,23 @@ def qbo_live(sim: SimulatorProcess, live_server: LiveServer, settings: Settings)
     settings.QBO_SIM_URL = sim.url
     settings.QBO_REDIRECT_URI = f"{live_server.url}{QBO_PAGE}callback/"
     return sim
+
+
+@pytest.fixture
+def demo_books(sim: SimulatorProcess, settings: Settings) -> DemoBooks:
+    """The demo organization connected to a new simulator company of the kind asked for, its settings read
+    (kind, tax codes, accounts), as a person's Connect would leave it: `demo_books(name, kind=..., ...)`
+    returns (organization, realm, connection). The demo invoices made before connecting stay history."""
+    settings.QBO_ENVIRONMENT = "simulator"
+    settings.QBO_SIM_URL = sim.url
+
+    def connect(name: str, **company: Any) -> tuple[Organization, str, QuickBooksConnection]:
+        call_command("seed_demo", verbosity=0)
+        org = Organization.objects.get(slug=DEMO_SLUG)
+        realm = sim.control.create_company(name, **company)
+        return org, realm, company_reread(connection=connect_org(sim.control, org, realm))
+
+    return connect
 
 
 @pytest.fixture

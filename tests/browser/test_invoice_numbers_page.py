@@ -11,22 +11,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
-from django.core.management import call_command
-from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import Organization
 from customers.models import Customer
-from demo.seed import DEMO_SLUG
-from integrations.connection.company import company_reread
 from integrations.models import ExternalRef, JobState, SyncJob
 from invoicing import lifecycle
 from invoicing.models import Invoice
 from invoicing.services import LineInput, invoice_create
 from qbo_sim.testing import SimulatorProcess
-from tests.browser.conftest import SCREENSHOT_DIR
+from tests.browser.conftest import SCREENSHOT_DIR, DemoBooks
 from tests.browser.test_invoice_flow import _sign_in
-from tests.integrations.push_helpers import connect_org, drain
+from tests.integrations.push_helpers import drain
 
 if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
     from playwright.sync_api import Page
@@ -40,16 +35,11 @@ def _shot(page: Page, name: str) -> None:
 
 
 def test_owner_chooses_a_prefix_and_the_waiting_invoice_goes(live_server: LiveServer, sim: SimulatorProcess,
-                                                            settings: Settings, new_page: Callable[[], Page]) -> None:
+                                                            demo_books: DemoBooks, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    call_command("seed_demo", verbosity=0)
-    org = Organization.objects.get(slug=DEMO_SLUG)
-    realm = sim.control.create_company("Numbered Heating Books")
-    sim.control.preferences(realm, CustomTxnNumbers=True)  # the bookkeeper numbers invoices by hand
-    conn = company_reread(connection=connect_org(sim.control, org, realm))
+    # The bookkeeper numbers invoices by hand (CustomTxnNumbers on).
+    org, realm, conn = demo_books("Numbered Heating Books", preferences={"CustomTxnNumbers": True})
     customer = Customer.objects.for_org(org).order_by("id").first()
     assert customer is not None
     invoice = invoice_create(organization=org, customer=customer, issue_date=date.today(),
@@ -106,17 +96,11 @@ def test_owner_chooses_a_prefix_and_the_waiting_invoice_goes(live_server: LiveSe
     assert Invoice.objects.filter(organization=org, number__startswith="FSM-").count() == 1
 
 
-def test_admin_sees_the_clash_read_only(live_server: LiveServer, sim: SimulatorProcess, settings: Settings,
+def test_admin_sees_the_clash_read_only(live_server: LiveServer, sim: SimulatorProcess, demo_books: DemoBooks,
                                         new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    call_command("seed_demo", verbosity=0)
-    org = Organization.objects.get(slug=DEMO_SLUG)
-    realm = sim.control.create_company("Numbered Heating Books 2")
-    sim.control.preferences(realm, CustomTxnNumbers=True)
-    company_reread(connection=connect_org(sim.control, org, realm))
+    org, realm, _ = demo_books("Numbered Heating Books 2", preferences={"CustomTxnNumbers": True})
     customer = Customer.objects.for_org(org).order_by("id").first()
     assert customer is not None
     invoice = invoice_create(organization=org, customer=customer, issue_date=date.today(),

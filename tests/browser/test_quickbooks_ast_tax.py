@@ -10,22 +10,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
-from django.core.management import call_command
-from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import Organization
 from customers.models import Customer
-from demo.seed import DEMO_SLUG
-from integrations.connection.company import company_reread
 from integrations.models import ExternalRef, JobState, SyncJob
 from invoicing import lifecycle
 from invoicing.models import TaxCode
 from invoicing.services import LineInput, invoice_create
 from qbo_sim.testing import SimulatorProcess
-from tests.browser.conftest import SCREENSHOT_DIR
+from tests.browser.conftest import SCREENSHOT_DIR, DemoBooks
 from tests.browser.test_invoice_flow import _sign_in
-from tests.integrations.push_helpers import connect_org, drain
+from tests.integrations.push_helpers import drain
 
 if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
     from playwright.sync_api import Page
@@ -38,15 +33,10 @@ def _shot(page: Page, name: str) -> None:
 
 
 def test_owner_takes_quickbooks_tax_on_the_invoice_page(live_server: LiveServer, sim: SimulatorProcess,
-                                                        settings: Settings, new_page: Callable[[], Page]) -> None:
+                                                        demo_books: DemoBooks, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    call_command("seed_demo", verbosity=0)
-    org = Organization.objects.get(slug=DEMO_SLUG)
-    realm = sim.control.create_company("Sunbelt Heating Books", kind="us_ast")
-    conn = company_reread(connection=connect_org(sim.control, org, realm))
+    org, realm, conn = demo_books("Sunbelt Heating Books", kind="us_ast")
     springfield = TaxCode.objects.get(organization=org, name="Springfield sales tax")
     customer = Customer.objects.for_org(org).order_by("id").first()
     assert customer is not None
@@ -96,16 +86,11 @@ def test_owner_takes_quickbooks_tax_on_the_invoice_page(live_server: LiveServer,
 
 
 def test_after_sending_the_page_keeps_both_figures_and_says_why(live_server: LiveServer, sim: SimulatorProcess,
-                                                                settings: Settings,
+                                                                demo_books: DemoBooks,
                                                                 new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    call_command("seed_demo", verbosity=0)
-    org = Organization.objects.get(slug=DEMO_SLUG)
-    realm = sim.control.create_company("Sunbelt Sent Books", kind="us_ast")
-    company_reread(connection=connect_org(sim.control, org, realm))
+    org, _, _ = demo_books("Sunbelt Sent Books", kind="us_ast")
     springfield = TaxCode.objects.get(organization=org, name="Springfield sales tax")
     customer = Customer.objects.for_org(org).order_by("id").first()
     assert customer is not None

@@ -11,22 +11,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
-from django.core.management import call_command
-from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import Organization
 from customers.models import Customer
-from demo.seed import DEMO_SLUG
-from integrations.connection.company import company_reread
 from integrations.models import ExternalRef, JobState, QuickBooksConnection, SyncJob, TaxCodeMap
 from invoicing import lifecycle
 from invoicing.models import TaxCode
 from invoicing.services import InvoiceMoney, LineInput, invoice_create
 from qbo_sim.testing import SimulatorProcess
-from tests.browser.conftest import SCREENSHOT_DIR
+from tests.browser.conftest import SCREENSHOT_DIR, DemoBooks
 from tests.browser.test_invoice_flow import _sign_in
-from tests.integrations.push_helpers import connect_org, drain
+from tests.integrations.push_helpers import drain
 
 if TYPE_CHECKING:  # annotations only: the tests import playwright lazily, as they do `expect`
     from playwright.sync_api import Page
@@ -40,16 +35,10 @@ def _shot(page: Page, name: str) -> None:
 
 
 def test_owner_maps_a_tax_code_and_the_waiting_invoice_goes(live_server: LiveServer, sim: SimulatorProcess,
-                                                           settings: Settings, new_page: Callable[[], Page]) -> None:
+                                                           demo_books: DemoBooks, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    call_command("seed_demo", verbosity=0)
-    org = Organization.objects.get(slug=DEMO_SLUG)
-    realm = sim.control.create_company("Maple Heating Books", kind="ca")
-    conn = connect_org(sim.control, org, realm)
-    company_reread(connection=conn)
+    org, realm, conn = demo_books("Maple Heating Books", kind="ca")
     springfield = TaxCode.objects.get(organization=org, name="Springfield sales tax")
     TaxCodeMap.objects.filter(connection=conn, tax_code=springfield).delete()  # no suggestion kept: unmapped
     # A new invoice after connecting (QuickBooks Canada wants a code on every line): finalizing queues it.
@@ -116,15 +105,10 @@ def test_owner_maps_a_tax_code_and_the_waiting_invoice_goes(live_server: LiveSer
 
 
 def test_owner_maps_a_payment_method_and_terms_and_what_is_sent_carries_them(
-        live_server: LiveServer, sim: SimulatorProcess, settings: Settings, new_page: Callable[[], Page]) -> None:
+        live_server: LiveServer, sim: SimulatorProcess, demo_books: DemoBooks, new_page: Callable[[], Page]) -> None:
     from playwright.sync_api import expect
 
-    settings.QBO_ENVIRONMENT = "simulator"
-    settings.QBO_SIM_URL = sim.url
-    call_command("seed_demo", verbosity=0)
-    org = Organization.objects.get(slug=DEMO_SLUG)
-    realm = sim.control.create_company("Elm Street Books", kind="us_manual")
-    conn = company_reread(connection=connect_org(sim.control, org, realm))
+    org, realm, conn = demo_books("Elm Street Books", kind="us_manual")
     ids = {r["Name"]: str(r["Id"]) for entity in ("PaymentMethod", "Term") for r in sim.control.objects(realm, entity)}
     days = org.payment_terms_days
 
