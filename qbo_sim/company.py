@@ -12,9 +12,10 @@ from .store import Company, Record
 SECTIONS = ("AccountingInfoPrefs", "ProductAndServicesPrefs", "SalesFormsPrefs", "EmailMessagesPrefs",
             "VendorAndPurchasesPrefs", "TimeTrackingPrefs", "TaxPrefs", "CurrencyPrefs", "ReportPrefs",
             "OtherPrefs")
-# Settings QBO decides and an API update cannot change (home currency is fixed once set; automated
-# sales tax is switched on in QBO, not through the API).
-READ_ONLY = {"CurrencyPrefs": ("HomeCurrency",), "TaxPrefs": ("PartnerTaxEnabled", "TaxGroupCodeRef")}
+# Settings QBO decides and an API update cannot change (home currency is fixed once set; multicurrency
+# and automated sales tax are switched on in QBO, not through the API: both read-only, qbo-tax-and-money §1.1).
+READ_ONLY = {"CurrencyPrefs": ("HomeCurrency", "MultiCurrencyEnabled"),
+             "TaxPrefs": ("PartnerTaxEnabled", "TaxGroupCodeRef")}
 ENVELOPE = ("Id", "SyncToken", "domain", "sparse", "MetaData", "status")
 
 

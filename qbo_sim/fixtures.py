@@ -26,7 +26,7 @@ ACCOUNTS: list[dict[str, Any]] = [
 ]
 SWITCHES = {"CustomTxnNumbers": ("SalesFormsPrefs",), "PartnerTaxEnabled": ("TaxPrefs",),
             "ProjectsEnabled": ("OtherPrefs",), "AllowDiscount": ("SalesFormsPrefs",),
-            "AllowDeposit": ("SalesFormsPrefs",)}
+            "AllowDeposit": ("SalesFormsPrefs",), "MultiCurrencyEnabled": ("CurrencyPrefs",)}
 
 
 def install(co: Company, kind: str = kinds.DEFAULT_KIND) -> None:
@@ -76,7 +76,8 @@ def switches(co: Company) -> dict[str, bool]:
             "PartnerTaxEnabled": bool((data.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
             "ProjectsEnabled": other.get("ProjectsEnabled") == "true",
             "AllowDiscount": bool((data.get("SalesFormsPrefs") or {}).get("AllowDiscount")),
-            "AllowDeposit": bool((data.get("SalesFormsPrefs") or {}).get("AllowDeposit"))}
+            "AllowDeposit": bool((data.get("SalesFormsPrefs") or {}).get("AllowDeposit")),
+            "MultiCurrencyEnabled": bool((data.get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled"))}
 
 
 def set_switches(co: Company, patch: dict[str, Any]) -> dict[str, bool]:
@@ -87,6 +88,12 @@ def set_switches(co: Company, patch: dict[str, Any]) -> dict[str, bool]:
     for key, value in patch.items():
         if key not in SWITCHES:
             raise KeyError(key)
+        if key == "MultiCurrencyEnabled":
+            # OtherPrefs repeats it as UsingMultiCurrency. QBO never turns it off again; the sim's switch
+            # can, so a test may go back (assumption, README).
+            pairs = [nv for nv in data["OtherPrefs"]["NameValue"] if nv["Name"] != "UsingMultiCurrency"]
+            data["OtherPrefs"]["NameValue"] = [*pairs, {"Name": "UsingMultiCurrency",
+                                                        "Value": "true" if value else "false"}]
         if key == "ProjectsEnabled":
             pairs = [nv for nv in data["OtherPrefs"]["NameValue"] if nv["Name"] != key]
             data["OtherPrefs"]["NameValue"] = [{"Name": key, "Value": "true" if value else "false"}, *pairs]

@@ -46,6 +46,9 @@ class CompanySerializer(serializers.Serializer):
     country = serializers.CharField(allow_blank=True)
     allow_discount = serializers.BooleanField()
     custom_txn_numbers = serializers.BooleanField()
+    multicurrency_enabled = serializers.BooleanField(help_text="CurrencyPrefs.MultiCurrencyEnabled")
+    home_currency = serializers.CharField(allow_blank=True, help_text='CurrencyPrefs.HomeCurrency (ISO 4217); '
+                                          'the organization is taken to bill in it. "" = not read yet')
     read_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -96,7 +99,8 @@ def company_data(conn: QuickBooksConnection) -> dict[str, object]:
     return CompanySerializer({
         "kind": conn.company_kind, "kind_label": conn.get_company_kind_display() if conn.company_kind else "not read yet",
         "country": conn.company_country, "allow_discount": conn.allow_discount,
-        "custom_txn_numbers": conn.custom_txn_numbers, "read_at": conn.company_read_at}).data
+        "custom_txn_numbers": conn.custom_txn_numbers, "multicurrency_enabled": conn.multicurrency_enabled,
+        "home_currency": conn.home_currency, "read_at": conn.company_read_at}).data
 
 
 class MappingView(OrgAPIMixin, APIView):

@@ -25,7 +25,7 @@ US_COUNTRIES = {"US", "USA"}
 COMPANY_FIELDS = ("company_country", "company_kind", "allow_discount", "custom_txn_numbers",
                   "apply_tax_after_discount", "qbo_tax_codes", "qbo_payment_methods", "qbo_terms",
                   "qbo_deposit_accounts", "deposit_account_id", "qbo_income_accounts", "income_account_by_type",
-                  "payment_method_map", "term_map", "company_read_at")
+                  "payment_method_map", "term_map", "multicurrency_enabled", "home_currency", "company_read_at")
 
 
 def company_kind_of(*, country: str, preferences: dict[str, Any]) -> str:
@@ -106,6 +106,9 @@ def company_read(*, connection: QuickBooksConnection, client: QboClient,
     # QBO US: a discount reduces the taxable amount unless the company says otherwise (ApplyTaxAfterDiscount
     # lives on each transaction; the company's default is not in Preferences, so true unless set).
     conn.apply_tax_after_discount = sales.get("ApplyTaxAfterDiscount", True) is not False
+    currency = prefs.get("CurrencyPrefs") or {}
+    conn.multicurrency_enabled = currency.get("MultiCurrencyEnabled") is True
+    conn.home_currency = str((currency.get("HomeCurrency") or {}).get("value") or "")[:3].upper()
     conn.qbo_tax_codes = codes
     conn.qbo_payment_methods = _named(client, "PaymentMethod")
     conn.qbo_terms = _terms(client)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from integrations.importer.progress import Reporter
 from integrations.models import ExternalRef, ImportIntent, ImportRun, QuickBooksConnection, ReviewItem, ReviewState
+from integrations.push.currency import currency_of
 from integrations.qbo.client import PAGE_SIZE, QboClient
 
 
@@ -90,7 +91,7 @@ class PageWrites:
     def link(self, local_id: int, row: dict[str, Any]) -> None:
         self.refs.append(ExternalRef(connection=self.ctx.connection, object_type=self.object_type, local_id=local_id,
                                      qbo_id=str(row["Id"]), sync_token=str(row.get("SyncToken", "")),
-                                     last_synced_at=timezone.now()))
+                                     last_synced_at=timezone.now(), qbo_currency=currency_of(row)))
 
     def review(self, row: dict[str, Any], card: dict[str, str], candidates: list[dict[str, Any]],
                reason: str) -> None:

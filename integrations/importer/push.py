@@ -31,7 +31,8 @@ from integrations.importer.common import Ctx
 from integrations.importer.customers import CustomerState
 from integrations.importer.matching import normalize_email, normalize_name
 from integrations.models import ExternalRef, ImportIntent, ObjectType, SyncAttempt
-from integrations.push.handlers.customer import customer_payload
+from integrations.push.currency import currency_of
+from integrations.push.handlers.customer import customer_create_payload
 from integrations.qbo.errors import QboDuplicateName, QboValidation
 from integrations.qbo.limiter import BatchWindowFull
 from integrations.qbo.names import qbo_name, suffixed
@@ -88,7 +89,7 @@ class _Pusher:
 
     def plan(self, customer: Customer) -> tuple[dict[str, Any], str]:
         """The payload and the plain name it wanted (different when it had to be suffixed)."""
-        body = customer_payload(customer)
+        body = customer_create_payload(self.ctx.connection, customer)
         wanted = body["DisplayName"] or qbo_name(f"Customer {customer.pk}", 500)
         if customer.pk in self.sent_before:
             body["DisplayName"] = self.sent_before[customer.pk][0]  # the same body as before: the same requestid
@@ -117,7 +118,8 @@ class _Pusher:
         if entity is not None:
             self.refs.append(ExternalRef(connection=self.ctx.connection, object_type=ObjectType.CUSTOMER,
                                          local_id=customer.pk, qbo_id=str(entity["Id"]),
-                                         sync_token=str(entity.get("SyncToken", "")), last_synced_at=timezone.now()))
+                                         sync_token=str(entity.get("SyncToken", "")), last_synced_at=timezone.now(),
+                                         qbo_currency=currency_of(entity)))
             self.st.index.take(customer.pk)
             rep.count("linked" if linked else "created_in_qbo")
             message = "Initial sync."

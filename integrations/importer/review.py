@@ -16,6 +16,7 @@ from customers.models import Customer
 from integrations.importer.customers import customer_from_qbo
 from integrations.importer.items import TYPES, product_from_qbo, taken_product_keys
 from integrations.models import ExternalRef, ObjectType, ReviewItem, ReviewState
+from integrations.push.currency import currency_of
 from integrations.selectors import tax_codes_by_qbo
 from integrations.services.audit import audit_record
 from invoicing.models import Product
@@ -37,7 +38,7 @@ def _mapped(item: ReviewItem, *, local_id: int | None = None) -> bool:
 def _link(item: ReviewItem, local_id: int) -> None:
     ExternalRef.objects.create(connection=item.connection, object_type=item.object_type, local_id=local_id,
                                qbo_id=item.qbo_id, sync_token=str(item.qbo_data.get("sync_token", "")),
-                               last_synced_at=timezone.now())
+                               last_synced_at=timezone.now(), qbo_currency=currency_of(item.qbo_data.get("raw") or {}))
 
 
 def _create_local(item: ReviewItem) -> int:

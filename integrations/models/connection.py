@@ -67,6 +67,10 @@ class QuickBooksConnection(models.Model):
     allow_discount = models.BooleanField(default=False)  # SalesFormsPrefs.AllowDiscount
     apply_tax_after_discount = models.BooleanField(default=True)  # US default for new invoices
     custom_txn_numbers = models.BooleanField(default=True)  # SalesFormsPrefs.CustomTxnNumbers
+    # CurrencyPrefs (read-only in QBO): with multicurrency on, every transaction carries CurrencyRef and
+    # must be in its customer's currency; the app bills in one currency, taken to be the home currency.
+    multicurrency_enabled = models.BooleanField(default=False)
+    home_currency = models.CharField(max_length=3, blank=True)  # ISO 4217; "" = not read yet
     # The company's TaxCodes as read: [{"id", "name", "rate"}], the choices of the tax code mapping.
     qbo_tax_codes = models.JSONField(default=list, blank=True)
     # The company's PaymentMethods [{"id", "name"}], Terms [{"id", "name", "days"}] and the accounts a

@@ -26,6 +26,9 @@ class ExternalRef(models.Model):
     # The number QBO gave the invoice (its DocNumber) when the company numbers invoices itself
     # (CustomTxnNumbers off: ours is not sent); "" when it holds ours (an invoice mapping only).
     qbo_doc_number = models.CharField(max_length=21, blank=True)
+    # A customer mapping: the currency QBO holds the customer in (its CurrencyRef) when a multicurrency
+    # company's record was read; "" = not known, taken as the home currency.
+    qbo_currency = models.CharField(max_length=3, blank=True)
     # Set when QBO says the record is gone (deleted there); we never silently re-create it.
     deleted_in_qbo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

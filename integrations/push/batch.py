@@ -22,7 +22,7 @@ from customers.models import Customer
 from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
 from integrations.push.claim import due_filter, job_take, lease_deadline
 from integrations.push.handlers.base import Need, PushContext
-from integrations.push.handlers.customer import customer_payload
+from integrations.push.handlers.customer import customer_create_payload
 from integrations.push.handlers.invoice import (
     invoice_kept,
     invoice_load,
@@ -68,7 +68,7 @@ def _needs_mapped(ctx: PushContext) -> bool:
 
 def _payload(ctx: PushContext, job: SyncJob) -> dict[str, Any] | None:
     if job.object_type == ObjectType.CUSTOMER:
-        return customer_payload(ctx.load(Customer.objects.all()))
+        return customer_create_payload(ctx.connection, ctx.load(Customer.objects.all()))
     if job.object_type == ObjectType.ITEM:
         return item_body(ctx, ctx.load(Product.objects.all()))
     invoice = invoice_load(ctx)
@@ -142,9 +142,10 @@ def batch_run(jobs: list[SyncJob]) -> None:
         job.connection = first.connection
     client = client_for(first.connection)
     mapped: dict[tuple[str, int], str] = {}
+    currencies: dict[tuple[str, int], str] = {}
     shared: dict[str, Any] = {}
     contexts = [PushContext(client=client, connection=first.connection, job=job, local_id=job.local_id,
-                            mapped=mapped, shared=shared) for job in jobs]
+                            mapped=mapped, currencies=currencies, shared=shared) for job in jobs]
     _preload(contexts)
     items: dict[str, tuple[SyncJob, dict[str, Any]]] = {}
     for ctx in contexts:

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from integrations.merge.remote import remember_pushed, remember_pushed_many
 from integrations.models import ExternalRef, QuickBooksConnection
+from integrations.push.currency import currency_of
 
-REF_FIELDS = ["qbo_id", "sync_token", "last_payload_hash", "last_synced_at", "deleted_in_qbo"]
+REF_FIELDS = ["qbo_id", "sync_token", "last_payload_hash", "last_synced_at", "deleted_in_qbo", "qbo_currency"]
 
 
 def payload_hash(body: dict[str, Any]) -> str:
@@ -24,7 +25,8 @@ def payload_hash(body: dict[str, Any]) -> str:
 
 def _fields(entity: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     return {"qbo_id": str(entity["Id"]), "sync_token": str(entity.get("SyncToken", "")),
-            "last_payload_hash": payload_hash(body), "last_synced_at": timezone.now(), "deleted_in_qbo": False}
+            "last_payload_hash": payload_hash(body), "last_synced_at": timezone.now(), "deleted_in_qbo": False,
+            "qbo_currency": currency_of(entity)}
 
 
 def ref_save(*, connection: QuickBooksConnection, object_type: str, local_id: int, entity: dict[str, Any],

@@ -7,9 +7,10 @@ from typing import Any
 from .. import clock, errors
 from ..store import Company, Record
 from .common import EntityType, WriteOpts, number, resolve_ref, set_default
+from .currency import home_amounts, txn_currency
 from .links import estimate_links, link_estimates
 from .people import refresh_balance
-from .taxcalc import Totals, currency_ref, sales_totals
+from .taxcalc import Totals, sales_totals
 
 MAX_DOC_NUMBER = 21
 
@@ -18,7 +19,7 @@ class InvoiceType(EntityType):
     name = "Invoice"
     deletable = voidable = True
     readonly_fields = frozenset({"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt",
-                                 "DeliveryInfo", "InvoiceLink", "EInvoiceStatus", "CurrencyRef"})
+                                 "DeliveryInfo", "InvoiceLink", "EInvoiceStatus"})
     keep_empty_lists = frozenset({"Line"})
 
     def prepare(self, co: Company, body: dict[str, Any], old: Record | None, opts: WriteOpts,
@@ -28,6 +29,7 @@ class InvoiceType(EntityType):
         d = dict(body)
         customer = resolve_ref(co, d, "CustomerRef", "Customer", required=True)
         assert customer is not None
+        currency = txn_currency(co, d, customer, opts)
         totals = sales_totals(co, d)
         set_tax_detail(d, totals)
         total = totals.total
@@ -38,13 +40,14 @@ class InvoiceType(EntityType):
         d["TotalAmt"], d["Deposit"] = total, deposit
         d["Balance"] = round(total - deposit - applied, 2)
         d["HomeBalance"] = d["Balance"]
+        home_amounts(co, d, "TotalAmt", "Balance")
         d["LinkedTxn"] = estimate_links(co, d, old)  # payment links stay server-owned
         d["DocNumber"] = self._doc_number(co, d.get("DocNumber"), old, opts)
         if d["DocNumber"] is None:
             del d["DocNumber"]
         self._dates(co, d, customer, ts)
         self._defaults(d, customer, old)
-        d["CurrencyRef"] = currency_ref(co)
+        d["CurrencyRef"] = currency
         return d
 
     def _doc_number(self, co: Company, doc: Any, old: Record | None, opts: WriteOpts) -> str | None:

@@ -6,14 +6,15 @@ from typing import Any
 
 from .. import clock, errors
 from ..store import Company, Record
-from .common import USD, EntityType, WriteOpts, number, resolve_ref, set_default
+from .common import EntityType, WriteOpts, number, resolve_ref, set_default
+from .currency import home_amounts, txn_currency
 from .people import refresh_balance
 
 
 class PaymentType(EntityType):
     name = "Payment"
     deletable = voidable = True
-    readonly_fields = frozenset({"UnappliedAmt", "CurrencyRef"})
+    readonly_fields = frozenset({"UnappliedAmt"})
     keep_empty_lists = frozenset({"Line"})  # "To remove all lines, send an empty Line list"
 
     def prepare(self, co: Company, body: dict[str, Any], old: Record | None, opts: WriteOpts,
@@ -23,6 +24,7 @@ class PaymentType(EntityType):
         d = dict(body)
         customer = resolve_ref(co, d, "CustomerRef", "Customer", required=True)
         assert customer is not None
+        d["CurrencyRef"] = txn_currency(co, d, customer, opts)
         if d.get("TotalAmt") is None:
             raise errors.required("TotalAmt")
         total = d["TotalAmt"] = number(d["TotalAmt"], "TotalAmt")
@@ -46,7 +48,7 @@ class PaymentType(EntityType):
                 d["DepositToAccountRef"] = {"value": owner[1], "name": "Undeposited Funds"}
         set_default(d, "TxnDate", clock.today(ts))
         set_default(d, "ProcessPayment", False)
-        d["CurrencyRef"] = dict(USD)
+        home_amounts(co, d, "TotalAmt")
         return d
 
     def after_write(self, co: Company, old: dict[str, Any] | None, rec: Record, ts: float) -> None:

@@ -8,7 +8,6 @@ from .. import errors
 from ..store import Company, Record
 from .common import (
     NAME_PART_FIELDS,
-    USD,
     EntityType,
     WriteOpts,
     assign_address_ids,
@@ -18,6 +17,7 @@ from .common import (
     resolve_ref,
     set_default,
 )
+from .currency import person_currency
 
 PERSON_GROUP = "person"
 PERSON_WHAT = "customer, vendor or employee"
@@ -31,7 +31,7 @@ MAX_JOB_LEVEL = 4
 class Person(EntityType):
     name_list = True
     readonly_fields = frozenset({"FullyQualifiedName", "Level", "Balance", "BalanceWithJobs",
-                                 "IsProject", "OpenBalanceDate", "CurrencyRef"})
+                                 "IsProject", "OpenBalanceDate"})
 
     def prepare(self, co: Company, body: dict[str, Any], old: Record | None, opts: WriteOpts,
                 ts: float) -> dict[str, Any]:
@@ -56,7 +56,7 @@ class Person(EntityType):
         claim_name(co, PERSON_GROUP, d["DisplayName"], self.name, old.id if old else None, PERSON_WHAT)
         set_default(d, "Active", True)
         set_default(d, "PrintOnCheckName", d["DisplayName"])
-        d["CurrencyRef"] = dict(USD)
+        d["CurrencyRef"] = person_currency(co, d, old)
         assign_address_ids(co, d, "BillAddr", "ShipAddr")
         return d
 

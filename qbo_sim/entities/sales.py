@@ -9,9 +9,10 @@ from typing import Any
 from .. import clock, errors
 from ..store import Company, Record
 from .common import EntityType, WriteOpts, resolve_ref, set_default
+from .currency import home_amounts, txn_currency
 from .invoice import MAX_DOC_NUMBER, next_doc_number, set_tax_detail
 from .people import refresh_balance
-from .taxcalc import currency_ref, sales_totals
+from .taxcalc import sales_totals
 
 
 class SalesFormType(EntityType):
@@ -20,7 +21,7 @@ class SalesFormType(EntityType):
     deletable = True
     affects_balance = False       # does the customer's open balance move with it?
     needs_customer = True
-    readonly_fields = frozenset({"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "CurrencyRef",
+    readonly_fields = frozenset({"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt",
                                  "RemainingCredit", "LinkedTxn"})
     keep_empty_lists = frozenset({"Line"})
 
@@ -29,7 +30,8 @@ class SalesFormType(EntityType):
         if old is not None and old.voided:
             raise errors.business("A voided transaction cannot be changed")
         d = dict(body)
-        resolve_ref(co, d, "CustomerRef", "Customer", required=self.needs_customer)
+        customer = resolve_ref(co, d, "CustomerRef", "Customer", required=self.needs_customer)
+        currency = txn_currency(co, d, customer, opts)
         totals = sales_totals(co, d)
         set_tax_detail(d, totals)
         d["TotalAmt"] = totals.total
@@ -46,7 +48,8 @@ class SalesFormType(EntityType):
             raise errors.validation("2080", "Invalid Date", f"TxnDate: {d['TxnDate']!r}", "TxnDate")
         set_default(d, "PrintStatus", "NotSet")
         set_default(d, "EmailStatus", "NotSet")
-        d["CurrencyRef"] = currency_ref(co)
+        d["CurrencyRef"] = currency
+        home_amounts(co, d, "TotalAmt")
         d["LinkedTxn"] = list(old.data.get("LinkedTxn", [])) if old else []
         self.extra(co, d, old, ts)
         return d

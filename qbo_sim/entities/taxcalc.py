@@ -33,12 +33,6 @@ class Totals:
     sales: list[SaleLine] = field(default_factory=list)
 
 
-def currency_ref(co: Company) -> dict[str, str]:
-    prefs = co.get("Preferences", "1")
-    code = ((prefs.data.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value", "USD") if prefs else "USD"
-    return {"value": code, "name": kinds.CURRENCY.get(code, code)}
-
-
 def recomputable(stored: Any) -> dict[str, Any]:
     """A sparse update that changes ``Line`` but sends no TxnTaxDetail: the stored amounts were
     computed for the old lines, so only the chosen code stays (assumption; §4.1 says to leave

@@ -243,6 +243,7 @@ def test_companyinfo_and_preferences(qb: Any, realm: str, control: SimControl) -
     assert prefs.SalesFormsPrefs.CustomTxnNumbers is False and prefs.TaxPrefs.UsingSalesTax is True
     control.preferences(realm, CustomTxnNumbers=True, ProjectsEnabled=False)
     assert control.preferences(realm) == {"CustomTxnNumbers": True, "PartnerTaxEnabled": False,
-                                          "ProjectsEnabled": False, "AllowDiscount": True, "AllowDeposit": True}
+                                          "ProjectsEnabled": False, "AllowDiscount": True, "AllowDeposit": True,
+                                          "MultiCurrencyEnabled": False}
     cust, item = new_customer(qb, "Custom Numbers Co"), new_item(qb, "Part C", 5.0)
     assert not getattr(new_invoice(qb, cust, item), "DocNumber", None)  # no auto-number when custom

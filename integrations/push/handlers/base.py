@@ -50,6 +50,8 @@ class PushContext:
     memo: dict[str, Any] = field(default_factory=dict)
     # QBO ids of the needs found mapped, by (object type, local id); a batch's jobs share one.
     mapped: dict[tuple[str, int], str] = field(default_factory=dict)
+    # The currency QBO holds each mapped need in (ExternalRef.qbo_currency; customers), read with `mapped`.
+    currencies: dict[tuple[str, int], str] = field(default_factory=dict)
     # What every job reads alike from the connection's rows (its tax-code mappings), read once; a batch's
     # jobs share one, so a batch of items reads the mappings once, not once per item.
     shared: dict[str, Any] = field(default_factory=dict)
@@ -94,6 +96,7 @@ class PushContext:
             if ref is None:
                 return None
             self.mapped[key] = ref.qbo_id
+            self.currencies[key] = ref.qbo_currency
         return self.mapped[key]
 
     def needs_lookup(self, needs: Iterable[Need]) -> None:
@@ -109,8 +112,10 @@ class PushContext:
         for object_type, ids in wanted.items():
             which |= Q(object_type=object_type, local_id__in=ids)
         rows = ExternalRef.objects.filter(which, connection=self.connection)
-        for object_type, local_id, qbo_id in rows.values_list("object_type", "local_id", "qbo_id"):
+        for object_type, local_id, qbo_id, currency in rows.values_list("object_type", "local_id", "qbo_id",
+                                                                        "qbo_currency"):
             self.mapped[(object_type, local_id)] = qbo_id
+            self.currencies[(object_type, local_id)] = currency
 
     def mapped_id(self, need: Need) -> str:
         """The QBO id of a record the runner pushed before this handler ran. Unmapped only when its own
@@ -119,6 +124,11 @@ class PushContext:
         if qbo_id is None:
             raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first.")
         return qbo_id
+
+    def mapped_currency(self, need: Need) -> str:
+        """The currency QBO holds a mapped need in ("" = unknown); asked after `mapped_id`."""
+        self.mapped_id(need)
+        return self.currencies.get((need.object_type, need.local_id), "")
 
     def save_ref(self, object_type: str, local_id: int, entity: dict[str, Any], body: dict[str, Any]) -> ExternalRef:
         return ref_save(connection=self.connection, object_type=object_type, local_id=local_id, entity=entity,

@@ -6,7 +6,8 @@ from typing import Any
 
 from customers.models import Customer
 from integrations.merge.remote import customer_merge_remote
-from integrations.models import ExternalRef, ObjectType, RemoteState
+from integrations.models import ExternalRef, ObjectType, QuickBooksConnection, RemoteState
+from integrations.push.currency import home_currency_ref
 from integrations.push.handlers.base import (
     Need,
     PushContext,
@@ -41,6 +42,12 @@ def customer_payload(customer: Customer) -> dict[str, Any]:
     if customer.phone:
         body["PrimaryPhone"] = {"FreeFormNumber": customer.phone[:30]}
     return body
+
+
+def customer_create_payload(connection: QuickBooksConnection, customer: Customer) -> dict[str, Any]:
+    """What a new QBO customer is created with: in a multicurrency company, in the home currency (a
+    customer's currency is fixed once set, so it is sent on create only, never on an update)."""
+    return {**customer_payload(customer), **home_currency_ref(connection)}
 
 
 def _same_person(ours: Customer, theirs: dict[str, Any]) -> bool:
@@ -87,7 +94,8 @@ def push_customer(ctx: PushContext) -> PushResult:
             body = {**body, "DisplayName": kept}
             return update_mapped(ctx, "Customer", ObjectType.CUSTOMER, ref, shaped(body), merged)
     try:
-        entity, adopted = create_or_adopt(ctx, "Customer", body, lambda: _find(ctx, body["DisplayName"]),
+        entity, adopted = create_or_adopt(ctx, "Customer", customer_create_payload(ctx.connection, customer),
+                                          lambda: _find(ctx, body["DisplayName"]),
                                           request_id=f"{ctx.job.request_id}")
     except QboDuplicateName as exc:
         # QBO quirk: DisplayName is unique across customers, vendors and employees, inactive ones too.

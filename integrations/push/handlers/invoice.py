@@ -7,6 +7,7 @@ from typing import Any
 
 from integrations.method_terms import term_match
 from integrations.models import ExternalRef, ObjectType, QuickBooksConnection
+from integrations.push.currency import customer_currency_check, home_currency_ref
 from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt, update_with_retry
 from integrations.push.handlers.customer import customer_need
 from integrations.push.handlers.invoice_discount import DiscountPlan, discount_plan, sales_line_money
@@ -80,10 +81,14 @@ def invoice_payload(ctx: PushContext, invoice: Invoice) -> dict[str, Any]:
     discount: DiscountPlan = ctx.memo[f"discount:{invoice.pk}"]
     tax = tax_detail(conn, invoice, lines)
     sales = [_line(ctx, line, code, discount.share(n)) for n, (line, code) in enumerate(zip(lines, codes, strict=True))]
+    customer = customer_need(invoice.customer)
+    customer_currency_check(conn, currency=ctx.mapped_currency(customer), name=invoice.customer.display_name,
+                            what="an invoice")
     body: dict[str, Any] = {
         "TxnDate": invoice.issue_date.isoformat(),
         "DueDate": invoice.due_date.isoformat(),
-        "CustomerRef": {"value": ctx.mapped_id(customer_need(invoice.customer))},
+        "CustomerRef": {"value": ctx.mapped_id(customer)},
+        **home_currency_ref(conn),
         "Line": sales + discount.lines,
         **tax,
         **discount.extra,

@@ -10,6 +10,7 @@ from typing import Any
 
 from integrations.method_terms import method_chosen, method_match
 from integrations.models import ObjectType, QuickBooksConnection
+from integrations.push.currency import customer_currency_check, home_currency_ref
 from integrations.push.handlers.base import Need, PushContext, PushResult, create_or_adopt
 from integrations.push.handlers.customer import customer_need
 from integrations.push.handlers.invoice import SkipPush
@@ -37,8 +38,11 @@ def payment_payload(ctx: PushContext, payment: Payment) -> dict[str, Any]:
     invoice_qbo = ctx.mapped_id(_invoice_need(payment))
     customer_qbo = ctx.mapped_id(customer_need(invoice.customer))
     conn = ctx.connection
+    customer_currency_check(conn, currency=ctx.mapped_currency(customer_need(invoice.customer)),
+                            name=invoice.customer.display_name, what="a payment")
     body: dict[str, Any] = {
         "CustomerRef": {"value": customer_qbo},
+        **home_currency_ref(conn),
         "TotalAmt": float(payment.amount),
         "TxnDate": payment.received_on.isoformat(),
         "PaymentRefNum": (payment.reference or f"FSM-{payment.pk}")[:21],
