@@ -1,7 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from integrations.connection.views import company, connect, intuit, numbers, page, switch
+from integrations.connection.views import company, connect, intuit, numbers, page, product, switch
 
 app_name = "integrations"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
          name="quickbooks_income_accounts"),
     path("quickbooks/mappings/payment-methods/", company.quickbooks_payment_methods,
          name="quickbooks_payment_methods"),
+    path("quickbooks/mappings/products/<int:product_id>/income-account/", product.quickbooks_product_income_account,
+         name="quickbooks_product_income_account"),
     path("quickbooks/mappings/terms/", company.quickbooks_terms, name="quickbooks_terms"),
     path("quickbooks/mappings/tax-codes/", company.quickbooks_tax_code_mappings, name="quickbooks_tax_code_mappings"),
     path("quickbooks/invoice-numbers/check/", numbers.quickbooks_invoice_numbers_check,

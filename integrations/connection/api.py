@@ -18,7 +18,13 @@ from rest_framework.views import APIView
 from accounts.api_base import ORG_HEADER_PARAM, OrgAPIMixin, django_error_to_drf
 from accounts.models import Organization
 from accounts.permissions import can
-from integrations.connection.api_company import CompanyView, DepositAccountView, IncomeAccountsView, TaxCodeMappingsView
+from integrations.connection.api_company import (
+    CompanyView,
+    DepositAccountView,
+    IncomeAccountsView,
+    ProductIncomeAccountView,
+    TaxCodeMappingsView,
+)
 from integrations.connection.api_method_terms import PaymentMethodsView, TermsView
 from integrations.connection.api_numbers import InvoiceNumberLinkView, InvoiceNumberPrefixView, InvoiceNumbersView
 from integrations.connection.oauth import ConnectError, connect_start, connection_disconnect
@@ -238,6 +244,8 @@ urlpatterns = [
     path("tax-codes/", TaxCodeMappingsView.as_view(), name="quickbooks-tax-codes"),
     path("deposit-account/", DepositAccountView.as_view(), name="quickbooks-deposit-account"),
     path("income-accounts/", IncomeAccountsView.as_view(), name="quickbooks-income-accounts"),
+    path("products/<int:product_id>/income-account/", ProductIncomeAccountView.as_view(),
+         name="quickbooks-product-income-account"),
     path("payment-methods/", PaymentMethodsView.as_view(), name="quickbooks-payment-methods"),
     path("terms/", TermsView.as_view(), name="quickbooks-terms"),
     path("invoice-numbers/", InvoiceNumbersView.as_view(), name="quickbooks-invoice-numbers"),

@@ -9,6 +9,7 @@ from typing import Any
 import requests
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -25,12 +26,13 @@ from integrations.connection.company import (
     income_account_set,
     tax_code_map_set,
 )
+from integrations.connection.product_accounts import product_income_account_set, product_income_choice
 from integrations.connection.views.common import PLAN_MESSAGE
 from integrations.models import CompanyKind, QuickBooksConnection
 from integrations.push.services import jobs_retry_unmapped_tax
 from integrations.qbo.errors import QboError
 from integrations.selectors import connection_live, income_account_rows, qbo_tax_code_choices, tax_code_rows
-from invoicing.models import ProductType, TaxCode
+from invoicing.models import Product, ProductType, TaxCode
 
 TAGS = ["integrations"]
 class NotConnected(APIException):
@@ -117,10 +119,11 @@ class MappingView(OrgAPIMixin, APIView):
     def write(self, conn: QuickBooksConnection, data: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def get(self, request: Request) -> Response:
+    # **kwargs: a section of one object (a product's income account) has its id in the URL (self.kwargs).
+    def get(self, request: Request, **kwargs: Any) -> Response:
         return Response(self.read(live_or_409(self.organization)))
 
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: Request, **kwargs: Any) -> Response:
         live = live_for_writes(self.organization)
         body = self.body(data=request.data)
         body.is_valid(raise_exception=True)
@@ -250,3 +253,34 @@ class IncomeAccountsView(MappingView):
     def write(self, conn: QuickBooksConnection, data: dict[str, Any]) -> None:
         for choice in data["income_accounts"]:
             income_account_set(connection=conn, product_type=choice["product_type"], account_id=choice["account"].strip())
+
+
+class ProductIncomeAccountSerializer(serializers.Serializer):
+    account = serializers.CharField(allow_blank=True, max_length=40,
+                                    help_text='The Income account this product\'s sales post to: "" = its type\'s default, '
+                                              "or the id of one of `accounts`.")
+    type_default = serializers.CharField(read_only=True, help_text="The account its type posts to "
+                                         '("" = the company default, looked up on the first push).')
+    type_default_name = serializers.CharField(read_only=True)
+    accounts = AccountSerializer(many=True, read_only=True, help_text="The company's Income accounts, as last read.")
+
+
+@mapping_schema(response=ProductIncomeAccountSerializer, request=ProductIncomeAccountSerializer,
+                summary="Choose one product's income account (Owner)")
+class ProductIncomeAccountView(MappingView):
+    """Mappings: products, one product: the Income account its sales post to instead of its type's; PATCH
+    chooses it ("" = the type's default) and queues the product's push (Owner)."""
+
+    body = ProductIncomeAccountSerializer
+
+    def _product(self) -> Product:
+        return get_object_or_404(Product.objects.for_org(self.organization), pk=self.kwargs["product_id"])
+
+    def read(self, conn: QuickBooksConnection) -> dict[str, object]:
+        choice = product_income_choice(connection=conn, product=self._product())
+        return ProductIncomeAccountSerializer({"account": choice.account_id, "type_default": choice.type_default_id,
+                                               "type_default_name": choice.type_default_name,
+                                               "accounts": conn.qbo_income_accounts}).data
+
+    def write(self, conn: QuickBooksConnection, data: dict[str, Any]) -> None:
+        product_income_account_set(connection=conn, product=self._product(), account_id=data["account"].strip())

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connection.method_terms import method_terms_forget_gone
+from integrations.connection.product_accounts import product_income_forget_gone
 from integrations.models import CompanyKind, QuickBooksConnection, TaxCodeMap
 from integrations.qbo.client import QboClient
 from integrations.qbo.errors import QboError, with_reference
@@ -122,6 +123,7 @@ def company_read(*, connection: QuickBooksConnection, client: QboClient,
     conn.company_read_at = timezone.now()
     if conn.pk:
         conn.save(update_fields=[*COMPANY_FIELDS, "updated_at"])
+        product_income_forget_gone(conn)
         tax_codes_suggest(connection=conn)
     return conn
 

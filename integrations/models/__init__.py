@@ -33,7 +33,7 @@ from integrations.models.inbound import (
     WebhookEvent,
 )
 from integrations.models.jobs import JobState, RateBucket, SyncAttempt, SyncJob
-from integrations.models.mapping import ExternalRef, ObjectType, TaxCodeMap
+from integrations.models.mapping import ExternalRef, ObjectType, ProductIncomeAccount, TaxCodeMap
 from integrations.models.numbering import DocNumberClash
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "JobState",
     "OAuthState",
     "ObjectType",
+    "ProductIncomeAccount",
     "QboEnvironment",
     "QuickBooksConnection",
     "RateBucket",

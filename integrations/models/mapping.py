@@ -60,3 +60,20 @@ class TaxCodeMap(models.Model):
 
     def __str__(self) -> str:
         return f"tax code {self.tax_code_id} ↔ QBO {self.qbo_id}"
+
+
+class ProductIncomeAccount(models.Model):
+    """One product whose sales post to another QBO Income account than its type's (Mappings: products), per
+    connection. A product without a row posts to its type's account (QuickBooksConnection.income_account_by_type)."""
+
+    connection = models.ForeignKey("integrations.QuickBooksConnection", on_delete=models.CASCADE,
+                                   related_name="product_income_accounts")
+    product = models.ForeignKey("invoicing.Product", on_delete=models.CASCADE, related_name="+")
+    account_id = models.CharField(max_length=40)  # a QBO Account Id of AccountType Income
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "product"], name="uniq_product_income_account")]
+
+    def __str__(self) -> str:
+        return f"product {self.product_id} → QBO income account {self.account_id}"

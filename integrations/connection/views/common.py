@@ -10,6 +10,7 @@ from accounts.permissions import can
 from accounts.requests import OrgRequest
 from integrations.connection.forms import SyncPreferencesForm
 from integrations.connection.panel import quickbooks_panel
+from integrations.connection.product_accounts import product_income_overrides
 from integrations.connection.switch import switch_pending
 from integrations.method_terms import payment_method_rows, term_rows
 from integrations.push.number_choices import clash_rows
@@ -54,4 +55,5 @@ def company_context(organization: Organization) -> dict[str, object]:
     return {"company": live, "number_clashes": clash_rows(connection=live), "tax_code_rows": tax_code_rows(connection=live),
             "qbo_tax_codes": qbo_tax_code_choices(connection=live),
             "income_rows": income_account_rows(connection=live),
+            "income_overrides": product_income_overrides(connection=live),
             "method_rows": payment_method_rows(connection=live), "term_rows": term_rows(connection=live)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.merge.remote import product_merge_remote
-from integrations.models import CompanyKind, ExternalRef, ObjectType, TaxCodeMap
+from integrations.models import CompanyKind, ExternalRef, ObjectType, ProductIncomeAccount, TaxCodeMap
 from integrations.push.handlers.base import (
     Need,
     PushContext,
@@ -20,11 +20,11 @@ from invoicing.models import Product, ProductType
 _TYPES: dict[str, str] = {ProductType.SERVICE: "Service", ProductType.NON_INVENTORY: "NonInventory"}
 
 
-def income_account_id(ctx: PushContext, product_type: str = "") -> str:
-    """Service and NonInventory items need an IncomeAccountRef: the account chosen for the product's type
-    under Mappings, else a default looked up once per connection."""
+def income_account_id(ctx: PushContext, product: Product) -> str:
+    """Service and NonInventory items need an IncomeAccountRef: the account chosen for the product itself,
+    else the one chosen for its type under Mappings, else a default looked up once per connection."""
     conn = ctx.connection
-    chosen = conn.income_account_by_type.get(product_type)
+    chosen = product_income_accounts(ctx).get(product.pk) or conn.income_account_by_type.get(product.type)
     if chosen:
         return str(chosen)
     if not conn.income_account_qbo_id:
@@ -35,6 +35,17 @@ def income_account_id(ctx: PushContext, product_type: str = "") -> str:
         conn.income_account_qbo_id = str(preferred[0]["Id"])
         conn.save(update_fields=["income_account_qbo_id"])
     return conn.income_account_qbo_id
+
+
+def product_income_accounts(ctx: PushContext) -> dict[int, str]:
+    """Product id → the Income account chosen for that product alone: the connection's few rows read once
+    per context (a batch of items shares them), as tax_code_qbo_ids does."""
+    key = "product_income_accounts"
+    if key not in ctx.shared:
+        ctx.shared[key] = dict(ProductIncomeAccount.objects.filter(connection=ctx.connection)
+                               .values_list("product_id", "account_id"))
+    found: dict[int, str] = ctx.shared[key]
+    return found
 
 
 def item_payload(product: Product, income_account: str) -> dict[str, Any]:
@@ -70,7 +81,7 @@ def _merged(ctx: PushContext, ref: ExternalRef, product: Product, current: dict[
 def item_body(ctx: PushContext, product: Product) -> dict[str, Any]:
     """The payload for this connection: outside the US an item also carries its VAT/GST code
     (SalesTaxCodeRef), the QBO code mapped to the product's own; unmapped, QBO's default stays."""
-    body = item_payload(product, income_account_id(ctx, product.type))
+    body = item_payload(product, income_account_id(ctx, product))
     if ctx.connection.company_kind == CompanyKind.NON_US and product.tax_code_id:
         qbo_id = tax_code_qbo_ids(ctx).get(product.tax_code_id)
         if qbo_id:
