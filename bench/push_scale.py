@@ -24,7 +24,20 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from _push_harness import OUT, ROOT, Beat, Worker, django_ready, environment, group_cpu_seconds, open_jobs, processes
+from _push_harness import (
+    OUT,
+    ROOT,
+    Beat,
+    Worker,
+    django_ready,
+    environment,
+    group_cpu_seconds,
+    machine_cpu,
+    named_cpu_seconds,
+    open_jobs,
+    pid_cpu_seconds,
+    processes,
+)
 
 if TYPE_CHECKING:  # the models import only once django_ready() has set Django up
     from accounts.models import Organization
@@ -122,12 +135,16 @@ def spread(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespace,
     from django.utils import timezone
 
     workers = make_workers("scale-w", env, args)
+    sim_pid = sim.proc.pid if sim.proc else 0
+    sim_cpu0, pg_cpu0, (busy0, total0) = pid_cpu_seconds(sim_pid), named_cpu_seconds("postgres"), machine_cpu()
     started_at, t0 = timezone.now(), time.monotonic()
     with processes([*workers, Beat("scale-beat", env)]):
         while time.monotonic() - t0 < args.timeout and open_jobs():
             time.sleep(0.5)
         wall = time.monotonic() - t0
         cpu = sum(w.cpu() for w in workers)
+        sim_cpu, pg_cpu, (busy1, total1) = (pid_cpu_seconds(sim_pid) - sim_cpu0,
+                                            named_cpu_seconds("postgres") - pg_cpu0, machine_cpu())
     objects = ExternalRef.objects.count()
     queries = int(_redis().get(COUNTER) or 0)
     per_company = in_qbo_times([org.pk for _, org, _ in made])
@@ -149,6 +166,9 @@ def spread(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespace,
     cores = os.cpu_count() or 1  # None when it cannot be told
     print(f"{'worker_cpu_busy':>30}: {busy / wall * 100:.0f}% of one core ({busy / wall / cores * 100:.0f}%"
           f" of the machine's {os.cpu_count()})")
+    print(f"{'machine_cpu_busy':>30}: {(busy1 - busy0) / max(total1 - total0, 1) * 100:.0f}% of {cores} cores"
+          f" (simulator {sim_cpu / wall * 100:.0f}% of one core, PostgreSQL {pg_cpu / wall * 100:.0f}%,"
+          f" workers {busy / wall * 100:.0f}%; the rest is other processes)")
     print(f"{'db_queries_per_object':>30}: {queries / max(objects, 1):.1f} ({queries} in the worker processes)")
     print(f"{'db_queries_per_invoice':>30}: {queries / max(args.companies * args.invoices, 1):.1f}"
           " (its customer and items included)")
@@ -160,10 +180,6 @@ def spread(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespace,
 
 
 def fairness(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespace) -> None:
-    from django.utils import timezone
-
-    from integrations.models import ExternalRef
-
     control = sim.control
     t_setup = time.monotonic()
     big = companies(control, 10, args.big, "Big")
@@ -171,23 +187,46 @@ def fairness(sim: SimulatorProcess, env: dict[str, str], args: argparse.Namespac
           flush=True)
     with processes([*make_workers("fair-w", env, args), Beat("fair-beat", env)]):
         time.sleep(20)  # the big backlogs are draining
-        small = companies(control, 1, 1, "Small")
-        finalized = timezone.now()
-        t0 = time.monotonic()
-        org = small[0][1]
-        from invoicing.models import Invoice
+        results = []
+        for k in range(args.small):
+            if k:
+                time.sleep(args.small_every)
+            results.append(_small_company(control, k))
+            print(f"  small company {k}: in QuickBooks {results[-1][0]:.1f} s after its finalize, "
+                  f"{results[-1][1]} open jobs of the big backlogs then", flush=True)
+    took = [t for t, _, _ in results]
+    print(f"=== fairness: 1 invoice of a small company finalized behind 10 x {args.big} "
+          f"({args.small} small companies, {args.small_every:.0f} s apart) ===")
+    print(f"{'small_company_in_qbo_s':>30}: p50 {_pct(took, 50):.1f} / max {max(took):.1f} (target 5 s)")
+    print(f"{'big_backlog_open_jobs_then':>30}: {' '.join(str(left) for _, left, _ in results)}")
+    worst = max(results, key=lambda r: r[0])
+    print(f"{'slowest one, its attempts':>30}: (seconds after finalize: type, outcome, duration ms)")
+    for line in worst[2]:
+        print(f"{'':>32}{line}")
+    print(f"{'429s':>30}: {sum(control.stats(r)['throttled_429'] for r, _, _ in big)}")
+    print(f"{'load_average':>30}: {os.getloadavg()[0]:.1f}")
 
-        inv = Invoice.objects.get(organization=org)
-        ref = None
-        while time.monotonic() - t0 < 120 and ref is None:
-            ref = ExternalRef.objects.filter(object_type="invoice", local_id=inv.pk).first()
-            time.sleep(0.2)
-        big_left = open_jobs()
+
+def _small_company(control: SimControl, k: int) -> tuple[float, int, list[str]]:
+    """One company with one invoice (its customer and items new too), finalized now: seconds until the
+    invoice is in QuickBooks, the big backlogs' open jobs then, and its attempts' timeline."""
+    from django.utils import timezone
+
+    from integrations.models import ExternalRef, SyncAttempt
+    from invoicing.models import Invoice
+
+    _, org, _ = companies(control, 1, 1, f"Small {k}")[0]
+    finalized, t0 = timezone.now(), time.monotonic()
+    inv = Invoice.objects.get(organization=org)
+    ref = None
+    while time.monotonic() - t0 < 120 and ref is None:
+        ref = ExternalRef.objects.filter(object_type="invoice", local_id=inv.pk).first()
+        time.sleep(0.2)
+    left = open_jobs()
     took = (ref.created_at - finalized).total_seconds() if ref else float("inf")
-    print(f"=== fairness: 1 invoice of a small company finalized behind 10 x {args.big} ===")
-    print(f"{'small_company_in_qbo_s':>30}: {took:.1f} (target 5 s)")
-    print(f"{'big_backlog_open_jobs_then':>30}: {big_left}")
-    print(f"{'429s':>30}: {sum(control.stats(r)['throttled_429'] for r, _, _ in big + small)}")
+    timeline = [f"{(a.started_at - finalized).total_seconds():+6.2f} s: {a.object_type}, {a.outcome}, {a.duration_ms}"
+                for a in SyncAttempt.objects.filter(connection__organization=org).order_by("started_at")]
+    return took, left, timeline
 
 
 def main() -> None:
@@ -201,7 +240,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--port", type=int, default=8811)
     parser.add_argument("--skip-fairness", action="store_true")
-    parser.add_argument("--skip-spread", action="store_true")
+    parser.add_argument("--skip-spread", action="store_true", help="fairness only")
+    parser.add_argument("--small", type=int, default=5, help="small companies, one after another (fairness)")
+    parser.add_argument("--small-every", type=float, default=10.0, help="seconds between small companies")
     args = parser.parse_args()
 
     from qbo_sim.testing import SimulatorProcess
