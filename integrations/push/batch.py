@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from integrations.models import ExternalRef, JobState, ObjectType, SyncJob
-from integrations.push.claim import due_filter, job_take, lease_deadline
+from integrations.push.claim import due_filter, job_take, lease_deadline, served_bump
 from integrations.push.handlers.base import Need, PushContext
 from integrations.push.handlers.customer import customer_payload
 from integrations.push.handlers.invoice import invoice_load, invoice_needs, invoice_payload, invoices_preload
@@ -82,14 +82,16 @@ def batch_claim(first: SyncJob) -> list[SyncJob]:
     if not qualifies(first) or batch_window_wait(first.connection.realm_id) > 0:
         return []
     if db.features.has_select_for_update_skip_locked:
-        return _take_locked(_candidates(first))
-    claimed = []
-    for job in _candidates(first):
-        taken = job_take(job)
-        if taken is not None:
-            claimed.append(taken)
-        if len(claimed) >= MAX_BATCH - 1:
-            break
+        claimed = _take_locked(_candidates(first))
+    else:
+        claimed = []
+        for job in _candidates(first):
+            taken = job_take(job)
+            if taken is not None:
+                claimed.append(taken)
+            if len(claimed) >= MAX_BATCH - 1:
+                break
+    served_bump(first.connection_id, len(claimed))
     return claimed
 
 

@@ -83,3 +83,26 @@ def test_the_pick_finds_work_by_company_whatever_the_state_of_the_others_jobs(
     taken = job_claim_next()
     assert taken is not None and taken.pk == jobs["Dead Worker"].pk and taken.outcome_unknown
     assert job_claim_next() is None
+
+
+def test_a_batch_counts_as_many_turns_as_it_has_jobs(
+        qbo: Qbo, make_org: Callable[..., Organization], make_customer: Callable[..., Customer],
+        make_product: Callable[..., object]) -> None:
+    """Fair by work, not by turns: after a backlog's worker took thirty creates in one batch, a small company
+    that took one job gets the next free worker again (its customer, then its invoice, come one after the
+    other) instead of waiting for every backlog's next turn."""
+    from integrations.push.tasks import run_next
+
+    big, small = make_org("Big Backlog"), make_org("Small Shop")
+    connect_org(qbo.control, big, qbo.company("Big Books"))
+    connect_org(qbo.control, small, qbo.company("Small Books"))
+    for i in range(40):
+        make_customer(big, f"Backlog {i}")
+    make_product(small)
+    make_customer(small, "Small Customer")
+
+    assert run_next() == 30  # never served, lower id: the backlog's batch
+    assert run_next() == 1  # the small company's first job
+    assert run_next() == 1  # served after the batch, but one job against thirty: its second job
+    assert SyncJob.objects.filter(connection__organization=small).exclude(state="done").count() == 0
+    assert SyncJob.objects.filter(connection__organization=big).exclude(state="done").count() == 10
