@@ -9,9 +9,14 @@ the backlog on PostgreSQL + Redis. Prints objects pushed per second, worker CPU 
 pushed object (counted inside the worker processes by bench/_counting_worker.py), per-company time from
 "all queued, workers started" to "all in QuickBooks" (p50/p95/max), and 429s.
 
-Then fairness: one small company's invoice, finalized while ten big backlogs drain: seconds to QuickBooks.
+Beside them: the machine's CPU busy over the drain (/proc/stat) and the simulator's and PostgreSQL's
+share, to tell a CPU-bound run from one that waits.
+
+Then fairness: small companies (one invoice each, `--small`, one every `--small-every` s), finalized while
+ten big backlogs drain: seconds to QuickBooks, and the attempts' timeline of the slowest.
 
     .venv/bin/python bench/push_scale.py [--companies 200 --invoices 25] [--big 2000] [--skip-fairness]
+        [--skip-spread] [--small 5] [--setup-procs 2] [--workers 2 --pool threads --concurrency 16]
 """
 
 from __future__ import annotations
