@@ -185,3 +185,40 @@ def group_cpu_seconds(pgid: int) -> float:
         if int(fields[2]) == pgid:  # field 5 of stat (pgrp), after pid and comm
             total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def pid_cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (the simulator: it runs on the same machine and competes for CPU)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def named_cpu_seconds(name: str) -> float:
+    """utime + stime of every live process whose command is `name` (PostgreSQL's backends: shared with
+    anything else using the server, so read it beside the load average)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                head, rest = fh.read().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] == name:
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine since boot (/proc/stat): the share not idle or waiting
+    on I/O over an interval says whether the CPU, rather than waiting, limited the run."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return float(sum(values) - idle), float(sum(values))

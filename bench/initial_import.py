@@ -127,12 +127,52 @@ def _floor_with_singles(creates: int, batch_per_minute: int, requests_per_minute
     return seconds
 
 
+def _record_timeline() -> list[tuple[str, float, float, float, bool]]:
+    """Wrap the client's limiter slot: (kind, asked at, slot given at, answer at, refused) per request."""
+    from contextlib import contextmanager
+
+    from integrations.qbo import client, limiter
+
+    events: list[tuple[str, float, float, float, bool]] = []
+    real = limiter.request_slot
+
+    @contextmanager
+    def slot(realm_id: str, *, kind: str = "request", batch_patience: float = limiter.MAX_WAIT_SECONDS) -> Any:
+        asked = time.perf_counter()
+        try:
+            with real(realm_id, kind=kind, batch_patience=batch_patience):
+                given = time.perf_counter()
+                yield
+        except limiter.BatchWindowFull:
+            events.append((kind, asked, time.perf_counter(), time.perf_counter(), True))
+            raise
+        events.append((kind, asked, given, time.perf_counter(), False))
+
+    setattr(client, "request_slot", slot)  # noqa: B010 - bench only: the client looks it up per request
+    return events
+
+
+def _print_timeline(events: list[tuple[str, float, float, float, bool]], started: float) -> None:
+    """Per 5 s of the run: requests by kind, seconds spent waiting for our limiter, refused batch slots."""
+    print("timeline (s from start: batch / single / refused-batch, limiter wait s, busy in requests s)")
+    end = max(e[3] for e in events)
+    for lo in range(0, int(end - started) + 5, 5):
+        rows = [e for e in events if lo <= e[1] - started < lo + 5]
+        print(f"  {lo:>3}-{lo + 5:<3} batch {sum(1 for e in rows if e[0] == 'batch' and not e[4]):>3}"
+              f"  single {sum(1 for e in rows if e[0] != 'batch'):>3}  refused {sum(1 for e in rows if e[4]):>2}"
+              f"  wait {sum(e[2] - e[1] for e in rows):5.1f}  busy {sum(e[3] - e[2] for e in rows):5.1f}")
+    first_create = min((e[1] for e in events if e[0] == "batch"), default=end)
+    print(f"  first batch at {first_create - started:.1f} s; last answer at {end - started:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--batch-per-minute", type=int, default=None,
                         help="the simulator's batch limit per app (default: its own, 40 like QBO)")
     parser.add_argument("--profile", action="store_true", help="cProfile the run (top 25 by cumulative time)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print when each kind of request went and how long our limiter held it")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report Python's own peak allocation (slows the run several times over)")
     args = parser.parse_args()
@@ -170,6 +210,7 @@ def main() -> None:
             return execute(sql, params, many, context)
 
         run = import_request(connection=conn, enqueue=False)
+        events = _record_timeline() if args.timeline else None
         if args.tracemalloc:
             tracemalloc.start()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -185,6 +226,8 @@ def main() -> None:
             else:
                 done = import_execute(run.pk)
         wall = time.perf_counter() - started
+        if events is not None:
+            _print_timeline(events, started)
         peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else 0
         tracemalloc.stop()
         after = _requests(control, realm)

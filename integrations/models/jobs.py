@@ -66,6 +66,9 @@ class SyncJob(models.Model):
             # The claim (per connection, oldest due first) and the sweeper's due count read open rows only.
             models.Index(fields=["connection", "next_attempt_at", "id"], name="syncjob_claimable",
                          condition=models.Q(state__in=CLAIMABLE_STATES)),
+            # Whether a worker is pushing for a company now (the claim prefers idle ones) and jobs whose worker
+            # died: a probe of the company's few running rows, not a read of its whole backlog.
+            models.Index(fields=["connection", "lease_until"], name="syncjob_running", condition=models.Q(state="running")),
             # Pruning finished jobs by age, without walking the open ones or every finished one.
             models.Index(fields=["finished_at"], name="syncjob_done_finished", condition=models.Q(state="done")),
         ]

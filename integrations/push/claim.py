@@ -12,30 +12,66 @@ from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from integrations.models import ConnectionStatus, JobState, QuickBooksConnection, SyncJob
+from integrations.models.jobs import CLAIMABLE_STATES
 
 
-def due_filter() -> Q:
+def job_due_filter() -> Q:
+    """A job a worker may take now, whatever its connection's state."""
     now = timezone.now()
     waiting = Q(state__in=[JobState.QUEUED, JobState.BACKOFF]) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     abandoned = Q(state=JobState.RUNNING, lease_until__lt=now)  # its worker died mid-push
-    return (waiting | abandoned) & Q(connection__status=ConnectionStatus.CONNECTED)
+    return waiting | abandoned
+
+
+def due_filter() -> Q:
+    return job_due_filter() & Q(connection__status=ConnectionStatus.CONNECTED)
+
+
+# Fair by work, not by turns: a company's turn is its last_served_at, and a claim of n jobs (a batch) moves
+# it n - 1 shares past now. A backlog taking thirty jobs a step then waits behind a small company taking one,
+# whose next job (its customer, then its invoice) comes at the next free worker instead of one round of
+# every company later (measured: a small company's invoice 7-16 s behind ten backlogs of 2,000 each).
+JOB_SHARE = timedelta(seconds=0.2)
+
+
+def served_bump(connection_id: int, jobs: int) -> None:
+    """Count a batch's further jobs against the company's turn (the first was counted by job_take)."""
+    if jobs > 0:
+        QuickBooksConnection.objects.filter(pk=connection_id).update(
+            last_served_at=timezone.now() + JOB_SHARE * jobs)
 
 
 def lease_deadline() -> datetime:
     return timezone.now() + timedelta(seconds=settings.QBO_JOB_LEASE_SECONDS)
 
 
+def _with_open_jobs() -> RawSQL:
+    """Ids of the connections with a queued, retrying or running job, found by a skip scan of the
+    `syncjob_claimable` index (one probe per such connection, a recursive query both databases run): the
+    cost follows the number of companies with work, not the size of their backlogs. A DISTINCT over the
+    due rows read every row: 9 ms at 10,000 queued jobs, and growing with them, on every claim."""
+    table, states = SyncJob._meta.db_table, ", ".join(["%s"] * len(CLAIMABLE_STATES))
+    sql = (f"WITH RECURSIVE c(id) AS (SELECT MIN(connection_id) FROM {table} WHERE state IN ({states}) "
+           f"UNION ALL SELECT (SELECT MIN(connection_id) FROM {table} WHERE state IN ({states}) "
+           "AND connection_id > c.id) FROM c WHERE c.id IS NOT NULL) SELECT id FROM c WHERE id IS NOT NULL")
+    return RawSQL(sql, [*CLAIMABLE_STATES, *CLAIMABLE_STATES])  # the states are constants, passed as parameters
+
+
 def _next_connection_id() -> int | None:
     """The connection with due work that was served longest ago (round robin: no backlog starves others),
     preferring one no worker is pushing for right now: with many workers (threads) on few companies, two
-    pushes of one company at once mostly make the second wait for the first's customer or item."""
-    conn_ids = SyncJob.objects.filter(due_filter()).values("connection_id").distinct()
+    pushes of one company at once mostly make the second wait for the first's customer or item.
+    Each candidate costs index probes (`syncjob_claimable` for due work, `syncjob_running` for busy),
+    never a read of its backlog."""
+    due = SyncJob.objects.filter(job_due_filter(), connection_id=OuterRef("pk"))
     busy = SyncJob.objects.filter(connection_id=OuterRef("pk"), state=JobState.RUNNING,
                                   lease_until__gte=timezone.now())
-    conn = (QuickBooksConnection.objects.filter(pk__in=conn_ids)
+    conn = (QuickBooksConnection.objects.filter(pk__in=_with_open_jobs(), status=ConnectionStatus.CONNECTED)
+            .filter(Exists(due))
             .order_by(Exists(busy).asc(), F("last_served_at").asc(nulls_first=True), "id").only("id").first())
     return conn.pk if conn else None
 

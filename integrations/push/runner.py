@@ -65,6 +65,11 @@ def _push_first(ctx: PushContext, need: Need) -> None:
     """Push an unmapped need now, through its own job; raise when it cannot be had now."""
     if ctx.need_qbo_id(need) is not None:
         return
+    if SyncJob.objects.filter(connection=ctx.connection, object_type=need.object_type, local_id=need.local_id,
+                              state=JobState.RUNNING, lease_until__gte=timezone.now()).exists():
+        # Another worker is creating it now. Not through upsert_open_job: that would mark its job dirty,
+        # as if the record had changed, and push it a second time (an update) once the create is done.
+        raise QboDependencyPending(f"Waiting for the {need.label} to reach QuickBooks first.")
     job = upsert_open_job(ctx.connection, need.object_type, need.local_id, "upsert", by_person=False)
     if job.state == JobState.ERROR:
         raise QboValidation(f"The {need.label} could not be synced: {job.last_error}", code=job.last_fault_code)

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -130,6 +131,24 @@ def _db_window_wait_ms(realm_id: str) -> int:
         row.stamps, row.updated_at = (stamps + [at] if granted else stamps), now
         row.save(update_fields=["stamps", "updated_at"])
     return 0 if granted else max(1, int((stamps[0] + BATCH_WINDOW_SECONDS - at) * 1000) + 1)
+
+
+def batch_window_wait(realm_id: str) -> float:
+    """Seconds until the company's batch window has a place (0: now), without taking one. The push queue
+    asks before it claims a batch, so that a worker never claims thirty jobs only to wait for the window."""
+    client, now = _redis(), time.time()
+    if client:
+        key = f"qbo:rlbw:{realm_id}"
+        # withscores: (member, score) pairs, oldest first (redis-py's stubs type the reply loosely).
+        rows = cast(list[tuple[bytes, float]],
+                    client.zrangebyscore(key, now - BATCH_WINDOW_SECONDS, "+inf", withscores=True))
+        stamps = [float(score) for _, score in rows]
+    else:
+        row = RateBucket.objects.filter(realm_id=f"qbo:rlbw:{realm_id}").only("stamps").first()
+        stamps = sorted(t for t in (row.stamps if row else []) if t > now - BATCH_WINDOW_SECONDS)
+    if len(stamps) < settings.QBO_BATCH_PER_MINUTE:
+        return 0.0
+    return max(0.0, stamps[len(stamps) - settings.QBO_BATCH_PER_MINUTE] + BATCH_WINDOW_SECONDS - now)
 
 
 class BatchWindowFull(QboThrottled):

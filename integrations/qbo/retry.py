@@ -57,8 +57,9 @@ def throttle_wait() -> datetime:
 
 
 def dependency_wait() -> datetime:
-    # Another worker is pushing this record's customer or item; that takes about one request.
-    return timezone.now() + timedelta(seconds=2)
+    # Another worker is pushing this record's customer or item; that takes about one request (100-700 ms
+    # measured with 100 ms latency on a loaded machine).
+    return timezone.now() + timedelta(seconds=1)
 
 
 def retry_after(exc: QboError, attempts: int) -> Retry:

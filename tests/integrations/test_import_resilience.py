@@ -64,7 +64,7 @@ def test_a_full_batch_window_sends_single_creates_instead_of_waiting(setup: dict
 
     settings.QBO_LIMITER_REDIS_URL, settings.QBO_BATCH_PER_MINUTE = "", 1
     limiter._redis.cache_clear()
-    monkeypatch.setattr(push, "BATCH_PATIENCE_SECONDS", 0)
+    monkeypatch.setattr(push, "batch_patience", lambda size: 0)
     # Another batch went to this company a second ago: the window (1 per 61 s) is full for a minute.
     RateBucket.objects.create(realm_id=f"qbo:rlbw:{setup['realm']}", stamps=[time.time() - 1],
                               updated_at=timezone.now())

@@ -98,3 +98,42 @@ def test_when_the_batch_window_is_full_the_creates_go_one_by_one(qbo: Qbo, realm
     assert ExternalRef.objects.filter(connection=conn, object_type="customer").count() == 40
     assert set(SyncJob.objects.values_list("state", flat=True)) == {JobState.DONE}
     assert qbo.control.stats(realm)["duplicate_counts"]["Customer"] == 0
+
+
+def test_a_worker_step_sends_one_create_while_the_batch_window_is_full(
+        qbo: Qbo, realm: str, org: Organization, make_customer: Callable[..., Customer], settings: Settings) -> None:
+    """A worker never holds a company's thirty singles in one step (the other companies would wait for it):
+    with the window full it claims one job, and the rest stay queued for the next claims, in their order."""
+    from integrations.push.tasks import run_next
+
+    settings.QBO_BATCH_PER_MINUTE = 1
+    connect_org(qbo.control, org, realm)
+    first = [make_customer(org, f"Early {i:02d}") for i in range(30)]
+    assert run_next() == 30  # one batch: the window (one a minute here) is now full
+    later = [make_customer(org, f"Later {i:02d}") for i in range(5)]
+    assert run_next() == 1
+    states = dict(SyncJob.objects.filter(local_id__in=[c.pk for c in later]).values_list("local_id", "state"))
+    assert states == {later[0].pk: JobState.DONE, **{c.pk: JobState.QUEUED for c in later[1:]}}
+    assert _batch_requests(qbo, realm) == 1 and len(first) == 30
+
+
+def test_a_batch_whose_window_filled_after_the_claim_sends_one_and_requeues_the_rest(
+        qbo: Qbo, realm: str, org: Organization, make_customer: Callable[..., Customer], settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another worker took the window's last place between this worker's look and its send: nothing was sent
+    for the claimed batch, so one create goes now and the others are queued again, not pushed one by one."""
+    from integrations.push import batch
+    from integrations.push.tasks import run_next
+
+    settings.QBO_BATCH_PER_MINUTE = 1
+    monkeypatch.setattr(batch, "BATCH_PATIENCE_SECONDS", 0)
+    connect_org(qbo.control, org, realm)
+    [make_customer(org, f"Early {i:02d}") for i in range(30)]
+    assert run_next() == 30
+    monkeypatch.setattr(batch, "batch_window_wait", lambda realm_id: 0.0)  # the look saw a place
+    later = [make_customer(org, f"Later {i:02d}") for i in range(5)]
+    assert run_next() == 5  # claimed as a batch
+    jobs = SyncJob.objects.filter(local_id__in=[c.pk for c in later])
+    assert sorted(jobs.values_list("state", flat=True)) == [JobState.DONE] + [JobState.QUEUED] * 4
+    assert _batch_requests(qbo, realm) == 1
+    assert ExternalRef.objects.filter(object_type="customer", local_id__in=[c.pk for c in later]).count() == 1

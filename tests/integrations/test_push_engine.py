@@ -324,3 +324,22 @@ def test_a_customer_made_inactive_in_qbo_is_not_reactivated_by_an_edit_here(
     after = qbo.control.object(realm, "Customer", ref.qbo_id)
     assert after["PrimaryPhone"]["FreeFormNumber"] == "555-0142"
     assert after["Active"] is False
+
+
+def test_an_invoice_whose_customer_another_worker_is_creating_waits_without_a_second_push_of_it(
+        qbo: Qbo, realm: str, conn: QuickBooksConnection, org: Organization,
+        make_invoice: Callable[..., Invoice]) -> None:
+    """Two workers claim a new customer's create and its invoice at the same moment: the invoice waits for the
+    customer, and the customer's job is not marked changed (that pushed it a second time, as an update)."""
+    from integrations.push.claim import job_claim
+    from integrations.push.runner import job_run
+
+    invoice = make_invoice(org)
+    lifecycle.invoice_finalize(invoice=invoice)
+    customer_job = job_claim(_job(invoice.customer, "customer").pk)  # the other worker has it
+    invoice_job = job_claim(_job(invoice, "invoice").pk)
+    assert customer_job is not None and invoice_job is not None
+    assert job_run(invoice_job) == JobState.BACKOFF
+    assert job_run(customer_job) == JobState.DONE  # done, not queued again for an update
+    assert not SyncJob.objects.filter(object_type="customer", local_id=invoice.customer_id,
+                                      state=JobState.QUEUED).exists()

@@ -112,3 +112,30 @@ def test_database_bucket_is_shared_by_threads(settings: Settings) -> None:
     # Exactly the burst is granted at once, whatever the interleaving; the rest are told to wait.
     assert results.count(0) == limiter.BURST
     assert all(w > 0 for w in results if w) and len(results) == limiter.BURST + 5
+
+
+@pytest.mark.django_db
+def test_the_batch_window_can_be_looked_at_without_taking_a_place(settings: Settings) -> None:
+    """The push queue looks before it claims a batch; looking must not use up the window."""
+    settings.QBO_LIMITER_REDIS_URL, settings.QBO_BATCH_PER_MINUTE = "", 2
+    limiter._redis.cache_clear()
+    realm = uuid.uuid4().hex[:12]
+    assert [limiter.batch_window_wait(realm) for _ in range(3)] == [0.0] * 3
+    assert limiter._db_wait_ms(realm, "batch") == 0
+    assert limiter.batch_window_wait(realm) == 0.0  # one place left
+    assert limiter._db_wait_ms(realm, "batch") == 0
+    assert 59 < limiter.batch_window_wait(realm) <= limiter.BATCH_WINDOW_SECONDS
+    limiter._redis.cache_clear()
+
+
+def test_the_redis_batch_window_can_be_looked_at_without_taking_a_place(settings: Settings) -> None:
+    client = _redis_or_skip()
+    settings.QBO_LIMITER_REDIS_URL, settings.QBO_BATCH_PER_MINUTE = REDIS_URL, 2
+    limiter._redis.cache_clear()
+    realm = uuid.uuid4().hex[:12]
+    assert limiter.batch_window_wait(realm) == 0.0
+    assert limiter._redis_wait_ms(client, realm, "a", "batch") == 0
+    assert limiter.batch_window_wait(realm) == 0.0
+    assert limiter._redis_wait_ms(client, realm, "b", "batch") == 0
+    assert 59 < limiter.batch_window_wait(realm) <= limiter.BATCH_WINDOW_SECONDS
+    limiter._redis.cache_clear()

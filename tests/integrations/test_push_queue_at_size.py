@@ -30,7 +30,7 @@ def _index_names(table: str) -> set[str]:
 
 
 def test_the_migrations_create_the_indexes_the_claim_the_banner_and_the_sweeper_use() -> None:
-    assert {"syncjob_claimable", "syncjob_done_finished"} <= _index_names(SyncJob._meta.db_table)
+    assert {"syncjob_claimable", "syncjob_running", "syncjob_done_finished"} <= _index_names(SyncJob._meta.db_table)
     assert "syncattempt_started" in _index_names(SyncAttempt._meta.db_table)
 
 
