@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0013_income_account_by_type'),
+        ('integrations', '0017_product_income_account'),
     ]
 
     operations = [
