@@ -3,6 +3,10 @@ tax codes, payments (deposit account, payment methods), terms, products (income 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec
+
 import requests
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -43,12 +47,27 @@ def live_connection(request: OrgRequest) -> QuickBooksConnection | HttpResponse:
     return live
 
 
+P = ParamSpec("P")
+
+
+def live_connection_required(
+        view: Callable[Concatenate[OrgRequest, QuickBooksConnection, P], HttpResponse],
+) -> Callable[Concatenate[OrgRequest, P], HttpResponse]:
+    """The action runs on the organization's live connection, passed after the request; on a free plan or
+    with none connected, the refusal of `live_connection` is the answer instead. Goes under the role check."""
+    @functools.wraps(view)
+    def wrapped(request: OrgRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        live = live_connection(request)
+        if isinstance(live, HttpResponse):
+            return live
+        return view(request, live, *args, **kwargs)
+    return wrapped
+
+
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_company_reread(request: OrgRequest) -> HttpResponse:
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
+@live_connection_required
+def quickbooks_company_reread(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     try:
         conn = company_reread(connection=live)
     except (QboError, requests.RequestException) as exc:
@@ -60,11 +79,9 @@ def quickbooks_company_reread(request: OrgRequest) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_tax_code_mappings(request: OrgRequest) -> HttpResponse:
+@live_connection_required
+def quickbooks_tax_code_mappings(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     """Save the Mappings section: `code_<local id>` = a QBO TaxCode id, or "" for none. All or nothing."""
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
     codes = {c.pk: c for c in TaxCode.objects.filter(organization=live.organization)}
     errors: list[str] = []
     changes: list[tuple[TaxCode, str]] = []
@@ -95,12 +112,10 @@ def quickbooks_tax_code_mappings(request: OrgRequest) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_deposit_account(request: OrgRequest) -> HttpResponse:
+@live_connection_required
+def quickbooks_deposit_account(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     """Save where pushed payments are deposited: `deposit_account` = "" (Undeposited Funds, QBO's default) or
     one of the company's bank accounts as last read."""
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
     try:
         deposit_account_set(connection=live, account_id=request.POST.get("deposit_account", "").strip())
     except ValidationError as exc:
@@ -113,12 +128,10 @@ def quickbooks_deposit_account(request: OrgRequest) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_income_accounts(request: OrgRequest) -> HttpResponse:
+@live_connection_required
+def quickbooks_income_accounts(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     """Save the Income account per product type (`account_<type>` = "" for the default, or an Income account
     of the company as last read). All or nothing."""
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
     try:
         with transaction.atomic():
             for product_type in ProductType.values:
@@ -151,11 +164,9 @@ def _errors(request: OrgRequest, exc: ValidationError) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_payment_methods(request: OrgRequest) -> HttpResponse:
+@live_connection_required
+def quickbooks_payment_methods(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     """Save the payment-method table: `method` (local name) with `method_qbo` (a PaymentMethod id, "" = none)."""
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
     pairs = _pairs(request, "method", "method_qbo")
     if pairs is None:
         messages.error(request, "The payment methods form is out of date; reload the page.")
@@ -170,11 +181,9 @@ def quickbooks_payment_methods(request: OrgRequest) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_terms(request: OrgRequest) -> HttpResponse:
+@live_connection_required
+def quickbooks_terms(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     """Save the terms table: `days` with `term_qbo` (a Term id, "" = none)."""
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
     pairs = _pairs(request, "days", "term_qbo")
     if pairs is None or not all(d.strip().isdigit() for d, _ in pairs):
         messages.error(request, "The terms form is out of date; reload the page.")

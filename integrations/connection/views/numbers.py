@@ -19,7 +19,8 @@ from integrations.connection.numbers import (
     numbers_failure,
     prefix_message,
 )
-from integrations.connection.views.company import PAGE, live_connection
+from integrations.connection.views.company import PAGE, live_connection_required
+from integrations.models import QuickBooksConnection
 
 SECTION = "#qbo-invoice-numbers"
 
@@ -32,10 +33,8 @@ def _back() -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_invoice_numbers_check(request: OrgRequest) -> HttpResponse:
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
+@live_connection_required
+def quickbooks_invoice_numbers_check(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     try:
         clashes = numbers_check(connection=live)  # custom numbers off: asks nothing, frees what waited
     except QBO_FAILURES as exc:
@@ -54,10 +53,8 @@ def quickbooks_invoice_numbers_check(request: OrgRequest) -> HttpResponse:
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_invoice_number_link(request: OrgRequest, clash_id: int) -> HttpResponse:
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
+@live_connection_required
+def quickbooks_invoice_number_link(request: OrgRequest, live: QuickBooksConnection, clash_id: int) -> HttpResponse:
     try:
         ref = number_link(connection=live, clash_id=clash_id, actor=request.user)
     except ValidationError as exc:
@@ -73,10 +70,8 @@ def quickbooks_invoice_number_link(request: OrgRequest, clash_id: int) -> HttpRe
 
 @require_POST
 @org_member_required("integration.manage")
-def quickbooks_invoice_number_prefix(request: OrgRequest) -> HttpResponse:
-    live = live_connection(request)
-    if isinstance(live, HttpResponse):
-        return live
+@live_connection_required
+def quickbooks_invoice_number_prefix(request: OrgRequest, live: QuickBooksConnection) -> HttpResponse:
     try:
         outcome = number_prefix(connection=live, prefix=request.POST.get("prefix", ""),
                                 renumber=request.POST.get("renumber") == "1", actor=request.user)
