@@ -289,7 +289,7 @@ QBO_THROTTLE_WAIT_SECONDS = env_int("QBO_THROTTLE_WAIT_SECONDS", 60, minimum=0)
 QBO_JOB_LEASE_SECONDS = env_int("QBO_JOB_LEASE_SECONDS", 300, minimum=5)
 QBO_SWEEP_SECONDS = env_int("QBO_SWEEP_SECONDS", 15, minimum=1)
 # At most this many doorbells per sweep: set it to the number of push slots across all workers (with
-# `--pool threads --concurrency 16` on two workers, 32) so a backlog whose messages were lost still fills
+# `--pool threads --concurrency 8` on two workers, 16) so a backlog whose messages were lost still fills
 # every slot. Each doorbell runs jobs for a 20 s slice and stops when nothing is due.
 QBO_PUSH_DOORBELLS = env_int("QBO_PUSH_DOORBELLS", 4, minimum=1)
 # Per-company limits kept below QBO's published ones (500 requests/minute, 10 in flight).
